@@ -1,0 +1,178 @@
+package llmtest
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/tokenizers"
+)
+
+// Defaults for the zero values of [Config].
+const (
+	// DefaultClients is the number of concurrent clients when Config.Clients
+	// is zero.
+	DefaultClients = 1
+	// DefaultTimeout is the per-request deadline when Config.Timeout is zero.
+	DefaultTimeout = 60 * time.Second
+)
+
+// Config describes one load test: where the load goes, what is sent and in
+// what shape. Its fields are LLMeter's Runner fields. The zero value of each
+// field means its documented default; a Config is validated before any
+// request is sent, and a broken rule is a [*ConfigError] naming the field.
+type Config struct {
+	// Endpoint receives the load. Required.
+	Endpoint endpoints.Endpoint
+
+	// OutputPath is the base folder for artifacts: a run writes its files
+	// to OutputPath/RunName. Empty means no artifacts from Runner.Run, and
+	// the test's artifact directory for the test helper [Run].
+	OutputPath string
+
+	// Tokenizer counts tokens when the server reports no usage, outside
+	// every timed window. Nil means [tokenizers.Whitespace].
+	Tokenizer tokenizers.Tokenizer
+
+	// Clients is the number of concurrent clients, each one goroutine that
+	// sends a request, waits for its response and sends the next (a closed
+	// loop). Zero means DefaultClients; negative is an error.
+	Clients int
+
+	// Requests is the number of requests each client sends. Zero means the
+	// number of payloads, unless Duration is set. Requests and Duration are
+	// mutually exclusive.
+	Requests int
+
+	// Duration makes each client send requests until it has elapsed,
+	// instead of a fixed count. Requests in flight when it ends complete
+	// (each bounded by Timeout); no new one starts.
+	Duration time.Duration
+
+	// Payloads are the request bodies, sent in turn. Accepted forms:
+	//   - an endpoints.Payload or map[string]any: one payload;
+	//   - a []endpoints.Payload or []map[string]any: several;
+	//   - a string: the path of a .json file (an object or an array of
+	//     objects), a .jsonl file (one object per line; blank lines are
+	//     skipped), or a directory whose .json and .jsonl files are read in
+	//     name order;
+	//   - any other value that encodes to a JSON object or an array of
+	//     objects, such as a struct or a slice of structs.
+	// Required; an empty source is an error.
+	Payloads any
+
+	// RunName names the run and its folder under OutputPath. Empty means a
+	// name made of the start time and a random suffix, unique per run.
+	RunName string
+
+	// Description is free text recorded with the run.
+	Description string
+
+	// Timeout is the deadline of each request, from its send time to the
+	// end of its response. A request that exceeds it is cancelled and
+	// recorded as failed. Zero means DefaultTimeout; negative is an error.
+	Timeout time.Duration
+
+	// Callbacks are called around the run and each request, in list order.
+	Callbacks []Callback
+}
+
+// ConfigError reports a Config field that breaks a rule.
+type ConfigError struct {
+	// Field is the name of the field, such as "Clients".
+	Field string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	return "llmtest: Config." + e.Field + ": " + e.Reason
+}
+
+func configErrorf(field, format string, args ...any) error {
+	return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// merge returns c with the non-zero fields of o on top. Requests and
+// Duration are one setting, the load's extent: an override that sets either
+// replaces both.
+func (c Config) merge(o Config) Config {
+	if o.Endpoint != nil {
+		c.Endpoint = o.Endpoint
+	}
+	if o.OutputPath != "" {
+		c.OutputPath = o.OutputPath
+	}
+	if o.Tokenizer != nil {
+		c.Tokenizer = o.Tokenizer
+	}
+	if o.Clients != 0 {
+		c.Clients = o.Clients
+	}
+	if o.Requests != 0 || o.Duration != 0 {
+		c.Requests, c.Duration = o.Requests, o.Duration
+	}
+	if o.Payloads != nil {
+		c.Payloads = o.Payloads
+	}
+	if o.RunName != "" {
+		c.RunName = o.RunName
+	}
+	if o.Description != "" {
+		c.Description = o.Description
+	}
+	if o.Timeout != 0 {
+		c.Timeout = o.Timeout
+	}
+	if o.Callbacks != nil {
+		c.Callbacks = o.Callbacks
+	}
+	return c
+}
+
+// Validate checks the rules that need no I/O: it does not load payloads.
+// It returns a *ConfigError naming the first field that breaks a rule.
+func (c Config) Validate() error {
+	switch {
+	case c.Endpoint == nil:
+		return configErrorf("Endpoint", "is required")
+	case c.Clients < 0:
+		return configErrorf("Clients", "must be at least 1, got %d", c.Clients)
+	case c.Requests < 0:
+		return configErrorf("Requests", "must not be negative, got %d", c.Requests)
+	case c.Duration < 0:
+		return configErrorf("Duration", "must not be negative, got %v", c.Duration)
+	case c.Requests > 0 && c.Duration > 0:
+		return configErrorf("Requests", "is mutually exclusive with Config.Duration (got %d and %v)", c.Requests, c.Duration)
+	case c.Timeout < 0:
+		return configErrorf("Timeout", "must not be negative, got %v", c.Timeout)
+	case c.Payloads == nil:
+		return configErrorf("Payloads", "is required")
+	}
+	if err := validRunName(c.RunName); err != nil {
+		return err
+	}
+	for i, cb := range c.Callbacks {
+		if cb == nil {
+			return configErrorf(fmt.Sprintf("Callbacks[%d]", i), "is nil")
+		}
+	}
+	return nil
+}
+
+// withDefaults returns c with every zero field that has a default set.
+func (c Config) withDefaults() Config {
+	if c.Clients == 0 {
+		c.Clients = DefaultClients
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Tokenizer == nil {
+		c.Tokenizer = tokenizers.Whitespace{}
+	}
+	if c.RunName == "" {
+		c.RunName = newRunName(time.Now())
+	}
+	return c
+}

@@ -1,0 +1,77 @@
+// Package llmtest load-tests LLM inference endpoints from Go tests.
+//
+// A test declares an endpoint, payloads and a load shape in a [Config];
+// [Run] drives the load, measures every request, computes [Stats] and
+// returns a [Result] for the test to assert on. Outside tests, a [Runner]
+// does the same and returns (*Result, error). It is the Go counterpart of
+// LLMeter's Runner, Run and Result.
+//
+//	func TestChatLatency(t *testing.T) {
+//		ep, _ := sim.New(sim.Config{FirstTokenLatency: 50 * time.Millisecond})
+//		res := llmtest.Run(t, llmtest.Config{
+//			Endpoint: ep,
+//			Payloads: "testdata/prompts.jsonl",
+//			Clients:  8,
+//		})
+//		if p99 := res.Stats.TimeToFirstToken.P99; p99 > 200*time.Millisecond {
+//			t.Errorf("ttft p99 = %v, want < 200ms", p99)
+//		}
+//	}
+//
+// # Load shape
+//
+// A run is a closed loop: Config.Clients goroutines each send a request,
+// wait for its response and send the next, Config.Requests times (by
+// default once per payload) or until Config.Duration has elapsed. Client c
+// of C starts at payload c·n/C of n and walks the list in turn. Each
+// request has a deadline, Config.Timeout; a request that exceeds it is
+// recorded as failed, never dropped.
+//
+// # Metrics
+//
+// Each request is timed by the engine with the monotonic clock, from t0,
+// the moment just before the endpoint's Invoke is called (the request body
+// was built earlier, by Prepare, outside all timing):
+//
+//   - time_to_first_token (TTFT): first non-empty visible text delta − t0.
+//     Absent for non-streaming responses.
+//   - time_to_first_output: like TTFT, but reasoning output counts too.
+//   - time_to_last_token (TTLT, end to end): last visible text delta − t0;
+//     for a non-streaming response, the end of its body − t0.
+//   - time_per_output_token (TPOT): (TTLT − TTFT) / (output tokens − 1),
+//     only for streaming responses with more than one output token.
+//   - inter_token_latency (ITL): every gap between consecutive visible
+//     chunks, pooled over all successful requests.
+//   - num_tokens_input, num_tokens_output: the server's usage when it
+//     reports it, otherwise the run's tokenizer (counted after the response,
+//     outside the timed window); each record says which.
+//
+// Per run: total_requests, failed_requests, failed_requests_rate,
+// requests_per_minute, total_input_tokens, total_output_tokens,
+// output_tokens_per_second and total_test_time (the wall time from the
+// first send to the last response). Failed requests are counted, and
+// excluded from every per-request aggregate and token total.
+//
+// # Statistics
+//
+// Every metric is aggregated as average, min, max, p50, p90, p95, p99 and
+// p99.9, exactly, from the per-request samples. Percentiles interpolate
+// linearly between closest ranks (numpy's default; see [Percentile]).
+// [Stats.Map] gives LLMeter's flat keys such as "time_to_first_token-p99"
+// in seconds; the [Stats] fields give the same figures as time.Duration;
+// [Result.Percentile] gives any other percentile.
+//
+// # Artifacts
+//
+// A run folder (Config.OutputPath/RunName) holds LLMeter's files:
+// run_config.json (the run's settings and the endpoint's [endpoints.Info],
+// never a secret), payload.jsonl, responses.jsonl (one [Invocation] per
+// line, appended as responses complete, so that a crash keeps them),
+// summary.json and stats.json. [LoadResult] reads a folder back, also one
+// whose run was interrupted.
+//
+// # Callbacks
+//
+// [Callback] hooks run before and after the run and each request, in list
+// order; embed [NopCallback] to implement only some.
+package llmtest

@@ -1,0 +1,409 @@
+package llmtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/llmtest/llmtest/endpoints"
+)
+
+var (
+	// ErrInterrupted is returned, wrapped with its cause, by a run that
+	// ended before its load shape completed because its context was
+	// cancelled. The Result returned with it holds everything that
+	// completed and is marked Interrupted.
+	ErrInterrupted = errors.New("llmtest: run interrupted")
+
+	// ErrTimeout is recorded on an invocation that exceeded Config.Timeout.
+	ErrTimeout = errors.New("timeout")
+
+	// errNoBeforeInvoke is what NopCallback.BeforeInvoke returns, so the
+	// engine learns that a callback does not look at payloads.
+	errNoBeforeInvoke = errors.New("llmtest: NopCallback.BeforeInvoke")
+)
+
+// engine runs one resolved configuration. The executor is an
+// errgroup.Group: one goroutine per client sends requests, one collector
+// goroutine owns the result, the AfterInvoke callbacks and the response
+// file. Per-request failures are data on the invocation; only a fatal
+// problem (a failing callback or artifact write, a panicking endpoint)
+// returns an error through the group and cancels the run.
+type engine struct {
+	cfg      Config // validated, defaults applied
+	payloads []endpoints.Payload
+	origins  []payloadOrigin
+	reqs     []*endpoints.Request
+	// inputTokens caches the tokenizer's count of each prepared request's
+	// prompt, plus one; zero means not counted yet.
+	inputTokens []atomic.Int64
+	// beforeInvoke tracks, per callback, whether its BeforeInvoke is
+	// NopCallback's (1) or real (0); nopBefore counts the former.
+	beforeInvoke []atomic.Bool
+	nopBefore    atomic.Int32
+
+	start       time.Time
+	interrupted atomic.Bool
+}
+
+// newEngine validates cfg, applies defaults, loads the payloads and
+// prepares every one of them with the endpoint, before any load.
+func newEngine(cfg Config) (*engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	payloads, origins, err := resolvePayloads(cfg.Payloads)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Requests == 0 && cfg.Duration == 0 {
+		cfg.Requests = len(payloads)
+	}
+	e := &engine{
+		cfg:          cfg,
+		payloads:     payloads,
+		origins:      origins,
+		reqs:         make([]*endpoints.Request, len(payloads)),
+		inputTokens:  make([]atomic.Int64, len(payloads)),
+		beforeInvoke: make([]atomic.Bool, len(cfg.Callbacks)),
+	}
+	for i, p := range payloads {
+		req, err := cfg.Endpoint.Prepare(p)
+		if err == nil && req == nil {
+			err = errors.New("endpoint prepared a nil request")
+		}
+		if err != nil {
+			return nil, e.payloadError(i, err)
+		}
+		e.reqs[i] = req
+	}
+	return e, nil
+}
+
+func (e *engine) payloadError(i int, err error) error {
+	pe := &PayloadError{Index: i, Err: err}
+	if i < len(e.origins) {
+		pe.Source, pe.Line = e.origins[i].source, e.origins[i].line
+	}
+	return pe
+}
+
+func (e *engine) newResult() *Result {
+	c := &e.cfg
+	res := &Result{
+		RunName:     c.RunName,
+		Description: c.Description,
+		Endpoint:    c.Endpoint.Info(),
+		Clients:     c.Clients,
+		Requests:    c.Requests,
+		Duration:    c.Duration,
+		Timeout:     c.Timeout,
+		Tokenizer:   c.Tokenizer.Name(),
+		Payloads:    len(e.payloads),
+	}
+	if c.OutputPath != "" {
+		res.OutputPath = filepath.Join(c.OutputPath, c.RunName)
+	}
+	return res
+}
+
+// run sends the load and returns the result. With save, summary.json and
+// stats.json are written before it returns; otherwise the caller saves.
+func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
+	res := e.newResult()
+	var rw *responseWriter
+	if res.OutputPath != "" {
+		var err error
+		if rw, err = startArtifacts(res.OutputPath, res.meta(), e.payloads); err != nil {
+			return nil, err
+		}
+	}
+	// Callbacks outlive a cancelled run: AfterRun sees an interrupted one.
+	cbCtx := context.WithoutCancel(ctx)
+	for i, cb := range e.cfg.Callbacks {
+		if err := cb.BeforeRun(ctx, e.cfg); err != nil {
+			if rw != nil {
+				_ = rw.close()
+			}
+			return nil, fmt.Errorf("llmtest: Callbacks[%d].BeforeRun: %w", i, err)
+		}
+	}
+
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	g, gctx := errgroup.WithContext(runCtx)
+	results := make(chan Invocation, 4*e.cfg.Clients)
+	var live atomic.Int32
+	live.Store(int32(e.cfg.Clients))
+	res.StartTime = time.Now()
+	e.start = res.StartTime
+	for c := range e.cfg.Clients {
+		g.Go(func() error {
+			defer func() {
+				if live.Add(-1) == 0 {
+					close(results)
+				}
+			}()
+			return e.client(gctx, c, results)
+		})
+	}
+	g.Go(func() error { return e.collect(cbCtx, results, res, rw, cancel) })
+	err := g.Wait()
+	res.EndTime = time.Now()
+	res.computeStats(res.EndTime.Sub(res.StartTime))
+
+	if ctx.Err() != nil && e.interrupted.Load() {
+		err = errors.Join(err, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx)))
+	}
+	res.Interrupted = err != nil || e.interrupted.Load()
+	for i, cb := range e.cfg.Callbacks {
+		if cerr := cb.AfterRun(cbCtx, res); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("llmtest: Callbacks[%d].AfterRun: %w", i, cerr))
+		}
+	}
+	if rw != nil {
+		err = errors.Join(err, rw.close())
+	}
+	if save {
+		err = errors.Join(err, res.Save())
+	}
+	return res, err
+}
+
+// more reports whether a client that has sent i requests sends another.
+func (e *engine) more(i int) bool {
+	if e.cfg.Duration > 0 {
+		return time.Since(e.start) < e.cfg.Duration
+	}
+	return i < e.cfg.Requests
+}
+
+// client is one closed-loop client: it sends a request, waits for its
+// response, and sends the next. Client c starts at its own offset into the
+// payload list, so clients do not send the same payload at the same moment.
+func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error {
+	var (
+		rec   recorder
+		gaps  arena
+		n     = len(e.reqs)
+		start = c * n / e.cfg.Clients
+	)
+	for i := 0; e.more(i); i++ {
+		if ctx.Err() != nil {
+			e.interrupted.Store(true)
+			return nil
+		}
+		idx := (start + i) % n
+		req, err := e.request(ctx, idx)
+		if err != nil {
+			return err
+		}
+		inv, err := e.invoke(ctx, &rec, req, idx, &gaps)
+		out <- inv
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// request returns the prepared request for payload idx, or, when a
+// callback implements BeforeInvoke, prepares a changed copy of the payload.
+func (e *engine) request(ctx context.Context, idx int) (*endpoints.Request, error) {
+	if int(e.nopBefore.Load()) == len(e.cfg.Callbacks) {
+		return e.reqs[idx], nil
+	}
+	p := e.payloads[idx].Clone()
+	for i, cb := range e.cfg.Callbacks {
+		if e.beforeInvoke[i].Load() {
+			continue
+		}
+		err := cb.BeforeInvoke(ctx, p)
+		if errors.Is(err, errNoBeforeInvoke) {
+			if !e.beforeInvoke[i].Swap(true) {
+				e.nopBefore.Add(1)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("llmtest: Callbacks[%d].BeforeInvoke: %w", i, err)
+		}
+	}
+	req, err := e.cfg.Endpoint.Prepare(p)
+	if err == nil && req == nil {
+		err = errors.New("endpoint prepared a nil request")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("llmtest: payload %d as changed by BeforeInvoke: %w", idx, err)
+	}
+	return req, nil
+}
+
+// invoke sends one request and builds its record. The returned error is
+// fatal (the endpoint panicked); a failed request is only recorded.
+func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Request, idx int, gaps *arena) (Invocation, error) {
+	rctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	rec.start()
+	err, fatal := e.call(rctx, req, rec)
+	end := rec.since()
+	cancel()
+
+	inv := Invocation{
+		ID:          rec.id,
+		RequestTime: rec.t0,
+		InputPrompt: req.Prompt,
+		Chunks:      rec.chunks,
+		Retries:     rec.retries,
+	}
+	if len(rec.text) > 0 {
+		inv.ResponseText = string(rec.text)
+	}
+	if err != nil {
+		switch {
+		case ctx.Err() != nil:
+			e.interrupted.Store(true)
+			inv.Error = "interrupted: " + context.Cause(ctx).Error()
+		case errors.Is(rctx.Err(), context.DeadlineExceeded):
+			inv.Error = fmt.Sprintf("%v: no complete response within %v", ErrTimeout, e.cfg.Timeout)
+		default:
+			inv.Error = err.Error()
+		}
+		if inv.Error == "" {
+			inv.Error = "request failed"
+		}
+		var se *endpoints.StatusError
+		if errors.As(err, &se) {
+			inv.StatusCode = se.StatusCode
+		}
+	}
+
+	// Timings.
+	if rec.completed == 0 {
+		inv.TimeToFirstToken = rec.firstText
+		inv.TimeToFirstOutput = rec.firstOutput
+	}
+	if !inv.Failed() {
+		switch {
+		case rec.completed != 0:
+			inv.TimeToLastToken = rec.completed
+		case rec.chunks > 0:
+			inv.TimeToLastToken = rec.lastText
+		default:
+			inv.TimeToLastToken = end
+		}
+	}
+	if rec.completed == 0 {
+		inv.InterTokenLatencies = gaps.copy(rec.gaps)
+	}
+
+	// Token counts: the server's first, the tokenizer's otherwise, counted
+	// here, after the request's timed window.
+	u := rec.usage
+	if u.InputTokens > 0 {
+		inv.NumTokensInput, inv.InputTokensFrom = u.InputTokens, FromServer
+	} else {
+		inv.NumTokensInput, inv.InputTokensFrom = e.countInput(req, idx), FromTokenizer
+	}
+	switch {
+	case u.OutputTokens > 0:
+		inv.NumTokensOutput, inv.OutputTokensFrom = u.OutputTokens, FromServer
+	case !inv.Failed() || inv.ResponseText != "":
+		inv.NumTokensOutput, inv.OutputTokensFrom = e.cfg.Tokenizer.Count(inv.ResponseText), FromTokenizer
+	}
+	inv.NumTokensInputCached = u.CachedInputTokens
+	inv.NumTokensReasoning = u.ReasoningTokens
+
+	if !inv.Failed() && rec.completed == 0 && rec.chunks > 0 && inv.NumTokensOutput > 1 {
+		inv.TimePerOutputToken = max((rec.lastText-rec.firstText)/time.Duration(inv.NumTokensOutput-1), 1)
+	}
+	return inv, fatal
+}
+
+// call runs Invoke, turning a panic into a failed request and a fatal
+// error for the run.
+func (e *engine) call(ctx context.Context, req *endpoints.Request, rec *recorder) (err, fatal error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("endpoint panicked: %v", p)
+			fatal = fmt.Errorf("llmtest: endpoint %s panicked: %v\n%s", e.cfg.Endpoint.Info().Provider, p, debug.Stack())
+		}
+	}()
+	return e.cfg.Endpoint.Invoke(ctx, req, rec), nil
+}
+
+// countInput counts the input tokens of a request's prompt, once per
+// prepared payload.
+func (e *engine) countInput(req *endpoints.Request, idx int) int {
+	if req != e.reqs[idx] { // a copy changed by BeforeInvoke
+		return e.cfg.Tokenizer.Count(req.Prompt)
+	}
+	if n := e.inputTokens[idx].Load(); n > 0 {
+		return int(n - 1)
+	}
+	n := e.cfg.Tokenizer.Count(req.Prompt)
+	e.inputTokens[idx].Store(int64(n) + 1)
+	return n
+}
+
+// collect owns the result: it receives every invocation, numbers those
+// without an id, runs the AfterInvoke callbacks, appends to
+// responses.jsonl and keeps the record. It drains in until the clients
+// close it, whatever fails, so that no completed request is lost; a failing
+// callback or write cancels the run instead.
+func (e *engine) collect(ctx context.Context, in <-chan Invocation, res *Result, rw *responseWriter, cancel context.CancelCauseFunc) error {
+	var cbErr, writeErr error
+	n := 0
+	for inv := range in {
+		n++
+		if inv.ID == "" {
+			inv.ID = "req-" + strconv.Itoa(n)
+		}
+		if cbErr == nil {
+			for i, cb := range e.cfg.Callbacks {
+				if err := cb.AfterInvoke(ctx, &inv); err != nil {
+					cbErr = fmt.Errorf("llmtest: Callbacks[%d].AfterInvoke: %w", i, err)
+					cancel(cbErr)
+					break
+				}
+			}
+		}
+		if rw != nil && writeErr == nil {
+			writeErr = rw.write(&inv)
+			if writeErr == nil && len(in) == 0 {
+				writeErr = rw.flush()
+			}
+			if writeErr != nil {
+				cancel(writeErr)
+			}
+		}
+		res.Invocations = append(res.Invocations, inv)
+	}
+	return errors.Join(cbErr, writeErr)
+}
+
+// arena hands out the inter-token gap slices of one client's invocations
+// from large shared blocks, so that keeping them costs no allocation per
+// request.
+type arena struct{ block []time.Duration }
+
+const arenaBlock = 16 << 10
+
+func (a *arena) copy(src []time.Duration) []time.Duration {
+	if len(src) == 0 {
+		return nil
+	}
+	if cap(a.block)-len(a.block) < len(src) {
+		a.block = make([]time.Duration, 0, max(arenaBlock, len(src)))
+	}
+	i := len(a.block)
+	a.block = append(a.block, src...)
+	return a.block[i:len(a.block):len(a.block)]
+}

@@ -1,0 +1,331 @@
+package llmtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// TokenSource says where a token count came from.
+type TokenSource string
+
+// Token count sources. The empty TokenSource means the count is absent.
+const (
+	// FromServer marks a count the server reported in its usage.
+	FromServer TokenSource = "server"
+	// FromTokenizer marks a count made with the run's tokenizer, because the
+	// server reported none.
+	FromTokenizer TokenSource = "tokenizer"
+)
+
+// Invocation is the record of one request: LLMeter's invocation fields plus
+// where the token counts came from and the number of chunks.
+//
+// Durations are measured from the send time t0 with the monotonic clock.
+// A zero duration means the value is absent (null in JSON): a measured
+// duration is never zero, because the recorder rounds a zero reading up to
+// one nanosecond. A token count is present exactly when its source is set.
+type Invocation struct {
+	// ID is the server's response id, or one the engine made ("req-<n>").
+	ID string
+	// RequestTime is the wall-clock send time t0, at full precision.
+	RequestTime time.Time
+	// InputPrompt is the input text, as the endpoint extracted it.
+	InputPrompt string
+	// ResponseText is the visible output text: the streamed deltas joined,
+	// or the body of a non-streaming response.
+	ResponseText string
+
+	// TimeToFirstToken is the time to the first non-empty visible text
+	// delta. Absent for non-streaming responses.
+	TimeToFirstToken time.Duration
+	// TimeToFirstOutput is the time to the first non-empty text or
+	// reasoning delta. Absent for non-streaming responses.
+	TimeToFirstOutput time.Duration
+	// TimeToLastToken is the time to the last visible text delta (for a
+	// streaming response without any visible text, to the end of the
+	// response), or to the end of the body of a non-streaming response.
+	// Absent for failed requests.
+	TimeToLastToken time.Duration
+	// TimePerOutputToken is (TimeToLastToken - TimeToFirstToken) /
+	// (NumTokensOutput - 1). Present only for successful streaming
+	// responses with more than one output token.
+	TimePerOutputToken time.Duration
+	// InterTokenLatencies are the gaps between consecutive visible text
+	// deltas, in order; a response of n chunks has n-1 gaps.
+	InterTokenLatencies []time.Duration
+
+	// NumTokensInput is the number of input tokens; see InputTokensFrom.
+	NumTokensInput int
+	// NumTokensOutput is the number of output tokens; see OutputTokensFrom.
+	NumTokensOutput int
+	// NumTokensInputCached is the number of input tokens the server served
+	// from its cache, when it said so.
+	NumTokensInputCached int
+	// NumTokensReasoning is the number of reasoning tokens the server
+	// reported, when it did.
+	NumTokensReasoning int
+	// InputTokensFrom and OutputTokensFrom say where the counts came from;
+	// empty means the count is absent.
+	InputTokensFrom  TokenSource
+	OutputTokensFrom TokenSource
+
+	// Chunks is the number of non-empty visible text deltas received.
+	Chunks int
+	// Retries is the number of transport retries the endpoint reported.
+	Retries int
+	// StatusCode is the HTTP status of a failed request, when it had one.
+	StatusCode int
+	// Error describes why the request failed; empty for a success.
+	Error string
+}
+
+// Failed reports whether the request failed.
+func (inv *Invocation) Failed() bool { return inv.Error != "" }
+
+// appendJSON appends inv as one JSON object, with LLMeter's field names and
+// durations in seconds. It is the encoding of responses.jsonl, written by
+// hand so that the collector allocates nothing per record.
+func (inv *Invocation) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, inv.ID)
+	b = append(b, `,"request_time":`...)
+	if inv.RequestTime.IsZero() {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '"')
+		b = inv.RequestTime.UTC().AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
+	b = append(b, `,"input_prompt":`...)
+	b = appendString(b, inv.InputPrompt)
+	b = append(b, `,"response_text":`...)
+	if inv.Failed() && inv.ResponseText == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, inv.ResponseText)
+	}
+	b = appendSeconds(b, `,"time_to_first_token":`, inv.TimeToFirstToken)
+	b = appendSeconds(b, `,"time_to_first_output":`, inv.TimeToFirstOutput)
+	b = appendSeconds(b, `,"time_to_last_token":`, inv.TimeToLastToken)
+	b = appendSeconds(b, `,"time_per_output_token":`, inv.TimePerOutputToken)
+	b = appendCount(b, `,"num_tokens_input":`, inv.NumTokensInput, inv.InputTokensFrom != "")
+	b = appendCount(b, `,"num_tokens_output":`, inv.NumTokensOutput, inv.OutputTokensFrom != "")
+	b = appendCount(b, `,"num_tokens_input_cached":`, inv.NumTokensInputCached, inv.NumTokensInputCached != 0)
+	b = appendCount(b, `,"num_tokens_reasoning":`, inv.NumTokensReasoning, inv.NumTokensReasoning != 0)
+	b = append(b, `,"num_tokens_input_source":`...)
+	b = appendSource(b, inv.InputTokensFrom)
+	b = append(b, `,"num_tokens_output_source":`...)
+	b = appendSource(b, inv.OutputTokensFrom)
+	b = append(b, `,"chunks":`...)
+	b = strconv.AppendInt(b, int64(inv.Chunks), 10)
+	b = append(b, `,"retries":`...)
+	b = strconv.AppendInt(b, int64(inv.Retries), 10)
+	b = appendCount(b, `,"status_code":`, inv.StatusCode, inv.StatusCode != 0)
+	b = append(b, `,"error":`...)
+	if inv.Error == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendString(b, inv.Error)
+	}
+	b = append(b, `,"inter_token_latencies":[`...)
+	for i, d := range inv.InterTokenLatencies {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(b, d.Seconds(), 'g', -1, 64)
+	}
+	return append(b, "]}"...)
+}
+
+// MarshalJSON encodes inv as a line of responses.jsonl.
+func (inv Invocation) MarshalJSON() ([]byte, error) {
+	return inv.appendJSON(nil), nil
+}
+
+func appendSeconds(b []byte, key string, d time.Duration) []byte {
+	b = append(b, key...)
+	if d == 0 {
+		return append(b, "null"...)
+	}
+	return strconv.AppendFloat(b, d.Seconds(), 'g', -1, 64)
+}
+
+func appendCount(b []byte, key string, n int, present bool) []byte {
+	b = append(b, key...)
+	if !present {
+		return append(b, "null"...)
+	}
+	return strconv.AppendInt(b, int64(n), 10)
+}
+
+func appendSource(b []byte, s TokenSource) []byte {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return appendString(b, string(s))
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaping what RFC 8259 requires
+// plus <, >, & and U+2028/U+2029 as encoding/json does; invalid UTF-8 becomes
+// U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// invocationJSON is the decoded form of a responses.jsonl line.
+type invocationJSON struct {
+	ID                   string    `json:"id"`
+	RequestTime          time.Time `json:"request_time"`
+	InputPrompt          string    `json:"input_prompt"`
+	ResponseText         *string   `json:"response_text"`
+	TimeToFirstToken     *float64  `json:"time_to_first_token"`
+	TimeToFirstOutput    *float64  `json:"time_to_first_output"`
+	TimeToLastToken      *float64  `json:"time_to_last_token"`
+	TimePerOutputToken   *float64  `json:"time_per_output_token"`
+	NumTokensInput       *int      `json:"num_tokens_input"`
+	NumTokensOutput      *int      `json:"num_tokens_output"`
+	NumTokensInputCached *int      `json:"num_tokens_input_cached"`
+	NumTokensReasoning   *int      `json:"num_tokens_reasoning"`
+	InputSource          *string   `json:"num_tokens_input_source"`
+	OutputSource         *string   `json:"num_tokens_output_source"`
+	Chunks               int       `json:"chunks"`
+	Retries              int       `json:"retries"`
+	StatusCode           *int      `json:"status_code"`
+	Error                *string   `json:"error"`
+	InterTokenLatencies  []float64 `json:"inter_token_latencies"`
+}
+
+// UnmarshalJSON decodes a line of responses.jsonl. Counts without a source
+// field (files written by LLMeter) are taken as server-reported.
+func (inv *Invocation) UnmarshalJSON(b []byte) error {
+	var j invocationJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*inv = Invocation{
+		ID:          j.ID,
+		RequestTime: j.RequestTime,
+		InputPrompt: j.InputPrompt,
+		Chunks:      j.Chunks,
+		Retries:     j.Retries,
+	}
+	if j.ResponseText != nil {
+		inv.ResponseText = *j.ResponseText
+	}
+	var err error
+	set := func(dst *time.Duration, name string, s *float64) {
+		if s == nil || err != nil {
+			return
+		}
+		if *s <= 0 || math.IsInf(*s, 0) || math.IsNaN(*s) || *s > maxSeconds {
+			err = fmt.Errorf("%s: invalid duration %v", name, *s)
+			return
+		}
+		*dst = secondsToDuration(*s)
+	}
+	set(&inv.TimeToFirstToken, "time_to_first_token", j.TimeToFirstToken)
+	set(&inv.TimeToFirstOutput, "time_to_first_output", j.TimeToFirstOutput)
+	set(&inv.TimeToLastToken, "time_to_last_token", j.TimeToLastToken)
+	set(&inv.TimePerOutputToken, "time_per_output_token", j.TimePerOutputToken)
+	if err != nil {
+		return err
+	}
+	if j.NumTokensInput != nil {
+		inv.NumTokensInput = *j.NumTokensInput
+		inv.InputTokensFrom = sourceOr(j.InputSource)
+	}
+	if j.NumTokensOutput != nil {
+		inv.NumTokensOutput = *j.NumTokensOutput
+		inv.OutputTokensFrom = sourceOr(j.OutputSource)
+	}
+	if j.NumTokensInputCached != nil {
+		inv.NumTokensInputCached = *j.NumTokensInputCached
+	}
+	if j.NumTokensReasoning != nil {
+		inv.NumTokensReasoning = *j.NumTokensReasoning
+	}
+	if j.StatusCode != nil {
+		inv.StatusCode = *j.StatusCode
+	}
+	if j.Error != nil {
+		inv.Error = *j.Error
+	}
+	if len(j.InterTokenLatencies) > 0 {
+		inv.InterTokenLatencies = make([]time.Duration, len(j.InterTokenLatencies))
+		for i, s := range j.InterTokenLatencies {
+			if s < 0 || math.IsInf(s, 0) || math.IsNaN(s) || s > maxSeconds {
+				return fmt.Errorf("inter_token_latencies[%d]: invalid duration %v", i, s)
+			}
+			inv.InterTokenLatencies[i] = secondsToDuration(s)
+		}
+	}
+	return nil
+}
+
+// maxSeconds is the longest duration a time.Duration holds, in seconds.
+const maxSeconds = float64(math.MaxInt64) / 1e9
+
+func secondsToDuration(s float64) time.Duration {
+	d := time.Duration(math.Round(s * 1e9))
+	if d == 0 && s > 0 {
+		d = 1
+	}
+	return d
+}
+
+func sourceOr(s *string) TokenSource {
+	if s == nil || *s == "" {
+		return FromServer
+	}
+	return TokenSource(*s)
+}

@@ -1,0 +1,126 @@
+package llmtest
+
+import (
+	"time"
+
+	"github.com/llmtest/llmtest/endpoints"
+)
+
+// recorder is the engine's endpoints.Recorder: the one place where request
+// timings are taken. Each client goroutine owns one and reuses it for every
+// request, so the per-chunk path appends to buffers that have already grown
+// and allocates nothing.
+type recorder struct {
+	t0 time.Time // send time, wall and monotonic
+
+	firstText   time.Duration // first visible text since t0; 0 = none yet
+	firstOutput time.Duration // first text or reasoning since t0
+	lastText    time.Duration // latest visible text since t0
+	completed   time.Duration // Complete call since t0; 0 = not called
+
+	gaps      []time.Duration // gaps between visible text deltas
+	text      []byte          // visible text received
+	chunks    int
+	reasoning int // non-empty reasoning deltas received
+
+	usage   endpoints.Usage
+	id      string
+	retries int
+}
+
+var _ endpoints.Recorder = (*recorder)(nil)
+
+// start clears the recorder and stamps t0. The engine calls it immediately
+// before Invoke.
+func (r *recorder) start() {
+	r.firstText, r.firstOutput, r.lastText, r.completed = 0, 0, 0, 0
+	r.gaps = r.gaps[:0]
+	r.text = r.text[:0]
+	r.chunks, r.reasoning = 0, 0
+	r.usage = endpoints.Usage{}
+	r.id = ""
+	r.retries = 0
+	r.t0 = time.Now()
+}
+
+// since reads the monotonic clock once and returns the time since t0,
+// never zero.
+func (r *recorder) since() time.Duration {
+	d := time.Since(r.t0)
+	if d <= 0 {
+		d = 1
+	}
+	return d
+}
+
+func (r *recorder) textAt(now time.Duration) {
+	if r.chunks == 0 {
+		r.firstText = now
+	} else {
+		r.gaps = append(r.gaps, now-r.lastText)
+	}
+	if r.firstOutput == 0 {
+		r.firstOutput = now
+	}
+	r.lastText = now
+	r.chunks++
+}
+
+// Text implements endpoints.Recorder.
+func (r *recorder) Text(delta string) {
+	if delta == "" {
+		return
+	}
+	r.textAt(r.since())
+	r.text = append(r.text, delta...)
+}
+
+// TextBytes implements endpoints.Recorder.
+func (r *recorder) TextBytes(delta []byte) {
+	if len(delta) == 0 {
+		return
+	}
+	r.textAt(r.since())
+	r.text = append(r.text, delta...)
+}
+
+// Reasoning implements endpoints.Recorder. Reasoning text is counted, not
+// kept.
+func (r *recorder) Reasoning(delta string) {
+	if delta == "" {
+		return
+	}
+	if r.firstOutput == 0 {
+		r.firstOutput = r.since()
+	}
+	r.reasoning++
+}
+
+// Complete implements endpoints.Recorder.
+func (r *recorder) Complete(text string) {
+	r.completed = r.since()
+	r.text = append(r.text[:0], text...)
+}
+
+// Usage implements endpoints.Recorder: non-zero fields overwrite earlier
+// ones.
+func (r *recorder) Usage(u endpoints.Usage) {
+	if u.InputTokens > 0 {
+		r.usage.InputTokens = u.InputTokens
+	}
+	if u.OutputTokens > 0 {
+		r.usage.OutputTokens = u.OutputTokens
+	}
+	if u.CachedInputTokens > 0 {
+		r.usage.CachedInputTokens = u.CachedInputTokens
+	}
+	if u.ReasoningTokens > 0 {
+		r.usage.ReasoningTokens = u.ReasoningTokens
+	}
+}
+
+// ID implements endpoints.Recorder.
+func (r *recorder) ID(id string) { r.id = id }
+
+// Retries implements endpoints.Recorder.
+func (r *recorder) Retries(n int) { r.retries = n }

@@ -1,0 +1,139 @@
+package llmtest
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteSummary writes a one-screen text summary of the run to w: the run's
+// identity, its request accounting and throughput, and a table of the
+// aggregates of every metric that has samples.
+func (r *Result) WriteSummary(w io.Writer) error {
+	st := &r.Stats
+	var b strings.Builder
+	fmt.Fprintf(&b, "llmtest run %s: %s", r.RunName, endpointLabel(r))
+	if r.Interrupted {
+		b.WriteString(" [interrupted]")
+	}
+	b.WriteByte('\n')
+	shape := fmt.Sprintf("%d clients × %d requests", r.Clients, r.Requests)
+	if r.Duration > 0 {
+		shape = fmt.Sprintf("%d clients for %v", r.Clients, r.Duration)
+	}
+	fmt.Fprintf(&b, "%s: %d requests, %d failed (%.2f%%) in %s; %.1f requests/min, %.1f output tokens/s\n",
+		shape, st.TotalRequests, st.FailedRequests, 100*st.FailedRequestsRate,
+		FormatDuration(st.TotalTestTime), st.RequestsPerMinute, st.OutputTokensPerSecond)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "metric\tavg\tp50\tp90\tp99\tp99.9\tmax\tn\t")
+	for _, m := range Metrics {
+		s := st.Summary(m)
+		if s.N == 0 {
+			continue
+		}
+		f := func(v float64) string {
+			if m.IsDuration() {
+				return FormatDuration(secondsToDuration(v))
+			}
+			return strconv.FormatFloat(v, 'f', 1, 64)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", m,
+			f(s.Average), f(s.P50), f(s.P90), f(s.P99), f(s.P999), f(s.Max), s.N)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if errs := r.topErrors(3); len(errs) > 0 {
+		b.WriteString("errors:\n")
+		for _, e := range errs {
+			fmt.Fprintf(&b, "  %d× %s\n", e.n, e.msg)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// SummaryText returns what WriteSummary writes.
+func (r *Result) SummaryText() string {
+	var b strings.Builder
+	_ = r.WriteSummary(&b)
+	return b.String()
+}
+
+func endpointLabel(r *Result) string {
+	parts := []string{}
+	for _, s := range []string{r.Endpoint.Provider, r.Endpoint.Model, r.Endpoint.Name} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		return "endpoint"
+	}
+	return strings.Join(parts, " ")
+}
+
+type errorCount struct {
+	msg string
+	n   int
+}
+
+// topErrors returns the n most frequent error texts, most frequent first.
+func (r *Result) topErrors(n int) []errorCount {
+	counts := map[string]int{}
+	var order []string
+	for i := range r.Invocations {
+		e := r.Invocations[i].Error
+		if e == "" {
+			continue
+		}
+		if counts[e] == 0 {
+			order = append(order, e)
+		}
+		counts[e]++
+	}
+	out := make([]errorCount, 0, len(order))
+	for _, e := range order {
+		out = append(out, errorCount{msg: e, n: counts[e]})
+	}
+	// Stable: equal counts keep first-seen order.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].n > out[j-1].n; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// FormatDuration formats d with three significant digits in the largest
+// unit that keeps it at least 1: "912ms", "1.23s", "45.6µs", "850ns".
+func FormatDuration(d time.Duration) string {
+	var (
+		v    float64
+		unit string
+	)
+	switch ad := max(d, -d); {
+	case ad >= time.Second:
+		v, unit = d.Seconds(), "s"
+	case ad >= time.Millisecond:
+		v, unit = float64(d)/1e6, "ms"
+	case ad >= time.Microsecond:
+		v, unit = float64(d)/1e3, "µs"
+	default:
+		return strconv.FormatInt(int64(d), 10) + "ns"
+	}
+	prec := 0
+	switch av := max(v, -v); {
+	case av < 10:
+		prec = 2
+	case av < 100:
+		prec = 1
+	}
+	return strconv.FormatFloat(v, 'f', prec, 64) + unit
+}
