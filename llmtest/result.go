@@ -2,8 +2,8 @@ package llmtest
 
 import (
 	"fmt"
-	"sync"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"

@@ -1,0 +1,111 @@
+package assertions
+
+import (
+	"time"
+
+	"github.com/llmtest/llmtest/llmtest"
+)
+
+// GoodputLimits are per-request latency limits. A request is good when it
+// succeeded and each non-zero limit holds for it (value ≤ limit); a zero
+// limit does not apply. A request that lacks a value whose limit applies
+// is not good: with TTFT limited, a non-streaming request (no TTFT) is not
+// good; with TPOT limited, neither is a request of one output token.
+type GoodputLimits struct {
+	// TTFT limits the time to first token.
+	TTFT time.Duration
+	// TTFO limits the time to first output (text or reasoning).
+	TTFO time.Duration
+	// TPOT limits the time per output token.
+	TPOT time.Duration
+	// TTLT limits the time to last token (end to end).
+	TTLT time.Duration
+	// ITL limits every inter-token gap of the request; a request without
+	// any gap (fewer than two chunks) is not good.
+	ITL time.Duration
+}
+
+// conditions returns the limits that apply as goodput conditions (≤), in
+// field order.
+func (l GoodputLimits) conditions() []Condition {
+	var cs []Condition
+	for _, x := range []struct {
+		m llmtest.Metric
+		d time.Duration
+	}{
+		{llmtest.TimeToFirstToken, l.TTFT},
+		{llmtest.TimeToFirstOutput, l.TTFO},
+		{llmtest.TimePerOutputToken, l.TPOT},
+		{llmtest.TimeToLastToken, l.TTLT},
+		{llmtest.InterTokenLatency, l.ITL},
+	} {
+		if x.d != 0 {
+			cs = append(cs, Condition{Metric: x.m, Op: LessOrEqual, Value: durationValue(x.d)})
+		}
+	}
+	return cs
+}
+
+// GoodputShare returns the share of all requests of res (failed ones
+// count, and are never good) that met every limit of limits, and the
+// number of requests n. With no limit set, every successful request is
+// good. No request meets a negative limit. share is 0 when n is 0.
+func GoodputShare(res *llmtest.Result, limits GoodputLimits) (share float64, n int) {
+	return goodShare(res, limits.conditions())
+}
+
+// goodShare is GoodputShare for conditions on latency metrics.
+func goodShare(res *llmtest.Result, conds []Condition) (float64, int) {
+	n := len(res.Invocations)
+	if n == 0 {
+		return 0, 0
+	}
+	type limit struct {
+		metric llmtest.Metric
+		op     Op
+		ns     float64
+	}
+	limits := make([]limit, len(conds))
+	for i, c := range conds {
+		d, ok := c.Value.Duration()
+		if !ok { // a negative limit: no request meets it
+			return 0, n
+		}
+		limits[i] = limit{c.Metric, c.Op, float64(d)}
+	}
+	good := 0
+	for i := range res.Invocations {
+		inv := &res.Invocations[i]
+		if inv.Failed() {
+			continue
+		}
+		ok := true
+		for _, l := range limits {
+			if !ok {
+				break
+			}
+			var v time.Duration
+			switch l.metric {
+			case llmtest.InterTokenLatency:
+				ok = len(inv.InterTokenLatencies) > 0
+				for _, g := range inv.InterTokenLatencies {
+					ok = ok && l.op.holds(float64(g), l.ns)
+				}
+				continue
+			case llmtest.TimeToFirstToken:
+				v = inv.TimeToFirstToken
+			case llmtest.TimeToFirstOutput:
+				v = inv.TimeToFirstOutput
+			case llmtest.TimePerOutputToken:
+				v = inv.TimePerOutputToken
+			case llmtest.TimeToLastToken:
+				v = inv.TimeToLastToken
+			}
+			ok = v != 0 && l.op.holds(float64(v), l.ns) // zero: absent
+		}
+		if ok {
+			good++
+		}
+	}
+	return float64(good) / float64(n), n
+}
