@@ -34,16 +34,25 @@ type Run struct {
 	// "time_to_first_token-p99" (durations in seconds). A metric without
 	// samples has no keys.
 	Stats map[string]float64 `json:"stats"`
+	// Samples is the number of samples behind each metric's aggregates in
+	// Stats, keyed by metric name, such as "time_to_first_token" or
+	// "inter_token_latency" (for ITL, the number of gaps). It is optional:
+	// reports leave out sample counts when it is nil.
+	Samples map[string]int `json:"samples,omitempty"`
 	// Checks are the SLO checks evaluated on the run, in evaluation order.
 	Checks []Check `json:"checks"`
 }
 
 // Endpoint names an endpoint.
 type Endpoint struct {
+	// Provider names the API family, such as "openai" or "bedrock".
 	Provider string `json:"provider"`
-	Model    string `json:"model_id"`
-	Name     string `json:"endpoint_name"`
-	URL      string `json:"url,omitempty"`
+	// Model is the model identifier sent with each request.
+	Model string `json:"model_id"`
+	// Name is the endpoint's own name, such as a SageMaker endpoint.
+	Name string `json:"endpoint_name"`
+	// URL is the base URL, when the endpoint has one.
+	URL string `json:"url,omitempty"`
 }
 
 // Config is a run's load shape.

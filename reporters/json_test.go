@@ -1,0 +1,153 @@
+package reporters
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func jsonBytes(t *testing.T, run *Run) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := NewJSON(&buf).Write(run); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func TestJSONGolden(t *testing.T) {
+	golden(t, "run.json", jsonBytes(t, sampleRun()))
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	for name, run := range map[string]*Run{
+		"sample": sampleRun(), "interrupted": interruptedRun(), "zero-checks": emptyRun(), "escaping": nastyRun(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := ReadJSON(bytes.NewReader(jsonBytes(t, run)))
+			if err != nil {
+				t.Fatalf("ReadJSON: %v", err)
+			}
+			want := *run
+			// JSON carries strings as they are, control characters
+			// included, except that each byte of invalid UTF-8 becomes
+			// U+FFFD.
+			validUTF8 := func(s string) string { return strings.Map(func(r rune) rune { return r }, s) }
+			want.Checks = slices.Clone(run.Checks)
+			for i := range want.Checks {
+				want.Checks[i].Message = validUTF8(want.Checks[i].Message)
+			}
+			want.Name = validUTF8(want.Name)
+			if !reflect.DeepEqual(got, &want) {
+				g, _ := json.Marshal(got)
+				w, _ := json.Marshal(&want)
+				t.Errorf("round trip differs:\n got %s\nwant %s", g, w)
+			}
+		})
+	}
+}
+
+func TestJSONWritesSchemaVersion(t *testing.T) {
+	run := sampleRun()
+	run.SchemaVersion = 0 // a Run built by hand
+	got, err := ReadJSON(bytes.NewReader(jsonBytes(t, run)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SchemaVersion != SchemaVersion {
+		t.Errorf("schema_version read back %d, want %d", got.SchemaVersion, SchemaVersion)
+	}
+	if run.SchemaVersion != 0 {
+		t.Error("Write modified its run")
+	}
+}
+
+func TestJSONEmptyCollections(t *testing.T) {
+	out := string(jsonBytes(t, &Run{Name: "bare"}))
+	for _, want := range []string{`"stats": {}`, `"checks": []`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `"samples"`) {
+		t.Errorf("output has samples without any:\n%s", out)
+	}
+}
+
+func TestJSONNonFinite(t *testing.T) {
+	run := sampleRun()
+	run.Stats["time_to_first_token-p99"] = math.NaN()
+	run.Stats["requests_per_minute"] = math.Inf(1)
+	run.Checks[0].Observed = math.NaN()
+	out := jsonBytes(t, run)
+	for _, want := range []string{`"time_to_first_token-p99": null`, `"requests_per_minute": null`, `"observed": null`} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("output lacks %s", want)
+		}
+	}
+	got, err := ReadJSON(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(got.Stats["time_to_first_token-p99"]) || !math.IsNaN(got.Checks[0].Observed) {
+		t.Errorf("nulls read back as %v and %v, want NaN", got.Stats["time_to_first_token-p99"], got.Checks[0].Observed)
+	}
+	if got.Checks[0].Limit != 0.8 {
+		t.Errorf("limit read back as %v", got.Checks[0].Limit)
+	}
+}
+
+func TestReadJSONErrors(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		sentinel  error
+		contains  string
+	}{
+		{"missing", `{"run_name": "x", "stats": {}}`, ErrNoSchemaVersion, "no schema_version"},
+		{"null", `{"schema_version": null}`, ErrNoSchemaVersion, "no schema_version"},
+		{"zero", `{"schema_version": 0}`, ErrNoSchemaVersion, "schema_version 0 is not a positive integer"},
+		{"fraction", `{"schema_version": 1.5}`, ErrNoSchemaVersion, "schema_version 1.5 is not a positive integer"},
+		{"newer", `{"schema_version": 2, "stats": "changed meaning"}`, ErrNewerSchemaVersion, "schema_version 2, this reader supports up to 1"},
+		{"not json", `schema_version: 1`, nil, "reading run JSON"},
+		{"not an object", `[1]`, nil, "reading run JSON"},
+		{"wrong type", `{"schema_version": 1, "stats": []}`, nil, "reading run JSON"},
+		{"trailing data", `{"schema_version": 1} {}`, nil, "reading run JSON"},
+		{"empty", ``, nil, "reading run JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run, err := ReadJSON(strings.NewReader(tt.doc))
+			if err == nil {
+				t.Fatalf("ReadJSON(%q) = %+v, want an error", tt.doc, run)
+			}
+			if tt.sentinel != nil && !errors.Is(err, tt.sentinel) {
+				t.Errorf("error %q does not wrap %v", err, tt.sentinel)
+			}
+			if !strings.Contains(err.Error(), tt.contains) {
+				t.Errorf("error %q does not contain %q", err, tt.contains)
+			}
+		})
+	}
+}
+
+func TestReadJSONIgnoresUnknownFields(t *testing.T) {
+	run, err := ReadJSON(strings.NewReader(`{"schema_version": 1, "run_name": "x", "added_later": {"a": 1},
+		"checks": [{"expression": "e", "pass": true, "new_field": 3}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Name != "x" || len(run.Checks) != 1 || run.Checks[0].Expression != "e" || !run.Checks[0].Pass {
+		t.Errorf("read %+v", run)
+	}
+}
+
+func TestJSONNilRun(t *testing.T) {
+	if err := NewJSON(&bytes.Buffer{}).Write(nil); !errors.Is(err, ErrNilRun) {
+		t.Errorf("Write(nil) = %v, want ErrNilRun", err)
+	}
+}

@@ -1,0 +1,245 @@
+package reporters
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+var _ Reporter = (*Markdown)(nil)
+
+// Markdown writes a compact GitHub-flavoured Markdown summary of a run, fit
+// for $GITHUB_STEP_SUMMARY: a heading with the run name and a pass/fail
+// mark; one line with the endpoint, load shape, request accounting and
+// throughput; a table of latency and token figures (avg, p50, p90, p99,
+// max, and n when [Run.Samples] has it); and a table of the SLO checks.
+// Durations are shown for people ("912ms", "1.23s", "45.6µs"). A run
+// passes when every check passed and it was not interrupted.
+type Markdown struct {
+	w io.Writer
+}
+
+// NewMarkdown returns a Markdown reporter writing to w.
+func NewMarkdown(w io.Writer) *Markdown { return &Markdown{w: w} }
+
+// markdownRows are the rows of the metrics table, in order.
+var markdownRows = []struct {
+	label, metric string
+	duration      bool
+}{
+	{"ttft", metricTTFT, true},
+	{"tpot", metricTPOT, true},
+	{"itl", metricITL, true},
+	{"e2e (ttlt)", metricTTLT, true},
+	{"input tokens", metricInputTokens, false},
+	{"output tokens", metricOutputTokens, false},
+}
+
+// markdownColumns are the aggregates of the metrics table, in order.
+var markdownColumns = []struct{ label, aggregate string }{
+	{"avg", "average"}, {"p50", "p50"}, {"p90", "p90"}, {"p99", "p99"}, {"max", "max"},
+}
+
+// Write writes the summary of run, ending with a blank line so that
+// summaries of several runs can follow one another.
+func (m *Markdown) Write(run *Run) error {
+	if run == nil {
+		return fmt.Errorf("reporters: Markdown: %w", ErrNilRun)
+	}
+	var b strings.Builder
+	name := oneLine(run.Name)
+	if name == "" {
+		name = "unnamed run"
+	}
+	mark := "✅"
+	if runFailed(run) {
+		mark = "❌"
+	}
+	var verdict []string
+	if run.Interrupted {
+		verdict = append(verdict, "interrupted")
+	}
+	checks := plural(len(run.Checks), "check", "checks")
+	switch failed := len(run.Failures()); {
+	case len(run.Checks) == 0:
+		if !run.Interrupted {
+			verdict = append(verdict, "no checks")
+		}
+	case failed > 0:
+		verdict = append(verdict, fmt.Sprintf("%d of %s failed", failed, checks))
+	default:
+		verdict = append(verdict, checks+" passed")
+	}
+	fmt.Fprintf(&b, "### %s %s: %s\n\n", mark, mdText(name), strings.Join(verdict, "; "))
+
+	parts := []string{
+		mdCode(endpointLabel(run.Endpoint), false),
+		mdText(loadShape(run.Config)),
+		mdText(accounting(run)),
+	}
+	if t := throughput(run, "req/min"); t != "" {
+		parts = append(parts, mdText(t))
+	}
+	if run.Interrupted {
+		parts = append(parts, "⚠️ interrupted before its load shape completed")
+	}
+	b.WriteString(strings.Join(parts, " · "))
+	b.WriteString("\n\n")
+
+	writeMetricsTable(&b, run)
+	writeChecksTable(&b, run)
+	_, err := io.WriteString(m.w, b.String())
+	return err
+}
+
+func writeMetricsTable(b *strings.Builder, run *Run) {
+	withN := false
+	var rows [][]string
+	for _, row := range markdownRows {
+		cells := []string{row.label}
+		found := false
+		for _, col := range markdownColumns {
+			v, ok := stat(run, statKey(row.metric, col.aggregate))
+			switch {
+			case !ok:
+				cells = append(cells, "–")
+			case row.duration:
+				cells = append(cells, formatSeconds(v))
+				found = true
+			default:
+				cells = append(cells, formatTokens(v))
+				found = true
+			}
+		}
+		n, ok := run.Samples[row.metric]
+		if !found && !ok {
+			continue
+		}
+		if ok {
+			withN = true
+			cells = append(cells, strconv.Itoa(n))
+		} else {
+			cells = append(cells, "–")
+		}
+		rows = append(rows, cells)
+	}
+	if len(rows) == 0 {
+		return
+	}
+	head := []string{"metric"}
+	align := []string{"---"}
+	for _, col := range markdownColumns {
+		head = append(head, col.label)
+		align = append(align, "---:")
+	}
+	if withN {
+		head = append(head, "n")
+		align = append(align, "---:")
+	}
+	writeRow(b, head)
+	writeRow(b, align)
+	for _, cells := range rows {
+		if !withN {
+			cells = cells[:len(cells)-1]
+		}
+		writeRow(b, cells)
+	}
+	b.WriteByte('\n')
+}
+
+func writeChecksTable(b *strings.Builder, run *Run) {
+	if len(run.Checks) == 0 {
+		b.WriteString("No SLO checks.\n\n")
+		return
+	}
+	writeRow(b, []string{"", "check", "observed"})
+	writeRow(b, []string{":-:", "---", "---"})
+	for i, c := range run.Checks {
+		mark := "✅"
+		if !c.Pass {
+			mark = "❌"
+		}
+		writeRow(b, []string{mark, mdCode(checkLabel(c, i), true), mdCell(checkLine(c))})
+	}
+	b.WriteByte('\n')
+}
+
+// writeRow writes one table row of cells that are already escaped.
+func writeRow(b *strings.Builder, cells []string) {
+	b.WriteString("|")
+	for _, c := range cells {
+		b.WriteString(" ")
+		b.WriteString(c)
+		b.WriteString(" |")
+	}
+	b.WriteString("\n")
+}
+
+// mdText returns s as inline Markdown text that renders as s on one line:
+// scrubbed, line breaks as spaces, and syntax characters escaped with a
+// backslash. "_" inside a word and "<" that cannot open a tag or an
+// autolink (before a space, "=", a digit or the end) stay as they are, so
+// that "error_rate < 1%" reads well in the raw file too.
+func mdText(s string) string {
+	s = oneLine(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\', '`', '*', '[', ']', '|', '&', '~', '#':
+			b.WriteByte('\\')
+		case '_':
+			if i == 0 || i == len(s)-1 || !isAlnum(s[i-1]) || !isAlnum(s[i+1]) {
+				b.WriteByte('\\')
+			}
+		case '<':
+			if i+1 < len(s) && !strings.ContainsRune(" =0123456789", rune(s[i+1])) {
+				b.WriteByte('\\')
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// isAlnum reports whether c is an ASCII letter or digit.
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// mdCell returns s as the text of a table cell: scrubbed, syntax
+// characters (the cell separator "|" among them) escaped, and line breaks
+// as <br>.
+func mdCell(s string) string {
+	lines := strings.Split(strings.ReplaceAll(scrub(s), "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = mdText(strings.ReplaceAll(l, "\r", " "))
+	}
+	return strings.Join(lines, "<br>")
+}
+
+// mdCode returns s on one line as an inline code span whose fence is
+// longer than any run of backticks in s. In a table cell (inTable), "|" is
+// escaped, which GFM tables require even inside code.
+func mdCode(s string, inTable bool) string {
+	s = oneLine(s)
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	if inTable {
+		s = strings.ReplaceAll(s, "|", `\|`)
+	}
+	return fence + s + fence
+}
