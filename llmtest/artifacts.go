@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // The files of a run folder.
@@ -22,6 +23,11 @@ const (
 	ResponsesFile = "responses.jsonl"
 	SummaryFile   = "summary.json"
 	StatsFile     = "stats.json"
+	// JUnitFile, ReportJSONFile and ReportMarkdownFile hold the reports of
+	// the run and the checks recorded on it (package reporters).
+	JUnitFile          = "junit.xml"
+	ReportJSONFile     = "report.json"
+	ReportMarkdownFile = "report.md"
 )
 
 // runMeta is the JSON form of a run's identity and load shape, shared by
@@ -89,9 +95,12 @@ func (r *Result) summary() summaryJSON {
 	return s
 }
 
-// Save writes summary.json and stats.json to the run folder r.OutputPath,
-// and responses.jsonl too when the folder has none (a Result built in
-// memory). It is a no-op when r.OutputPath is empty.
+// Save writes summary.json, stats.json and the reports — junit.xml,
+// report.json (the versioned summary of package reporters) and report.md —
+// to the run folder r.OutputPath, and responses.jsonl too when the folder
+// has none (a Result built in memory). The reports hold the checks recorded
+// so far: call Save again after adding checks. It is a no-op when
+// r.OutputPath is empty.
 func (r *Result) Save() error {
 	if r.OutputPath == "" {
 		return nil
@@ -99,8 +108,7 @@ func (r *Result) Save() error {
 	return r.SaveTo(r.OutputPath)
 }
 
-// SaveTo writes the run's summary.json and stats.json, and responses.jsonl
-// when dir has none, to dir, creating it if needed.
+// SaveTo writes what Save writes to dir, creating it if needed.
 func (r *Result) SaveTo(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("llmtest: saving result: %w", err)
@@ -110,6 +118,23 @@ func (r *Result) SaveTo(dir string) error {
 	}
 	if err := writeJSONFile(filepath.Join(dir, StatsFile), r.statsDocument()); err != nil {
 		return err
+	}
+	report := r.Report()
+	for _, f := range []struct {
+		name string
+		new  func(io.Writer) reporters.Reporter
+	}{
+		{JUnitFile, func(w io.Writer) reporters.Reporter { return reporters.NewJUnit(w) }},
+		{ReportJSONFile, func(w io.Writer) reporters.Reporter { return reporters.NewJSON(w) }},
+		{ReportMarkdownFile, func(w io.Writer) reporters.Reporter { return reporters.NewMarkdown(w) }},
+	} {
+		var b bytes.Buffer
+		if err := f.new(&b).Write(report); err != nil {
+			return fmt.Errorf("llmtest: rendering %s: %w", f.name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("llmtest: writing %s: %w", f.name, err)
+		}
 	}
 	resp := filepath.Join(dir, ResponsesFile)
 	if _, err := os.Stat(resp); errors.Is(err, fs.ErrNotExist) {

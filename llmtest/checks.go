@@ -54,6 +54,18 @@ func (r *Result) Report() *reporters.Run {
 		EndTime:     r.EndTime.UTC(),
 		Interrupted: r.Interrupted,
 		Stats:       r.Stats.Map(),
+		Samples:     r.sampleCounts(),
 		Checks:      checks,
 	}
+}
+
+// sampleCounts returns the number of samples of every metric that has any.
+func (r *Result) sampleCounts() map[string]int {
+	m := map[string]int{}
+	for _, metric := range Metrics {
+		if n := r.Stats.Summary(metric).N; n > 0 {
+			m[string(metric)] = n
+		}
+	}
+	return m
 }

@@ -1,21 +1,31 @@
 package llmtest
 
 import (
+	"fmt"
+	"os"
+	"strconv"
 	"testing"
+
+	"github.com/llmtest/llmtest/reporters"
 )
 
-// Run runs one load test inside a test or benchmark and returns its
-// result, for the test's assertions.
+// Run runs one load test inside a test and returns its result, for the
+// test's assertions.
 //
 // A configuration that breaks a rule, or payloads that cannot be loaded or
 // prepared, fail the test at once with a message naming the field, file or
-// line. The run uses t.Context(). A one-screen summary goes to t.Log.
+// line. The run uses t.Context(). A one-screen summary goes to t.Log, and
+// the key figures go out with t.Attr (see [AttrKeys]), so `go test -json`
+// consumers carry them.
 //
 // The run folder is Config.OutputPath/RunName, or, when OutputPath is
 // empty, RunName under t.ArtifactDir() — which `go test -artifacts
 // -outputdir DIR` keeps. run_config.json, payload.jsonl and responses.jsonl
-// are written during the run; summary.json and stats.json are written in
-// t.Cleanup, after the test's assertions ran.
+// are written during the run; summary.json, stats.json and the reports
+// (junit.xml, report.json, report.md) are written in t.Cleanup, after the
+// test's assertions ran, so the reports hold their checks. When the
+// environment variable GITHUB_STEP_SUMMARY names a file, the Markdown
+// report is appended to it then too.
 //
 // Run must be called from the test's goroutine: it calls t.FailNow on a
 // bad configuration or a fatal run error. Failed requests do not fail the
@@ -36,11 +46,96 @@ func Run(t testing.TB, cfg Config) *Result {
 			if err := res.Save(); err != nil {
 				t.Errorf("llmtest: saving run %s: %v", res.RunName, err)
 			}
+			if err := appendStepSummary(res); err != nil {
+				t.Errorf("llmtest: %v", err)
+			}
 		})
 		t.Log("\n" + res.SummaryText())
+		for _, kv := range res.attrs() {
+			t.Attr(kv[0], kv[1])
+		}
 	}
 	if err != nil {
 		t.Fatalf("llmtest: run %s: %v", e.cfg.RunName, err)
+	}
+	return res
+}
+
+// AttrKeys are the stats keys that Run reports with t.Attr, each prefixed
+// with "llmtest." (for example "llmtest.time_to_first_token-p99", in
+// seconds), together with "llmtest.run_name". Keys without a value in the
+// run are left out.
+var AttrKeys = []string{
+	"total_requests", "failed_requests", "failed_requests_rate", "requests_per_minute",
+	"output_tokens_per_second", "total_test_time",
+	"time_to_first_token-p50", "time_to_first_token-p99",
+	"time_per_output_token-p50", "time_per_output_token-p99",
+	"inter_token_latency-p99", "time_to_last_token-p50", "time_to_last_token-p99",
+}
+
+func (r *Result) attrs() [][2]string {
+	m := r.Stats.Map()
+	out := [][2]string{{"llmtest.run_name", r.RunName}}
+	for _, k := range AttrKeys {
+		if v, ok := m[k]; ok {
+			out = append(out, [2]string{"llmtest." + k, strconv.FormatFloat(v, 'g', 6, 64)})
+		}
+	}
+	return out
+}
+
+// appendStepSummary appends the run's Markdown report to the file named by
+// GITHUB_STEP_SUMMARY, when that is set.
+func appendStepSummary(r *Result) error {
+	path := os.Getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
+	}
+	werr := reporters.NewMarkdown(f).Write(r.Report())
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", werr)
+	}
+	return nil
+}
+
+// Benchmark runs b.N requests (one op is one request, spread over
+// Config.Clients; Requests and Duration are ignored) and reports the run
+// with b.ReportMetric in the units of [reporters.BenchMetrics] —
+// ttft-p50-ns, ttft-p99-ns, tpot-p50-ns, itl-p99-ns, e2e-p99-ns,
+// out-tokens/s and req/s — so that `go test -bench . -count 10` output feeds
+// benchstat unchanged. It prints nothing. The timer covers the run only:
+// payload loading and preparation happen before it starts.
+//
+// A benchmark function runs several times with growing b.N, so Benchmark
+// writes artifacts only when Config.OutputPath is set (each round to its
+// own run folder). A bad configuration or a fatal run error fails the
+// benchmark; failed requests are counted, not fatal — check the result.
+func Benchmark(b *testing.B, cfg Config) *Result {
+	b.Helper()
+	clients := max(cfg.Clients, DefaultClients)
+	cfg.Requests = max(1, (b.N+clients-1)/clients)
+	cfg.Duration = 0
+	e, err := newEngine(cfg)
+	if err != nil {
+		b.Fatalf("%v", err)
+		return nil
+	}
+	b.ResetTimer()
+	res, err := e.run(b.Context(), true)
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("llmtest: run %s: %v", e.cfg.RunName, err)
+		return nil
+	}
+	for _, m := range reporters.BenchMetrics(res.Report()) {
+		b.ReportMetric(m.Value, m.Unit)
 	}
 	return res
 }
