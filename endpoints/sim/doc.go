@@ -4,11 +4,11 @@
 //
 // The [Model] holds the simulation and knows nothing of any transport: it
 // plans a request ([Model.Plan]), produces its text ([Model.Text]) and paces
-// its chunks ([Model.Generate]) through a callback. [Endpoint] serves a
-// Model in process as an [endpoints.Endpoint], the default target of
-// llmtest's examples and tests; an HTTP server can serve the same Model,
-// answering [ErrOverloaded] with 429 and consulting [Model.InFlight] and
-// [Model.Queued].
+// its chunks ([Model.Generate]) through a callback. Two transports serve a
+// Model: [Endpoint] in process, as an [endpoints.Endpoint], the default
+// target of llmtest's examples and tests; and [Server] over real HTTP on a
+// loopback address, speaking the OpenAI and Anthropic APIs, for load
+// generators, SDKs and the `llmtest sim` command.
 //
 //	ep, err := sim.New(sim.Config{
 //		Seed:              1,
@@ -16,6 +16,10 @@
 //		InterTokenLatency: 20 * time.Millisecond,
 //		Capacity:          8,
 //	})
+//
+//	srv, err := sim.NewServer(sim.ServerConfig{Config: cfg, APIKey: "sk-test"})
+//	defer srv.Close()
+//	// point an OpenAI client at srv.URL + "/v1/"
 //
 // # The latency model
 //
@@ -104,7 +108,111 @@
 // "max_tokens" (the former wins when both are given), a positive whole
 // number, fixes the output length; without either, the length is drawn from
 // [Config.MinOutputTokens, Config.MaxOutputTokens]. "stream", a boolean,
-// defaults to true for this in-process endpoint (OpenAI's API defaults to
-// false), because time to first token is what a load test measures. Other
-// fields, "model" included, are ignored. Null counts as absent.
+// defaults to true for this in-process endpoint (OpenAI's API, and the HTTP
+// server, default to false), because time to first token is what a load
+// test measures. Other fields, "model" included, are ignored. Null counts
+// as absent.
+//
+// # The HTTP server
+//
+// [NewServer] starts a [Server] on 127.0.0.1 at a free port, as
+// httptest.NewServer does; [Listen] takes a loopback address of one's own
+// choosing (for `llmtest sim --addr`) and refuses any other. Server.URL is
+// the base URL without "/v1". [NewHandler] gives the same routes as an
+// http.Handler over a Model of one's own. Routes, as OpenAI, vLLM and
+// SGLang serve them, and as Anthropic does:
+//
+//   - POST /v1/chat/completions: the chat payloads above; "messages" is
+//     required and "prompt" refused.
+//   - POST /v1/completions: the completions payloads above; "prompt" is
+//     required and "messages" refused.
+//   - GET /v1/models: {"object": "list", "data": [the one model]}.
+//   - POST /v1/messages: Anthropic's Messages API. "messages" (roles "user"
+//     and "assistant", content a string or a list of text blocks),
+//     optional "system" (a string or text blocks) and a positive
+//     "max_tokens" are required; "thinking" is {"type": "enabled",
+//     "budget_tokens": n} with 0 < n < max_tokens (Anthropic's minimum of
+//     1024 is not enforced) or {"type": "disabled"}. The anthropic-version
+//     header is accepted and not required.
+//
+// On the OpenAI routes "stream" is false when absent, as in OpenAI's API,
+// and "stream_options": {"include_usage": bool} is allowed only with
+// "stream": true. On every route a missing "stream" means one JSON body.
+// Other paths get 404 and other methods 405 (with Allow), with OpenAI's
+// error body ({"error": {"message", "type", "param", "code"}}) except on
+// /v1/messages, which answers with Anthropic's ({"type": "error", "error":
+// {"type", "message"}}). A body that is not a JSON object, or a payload
+// field of the wrong shape, gets 400 and a message naming the field; a body
+// over 32 MiB gets 413. With ServerConfig.APIKey set, a request without
+// the key (Authorization: Bearer on the OpenAI routes, x-api-key on
+// /v1/messages), or with another, gets 401; no response ever holds a key.
+//
+// # Responses on the wire
+//
+// Every request draws the model's next [Plan]. On the OpenAI routes the
+// response id is Plan.ID, the same in every chunk, "created" is the Unix
+// second the request arrived and "model" the configured model name. A chat
+// stream is a role-only chunk (delta {"role": "assistant", "content": ""}),
+// one chunk per model chunk with delta.content, a chunk with an empty delta
+// and finish_reason, then, with include_usage, a chunk with "choices": []
+// and usage {prompt_tokens, completion_tokens, total_tokens} (every other
+// chunk then has "usage": null, as OpenAI sends), then "data: [DONE]". A
+// completions stream is the same with choices[0].text, object
+// "text_completion" and no role chunk. finish_reason is "length" when the
+// payload's max tokens fixed the length, else "stop". Non-streaming
+// requests get the whole chat.completion or text_completion with usage.
+// Every event is exactly "data: <json>\n\n".
+//
+// /v1/messages treats max_tokens as Anthropic does, as a limit: the length
+// is drawn as without max tokens, then capped ([Model.PlanCapped]), and
+// stop_reason is "max_tokens" when the cap was reached, else "end_turn".
+// The message id is "msg_sim_<Seq>". A stream is message_start (usage
+// input_tokens, and output_tokens 1), content_block_start, a ping, one
+// content_block_delta (text_delta) per model chunk, content_block_stop,
+// message_delta (stop_reason, usage.output_tokens), message_stop, each
+// event as "event: <type>\ndata: <json>\n\n". With thinking enabled the
+// first min([ThinkingTokens], budget_tokens, output tokens − 1) tokens of
+// the model's output form a thinking block at index 0 (thinking_delta
+// events, then a signature_delta) and the rest the text block at index 1,
+// without its leading space; a chunk that straddles the two is split.
+// Thinking tokens are output tokens, as Anthropic bills them: usage
+// output_tokens is Plan.OutputTokens, thinking included, and they are
+// paced like any other token, so the visible text starts later than the
+// first output. The non-streaming message holds the same blocks.
+//
+// # Faults over HTTP
+//
+// Nothing, not even the status line, is written before the first token is
+// due, so that a request can still fail with its own status:
+//
+//   - [ErrOverloaded] (Config.MaxQueue requests already queued) is 429 with
+//     Retry-After (ServerConfig.RetryAfter in whole seconds, rounded up),
+//     retry-after-ms, and a rate_limit_error body.
+//   - [FaultError] is 500 with a server_error (OpenAI) or api_error
+//     (Anthropic) body, sent when the first token would have been due.
+//   - [FaultMidStream] cuts the connection after the tokens already due:
+//     the client reads them, then an unexpected EOF, without [DONE] or
+//     message_stop. A non-streaming request is cut before any response.
+//   - [FaultStall] pauses the stream: the tokens before the stall are
+//     flushed, then nothing arrives for Config.StallDuration.
+//
+// A client that disconnects, or whose request is cancelled, stops its
+// generation at once and frees its capacity, queued or generating.
+// [Server.Close] cancels every request in flight the same way and returns
+// once every goroutine of the server has ended. A connection is cut by
+// panicking with http.ErrAbortHandler, which net/http recovers without
+// logging.
+//
+// # Flushing and cost
+//
+// Each request encodes its events into a reused buffer, and writes it out
+// only when the model is about to sleep ([Hooks.BeforeSleep]) and at the
+// end. A response whose model never sleeps (zero latencies) leaves in one
+// write with a Content-Length, and the client still sees every event; a
+// timed one leaves chunk by chunk, each flushed at its due time. The
+// constant start and end of a chunk event are computed once per request,
+// so a chunk costs an escape and three appends, and allocates nothing.
+// This matters because the server is the peer of load-generation
+// benchmarks on the same machine: BenchmarkServerStream measures a
+// 64-token stream through a real loopback connection.
 package sim

@@ -168,6 +168,23 @@ func splitmix(x uint64) uint64 {
 // failure needs two tokens; a one-token response drawn for it fails with
 // FaultError instead. Plan does not block.
 func (m *Model) Plan(inputTokens, maxTokens int) Plan {
+	return m.plan(inputTokens, maxTokens, 0)
+}
+
+// PlanCapped is [Model.Plan] for an API whose max tokens is a limit rather
+// than a length, such as Anthropic's required max_tokens: the output length
+// is drawn from [Config.MinOutputTokens, Config.MaxOutputTokens] as for
+// Plan(inputTokens, 0), then capped at limit when limit > 0. The draw, and
+// so every other choice of the plan, is the same as Plan(inputTokens, 0)
+// would make for the same sequence number; only the length (and with it
+// where a fault falls) can differ. PlanCapped does not block.
+func (m *Model) PlanCapped(inputTokens, limit int) Plan {
+	return m.plan(inputTokens, 0, limit)
+}
+
+// plan draws a plan whose length is maxTokens when positive, else drawn and
+// capped at limit when that is positive.
+func (m *Model) plan(inputTokens, maxTokens, limit int) Plan {
 	seq := m.seq.Add(1)
 	r := m.rng(seq, streamPlan)
 	c := &m.cfg
@@ -175,6 +192,8 @@ func (m *Model) Plan(inputTokens, maxTokens int) Plan {
 	n := c.MinOutputTokens + pick(&r, c.MaxOutputTokens-c.MinOutputTokens+1)
 	if maxTokens > 0 {
 		n = maxTokens
+	} else if limit > 0 {
+		n = min(n, limit)
 	}
 	fault := FaultNone
 	switch {
@@ -240,7 +259,40 @@ func (m *Model) Text(p Plan) string { return text(p.text, p.OutputTokens) }
 // response is served. With every latency zero (and no stall) Generate never
 // sleeps, never reads the clock and never touches a timer; it still returns
 // early once ctx is done. Emitting a chunk allocates nothing.
+// [Model.GenerateWith] adds a hook called before each sleep, for transports
+// that buffer their output.
 func (m *Model) Generate(ctx context.Context, p Plan, emit func(chunk string) error) error {
+	return m.GenerateWith(ctx, p, Hooks{Emit: emit})
+}
+
+// Hooks are the callbacks of [Model.GenerateWith]. The zero value emits
+// nothing, which is how a non-streaming response is served.
+type Hooks struct {
+	// Emit is called with each chunk at the moment it is due, exactly as
+	// [Model.Generate]'s emit is; nil emits nothing.
+	Emit func(chunk string) error
+
+	// BeforeSleep, when not nil, is called just before Generate blocks
+	// until a due time that has not come yet: before the time to first
+	// token, before each chunk that is not yet due, before a stall, before
+	// an injected failure, and (with a nil Emit) before the one sleep until
+	// the response ends. It is not called while the request waits for
+	// capacity, and never when every latency is zero, since Generate then
+	// never sleeps. A transport that buffers its output flushes it here: so
+	// every chunk leaves when it is due, and a response with no sleep leaves
+	// in one write. Generate measures the time left after BeforeSleep
+	// returns, so a slow hook delays nothing more than itself. If it returns
+	// an error (a failed write, say), Generate stops at once and returns an
+	// error wrapping it, after releasing capacity.
+	BeforeSleep func() error
+}
+
+// GenerateWith is [Model.Generate] with hooks: it runs p exactly as
+// Generate does, calling h.Emit for each chunk and h.BeforeSleep before
+// each sleep. Generate(ctx, p, emit) is GenerateWith(ctx, p,
+// Hooks{Emit: emit}). Like Generate, it allocates nothing per chunk.
+func (m *Model) GenerateWith(ctx context.Context, p Plan, h Hooks) error {
+	emit, before := h.Emit, h.BeforeSleep
 	if err := m.admits.acquire(ctx); err != nil {
 		if errors.Is(err, ErrOverloaded) {
 			return err
@@ -256,7 +308,7 @@ func (m *Model) Generate(ctx context.Context, p Plan, emit func(chunk string) er
 
 	tl := m.timeline(p)
 	if p.Fault == FaultError {
-		if err := w.until(tl.token()); err != nil {
+		if err := w.until(tl.token(), before); err != nil {
 			return canceled(p.Seq, err)
 		}
 		return &InjectedError{Kind: FaultError, Seq: p.Seq}
@@ -294,7 +346,7 @@ func (m *Model) Generate(ctx context.Context, p Plan, emit func(chunk string) er
 			chunk = full[pos : pos+size]
 			pos += size
 		}
-		if err := w.until(due); err != nil {
+		if err := w.until(due, before); err != nil {
 			return canceled(p.Seq, err)
 		}
 		if err := emit(chunk); err != nil {
@@ -302,7 +354,7 @@ func (m *Model) Generate(ctx context.Context, p Plan, emit func(chunk string) er
 		}
 	}
 	if failing {
-		if err := w.until(tl.token()); err != nil {
+		if err := w.until(tl.token(), before); err != nil {
 			return canceled(p.Seq, err)
 		}
 		return &InjectedError{Kind: FaultMidStream, Seq: p.Seq}
@@ -311,7 +363,7 @@ func (m *Model) Generate(ctx context.Context, p Plan, emit func(chunk string) er
 		due = tl.token() // an empty response still takes its time to first token
 	}
 	if emit == nil || limit == 0 {
-		if err := w.until(due); err != nil {
+		if err := w.until(due, before); err != nil {
 			return canceled(p.Seq, err)
 		}
 	}
@@ -377,10 +429,19 @@ type waiter struct {
 }
 
 // until returns once offset has passed since start, or ctx.Err() when the
-// context is done first (or already was).
-func (w *waiter) until(offset time.Duration) error {
+// context is done first (or already was). Before it blocks it calls before,
+// when not nil, and returns its error, if any. (before is a parameter, not
+// a field, so that it does not escape with the waiter's context.)
+func (w *waiter) until(offset time.Duration, before func() error) error {
 	if w.timed && offset > 0 {
-		if d := time.Until(w.start.Add(offset)); d > 0 {
+		d := time.Until(w.start.Add(offset))
+		if d > 0 && before != nil {
+			if err := before(); err != nil {
+				return err
+			}
+			d = time.Until(w.start.Add(offset))
+		}
+		if d > 0 {
 			if w.timer == nil {
 				w.timer = time.NewTimer(d)
 			} else {

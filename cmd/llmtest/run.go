@@ -1,0 +1,357 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/llmtest/llmtest/assertions"
+	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/openai"
+	"github.com/llmtest/llmtest/endpoints/sim"
+	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
+)
+
+// runOptions are the flags of `llmtest run`.
+type runOptions struct {
+	url       string
+	model     string
+	apiKeyEnv string
+	api       string
+	payload   string
+	prompt    string
+	maxTokens int
+	stream    bool
+	streamSet bool
+	clients   int
+	requests  int
+	duration  time.Duration
+	timeout   time.Duration
+	out       string
+	runName   string
+	slos      stringList
+	junit     string
+	json      string
+	md        string
+	sim       simFlags
+}
+
+// Defaults of `llmtest run`.
+const (
+	defaultAPIKeyEnv = "OPENAI_API_KEY"
+	defaultMaxTokens = 64
+	defaultClients   = 4
+)
+
+func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
+	o := &runOptions{}
+	fs := flag.NewFlagSet("llmtest run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: llmtest run [flags]\n\nRuns a load test and prints its summary. With no --url it starts the\nbuilt-in simulator on 127.0.0.1 and tests it over HTTP.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.url, "url", "", "base URL of the server, including /v1 (empty: the built-in simulator)")
+	fs.StringVar(&o.model, "model", "", "model name sent in each request (default: the simulator's model without --url)")
+	fs.StringVar(&o.apiKeyEnv, "api-key-env", defaultAPIKeyEnv, "name of the environment variable that holds the API key")
+	fs.StringVar(&o.api, "api", string(apiOpenAIChat), "API: "+strings.Join(apiNames(), ", "))
+	fs.StringVar(&o.payload, "payload", "", "a .json or .jsonl payload file, or a directory of them")
+	fs.StringVar(&o.prompt, "prompt", "", "build one payload from this user message")
+	fs.IntVar(&o.maxTokens, "max-tokens", defaultMaxTokens, "max tokens of payloads built from --prompt or the built-in prompts")
+	fs.BoolVar(&o.stream, "stream", true, "stream responses (set false to test non-streaming; overrides the payloads)")
+	fs.IntVar(&o.clients, "clients", defaultClients, "concurrent clients")
+	fs.IntVar(&o.requests, "requests", 0, "requests per client (default: one per payload)")
+	fs.DurationVar(&o.duration, "duration", 0, "send requests for this long instead of a fixed count")
+	fs.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
+	fs.StringVar(&o.out, "out", "", "base folder for the run folder <out>/<run-name> (empty: no artifacts)")
+	fs.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
+	fs.Var(&o.slos, "slo", "an SLO the run must meet, such as 'ttft p99 < 800ms' (repeatable)")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
+	fs.StringVar(&o.json, "json", "", "write the JSON summary to this file")
+	fs.StringVar(&o.md, "md", "", "write a Markdown summary to this file")
+	o.sim.register(fs, "sim-")
+	return fs, o
+}
+
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, o := newRunFlags(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "llmtest run: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "stream" {
+			o.streamSet = true
+		}
+	})
+	res, err := o.execute(ctx, stdout, stderr)
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "llmtest run: %v\n", err)
+		return exitUsage
+	case res == nil && err != nil:
+		fmt.Fprintf(stderr, "llmtest run: %v\n", err)
+		var ce *llmtest.ConfigError
+		var pe *llmtest.PayloadError
+		if errors.As(err, &ce) || errors.As(err, &pe) {
+			return exitUsage
+		}
+		return exitRunFailed
+	case errors.Is(err, llmtest.ErrInterrupted):
+		fmt.Fprintf(stderr, "llmtest run: interrupted; partial results kept\n")
+		return exitInterrupted
+	case err != nil:
+		fmt.Fprintf(stderr, "llmtest run: %v\n", err)
+		return exitRunFailed
+	case !res.Report().Passed():
+		return exitSLOFailed
+	}
+	return exitOK
+}
+
+// execute runs the load test and writes what was asked for. It returns the
+// result whenever load was sent.
+func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (*llmtest.Result, error) {
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	thresholds := make([]*assertions.Threshold, len(o.slos))
+	for i, s := range o.slos {
+		th, err := assertions.Parse(s)
+		if err != nil {
+			return nil, usageErrorf("--slo: %v", err)
+		}
+		thresholds[i] = th
+	}
+
+	ep, closeEndpoint, err := o.endpoint(stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer closeEndpoint()
+	payloads, err := o.payloads()
+	if err != nil {
+		return nil, err
+	}
+
+	res, runErr := llmtest.NewRunner(llmtest.Config{
+		Endpoint:   ep,
+		Payloads:   payloads,
+		Clients:    o.clients,
+		Requests:   o.requests,
+		Duration:   o.duration,
+		Timeout:    o.timeout,
+		OutputPath: o.out,
+		RunName:    o.runName,
+	}).Run(ctx, llmtest.Config{})
+	if res == nil {
+		return nil, runErr
+	}
+	for _, th := range thresholds {
+		res.AddCheck(th.Evaluate(res))
+	}
+	// The run folder's reports were written when the run ended: write
+	// them again with the checks.
+	err = errors.Join(runErr, res.Save(), o.writeReports(res))
+	if werr := res.WriteSummary(stdout); werr != nil {
+		err = errors.Join(err, werr)
+	}
+	for _, c := range res.Checks() {
+		mark := "PASS"
+		if !c.Pass {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(stdout, "%s  %s\n", mark, c.Message)
+	}
+	if res.OutputPath != "" {
+		fmt.Fprintf(stdout, "results: %s\n", res.OutputPath)
+	}
+	return res, err
+}
+
+func (o *runOptions) validate() error {
+	switch {
+	case o.prompt != "" && o.payload != "":
+		return usageErrorf("--prompt and --payload are mutually exclusive")
+	case o.maxTokens <= 0:
+		return usageErrorf("--max-tokens must be positive, got %d", o.maxTokens)
+	case o.clients <= 0:
+		return usageErrorf("--clients must be at least 1, got %d", o.clients)
+	case o.requests < 0:
+		return usageErrorf("--requests must not be negative, got %d", o.requests)
+	case o.duration < 0:
+		return usageErrorf("--duration must not be negative, got %v", o.duration)
+	case o.requests > 0 && o.duration > 0:
+		return usageErrorf("--requests and --duration are mutually exclusive")
+	case o.timeout <= 0:
+		return usageErrorf("--timeout must be positive, got %v", o.timeout)
+	}
+	if _, ok := apis[api(o.api)]; !ok {
+		return usageErrorf("--api: unknown API %q (known: %s)", o.api, strings.Join(apiNames(), ", "))
+	}
+	return nil
+}
+
+// writeReports writes the --junit, --json and --md reports.
+func (o *runOptions) writeReports(res *llmtest.Result) error {
+	run := res.Report()
+	var errs []error
+	for _, f := range []struct {
+		path string
+		rep  func(io.Writer) reporters.Reporter
+	}{
+		{o.junit, func(w io.Writer) reporters.Reporter { return reporters.NewJUnit(w) }},
+		{o.json, func(w io.Writer) reporters.Reporter { return reporters.NewJSON(w) }},
+		{o.md, func(w io.Writer) reporters.Reporter { return reporters.NewMarkdown(w) }},
+	} {
+		if f.path == "" {
+			continue
+		}
+		var b bytes.Buffer
+		if err := f.rep(&b).Write(run); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := os.WriteFile(f.path, b.Bytes(), 0o644); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// payloads returns the payload source: the --payload path, one payload
+// built from --prompt, or the built-in prompts. With --stream given
+// explicitly, every payload's "stream" field is set to it.
+func (o *runOptions) payloads() (any, error) {
+	var ps []endpoints.Payload
+	switch {
+	case o.payload != "":
+		if !o.streamSet {
+			return o.payload, nil
+		}
+		loaded, err := llmtest.LoadPayloads(o.payload)
+		if err != nil {
+			return nil, err
+		}
+		ps = loaded
+	case o.prompt != "":
+		p, err := apis[api(o.api)].payload(o.prompt, o.maxTokens)
+		if err != nil {
+			return nil, usageErrorf("--prompt: %v", err)
+		}
+		ps = []endpoints.Payload{p}
+	default:
+		for _, prompt := range builtinPrompts {
+			p, err := apis[api(o.api)].payload(prompt, o.maxTokens)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, p)
+		}
+	}
+	if o.streamSet {
+		for _, p := range ps {
+			p["stream"] = o.stream
+		}
+	}
+	return ps, nil
+}
+
+// endpoint builds the endpoint under test. Without --url it starts the
+// simulator on loopback first; the returned func stops it.
+func (o *runOptions) endpoint(stderr io.Writer) (endpoints.Endpoint, func(), error) {
+	a := apis[api(o.api)]
+	if o.url != "" {
+		ep, err := a.build(o, o.url, os.Getenv(o.apiKeyEnv))
+		return ep, func() {}, err
+	}
+	if !a.simulated {
+		return nil, nil, usageErrorf("--api %s needs --url: the built-in simulator speaks %s", o.api, strings.Join(simAPINames(), ", "))
+	}
+	srv, err := sim.NewServer(sim.ServerConfig{Config: o.sim.config()})
+	if err != nil {
+		return nil, nil, usageErrorf("%v", err)
+	}
+	if o.model == "" {
+		o.model = srv.Model().Config().Model
+	}
+	fmt.Fprintf(stderr, "llmtest: testing the built-in simulator at %s\n", srv.URL)
+	ep, err := a.build(o, srv.URL+"/v1", "")
+	if err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	return ep, srv.Close, nil
+}
+
+// api names an API the command can test.
+type api string
+
+const (
+	apiOpenAIChat        api = "openai-chat"
+	apiOpenAICompletions api = "openai-completions"
+)
+
+type apiSpec struct {
+	simulated bool // the built-in simulator serves it
+	build     func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error)
+	payload   func(prompt string, maxTokens int) (endpoints.Payload, error)
+}
+
+var apis = map[api]apiSpec{
+	apiOpenAIChat: {
+		simulated: true,
+		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
+			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Chat})
+		},
+		payload: openai.ChatPayload,
+	},
+	apiOpenAICompletions: {
+		simulated: true,
+		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
+			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Completions})
+		},
+		payload: openai.CompletionPayload,
+	},
+}
+
+func apiNames() []string {
+	names := []string{string(apiOpenAIChat), string(apiOpenAICompletions)}
+	return names
+}
+
+func simAPINames() []string {
+	var out []string
+	for _, n := range apiNames() {
+		if apis[api(n)].simulated {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// builtinPrompts are the payloads of a run without --payload or --prompt.
+var builtinPrompts = []string{
+	"Explain in two paragraphs why the sky is blue.",
+	"Write a haiku about load testing.",
+	"Summarise the plot of Hamlet for a ten-year-old.",
+	"List five practical tips for writing clear error messages in Go programs.",
+	"What is the difference between latency and throughput? Give an example from web services.",
+	"Translate 'the quick brown fox jumps over the lazy dog' into French and German.",
+	"Describe how a transformer language model generates text one token at a time, including the role of the key-value cache during decoding.",
+	"Give a short recipe for a vegetarian chili.",
+}

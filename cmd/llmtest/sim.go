@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/llmtest/llmtest/endpoints/sim"
+)
+
+// defaultSimAddr is where `llmtest sim` listens without --addr.
+const defaultSimAddr = "127.0.0.1:8000"
+
+func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var (
+		s      simFlags
+		addr   string
+		model  string
+		apiKey string
+	)
+	fs := flag.NewFlagSet("llmtest sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: llmtest sim [flags]\n\nServes the simulated LLM (OpenAI chat and completions, Anthropic messages)\non a loopback address until interrupted.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&addr, "addr", defaultSimAddr, "loopback address to listen on")
+	fs.StringVar(&model, "model", sim.DefaultModel, "model name the simulator reports")
+	fs.StringVar(&apiKey, "api-key", "", "require this API key (Bearer or x-api-key); empty: no authentication")
+	s.register(fs, "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	cfg := s.config()
+	cfg.Model = model
+	srv, err := sim.Listen(addr, sim.ServerConfig{Config: cfg, APIKey: apiKey})
+	if err != nil {
+		fmt.Fprintf(stderr, "llmtest sim: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "llmtest sim: serving %s at %s/v1 (Ctrl-C to stop)\n", cfg.Model, srv.URL)
+	<-ctx.Done()
+	srv.Close()
+	fmt.Fprintln(stdout, "llmtest sim: stopped")
+	return exitOK
+}

@@ -1,0 +1,179 @@
+package openai
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// API selects the OpenAI API an Endpoint calls.
+type API string
+
+const (
+	// Chat is the Chat Completions API: POST {BaseURL}/chat/completions. It
+	// is the default.
+	Chat API = "chat"
+	// Completions is the legacy Completions API: POST {BaseURL}/completions.
+	Completions API = "completions"
+)
+
+const (
+	// DefaultMaxIdleConnsPerHost is the number of idle keep-alive
+	// connections the default transport keeps per host when
+	// Config.MaxIdleConnsPerHost is zero.
+	DefaultMaxIdleConnsPerHost = 1024
+
+	// DefaultDialTimeout bounds how long the default transport waits for a
+	// TCP connection.
+	DefaultDialTimeout = 30 * time.Second
+
+	// DefaultTLSHandshakeTimeout bounds how long the default transport
+	// waits for a TLS handshake.
+	DefaultTLSHandshakeTimeout = 10 * time.Second
+
+	// DefaultIdleConnTimeout is how long the default transport keeps an
+	// idle connection open.
+	DefaultIdleConnTimeout = 90 * time.Second
+
+	// MaxErrorBody is the most of an error response's body, in bytes, that
+	// Invoke reads to find the server's message.
+	MaxErrorBody = 64 << 10
+
+	// MaxResponseBody is the largest non-streaming response body, in bytes,
+	// that Invoke reads; a larger one fails the request.
+	MaxResponseBody = 64 << 20
+)
+
+// Config configures an Endpoint. Only BaseURL is required.
+type Config struct {
+	// BaseURL is the API's base URL, including the version path, such as
+	// "https://api.openai.com/v1" or "http://localhost:8000/v1". The API
+	// route is appended to its path; its query parameters are kept.
+	// Required.
+	BaseURL string
+
+	// APIKey is sent as "Authorization: Bearer <APIKey>". Empty sends no
+	// Authorization header. It never appears in Info, in an error or in a
+	// log line.
+	APIKey string
+
+	// Model is put into every payload that has no "model" of its own.
+	Model string
+
+	// API selects the API called; the zero value is Chat.
+	API API
+
+	// Headers are extra request headers, such as an organization or
+	// project header, or "api-key" for Azure OpenAI key authentication.
+	// Their values are kept out of errors when they look like credentials
+	// (a name containing "key", "token", "secret", "auth" or "cookie").
+	Headers map[string]string
+
+	// APIVersion, when not empty, is sent as the api-version query
+	// parameter, as Azure OpenAI requires.
+	APIVersion string
+
+	// HTTPClient sends the requests; nil means a client with a transport
+	// tuned for load (see New). A client given here is used as it is:
+	// MaxIdleConnsPerHost does not apply to it, and its transport should
+	// keep at least as many idle connections per host as there are
+	// clients, so that connections are reused.
+	HTTPClient *http.Client
+
+	// MaxIdleConnsPerHost is the number of idle keep-alive connections the
+	// default transport keeps per host; zero means
+	// DefaultMaxIdleConnsPerHost. It must be at least the number of
+	// concurrent clients, or connections are closed and opened again
+	// between requests.
+	MaxIdleConnsPerHost int
+}
+
+// route returns the path, relative to BaseURL, of the API's endpoint.
+func (a API) route() (string, bool) {
+	switch a {
+	case Chat, "":
+		return "chat/completions", true
+	case Completions:
+		return "completions", true
+	}
+	return "", false
+}
+
+// parseBaseURL checks cfg.BaseURL and returns the request URL for the API
+// and the URL that Info shows.
+func parseBaseURL(cfg Config, route string) (reqURL *url.URL, shown string, err error) {
+	if cfg.BaseURL == "" {
+		return nil, "", errors.New("openai: Config.BaseURL: required")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		// A url.Error quotes the whole URL, which may hold credentials:
+		// only its cause is shown.
+		msg := "openai: Config.BaseURL: not a valid URL"
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			msg += ": " + redactor{cfg.APIKey}.redact(uerr.Err.Error())
+		}
+		return nil, "", errors.New(msg)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, "", fmt.Errorf("openai: Config.BaseURL: want an http or https URL, got scheme %q", u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, "", errors.New("openai: Config.BaseURL: no host")
+	}
+	if u.Fragment != "" {
+		return nil, "", errors.New("openai: Config.BaseURL: want no fragment")
+	}
+	u.RawPath = ""
+	u.Path = strings.TrimSuffix(u.Path, "/")
+
+	show := *u
+	show.User, show.RawQuery, show.ForceQuery = nil, "", false
+	shown = show.String()
+
+	u.Path += "/" + route
+	if cfg.APIVersion != "" {
+		q := u.Query()
+		q.Set("api-version", cfg.APIVersion)
+		u.RawQuery = q.Encode()
+	}
+	return u, shown, nil
+}
+
+// newTransport returns the default transport: keep-alive connections,
+// HTTP/1.1, no compression (so that no layer buffers a stream to inflate
+// it), bounded dial and TLS handshake times, and no response timeout of its
+// own (Invoke's context bounds each request).
+func newTransport(maxIdle int) *http.Transport {
+	dialer := &net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		MaxIdleConns:          0, // no limit across hosts
+		MaxIdleConnsPerHost:   maxIdle,
+		IdleConnTimeout:       DefaultIdleConnTimeout,
+		TLSHandshakeTimeout:   DefaultTLSHandshakeTimeout,
+		ExpectContinueTimeout: 0,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     false,
+		WriteBufferSize:       16 << 10,
+		ReadBufferSize:        16 << 10,
+	}
+}
+
+// secretHeader reports whether a header's value should be kept out of
+// error messages.
+func secretHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"key", "token", "secret", "auth", "cookie", "signature", "password"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}

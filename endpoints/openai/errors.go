@@ -1,0 +1,181 @@
+package openai
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/llmtest/llmtest/endpoints"
+)
+
+// ResponseError is an error the server reported in the body of a response
+// whose HTTP status was a success: an error object in place of a chunk of a
+// stream, an "event: error" in a stream, or an error object in place of a
+// completion.
+type ResponseError struct {
+	// Message is the server's message, truncated to
+	// endpoints.MaxErrorMessage bytes, with the API key and credential
+	// header values replaced by "[REDACTED]".
+	Message string
+	// Type is the error's type as the server sent it, such as
+	// "server_error"; empty when it sent none.
+	Type string
+	// Code is the error's code as the server sent it (a string, or a
+	// number as written); empty when it sent none.
+	Code string
+	// Chunks is the number of stream chunks that arrived before the error.
+	Chunks int
+}
+
+// Error returns "openai: server error: <message> (type <type>, code
+// <code>)", leaving out what is empty.
+func (e *ResponseError) Error() string {
+	var b strings.Builder
+	b.WriteString("openai: server error")
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	var details []string
+	if e.Type != "" {
+		details = append(details, "type "+e.Type)
+	}
+	if e.Code != "" {
+		details = append(details, "code "+e.Code)
+	}
+	if e.Chunks > 0 {
+		details = append(details, "after "+strconv.Itoa(e.Chunks)+" chunks")
+	}
+	if len(details) > 0 {
+		b.WriteString(" (")
+		b.WriteString(strings.Join(details, ", "))
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// redactor removes credentials from text that came from a server or from
+// the transport, before it reaches an error.
+type redactor []string
+
+const redacted = "[REDACTED]"
+
+func (r redactor) redact(s string) string {
+	for _, secret := range r {
+		if secret != "" && strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, redacted)
+		}
+	}
+	return s
+}
+
+// message prepares a server's message for an error: one line, without
+// credentials, at most endpoints.MaxErrorMessage bytes.
+func (r redactor) message(s string) string {
+	s = r.redact(s)
+	s = strings.Join(strings.Fields(s), " ")
+	return endpoints.Truncate(s, endpoints.MaxErrorMessage)
+}
+
+// transportError is an error from sending a request or reading its
+// response, with credentials taken out of its text. It unwraps to the
+// original error, so that errors.Is finds context.Canceled and the like.
+type transportError struct {
+	msg string
+	err error
+}
+
+func (e *transportError) Error() string { return e.msg }
+func (e *transportError) Unwrap() error { return e.err }
+
+// statusError builds the error for a response with a non-2xx status: it
+// reads at most MaxErrorBody bytes of the body and takes the server's
+// message out of them.
+func (r redactor) statusError(resp *http.Response) *endpoints.StatusError {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody))
+	msg := errorBodyMessage(body)
+	if msg == "" {
+		msg = http.StatusText(resp.StatusCode)
+	}
+	return &endpoints.StatusError{
+		StatusCode: resp.StatusCode,
+		Message:    r.message(msg),
+		RetryAfter: retryAfter(resp.Header),
+	}
+}
+
+// errorBodyMessage finds the message in an error response body: OpenAI's
+// {"error":{"message":...}}, {"error":"..."}, {"message":...} (vLLM and
+// others), {"detail":...} (FastAPI servers); else the body's text.
+func errorBodyMessage(body []byte) string {
+	body = bytes.TrimSpace(body)
+	var v map[string]any
+	if json.Unmarshal(body, &v) == nil {
+		if e, ok := v["error"].(map[string]any); ok {
+			if m := jsonText(e["message"]); m != "" {
+				return m
+			}
+		}
+		for _, key := range []string{"error", "message", "detail"} {
+			if m := jsonText(v[key]); m != "" {
+				return m
+			}
+		}
+	}
+	return string(body)
+}
+
+// jsonText returns a decoded JSON value as message text: a string as it is,
+// an object or an array (such as FastAPI's list of validation errors) as
+// compact JSON.
+func jsonText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case map[string]any, []any:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return ""
+		}
+		return string(b)
+	}
+	return ""
+}
+
+// retryAfter reads the delay a response asks for: the retry-after-ms header
+// that OpenAI and Azure OpenAI send, else Retry-After in seconds or as an
+// HTTP date. Zero when there is none, or it is in the past.
+func retryAfter(h http.Header) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 && ms < 1e12 {
+			return time.Duration(ms * float64(time.Millisecond))
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s <= 0 || s > 1<<31 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d.Round(time.Second)
+		}
+	}
+	return 0
+}
+
+// errNotPrepared is returned by Invoke for a Request that Prepare did not
+// build.
+var errNotPrepared = errors.New("openai: Invoke: the request has no body; build it with Prepare")

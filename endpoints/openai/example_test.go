@@ -1,0 +1,159 @@
+package openai_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/endpointstest"
+	"github.com/llmtest/llmtest/endpoints/openai"
+)
+
+// A streamed chat completion, from an OpenAI-compatible server on
+// 127.0.0.1, reported to a Recorder.
+func Example() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, ""+
+			`data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}`+"\n\n"+
+			`data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":"Hello"}}]}`+"\n\n"+
+			": keep-alive\n\n"+
+			`data: {"id":"chatcmpl-1","choices":[{"index":0,"delta":{"content":" there!"}}]}`+"\n\n"+
+			`data: {"id":"chatcmpl-1","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3}}`+"\n\n"+
+			"data: [DONE]\n\n")
+	}))
+	defer srv.Close()
+
+	ep, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", APIKey: "sk-example", Model: "my-model"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := openai.ChatPayload("Say hello", 16)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	req, err := ep.Prepare(p)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var rec endpointstest.Recorder
+	if err := ep.Invoke(context.Background(), req, &rec); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s %s: %q in %d chunks, id %s\n", ep.Info().Provider, ep.Info().Name, rec.Output(), len(rec.Chunks), rec.ResponseID)
+	fmt.Printf("usage: %d in, %d out\n", rec.LastUsage.InputTokens, rec.LastUsage.OutputTokens)
+	// Output:
+	// openai chat/completions: "Hello there!" in 2 chunks, id chatcmpl-1
+	// usage: 9 in, 3 out
+}
+
+// Prepare fills in the model and asks for a stream with usage.
+func ExampleChatPayload() {
+	ep, err := openai.New(openai.Config{BaseURL: "http://127.0.0.1:8000/v1", Model: "my-model"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := openai.ChatPayload("Tell me a story", 128)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	req, err := ep.Prepare(p)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(req.Body))
+	fmt.Println("stream:", req.Stream, "prompt:", req.Prompt)
+
+	_, err = openai.ChatPayload("", 128)
+	fmt.Println(err)
+	// Output:
+	// {"max_tokens":128,"messages":[{"content":"Tell me a story","role":"user"}],"model":"my-model","stream":true,"stream_options":{"include_usage":true}}
+	// stream: true prompt: Tell me a story
+	// openai: ChatPayload: message is empty
+}
+
+// A completions payload, not streamed.
+func ExampleCompletionPayload() {
+	ep, err := openai.New(openai.Config{BaseURL: "http://127.0.0.1:8000/v1", Model: "my-model", API: openai.Completions})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := openai.CompletionPayload("Once upon a time", 64)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p["stream"] = false
+	req, err := ep.Prepare(p)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(req.Body))
+	fmt.Println(ep.Info().Name)
+	// Output:
+	// {"max_tokens":64,"model":"my-model","prompt":"Once upon a time","stream":false}
+	// completions
+}
+
+// Azure OpenAI: the deployment URL, an API version, and the key in an
+// api-key header. Info shows no secret.
+func ExampleNew_azure() {
+	ep, err := openai.New(openai.Config{
+		BaseURL:    "https://my-resource.openai.azure.com/openai/deployments/gpt-4o",
+		APIVersion: "2024-10-21",
+		Headers:    map[string]string{"api-key": "azure-secret-key"},
+		Model:      "gpt-4o",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%+v\n", ep.Info())
+
+	_, err = openai.New(openai.Config{BaseURL: "https://api.openai.com/v1", API: "responses"})
+	fmt.Println(err)
+	// Output:
+	// {Provider:openai Model:gpt-4o Name:chat/completions URL:https://my-resource.openai.azure.com/openai/deployments/gpt-4o}
+	// openai: Config.API: unknown API "responses", want "chat" or "completions"
+}
+
+// A server's error status becomes an *endpoints.StatusError.
+func ExampleEndpoint_Invoke_statusError() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "2")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}`)
+	}))
+	defer srv.Close()
+
+	ep, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", Model: "my-model"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	req, err := ep.Prepare(endpoints.Payload{"messages": []any{map[string]any{"role": "user", "content": "Hi"}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = ep.Invoke(context.Background(), req, &endpointstest.Recorder{})
+	var serr *endpoints.StatusError
+	fmt.Println(errors.As(err, &serr), serr.StatusCode, serr.RetryAfter)
+	fmt.Println(err)
+	// Output:
+	// true 429 2s
+	// HTTP 429: Rate limit reached (retry after 2s)
+}
