@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/llmtest/llmtest/endpoints/sim"
+	"github.com/llmtest/llmtest/llmtest"
+)
+
+// TestMain lets a test run this binary as the llmtest command itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("LLMTEST_CLI_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// fastSim are simulator flags that keep a run short.
+var fastSim = []string{"--sim-ttft", "2ms", "--sim-itl", "200us", "--sim-prefill", "0s", "--sim-jitter", "0"}
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestRunAgainstTheBuiltInSimulator(t *testing.T) {
+	out := t.TempDir()
+	args := append([]string{"run", "--clients", "2", "--requests", "3", "--max-tokens", "8", "--out", out, "--run-name", "cli"}, fastSim...)
+	code, stdout, stderr := runCLI(t, args...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stderr, "testing the built-in simulator at http://127.0.0.1:")
+	assert.Contains(t, stdout, "llmtest run cli: openai llmtest-sim chat/completions")
+	assert.Contains(t, stdout, "2 clients × 3 requests: 6 requests, 0 failed")
+	for _, m := range []string{"time_to_first_token", "time_per_output_token", "inter_token_latency", "time_to_last_token"} {
+		assert.Contains(t, stdout, m)
+	}
+	dir := filepath.Join(out, "cli")
+	assert.Contains(t, stdout, "results: "+dir)
+	res, err := llmtest.LoadResult(dir)
+	require.NoError(t, err)
+	assert.Equal(t, 6, res.Stats.TotalRequests)
+	for _, inv := range res.Invocations {
+		assert.Equal(t, 8, inv.NumTokensOutput, "max tokens fixes the simulator's output length")
+		assert.Equal(t, llmtest.FromServer, inv.OutputTokensFrom, "usage from the stream's final chunk")
+		assert.Positive(t, inv.TimeToFirstToken)
+	}
+}
+
+func TestRunNonStreamingAndCompletions(t *testing.T) {
+	out := t.TempDir()
+	args := append([]string{"run", "--requests", "2", "--stream=false", "--api", "openai-completions", "--prompt", "hello there", "--out", out, "--run-name", "ns"}, fastSim...)
+	code, stdout, stderr := runCLI(t, args...)
+	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	res, err := llmtest.LoadResult(filepath.Join(out, "ns"))
+	require.NoError(t, err)
+	assert.Equal(t, 8, res.Stats.TotalRequests, "4 clients × 2 requests")
+	for _, inv := range res.Invocations {
+		assert.Zero(t, inv.TimeToFirstToken, "no TTFT without a stream")
+		assert.Positive(t, inv.TimeToLastToken)
+		assert.Equal(t, "hello there", inv.InputPrompt)
+	}
+	assert.Equal(t, "completions", res.Endpoint.Name)
+}
+
+func TestRunSLOGates(t *testing.T) {
+	dir := t.TempDir()
+	junit, js, md := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "report.json"), filepath.Join(dir, "report.md")
+	args := append([]string{"run", "--clients", "2", "--requests", "2",
+		"--slo", "ttft p99 < 10s", "--slo", "error_rate < 1%", "--slo", "ttft p50 < 1ns",
+		"--junit", junit, "--json", js, "--md", md}, fastSim...)
+	code, stdout, _ := runCLI(t, args...)
+	assert.Equal(t, exitSLOFailed, code)
+	assert.Contains(t, stdout, "PASS  ttft p99 = ")
+	assert.Contains(t, stdout, "PASS  error_rate = 0.00%, want < 1% (n=4)")
+	assert.Contains(t, stdout, "FAIL  ttft p50 = ")
+	assert.Contains(t, stdout, "want < 1ns (n=4")
+
+	b, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `type="SLO"`)
+	assert.Contains(t, string(b), `name="ttft p50 &lt; 1ns"`)
+	b, err = os.ReadFile(js)
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(b, &doc))
+	assert.Equal(t, 1.0, doc["schema_version"])
+	assert.Len(t, doc["checks"], 3)
+	b, err = os.ReadFile(md)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "ttft p50")
+
+	code, _, _ = runCLI(t, append([]string{"run", "--requests", "1", "--slo", "ttft p99 < 10s"}, fastSim...)...)
+	assert.Equal(t, exitOK, code, "every SLO held")
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.jsonl")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--slo", "ttft p99 < 800xs"}, `unknown unit "xs" at column`},
+		{[]string{"run", "--requests", "2", "--duration", "1s"}, "--requests and --duration are mutually exclusive"},
+		{[]string{"run", "--prompt", "a", "--payload", "b.jsonl"}, "--prompt and --payload are mutually exclusive"},
+		{[]string{"run", "--api", "carrier-pigeon"}, `--api: unknown API "carrier-pigeon"`},
+		{[]string{"run", "--max-tokens", "0"}, "--max-tokens must be positive"},
+		{[]string{"run", "--clients", "0"}, "--clients must be at least 1"},
+		{[]string{"run", "--payload", missing}, "nope.jsonl"},
+		{[]string{"run", "--bogus-flag"}, "flag provided but not defined: -bogus-flag"},
+		{[]string{"run", "extra"}, `unexpected argument "extra"`},
+		{[]string{"run", "--sim-error-rate", "2"}, "ErrorRate"},
+		{[]string{"fly"}, `unknown command "fly"`},
+		{nil, "Usage:"},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCLI(t, c.args...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Contains(t, stderr, c.want, "%v", c.args)
+	}
+	code, stdout, _ := runCLI(t, "help")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, "llmtest run [flags]")
+}
+
+func TestRunAgainstAURLWithAKeyFromTheEnvironment(t *testing.T) {
+	const key = "sk-llmtest-FAKE-KEY-0123456789"
+	srv, err := sim.NewServer(sim.ServerConfig{Config: sim.Config{Seed: 3}, APIKey: key})
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	t.Setenv("MY_KEY", key)
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "--url", srv.URL+"/v1", "--model", "m", "--api-key-env", "MY_KEY",
+		"--requests", "2", "--out", out, "--run-name", "keyed")
+	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	assert.Contains(t, stdout, "0 failed")
+	assertNoSecret(t, key, filepath.Join(out, "keyed"), stdout, stderr)
+
+	// A wrong key: every request fails with the server's 401, and the key
+	// presented appears nowhere.
+	t.Setenv("MY_KEY", "sk-wrong-FAKE-KEY-9876543210")
+	code, _, stderr = runCLI(t, "run", "--url", srv.URL+"/v1", "--api-key-env", "MY_KEY", "--requests", "1")
+	assert.Equal(t, exitUsage, code, "no model: nothing can be sent")
+	assert.Contains(t, stderr, "model")
+	code, stdout, stderr = runCLI(t, "run", "--url", srv.URL+"/v1", "--model", "m", "--api-key-env", "MY_KEY", "--requests", "1",
+		"--out", out, "--run-name", "wrong")
+	assert.Equal(t, exitOK, code, "failed requests are data, not a failed command")
+	assert.Contains(t, stdout, "4 failed")
+	assert.Contains(t, stdout, "HTTP 401")
+	assertNoSecret(t, "sk-wrong-FAKE-KEY-9876543210", filepath.Join(out, "wrong"), stdout, stderr)
+	assertNoSecret(t, key, filepath.Join(out, "wrong"), stdout, stderr)
+}
+
+// assertNoSecret fails when secret appears in any file under dir or in any
+// of the texts.
+func assertNoSecret(t *testing.T, secret, dir string, texts ...string) {
+	t.Helper()
+	n := 0
+	require.NoError(t, filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		assert.NotContains(t, string(b), secret, "secret in %s", path)
+		return nil
+	}))
+	assert.Positive(t, n, "no files scanned in %s", dir)
+	for _, s := range texts {
+		assert.NotContains(t, s, secret)
+	}
+}
+
+func TestSimCommandServesUntilCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- simCommand(ctx, []string{"--addr", "127.0.0.1:0", "--model", "tiny", "--ttft", "0s", "--itl", "0s"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err)
+	require.Contains(t, line, "serving tiny at http://127.0.0.1:")
+	url := strings.Fields(line[strings.Index(line, "http://"):])[0]
+	resp, err := http.Get(url + "/models")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, string(body), `"tiny"`)
+	cancel()
+	go io.Copy(io.Discard, pr)
+	select {
+	case code := <-done:
+		assert.Equal(t, exitOK, code)
+	case <-time.After(10 * time.Second):
+		t.Fatal("llmtest sim did not stop when cancelled")
+	}
+	code := simCommand(context.Background(), []string{"--addr", "0.0.0.0:0"}, io.Discard, io.Discard)
+	assert.Equal(t, exitUsage, code, "only loopback addresses")
+}
+
+// TestInterruptKeepsPartialResults runs the command as a child process,
+// interrupts it with SIGINT mid-run, and checks the exit status and the
+// partial run folder.
+func TestInterruptKeepsPartialResults(t *testing.T) {
+	out := t.TempDir()
+	cmd := exec.Command(os.Args[0], "run", "--clients", "4", "--duration", "1m", "--sim-ttft", "20ms",
+		"--sim-itl", "5ms", "--out", out, "--run-name", "cut")
+	cmd.Env = append(os.Environ(), "LLMTEST_CLI_MAIN=1")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	line, err := bufio.NewReader(stderr).ReadString('\n')
+	require.NoError(t, err)
+	require.Contains(t, line, "testing the built-in simulator")
+	go io.Copy(io.Discard, stderr)
+
+	// Wait until some responses are on disk, then interrupt.
+	responses := filepath.Join(out, "cut", llmtest.ResponsesFile)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, _ := os.ReadFile(responses)
+		if bytes.Count(b, []byte("\n")) >= 8 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "no responses written")
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, exitInterrupted, ee.ExitCode())
+	assert.Contains(t, stdout.String(), "[interrupted]")
+
+	res, err := llmtest.LoadResult(filepath.Join(out, "cut"))
+	require.NoError(t, err)
+	assert.True(t, res.Interrupted)
+	assert.GreaterOrEqual(t, res.Stats.TotalRequests-res.Stats.FailedRequests, 8, "completed requests are kept")
+	var sum map[string]any
+	b, err := os.ReadFile(filepath.Join(out, "cut", llmtest.SummaryFile))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &sum))
+	assert.Equal(t, true, sum["interrupted"])
+}
