@@ -43,6 +43,7 @@ type runMeta struct {
 	Clients      int     `json:"clients"`
 	Requests     int     `json:"n_requests"`
 	Duration     float64 `json:"run_duration,omitempty"`
+	RampUp       float64 `json:"ramp_up,omitempty"`
 	Timeout      float64 `json:"timeout"`
 	Tokenizer    string  `json:"tokenizer"`
 	Payloads     int     `json:"payloads"`
@@ -70,6 +71,7 @@ func (r *Result) meta() runMeta {
 		Clients:      r.Clients,
 		Requests:     r.Requests,
 		Duration:     r.Duration.Seconds(),
+		RampUp:       r.RampUp.Seconds(),
 		Timeout:      r.Timeout.Seconds(),
 		Tokenizer:    r.Tokenizer,
 		Payloads:     r.Payloads,
@@ -285,6 +287,7 @@ func LoadResult(dir string) (*Result, error) {
 		Clients:     s.Clients,
 		Requests:    s.Requests,
 		Duration:    secondsToDurationOrZero(s.Duration),
+		RampUp:      secondsToDurationOrZero(s.RampUp),
 		Timeout:     secondsToDurationOrZero(s.Timeout),
 		Tokenizer:   s.Tokenizer,
 		Payloads:    s.Payloads,

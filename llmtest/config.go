@@ -49,6 +49,12 @@ type Config struct {
 	// (each bounded by Timeout); no new one starts.
 	Duration time.Duration
 
+	// RampUp spreads the clients' starts evenly over this time: client c of
+	// C sends its first request c·RampUp/C after the run starts, so that C
+	// requests do not arrive in one burst. It counts towards Duration.
+	// Zero starts every client at once.
+	RampUp time.Duration
+
 	// Payloads are the request bodies, sent in turn. Accepted forms:
 	//   - an endpoints.Payload or map[string]any: one payload;
 	//   - a []endpoints.Payload or []map[string]any: several;
@@ -112,6 +118,9 @@ func (c Config) merge(o Config) Config {
 	if o.Requests != 0 || o.Duration != 0 {
 		c.Requests, c.Duration = o.Requests, o.Duration
 	}
+	if o.RampUp != 0 {
+		c.RampUp = o.RampUp
+	}
 	if o.Payloads != nil {
 		c.Payloads = o.Payloads
 	}
@@ -144,6 +153,10 @@ func (c Config) Validate() error {
 		return configErrorf("Duration", "must not be negative, got %v", c.Duration)
 	case c.Requests > 0 && c.Duration > 0:
 		return configErrorf("Requests", "is mutually exclusive with Config.Duration (got %d and %v)", c.Requests, c.Duration)
+	case c.RampUp < 0:
+		return configErrorf("RampUp", "must not be negative, got %v", c.RampUp)
+	case c.Duration > 0 && c.RampUp >= c.Duration:
+		return configErrorf("RampUp", "must be shorter than Config.Duration (got %v and %v)", c.RampUp, c.Duration)
 	case c.Timeout < 0:
 		return configErrorf("Timeout", "must not be negative, got %v", c.Timeout)
 	case c.Payloads == nil:

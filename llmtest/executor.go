@@ -105,6 +105,7 @@ func (e *engine) newResult() *Result {
 		Clients:     c.Clients,
 		Requests:    c.Requests,
 		Duration:    c.Duration,
+		RampUp:      c.RampUp,
 		Timeout:     c.Timeout,
 		Tokenizer:   c.Tokenizer.Name(),
 		Payloads:    len(e.payloads),
@@ -196,6 +197,17 @@ func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error
 		n     = len(e.reqs)
 		start = c * n / e.cfg.Clients
 	)
+	if e.cfg.RampUp > 0 && c > 0 {
+		delay := time.Duration(int64(e.cfg.RampUp) * int64(c) / int64(e.cfg.Clients))
+		t := time.NewTimer(delay - time.Since(e.start))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			e.interrupted.Store(true)
+			return nil
+		}
+	}
 	for i := 0; e.more(i); i++ {
 		if ctx.Err() != nil {
 			e.interrupted.Store(true)

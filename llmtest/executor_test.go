@@ -586,3 +586,30 @@ func (exampleEndpoint) Invoke(ctx context.Context, req *endpoints.Request, rec e
 	rec.Text(" world")
 	return nil
 }
+
+func TestRampUpSpreadsClientStarts(t *testing.T) {
+	ep := &fakeEndpoint{Chunks: []string{"x"}}
+	ramp := 200 * time.Millisecond
+	res := run(t, Config{Endpoint: ep, Payloads: prompts(1), Clients: 4, Requests: 1, RampUp: ramp})
+	require.Len(t, res.Invocations, 4)
+	var offsets []time.Duration
+	for _, inv := range res.Invocations {
+		offsets = append(offsets, inv.RequestTime.Sub(res.StartTime))
+	}
+	slices.Sort(offsets)
+	// Client c starts at c·50ms; the bounds only ever grow on a loaded
+	// machine, so only lower bounds are asserted.
+	for c, off := range offsets {
+		assert.GreaterOrEqual(t, off, time.Duration(c)*ramp/4, "client %d started early", c)
+	}
+	assert.Equal(t, ramp, res.RampUp)
+
+	cfg := validConfig()
+	cfg.Duration, cfg.RampUp = time.Second, time.Second
+	var ce *ConfigError
+	require.ErrorAs(t, cfg.Validate(), &ce)
+	assert.Equal(t, "RampUp", ce.Field)
+	cfg.Duration, cfg.RampUp = 0, -time.Second
+	require.ErrorAs(t, cfg.Validate(), &ce)
+	assert.Equal(t, "RampUp", ce.Field)
+}

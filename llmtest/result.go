@@ -23,6 +23,7 @@ type Result struct {
 	Clients  int
 	Requests int
 	Duration time.Duration
+	RampUp   time.Duration
 	Timeout  time.Duration
 	// Tokenizer names the tokenizer used for counts the server did not
 	// report.

@@ -127,6 +127,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "--bogus-flag"}, "flag provided but not defined: -bogus-flag"},
 		{[]string{"run", "extra"}, `unexpected argument "extra"`},
 		{[]string{"run", "--sim-error-rate", "2"}, "ErrorRate"},
+		{[]string{"run", "--duration", "1s", "--ramp-up", "2s"}, "Config.RampUp: must be shorter than Config.Duration"},
 		{[]string{"fly"}, `unknown command "fly"`},
 		{nil, "Usage:"},
 	}

@@ -33,6 +33,7 @@ type runOptions struct {
 	clients   int
 	requests  int
 	duration  time.Duration
+	rampUp    time.Duration
 	timeout   time.Duration
 	out       string
 	runName   string
@@ -69,6 +70,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.IntVar(&o.clients, "clients", defaultClients, "concurrent clients")
 	fs.IntVar(&o.requests, "requests", 0, "requests per client (default: one per payload)")
 	fs.DurationVar(&o.duration, "duration", 0, "send requests for this long instead of a fixed count")
+	fs.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time")
 	fs.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
 	fs.StringVar(&o.out, "out", "", "base folder for the run folder <out>/<run-name> (empty: no artifacts)")
 	fs.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
@@ -154,6 +156,7 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (*ll
 		Clients:    o.clients,
 		Requests:   o.requests,
 		Duration:   o.duration,
+		RampUp:     o.rampUp,
 		Timeout:    o.timeout,
 		OutputPath: o.out,
 		RunName:    o.runName,
