@@ -613,3 +613,27 @@ func TestRampUpSpreadsClientStarts(t *testing.T) {
 	require.ErrorAs(t, cfg.Validate(), &ce)
 	assert.Equal(t, "RampUp", ce.Field)
 }
+
+func TestCancelDuringRampUp(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cb := &countingCancel{n: 1, cancel: cancel}
+	ep := &fakeEndpoint{Chunks: []string{"x"}}
+	done := make(chan struct{})
+	var res *Result
+	var err error
+	go func() {
+		defer close(done)
+		// Client 1 would start after 1h; cancelling must not wait for it.
+		res, err = (&Runner{}).Run(ctx, Config{Endpoint: ep, Payloads: prompts(1), Clients: 2, Requests: 1,
+			RampUp: 2 * time.Hour, Callbacks: []Callback{cb}})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancellation during the ramp-up")
+	}
+	require.ErrorIs(t, err, ErrInterrupted)
+	assert.True(t, res.Interrupted)
+	assert.Len(t, res.Invocations, 1)
+}
