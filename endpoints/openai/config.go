@@ -19,6 +19,10 @@ const (
 	Chat API = "chat"
 	// Completions is the legacy Completions API: POST {BaseURL}/completions.
 	Completions API = "completions"
+	// Responses is the Responses API: POST {BaseURL}/responses. See the
+	// package documentation, section "Responses API", for what it reports
+	// and when a response counts as failed.
+	Responses API = "responses"
 )
 
 const (
@@ -99,6 +103,8 @@ func (a API) route() (string, bool) {
 		return "chat/completions", true
 	case Completions:
 		return "completions", true
+	case Responses:
+		return "responses", true
 	}
 	return "", false
 }

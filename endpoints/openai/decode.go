@@ -64,12 +64,14 @@ func (c *chunk) reasoningText() []byte {
 	return c.reasoningAlt
 }
 
-// decoder decodes chunks and responses into its chunk, allocating nothing
-// once its buffers have grown.
+// decoder decodes chunks and responses into its chunk (and Responses API
+// events and responses into its respEvent), allocating nothing once its
+// buffers have grown.
 type decoder struct {
 	s     scanner
 	shape shape
-	c     chunk
+	c     chunk     // what decode finds
+	ev    respEvent // what decodeEvent and decodeResponse find
 }
 
 // decode decodes one JSON text, a chunk or a whole response, into d.c. It
@@ -436,26 +438,49 @@ func (d *decoder) details(dst *int, name, field string) (err error, ok bool) {
 	return inField(name, err), true
 }
 
-// errorValue reads the "error" member: an object with message, type and
-// code, or a string, which is the message.
+// errorValue reads the "error" member of a chunk into the chunk.
 func (d *decoder) errorValue() bool {
-	s, c := &d.s, &d.c
-	c.hasError = false
-	c.errMessage, c.errType, c.errCode = c.errMessage[:0], c.errType[:0], c.errCode[:0]
+	c := &d.c
+	eo := errObject{message: c.errMessage[:0], typ: c.errType[:0], code: c.errCode[:0]}
+	ok := d.errorObject(&eo)
+	c.hasError, c.errMessage, c.errType, c.errCode = eo.has, eo.message, eo.typ, eo.code
+	return ok
+}
+
+// errObject is an error object a server sent: OpenAI's {"message": ...,
+// "type": ..., "code": ...}, or a string, which is the message. Its slices
+// are reused from one decode to the next.
+type errObject struct {
+	has                bool // the value was not null
+	message, typ, code []byte
+}
+
+// reset empties e, keeping its buffers.
+func (e *errObject) reset() {
+	e.has, e.message, e.typ, e.code = false, e.message[:0], e.typ[:0], e.code[:0]
+}
+
+// errorObject reads an error value into dst: an object with message, type
+// and code (a string or a number), or a string, which is the message. Any
+// other value that is not null is an error without details; fields of the
+// wrong type are ignored.
+func (d *decoder) errorObject(dst *errObject) bool {
+	s := &d.s
+	dst.reset()
 	switch s.kind() {
 	case 'n':
 		return s.literal()
 	case '"':
-		c.hasError = true
+		dst.has = true
 		var ok bool
-		c.errMessage, ok = s.str(c.errMessage)
+		dst.message, ok = s.str(dst.message)
 		return ok
 	case '{':
 	default:
-		c.hasError = true
+		dst.has = true
 		return s.skip()
 	}
-	c.hasError = true
+	dst.has = true
 	s.beginObject()
 	for i := 0; ; i++ {
 		key, more, ok := s.member(i)
@@ -467,11 +492,11 @@ func (d *decoder) errorValue() bool {
 		}
 		switch string(key) {
 		case "message":
-			c.errMessage, _, ok = d.optString(c.errMessage[:0])
+			dst.message, _, ok = d.optString(dst.message[:0])
 		case "type":
-			c.errType, _, ok = d.optString(c.errType[:0])
+			dst.typ, _, ok = d.optString(dst.typ[:0])
 		case "code":
-			c.errCode, ok = d.optCode(c.errCode[:0])
+			dst.code, ok = d.optCode(dst.code[:0])
 		default:
 			ok = s.skip()
 		}

@@ -1,8 +1,9 @@
 // Package openai is an [endpoints.Endpoint] for OpenAI-compatible HTTP APIs:
 // OpenAI itself, Azure OpenAI, vLLM, SGLang, TGI, llama.cpp, Ollama, LiteLLM
 // and the llmtest simulator. It calls the Chat Completions API
-// (POST {BaseURL}/chat/completions) or the legacy Completions API
-// (POST {BaseURL}/completions), as [Config].API selects, following the
+// (POST {BaseURL}/chat/completions), the legacy Completions API
+// (POST {BaseURL}/completions) or the Responses API
+// (POST {BaseURL}/responses), as [Config].API selects, following the
 // OpenAI API reference.
 //
 //	ep, err := openai.New(openai.Config{
@@ -12,9 +13,13 @@
 //	})
 //
 // [Endpoint.Prepare] validates each payload and encodes its body once;
-// [ChatPayload] and [CompletionPayload] build simple ones.
+// [ChatPayload], [CompletionPayload] and [ResponsesPayload] build simple
+// ones.
 //
 // # Streaming
+//
+// This section and the next describe Chat and Completions; the Responses
+// API has a section of its own.
 //
 // A payload is streamed unless it says "stream": false: Prepare sets
 // "stream": true when the payload has no "stream", and, when streaming,
@@ -78,9 +83,10 @@
 //   - An error object in a stream ({"error":{...}} as a chunk, or vLLM's
 //     {"object":"error","message":...}), an "event: error", or an error
 //     object in place of a whole response is a [*ResponseError].
-//   - A stream that ends, or whose connection breaks, before [DONE] is an
-//     error wrapping [endpoints.ErrIncompleteStream] that says how many
-//     chunks arrived.
+//   - A stream that ends, or whose connection breaks, before [DONE] (for
+//     the Responses API, before its final event) is an error wrapping
+//     [endpoints.ErrIncompleteStream] that says how many chunks (events)
+//     arrived.
 //   - A chunk or a response that is not valid JSON, or whose fields have
 //     the wrong type, fails the request with an error naming the field.
 //   - Once the context is done, Invoke returns promptly with an error
@@ -98,10 +104,69 @@
 // set it to at least the number of concurrent clients. It speaks HTTP/1.1,
 // one request per connection at a time, as LLMeter's clients do. A
 // connection is reused only after its response body has been read to the
-// end: after [DONE], Invoke reads on until the server ends the response,
+// end: after [DONE] (or the Responses API's final event), Invoke reads on
+// until the server ends the response,
 // for at most 250ms, and otherwise gives up the connection (not the
 // request). Error responses are read to their end for the same reason, up
 // to MaxErrorBody bytes.
+//
+// # Responses API
+//
+// With [Config].API set to [Responses], Prepare takes a Responses API
+// payload: "input" is a non-empty string or a non-empty list of input items
+// (messages, whose text is the prompt, and other items, sent as they
+// are), with optional "instructions", "max_output_tokens" and "reasoning".
+// A payload is streamed unless it says "stream": false; Prepare sets
+// "stream": true when it has no "stream", and no "stream_options": the
+// Responses API reports usage in its final event unasked.
+//
+// The stream is a series of events, each an SSE event whose data is a JSON
+// object with a "type" (the SSE "event:" name stands in for a missing
+// type). Invoke acts on these and ignores all others (output_item,
+// content_part, output_text.done, refusal and function-call deltas, and
+// types added later):
+//
+//   - response.output_text.delta: its "delta" is visible text and goes to
+//     [endpoints.Recorder.TextBytes]; the first non-empty one is the first
+//     token.
+//   - response.reasoning_text.delta and
+//     response.reasoning_summary_text.delta: "delta" goes to
+//     [endpoints.Recorder.Reasoning].
+//   - The response id ("response"."id") of the first event that carries one,
+//     normally response.created, goes to [endpoints.Recorder.ID].
+//   - The "usage" of the response in the final event goes to
+//     [endpoints.Recorder.Usage]: input_tokens as InputTokens,
+//     output_tokens as OutputTokens, input_tokens_details.cached_tokens as
+//     CachedInputTokens and output_tokens_details.reasoning_tokens as
+//     ReasoningTokens.
+//   - response.completed ends the request successfully.
+//   - response.incomplete with incomplete_details.reason
+//     "max_output_tokens" ends it successfully too: an output limit is part
+//     of a load test's payload, and a response cut there is counted as a
+//     chat completion that ends with finish_reason "length" is. Any other
+//     reason (such as "content_filter", or none) fails the request with an
+//     [*IncompleteError] naming it.
+//   - response.failed fails the request with a [*ResponseError] carrying
+//     the response's error code and message; so does an "error" event
+//     (its top-level code and message, or an "error" object), and an event
+//     without a type that carries an "error" object.
+//
+// There is no [DONE]: a stream that ends before its final event, or sends
+// [DONE] before it, is an error wrapping [endpoints.ErrIncompleteStream]; a
+// final event the body ends in the middle of, after its data line but
+// before the blank line, still counts. Decoding an output_text.delta event
+// allocates nothing, as for chat chunks; the final event's copy of the
+// whole output is checked for syntax and skipped.
+//
+// A payload with "stream": false gets one response object. The text of the
+// "output_text" parts of its "message" output items, concatenated, goes to
+// [endpoints.Recorder.Complete]; before it, the "summary_text" parts of
+// its "reasoning" items go to [endpoints.Recorder.Reasoning], and then
+// their "reasoning_text" content. Its id and usage are reported as for a
+// stream. A response with an "error", or whose status is "failed", is a
+// [*ResponseError]; status "incomplete" is judged as response.incomplete
+// is; any other status than "completed" (such as "queued" or "cancelled")
+// fails the request.
 //
 // # Azure OpenAI
 //
@@ -113,4 +178,10 @@
 // (APIKey sends "Authorization: Bearer", which suits Microsoft Entra ID
 // tokens and Azure's v1 API at ".../openai/v1"). Header values whose name
 // contains "key", like api-key, are kept out of error texts as APIKey is.
+//
+// Azure serves the Responses API beside its deployments, not under them:
+// set BaseURL to "https://NAME.openai.azure.com/openai/v1" without
+// APIVersion, or to "https://NAME.openai.azure.com/openai" with an
+// APIVersion such as "2025-04-01-preview", and Model to the deployment's
+// name.
 package openai

@@ -20,7 +20,7 @@ import (
 type Endpoint struct {
 	cfg    Config
 	api    API
-	route  string // "chat/completions" or "completions"
+	route  string // "chat/completions", "completions" or "responses"
 	url    string // request URL
 	shown  string // base URL without credentials or query
 	info   endpoints.Info
@@ -50,7 +50,7 @@ var _ endpoints.Endpoint = (*Endpoint)(nil)
 func New(cfg Config) (*Endpoint, error) {
 	route, ok := cfg.API.route()
 	if !ok {
-		return nil, fmt.Errorf("openai: Config.API: unknown API %q, want %q or %q", cfg.API, Chat, Completions)
+		return nil, fmt.Errorf("openai: Config.API: unknown API %q, want %q, %q or %q", cfg.API, Chat, Completions, Responses)
 	}
 	api := cfg.API
 	if api == "" {
@@ -147,8 +147,8 @@ func validHeaderName(name string) bool {
 }
 
 // Info names the endpoint: provider "openai", Config.Model, the API route
-// ("chat/completions" or "completions") and the base URL without user
-// information or query. It never contains the API key.
+// ("chat/completions", "completions" or "responses") and the base URL
+// without user information or query. It never contains the API key.
 func (e *Endpoint) Info() endpoints.Info { return e.info }
 
 // Invoke sends one prepared request and reports the response to rec, as it
@@ -156,12 +156,16 @@ func (e *Endpoint) Info() endpoints.Info { return e.info }
 // documentation for what is reported and when.
 //
 // It returns nil when the response completed: a stream ended by
-// "data: [DONE]", or a whole response decoded. A non-2xx status is an
-// *endpoints.StatusError; an error the server reports in a stream or a
-// body is a *ResponseError; a stream that ends before [DONE] is an error
-// wrapping endpoints.ErrIncompleteStream. Invoke blocks until the response
-// has ended, and returns promptly, with an error wrapping ctx.Err(), once
-// ctx is done. It never retries.
+// "data: [DONE]" (for the Responses API, by a response.completed event, or
+// a response.incomplete event whose reason is "max_output_tokens"), or a
+// whole response decoded. A non-2xx status is an *endpoints.StatusError;
+// an error the server reports in a stream or a body is a *ResponseError; a
+// Responses API response that is incomplete for another reason is an
+// *IncompleteError; a stream that ends before [DONE] (or before the
+// Responses API's final event) is an error wrapping
+// endpoints.ErrIncompleteStream. Invoke blocks until the response has
+// ended, and returns promptly, with an error wrapping ctx.Err(), once ctx
+// is done. It never retries.
 func (e *Endpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpoints.Recorder) error {
 	if req == nil || req.Body == nil {
 		return errNotPrepared
@@ -199,7 +203,13 @@ func (e *Endpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpo
 		if isJSON(resp.Header.Get("Content-Type")) {
 			return e.jsonInsteadOfStream(ctx, resp.Body)
 		}
+		if e.api == Responses {
+			return e.streamResponses(ctx, resp.Body, resp.Header.Get("Content-Type"), rec, cancel)
+		}
 		return e.stream(ctx, resp.Body, resp.Header.Get("Content-Type"), rec, cancel)
+	}
+	if e.api == Responses {
+		return e.wholeResponse(ctx, resp.Body, rec)
 	}
 	return e.whole(ctx, resp.Body, rec)
 }
@@ -235,7 +245,7 @@ func (e *Endpoint) jsonInsteadOfStream(ctx context.Context, body io.Reader) erro
 func (e *Endpoint) transportError(ctx context.Context, err error, chunks int) error {
 	var after string
 	if chunks > 0 {
-		after = fmt.Sprintf(" after %d chunks", chunks)
+		after = fmt.Sprintf(" after %d %s", chunks, e.unit())
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("openai: request ended%s: %w", after, ctx.Err())
@@ -261,7 +271,17 @@ func (e *Endpoint) responseError(msg, typ, code, raw []byte, chunks int) *Respon
 		Type:    endpoints.Truncate(e.secrets.redact(string(typ)), 64),
 		Code:    endpoints.Truncate(e.secrets.redact(string(code)), 64),
 		Chunks:  chunks,
+		events:  e.api == Responses,
 	}
+}
+
+// unit names what a stream of the Endpoint's API is made of, for error
+// texts: "events" for the Responses API, "chunks" for the others.
+func (e *Endpoint) unit() string {
+	if e.api == Responses {
+		return "events"
+	}
+	return "chunks"
 }
 
 // whole reads and decodes a non-streaming response.

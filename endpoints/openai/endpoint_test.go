@@ -748,7 +748,7 @@ func TestNew(t *testing.T) {
 		{"relative URL", Config{BaseURL: "/v1"}, `openai: Config.BaseURL: want an http or https URL, got scheme ""`},
 		{"other scheme", Config{BaseURL: "ftp://host/v1"}, `openai: Config.BaseURL: want an http or https URL, got scheme "ftp"`},
 		{"no host", Config{BaseURL: "http:///v1"}, "openai: Config.BaseURL: no host"},
-		{"unknown API", Config{BaseURL: "http://h/v1", API: "responses"}, `openai: Config.API: unknown API "responses", want "chat" or "completions"`},
+		{"unknown API", Config{BaseURL: "http://h/v1", API: "embeddings"}, `openai: Config.API: unknown API "embeddings", want "chat", "completions" or "responses"`},
 		{"key with line break", Config{BaseURL: "http://h/v1", APIKey: testKey + "\n"}, "openai: Config.APIKey: contains a line break or NUL"},
 		{"bad header name", Config{BaseURL: "http://h/v1", Headers: map[string]string{"Bad Name": "x"}}, `openai: Config.Headers: invalid header name "Bad Name"`},
 		{"bad header value", Config{BaseURL: "http://h/v1", Headers: map[string]string{"X-Key": testKey + "\r\nX: y"}}, `openai: Config.Headers["X-Key"]: value contains a line break or NUL`},

@@ -55,6 +55,81 @@ func Example() {
 	// usage: 9 in, 3 out
 }
 
+// A streamed Responses API response: text deltas are the tokens, and the
+// final response.completed event brings the usage.
+func Example_responses() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, ""+
+			"event: response.created\n"+
+			`data: {"type":"response.created","sequence_number":0,"response":{"id":"resp_1","status":"in_progress","output":[],"usage":null}}`+"\n\n"+
+			"event: response.reasoning_summary_text.delta\n"+
+			`data: {"type":"response.reasoning_summary_text.delta","sequence_number":1,"item_id":"rs_1","output_index":0,"summary_index":0,"delta":"A greeting."}`+"\n\n"+
+			"event: response.output_text.delta\n"+
+			`data: {"type":"response.output_text.delta","sequence_number":2,"item_id":"msg_1","output_index":1,"content_index":0,"delta":"Hello"}`+"\n\n"+
+			"event: response.output_text.delta\n"+
+			`data: {"type":"response.output_text.delta","sequence_number":3,"item_id":"msg_1","output_index":1,"content_index":0,"delta":" there!"}`+"\n\n"+
+			"event: response.completed\n"+
+			`data: {"type":"response.completed","sequence_number":4,"response":{"id":"resp_1","status":"completed","output":[],`+
+			`"usage":{"input_tokens":9,"input_tokens_details":{"cached_tokens":0},"output_tokens":20,"output_tokens_details":{"reasoning_tokens":17},"total_tokens":29}}}`+"\n\n")
+	}))
+	defer srv.Close()
+
+	ep, err := openai.New(openai.Config{BaseURL: srv.URL + "/v1", APIKey: "sk-example", Model: "o4-mini", API: openai.Responses})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := openai.ResponsesPayload("Say hello", 64)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	req, err := ep.Prepare(p)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var rec endpointstest.Recorder
+	if err := ep.Invoke(context.Background(), req, &rec); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s %s: %q in %d chunks, id %s\n", ep.Info().Provider, ep.Info().Name, rec.Output(), len(rec.Chunks), rec.ResponseID)
+	fmt.Printf("reasoning: %q\n", rec.ReasoningChunks)
+	fmt.Printf("usage: %d in, %d out, %d of them reasoning\n", rec.LastUsage.InputTokens, rec.LastUsage.OutputTokens, rec.LastUsage.ReasoningTokens)
+	// Output:
+	// openai responses: "Hello there!" in 2 chunks, id resp_1
+	// reasoning: ["A greeting."]
+	// usage: 9 in, 20 out, 17 of them reasoning
+}
+
+// A Responses API payload: Prepare fills in the model and asks for a
+// stream; the Responses API needs no stream_options to report usage.
+func ExampleResponsesPayload() {
+	ep, err := openai.New(openai.Config{BaseURL: "http://127.0.0.1:8000/v1", Model: "my-model", API: openai.Responses})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := openai.ResponsesPayload("Tell me a story", 128)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p["instructions"] = "Be brief."
+	req, err := ep.Prepare(p)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(req.Body))
+	fmt.Printf("stream: %v prompt: %q\n", req.Stream, req.Prompt)
+	// Output:
+	// {"input":"Tell me a story","instructions":"Be brief.","max_output_tokens":128,"model":"my-model","stream":true}
+	// stream: true prompt: "Be brief.\nTell me a story"
+}
+
 // Prepare fills in the model and asks for a stream with usage.
 func ExampleChatPayload() {
 	ep, err := openai.New(openai.Config{BaseURL: "http://127.0.0.1:8000/v1", Model: "my-model"})
@@ -123,11 +198,11 @@ func ExampleNew_azure() {
 	}
 	fmt.Printf("%+v\n", ep.Info())
 
-	_, err = openai.New(openai.Config{BaseURL: "https://api.openai.com/v1", API: "responses"})
+	_, err = openai.New(openai.Config{BaseURL: "https://api.openai.com/v1", API: "embeddings"})
 	fmt.Println(err)
 	// Output:
 	// {Provider:openai Model:gpt-4o Name:chat/completions URL:https://my-resource.openai.azure.com/openai/deployments/gpt-4o}
-	// openai: Config.API: unknown API "responses", want "chat" or "completions"
+	// openai: Config.API: unknown API "embeddings", want "chat", "completions" or "responses"
 }
 
 // A server's error status becomes an *endpoints.StatusError.

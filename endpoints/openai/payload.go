@@ -44,3 +44,23 @@ func CompletionPayload(prompt string, maxTokens int) (endpoints.Payload, error) 
 		"max_tokens": maxTokens,
 	}, nil
 }
+
+// ResponsesPayload returns a Responses API payload with input as its
+// "input" (a string, which the API takes as one user message) and a limit
+// of maxOutputTokens output tokens ("max_output_tokens"), reasoning
+// included. The input must not be empty or white space only, and
+// maxOutputTokens must be positive. The payload has no "model" (the
+// Endpoint's Config.Model fills it in) and no "stream" (Prepare streams by
+// default).
+func ResponsesPayload(input string, maxOutputTokens int) (endpoints.Payload, error) {
+	if strings.TrimSpace(input) == "" {
+		return nil, errors.New("openai: ResponsesPayload: input is empty")
+	}
+	if maxOutputTokens <= 0 {
+		return nil, fmt.Errorf("openai: ResponsesPayload: maxOutputTokens: want a positive number, got %d", maxOutputTokens)
+	}
+	return endpoints.Payload{
+		"input":             input,
+		"max_output_tokens": maxOutputTokens,
+	}, nil
+}

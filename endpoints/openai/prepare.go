@@ -18,19 +18,33 @@ import (
 // string "role" and a "content" that is a string or a list of parts (an
 // assistant message with "tool_calls" may have no content). For
 // Completions, "prompt" must be a string or a non-empty list of strings.
-// "max_tokens" and "max_completion_tokens", when present, must be positive
-// whole numbers; "model" a non-empty string; "stream" a boolean;
-// "stream_options" an object.
+// For both, "max_tokens" and "max_completion_tokens", when present, must be
+// positive whole numbers. For every API, "model" must be a non-empty
+// string, "stream" a boolean and "stream_options" an object.
 //
 // Prepare sets "model" to Config.Model when the payload has none (an error
 // if Config.Model is empty too). The payload's "stream" decides whether the
 // response is streamed; when it is absent, Prepare sets "stream": true.
-// When streaming, it sets "stream_options": {"include_usage": true}, unless
-// the payload has "stream_options" already, so that the server reports
-// token usage at the end of the stream.
+// For Chat and Completions, when streaming, it sets "stream_options":
+// {"include_usage": true}, unless the payload has "stream_options" already,
+// so that the server reports token usage at the end of the stream.
+//
+// For Responses, "input" must be a non-empty string or a non-empty list of
+// input items: a message (an item with a "role", or of type "message") has
+// a non-empty string "role" and a "content" that is a string or a list of
+// parts, each with a non-empty string "type"; the text of "input_text",
+// "text" and "output_text" parts must be a string. Items of other types
+// (function_call_output, reasoning, item_reference and others) are sent as
+// they are. "instructions", when present, must be a string, "reasoning" an
+// object, and "max_output_tokens" a positive whole number. Prepare sets no
+// "stream_options" for Responses: its stream reports usage at the end
+// unasked.
 //
 // The returned Request's Payload is the payload as sent, a copy; its Prompt
-// is the text of the messages (or the prompts) joined with "\n".
+// is the text of the messages (or the prompts) joined with "\n"; for
+// Responses, the instructions followed by the text of the input's
+// messages, joined with "\n" (parts that hold no text, such as images, and
+// items that are not messages add nothing).
 func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 	if p == nil {
 		return nil, errors.New("openai: payload: empty")
@@ -49,15 +63,20 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 	}
 
 	var prompt string
-	if e.api == Completions {
+	limits := []string{"max_tokens", "max_completion_tokens"}
+	switch e.api {
+	case Completions:
 		prompt, err = completionPrompt(q)
-	} else {
+	case Responses:
+		prompt, err = responsesPrompt(q)
+		limits = []string{"max_output_tokens"}
+	default:
 		prompt, err = chatPrompt(q)
 	}
 	if err != nil {
 		return nil, err
 	}
-	for _, key := range []string{"max_tokens", "max_completion_tokens"} {
+	for _, key := range limits {
 		if v, ok := q[key]; ok {
 			if n, ok := endpoints.Int(v); !ok || n <= 0 {
 				return nil, fmt.Errorf("openai: payload: %s: want a positive whole number, got %s", key, describe(v))
@@ -92,7 +111,8 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 		if _, ok := so.(map[string]any); !ok {
 			return nil, fmt.Errorf("openai: payload: stream_options: want an object, got %s", describe(so))
 		}
-	} else if stream {
+	} else if stream && e.api != Responses {
+		// The Responses API reports usage in its final event unasked.
 		q["stream_options"] = map[string]any{"include_usage": true}
 	}
 
@@ -161,6 +181,109 @@ func chatPrompt(q map[string]any) (string, error) {
 		}
 	}
 	return strings.Join(texts, "\n"), nil
+}
+
+// responsesPrompt validates the Responses API's "input" and
+// "instructions" (and "reasoning") and returns their text.
+func responsesPrompt(q map[string]any) (string, error) {
+	var texts []string
+	switch v := q["instructions"].(type) {
+	case nil:
+	case string:
+		if v != "" {
+			texts = append(texts, v)
+		}
+	default:
+		return "", fmt.Errorf("openai: payload: instructions: want a string, got %s", describe(v))
+	}
+	if r, ok := q["reasoning"]; ok && r != nil {
+		if _, ok := r.(map[string]any); !ok {
+			return "", fmt.Errorf("openai: payload: reasoning: want an object, got %s", describe(r))
+		}
+	}
+
+	v, ok := q["input"]
+	if !ok {
+		if _, chat := q["messages"]; chat {
+			return "", errors.New(`openai: payload: input: missing (the payload has "messages", as Config.API "chat" expects)`)
+		}
+		return "", errors.New("openai: payload: input: missing")
+	}
+	const want = "a non-empty string or a non-empty list of input items"
+	switch in := v.(type) {
+	case string:
+		if in == "" {
+			return "", fmt.Errorf("openai: payload: input: want %s, got an empty string", want)
+		}
+		texts = append(texts, in)
+	case []any:
+		if len(in) == 0 {
+			return "", fmt.Errorf("openai: payload: input: want %s, got an empty list", want)
+		}
+		for i, item := range in {
+			t, isMsg, err := inputItem(i, item)
+			if err != nil {
+				return "", err
+			}
+			if isMsg {
+				texts = append(texts, t)
+			}
+		}
+	default:
+		return "", fmt.Errorf("openai: payload: input: want %s, got %s", want, describe(v))
+	}
+	return strings.Join(texts, "\n"), nil
+}
+
+// inputItem validates element i of a Responses API "input" list and
+// returns its text, and whether it is a message.
+func inputItem(i int, v any) (text string, isMsg bool, err error) {
+	item, ok := v.(map[string]any)
+	if !ok {
+		return "", false, fmt.Errorf("openai: payload: input[%d]: want an object, got %s", i, describe(v))
+	}
+	typ, hasType := item["type"]
+	if hasType && typ != nil {
+		s, ok := typ.(string)
+		if !ok || s == "" {
+			return "", false, fmt.Errorf("openai: payload: input[%d].type: want a non-empty string, got %s", i, describe(typ))
+		}
+		if s != "message" {
+			return "", false, nil // another kind of item, sent as it is
+		}
+	} else if _, ok := item["role"]; !ok {
+		return "", false, fmt.Errorf(`openai: payload: input[%d]: want a message with a "role" or an item with a "type"`, i)
+	}
+	role, ok := item["role"].(string)
+	if !ok || role == "" {
+		return "", false, fmt.Errorf("openai: payload: input[%d].role: want a non-empty string, got %s", i, describe(item["role"]))
+	}
+	switch c := item["content"].(type) {
+	case string:
+		return c, true, nil
+	case []any:
+		var parts []string
+		for j, part := range c {
+			pm, ok := part.(map[string]any)
+			if !ok {
+				return "", false, fmt.Errorf("openai: payload: input[%d].content[%d]: want an object, got %s", i, j, describe(part))
+			}
+			pt, ok := pm["type"].(string)
+			if !ok || pt == "" {
+				return "", false, fmt.Errorf("openai: payload: input[%d].content[%d].type: want a non-empty string, got %s", i, j, describe(pm["type"]))
+			}
+			switch pt {
+			case "input_text", "text", "output_text":
+				t, ok := pm["text"].(string)
+				if !ok {
+					return "", false, fmt.Errorf("openai: payload: input[%d].content[%d].text: want a string, got %s", i, j, describe(pm["text"]))
+				}
+				parts = append(parts, t)
+			}
+		}
+		return strings.Join(parts, "\n"), true, nil
+	}
+	return "", false, fmt.Errorf("openai: payload: input[%d].content: want a string or a list of parts, got %s", i, describe(item["content"]))
 }
 
 // completionPrompt validates "prompt" and returns its text.

@@ -47,6 +47,7 @@ func putState(st *state) {
 		st.body = nil
 	}
 	st.dec.s.data = nil
+	st.dec.ev.trim()
 	statePool.Put(st)
 }
 
@@ -119,10 +120,7 @@ func (e *Endpoint) stream(ctx context.Context, body io.Reader, contentType strin
 // streamEnd turns the error that ended the event stream into Invoke's
 // result.
 func (e *Endpoint) streamEnd(ctx context.Context, r *sse.Reader, err error, chunks int, contentType string) error {
-	var hint string // for a response that is no event stream at all
-	if mt, _, _ := mime.ParseMediaType(contentType); chunks == 0 && mt != "text/event-stream" {
-		hint = fmt.Sprintf(" (the response's Content-Type is %q)", endpoints.Truncate(contentType, 64))
-	}
+	hint := contentTypeHint(contentType, chunks)
 	switch {
 	case ctx.Err() != nil:
 		return e.transportError(ctx, err, chunks)
@@ -141,6 +139,16 @@ func (e *Endpoint) streamEnd(ctx context.Context, r *sse.Reader, err error, chun
 	}
 	// A read error: the connection broke.
 	return fmt.Errorf("openai: stream broken after %d chunks: %w (%w)", chunks, err, endpoints.ErrIncompleteStream)
+}
+
+// contentTypeHint names the response's Content-Type, for the error of a
+// stream that ended before any event arrived, when it is not
+// text/event-stream: such a response is no event stream at all.
+func contentTypeHint(contentType string, events int) string {
+	if mt, _, _ := mime.ParseMediaType(contentType); events == 0 && mt != "text/event-stream" {
+		return fmt.Sprintf(" (the response's Content-Type is %q)", endpoints.Truncate(contentType, 64))
+	}
+	return ""
 }
 
 // errorEvent builds the error for an "event: error": the message of the
