@@ -1,0 +1,224 @@
+// Package awsrt holds what the Bedrock and SageMaker endpoints share in
+// their use of the AWS SDK for Go v2: the retryer and HTTP client a load
+// test wants, the per-call attempt count, credential redaction, and the
+// reading of AWS error responses.
+package awsrt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/llmtest/llmtest/endpoints"
+)
+
+// NewRetryer returns the SDK's standard retryer making at most maxAttempts
+// attempts (zero: one, no retry), pausing at most maxBackoff between them
+// (zero: the SDK's default), without a client-side retry quota, which
+// would turn retries into failures under sustained load.
+func NewRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
+	if maxAttempts == 0 {
+		maxAttempts = 1
+	}
+	if maxBackoff == 0 {
+		maxBackoff = retry.DefaultMaxBackoff
+	}
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
+	})
+}
+
+// NewHTTPClient returns the SDK's HTTP client with maxIdle idle
+// connections per host, wrapped by WholeBody.
+func NewHTTPClient(maxIdle int) aws.HTTPClient {
+	return WholeBody(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = 0 // no limit across hosts
+		t.MaxIdleConnsPerHost = maxIdle
+	}))
+}
+
+// WholeBody wraps c so that every request goes out with its body read
+// into memory first. The SDK closes a request's body as soon as the
+// response headers arrive; when the server answers before net/http's
+// write loop has made its final read of the body (a fast server streaming
+// its response does), that read fails and the transport closes the
+// connection under the response, which then ends with "use of closed
+// network connection" (aws/aws-sdk-go-v2 issues 1825 and 2737). An
+// in-memory body cannot fail that way. Request bodies here are small JSON
+// documents, so the copy is cheap.
+func WholeBody(c aws.HTTPClient) aws.HTTPClient { return wholeBody{c} }
+
+type wholeBody struct{ c aws.HTTPClient }
+
+func (w wholeBody) Do(r *http.Request) (*http.Response, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return w.c.Do(r)
+	}
+	b, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	if err != nil {
+		return nil, fmt.Errorf("reading the request body: %w", err)
+	}
+	r2 := r.WithContext(r.Context()) // a shallow copy
+	r2.Body = io.NopCloser(bytes.NewReader(b))
+	r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	r2.ContentLength = int64(len(b))
+	return w.c.Do(r2)
+}
+
+// Attempts counts the attempts the SDK made for one call. Add it to the
+// call's middleware stack (append Attempts.Add to the APIOptions of the
+// call's options); it sits outermost and reads the retry middleware's
+// attempt results as the call returns, whether it succeeded or failed.
+type Attempts struct{ n int }
+
+// Add adds the counting middleware to stack.
+func (a *Attempts) Add(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("llmtestAttempts", a.handle), middleware.Before)
+}
+
+func (a *Attempts) handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
+	middleware.InitializeOutput, middleware.Metadata, error,
+) {
+	out, md, err := next.HandleInitialize(ctx, in)
+	if r, ok := retry.GetAttemptResults(md); ok {
+		a.n = len(r.Results)
+	}
+	return out, md, err
+}
+
+// Report tells rec how many times the request was retried, when the SDK
+// said how many attempts it made.
+func (a *Attempts) Report(rec endpoints.Recorder) {
+	if a.n > 0 {
+		rec.Retries(a.n - 1)
+	}
+}
+
+// Redactor removes credentials from text that came from a service or from
+// the SDK, before it reaches an error.
+type Redactor []string
+
+// Redacted replaces a credential in text.
+const Redacted = "[REDACTED]"
+
+// Secrets returns a Redactor for the credentials the environment holds
+// (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_BEARER_TOKEN_BEDROCK) and
+// those of p when it is a static provider; other providers are not asked,
+// since that could reach the network.
+func Secrets(p aws.CredentialsProvider) Redactor {
+	var r Redactor
+	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK"} {
+		if v := os.Getenv(name); len(v) >= 8 {
+			r = append(r, v)
+		}
+	}
+	var v aws.Credentials
+	switch sp := p.(type) {
+	case credentials.StaticCredentialsProvider:
+		v = sp.Value
+	case *credentials.StaticCredentialsProvider:
+		if sp != nil {
+			v = sp.Value
+		}
+	}
+	for _, x := range []string{v.SecretAccessKey, v.SessionToken} {
+		if len(x) >= 8 {
+			r = append(r, x)
+		}
+	}
+	return r
+}
+
+// Redact returns s with every credential replaced by Redacted.
+func (r Redactor) Redact(s string) string {
+	for _, secret := range r {
+		if secret != "" && strings.Contains(s, secret) {
+			s = strings.ReplaceAll(s, secret, Redacted)
+		}
+	}
+	return s
+}
+
+// Message prepares a service's message for an error: one line, without
+// credentials, at most endpoints.MaxErrorMessage bytes.
+func (r Redactor) Message(s string) string {
+	s = r.Redact(s)
+	s = strings.Join(strings.Fields(s), " ")
+	return endpoints.Truncate(s, endpoints.MaxErrorMessage)
+}
+
+// SDKError is an error from the SDK with credentials taken out of its
+// text. It unwraps to the original error.
+type SDKError struct {
+	Msg string
+	Err error
+}
+
+func (e *SDKError) Error() string { return e.Msg }
+func (e *SDKError) Unwrap() error { return e.Err }
+
+// CallError describes a failed call of the operation name by service
+// ("bedrock", "sagemaker"): an error wrapping ctx.Err() once ctx is done,
+// an *endpoints.StatusError when the service answered with an error
+// status, else the SDK's error without credentials.
+func (r Redactor) CallError(ctx context.Context, service, name string, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: %s: request ended: %w", service, name, ctx.Err())
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.Response != nil && re.HTTPStatusCode() != 0 {
+		return r.StatusError(re, err)
+	}
+	return &SDKError{Msg: r.Redact(service + ": " + name + ": " + err.Error()), Err: err}
+}
+
+// StatusError builds the error for an error response: its status, and the
+// service's error code and message.
+func (r Redactor) StatusError(re *awshttp.ResponseError, err error) *endpoints.StatusError {
+	status := re.HTTPStatusCode()
+	msg := http.StatusText(status)
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() != "UnknownError" {
+		msg = apiErr.ErrorCode()
+		if m := apiErr.ErrorMessage(); m != "" && m != "UnknownError" {
+			msg += ": " + m
+		}
+	}
+	return &endpoints.StatusError{
+		StatusCode: status,
+		Message:    r.Message(msg),
+		RetryAfter: RetryAfter(re.Response.Header),
+	}
+}
+
+// RetryAfter reads a Retry-After header in seconds; zero when there is
+// none.
+func RetryAfter(h http.Header) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	s, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || s <= 0 || s > 1<<31 {
+		return 0
+	}
+	return time.Duration(s) * time.Second
+}

@@ -1,0 +1,98 @@
+package awsrt
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// closingBody is a request body that fails once closed, as the SDK's does.
+type closingBody struct {
+	r      io.Reader
+	closed bool
+}
+
+func (b *closingBody) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, errors.New("read after close")
+	}
+	return b.r.Read(p)
+}
+
+func (b *closingBody) Close() error { b.closed = true; return nil }
+
+func TestWholeBody(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = string(b)
+	}))
+	defer srv.Close()
+
+	body := &closingBody{r: strings.NewReader(`{"a":1}`)}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL, body)
+	require.NoError(t, err)
+	req.ContentLength = 7
+	resp, err := WholeBody(srv.Client()).Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, `{"a":1}`, got)
+	assert.True(t, body.closed, "the SDK's body is closed once read")
+
+	// A request without a body goes through as it is.
+	got = "unset"
+	req2, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, http.NoBody)
+	require.NoError(t, err)
+	resp, err = WholeBody(srv.Client()).Do(req2)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Empty(t, got)
+}
+
+func TestRedactor(t *testing.T) {
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "envsecret-0123456789")
+	t.Setenv("AWS_SESSION_TOKEN", "short") // too short to redact safely
+	r := Secrets(credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "static-secret-abcdef", "session-token-xyz"))
+	s := r.Redact("a envsecret-0123456789 b static-secret-abcdef c session-token-xyz d short")
+	assert.Equal(t, "a [REDACTED] b [REDACTED] c [REDACTED] d short", s)
+	assert.Equal(t, "x [REDACTED] y", r.Message("x\n  static-secret-abcdef\ty"))
+	long := strings.Repeat("m", 5000)
+	assert.LessOrEqual(t, len(r.Message(long)), 1100)
+}
+
+func TestCallError(t *testing.T) {
+	r := Redactor{"sekrit-value-1"}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	err := r.CallError(ctx, "sagemaker", "invoke", errors.New("boom"))
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "sagemaker: invoke")
+
+	err = r.CallError(t.Context(), "bedrock", "converse", errors.New("dial sekrit-value-1 failed"))
+	assert.EqualError(t, err, "bedrock: converse: dial [REDACTED] failed")
+}
+
+func TestRetryAfter(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 0, "3": 3 * time.Second, " 1 ": time.Second, "-1": 0, "soon": 0, "Wed, 21 Oct 2015 07:28:00 GMT": 0} {
+		h := http.Header{}
+		if v != "" {
+			h.Set("Retry-After", v)
+		}
+		assert.Equal(t, want, RetryAfter(h), "Retry-After %q", v)
+	}
+}
+
+func TestNewRetryer(t *testing.T) {
+	assert.Equal(t, 1, NewRetryer(0, 0).MaxAttempts())
+	assert.Equal(t, 4, NewRetryer(4, time.Millisecond).MaxAttempts())
+}
