@@ -80,6 +80,26 @@ func TestRunNonStreamingAndCompletions(t *testing.T) {
 	assert.Equal(t, "completions", res.Endpoint.Name)
 }
 
+func TestRunAnthropicAgainstTheBuiltInSimulator(t *testing.T) {
+	out := t.TempDir()
+	for _, stream := range []string{"true", "false"} {
+		args := append([]string{"run", "--api", "anthropic", "--clients", "2", "--requests", "2", "--max-tokens", "8",
+			"--stream=" + stream, "--out", out, "--run-name", "anthropic-" + stream}, fastSim...)
+		code, stdout, stderr := runCLI(t, args...)
+		require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+		assert.Contains(t, stdout, "anthropic llmtest-sim messages")
+		assert.Contains(t, stdout, "4 requests, 0 failed")
+		res, err := llmtest.LoadResult(filepath.Join(out, "anthropic-"+stream))
+		require.NoError(t, err)
+		for _, inv := range res.Invocations {
+			assert.Equal(t, 8, inv.NumTokensOutput, "usage from message_delta or the body")
+			assert.Equal(t, llmtest.FromServer, inv.OutputTokensFrom)
+			assert.NotEmpty(t, inv.ResponseText)
+			assert.Equal(t, stream == "true", inv.TimeToFirstToken > 0, "TTFT only when streaming")
+		}
+	}
+}
+
 func TestRunSLOGates(t *testing.T) {
 	dir := t.TempDir()
 	junit, js, md := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "report.json"), filepath.Join(dir, "report.md")
@@ -128,6 +148,11 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "extra"}, `unexpected argument "extra"`},
 		{[]string{"run", "--sim-error-rate", "2"}, "ErrorRate"},
 		{[]string{"run", "--duration", "1s", "--ramp-up", "2s"}, "Config.RampUp: must be shorter than Config.Duration"},
+		{[]string{"run", "--region", "us-east-1"}, "--region applies to the AWS APIs"},
+		{[]string{"run", "--api", "anthropic", "--endpoint-name", "e"}, "--endpoint-name applies to the AWS APIs"},
+		{[]string{"run", "--api", "bedrock-converse", "--region", "us-east-1"}, "--api bedrock-converse needs --model"},
+		{[]string{"run", "--api", "bedrock-invoke", "--model", "m", "--api-key-env", "K"}, "--api-key-env does not apply to --api bedrock-invoke"},
+		{[]string{"run", "--api", "bedrock-converse", "--model", "m", "--max-attempts", "0"}, "--max-attempts must be at least 1"},
 		{[]string{"fly"}, `unknown command "fly"`},
 		{nil, "Usage:"},
 	}
@@ -167,6 +192,29 @@ func TestRunAgainstAURLWithAKeyFromTheEnvironment(t *testing.T) {
 	assert.Contains(t, stdout, "HTTP 401")
 	assertNoSecret(t, "sk-wrong-FAKE-KEY-9876543210", filepath.Join(out, "wrong"), stdout, stderr)
 	assertNoSecret(t, key, filepath.Join(out, "wrong"), stdout, stderr)
+}
+
+func TestRunAnthropicKeyFromItsDefaultVariable(t *testing.T) {
+	const key = "sk-ant-llmtest-FAKE-KEY-0123456789"
+	srv, err := sim.NewServer(sim.ServerConfig{Config: sim.Config{Seed: 3}, APIKey: key})
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	t.Setenv("ANTHROPIC_API_KEY", key)
+	t.Setenv("OPENAI_API_KEY", "sk-openai-FAKE-KEY-wrong-for-this")
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "--api", "anthropic", "--url", srv.URL, "--model", "m",
+		"--requests", "2", "--out", out, "--run-name", "ant")
+	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	assert.Contains(t, stdout, "8 requests, 0 failed", "x-api-key from ANTHROPIC_API_KEY")
+	assertNoSecret(t, key, filepath.Join(out, "ant"), stdout, stderr)
+
+	t.Setenv("ANTHROPIC_API_KEY", "")
+	code, stdout, stderr = runCLI(t, "run", "--api", "anthropic", "--url", srv.URL, "--model", "m",
+		"--requests", "1", "--out", out, "--run-name", "ant-nokey")
+	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	assert.Contains(t, stdout, "4 failed", "OPENAI_API_KEY is not sent to Anthropic")
+	assert.Contains(t, stdout, "HTTP 401")
+	assertNoSecret(t, "sk-openai-FAKE-KEY-wrong-for-this", filepath.Join(out, "ant-nokey"), stdout, stderr)
 }
 
 // assertNoSecret fails when secret appears in any file under dir or in any

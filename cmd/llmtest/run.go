@@ -13,8 +13,6 @@ import (
 
 	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/openai"
-	"github.com/llmtest/llmtest/endpoints/sim"
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
 )
@@ -42,11 +40,12 @@ type runOptions struct {
 	json      string
 	md        string
 	sim       simFlags
+	aws       awsFlags
+	setFlags  map[string]bool // the flags given on the command line
 }
 
 // Defaults of `llmtest run`.
 const (
-	defaultAPIKeyEnv = "OPENAI_API_KEY"
 	defaultMaxTokens = 64
 	defaultClients   = 4
 )
@@ -59,9 +58,9 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 		fmt.Fprint(stderr, "Usage: llmtest run [flags]\n\nRuns a load test and prints its summary. With no --url it starts the\nbuilt-in simulator on 127.0.0.1 and tests it over HTTP.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&o.url, "url", "", "base URL of the server, including /v1 (empty: the built-in simulator)")
-	fs.StringVar(&o.model, "model", "", "model name sent in each request (default: the simulator's model without --url)")
-	fs.StringVar(&o.apiKeyEnv, "api-key-env", defaultAPIKeyEnv, "name of the environment variable that holds the API key")
+	fs.StringVar(&o.url, "url", "", "base URL of the server, including /v1 (empty: the built-in simulator; for AWS APIs the regional endpoint)")
+	fs.StringVar(&o.model, "model", "", "model name sent in each request; the model ID for Bedrock (default: the simulator's model without --url)")
+	fs.StringVar(&o.apiKeyEnv, "api-key-env", "", "name of the environment variable that holds the API key (default OPENAI_API_KEY, ANTHROPIC_API_KEY for --api anthropic; AWS APIs use the AWS credential chain)")
 	fs.StringVar(&o.api, "api", string(apiOpenAIChat), "API: "+strings.Join(apiNames(), ", "))
 	fs.StringVar(&o.payload, "payload", "", "a .json or .jsonl payload file, or a directory of them")
 	fs.StringVar(&o.prompt, "prompt", "", "build one payload from this user message")
@@ -79,6 +78,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.json, "json", "", "write the JSON summary to this file")
 	fs.StringVar(&o.md, "md", "", "write a Markdown summary to this file")
 	o.sim.register(fs, "sim-")
+	o.aws.register(fs)
 	return fs, o
 }
 
@@ -94,11 +94,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "llmtest run: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "stream" {
-			o.streamSet = true
-		}
-	})
+	o.setFlags = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.setFlags[f.Name] = true })
+	o.streamSet = o.setFlags["stream"]
 	res, err := o.execute(ctx, stdout, stderr)
 	var ue *usageError
 	switch {
@@ -203,8 +201,14 @@ func (o *runOptions) validate() error {
 	case o.timeout <= 0:
 		return usageErrorf("--timeout must be positive, got %v", o.timeout)
 	}
-	if _, ok := apis[api(o.api)]; !ok {
+	a, ok := apis[api(o.api)]
+	if !ok {
 		return usageErrorf("--api: unknown API %q (known: %s)", o.api, strings.Join(apiNames(), ", "))
+	}
+	if !a.aws {
+		if name := o.aws.given(o.setFlags); name != "" {
+			return usageErrorf("--%s applies to the AWS APIs (bedrock-converse, bedrock-invoke, sagemaker), not --api %s", name, o.api)
+		}
 	}
 	return nil
 }
@@ -272,79 +276,6 @@ func (o *runOptions) payloads() (any, error) {
 		}
 	}
 	return ps, nil
-}
-
-// endpoint builds the endpoint under test. Without --url it starts the
-// simulator on loopback first; the returned func stops it.
-func (o *runOptions) endpoint(stderr io.Writer) (endpoints.Endpoint, func(), error) {
-	a := apis[api(o.api)]
-	if o.url != "" {
-		ep, err := a.build(o, o.url, os.Getenv(o.apiKeyEnv))
-		return ep, func() {}, err
-	}
-	if !a.simulated {
-		return nil, nil, usageErrorf("--api %s needs --url: the built-in simulator speaks %s", o.api, strings.Join(simAPINames(), ", "))
-	}
-	srv, err := sim.NewServer(sim.ServerConfig{Config: o.sim.config()})
-	if err != nil {
-		return nil, nil, usageErrorf("%v", err)
-	}
-	if o.model == "" {
-		o.model = srv.Model().Config().Model
-	}
-	fmt.Fprintf(stderr, "llmtest: testing the built-in simulator at %s\n", srv.URL)
-	ep, err := a.build(o, srv.URL+"/v1", "")
-	if err != nil {
-		srv.Close()
-		return nil, nil, err
-	}
-	return ep, srv.Close, nil
-}
-
-// api names an API the command can test.
-type api string
-
-const (
-	apiOpenAIChat        api = "openai-chat"
-	apiOpenAICompletions api = "openai-completions"
-)
-
-type apiSpec struct {
-	simulated bool // the built-in simulator serves it
-	build     func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error)
-	payload   func(prompt string, maxTokens int) (endpoints.Payload, error)
-}
-
-var apis = map[api]apiSpec{
-	apiOpenAIChat: {
-		simulated: true,
-		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
-			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Chat})
-		},
-		payload: openai.ChatPayload,
-	},
-	apiOpenAICompletions: {
-		simulated: true,
-		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
-			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Completions})
-		},
-		payload: openai.CompletionPayload,
-	},
-}
-
-func apiNames() []string {
-	names := []string{string(apiOpenAIChat), string(apiOpenAICompletions)}
-	return names
-}
-
-func simAPINames() []string {
-	var out []string
-	for _, n := range apiNames() {
-		if apis[api(n)].simulated {
-			out = append(out, n)
-		}
-	}
-	return out
 }
 
 // builtinPrompts are the payloads of a run without --payload or --prompt.

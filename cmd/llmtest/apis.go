@@ -1,0 +1,238 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/anthropic"
+	"github.com/llmtest/llmtest/endpoints/bedrock"
+	"github.com/llmtest/llmtest/endpoints/openai"
+	"github.com/llmtest/llmtest/endpoints/sim"
+)
+
+// api names an API the command can test.
+type api string
+
+const (
+	apiOpenAIChat        api = "openai-chat"
+	apiOpenAICompletions api = "openai-completions"
+	apiOpenAIResponses   api = "openai-responses"
+	apiAnthropic         api = "anthropic"
+	apiBedrockConverse   api = "bedrock-converse"
+	apiBedrockInvoke     api = "bedrock-invoke"
+)
+
+// apiSpec is how the command tests one API.
+type apiSpec struct {
+	// simulated: the built-in simulator serves it, so it runs without --url.
+	simulated bool
+	// aws: an AWS API, signed with credentials from the standard AWS
+	// sources; --url, when given, replaces the regional endpoint.
+	aws bool
+	// keyEnv is the default of --api-key-env.
+	keyEnv string
+	// build returns the endpoint; baseURL is --url or the simulator's, key
+	// the value of the key variable (empty for AWS APIs).
+	build func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error)
+	// needs checks the flags the API requires.
+	needs func(o *runOptions) error
+	// payload builds a payload from a prompt.
+	payload func(prompt string, maxTokens int) (endpoints.Payload, error)
+}
+
+var apis = map[api]apiSpec{
+	apiOpenAIChat: {
+		simulated: true,
+		keyEnv:    "OPENAI_API_KEY",
+		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
+			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Chat})
+		},
+		payload: openai.ChatPayload,
+	},
+	apiOpenAICompletions: {
+		simulated: true,
+		keyEnv:    "OPENAI_API_KEY",
+		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
+			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Completions})
+		},
+		payload: openai.CompletionPayload,
+	},
+	apiOpenAIResponses: {
+		simulated: true,
+		keyEnv:    "OPENAI_API_KEY",
+		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
+			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Responses})
+		},
+		payload: openai.ResponsesPayload,
+	},
+	apiAnthropic: {
+		simulated: true,
+		keyEnv:    "ANTHROPIC_API_KEY",
+		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
+			return anthropic.New(anthropic.Config{BaseURL: baseURL, APIKey: key, Model: o.model})
+		},
+		payload: func(prompt string, maxTokens int) (endpoints.Payload, error) {
+			return anthropic.MessagesPayload(prompt, maxTokens, 0)
+		},
+	},
+	apiBedrockConverse: {
+		aws:   true,
+		needs: needModel,
+		build: func(o *runOptions, baseURL, _ string) (endpoints.Endpoint, error) {
+			cfg := o.aws.bedrock(o.model, baseURL)
+			cfg.API = bedrock.ConverseStream
+			return bedrock.New(context.Background(), cfg)
+		},
+		payload: func(prompt string, maxTokens int) (endpoints.Payload, error) {
+			return bedrock.ConversePayload(prompt, maxTokens)
+		},
+	},
+	apiBedrockInvoke: {
+		aws:   true,
+		needs: needModel,
+		build: func(o *runOptions, baseURL, _ string) (endpoints.Endpoint, error) {
+			cfg := o.aws.bedrock(o.model, baseURL)
+			cfg.API = bedrock.InvokeModelWithResponseStream
+			return bedrock.New(context.Background(), cfg)
+		},
+		// The default JSON paths read OpenAI-style bodies, which Bedrock's
+		// OpenAI-compatible models take and return.
+		payload: openai.ChatPayload,
+	},
+}
+
+// needModel requires --model, the Bedrock model ID.
+func needModel(o *runOptions) error {
+	if o.model == "" {
+		return usageErrorf("--api %s needs --model: a Bedrock model ID or inference profile, such as us.amazon.nova-lite-v1:0", o.api)
+	}
+	return nil
+}
+
+// apiNames lists the APIs in the order the help shows them.
+func apiNames() []string {
+	return []string{
+		string(apiOpenAIChat), string(apiOpenAICompletions), string(apiOpenAIResponses),
+		string(apiAnthropic), string(apiBedrockConverse), string(apiBedrockInvoke),
+	}
+}
+
+func simAPINames() []string {
+	var out []string
+	for _, n := range apiNames() {
+		if apis[api(n)].simulated {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// awsFlags are the flags of the AWS APIs. Credentials are not among them:
+// they come only from the standard AWS sources (environment, shared
+// files, SSO, roles).
+type awsFlags struct {
+	region       string
+	endpointName string
+	maxAttempts  int
+	textPath     string
+	inPath       string
+	outPath      string
+	streamText   string
+	streamIn     string
+	streamOut    string
+}
+
+// awsFlagNames are the flags awsFlags registers.
+var awsFlagNames = []string{
+	"region", "endpoint-name", "max-attempts", "text-path", "input-tokens-path", "output-tokens-path",
+	"stream-text-path", "stream-input-tokens-path", "stream-output-tokens-path",
+}
+
+func (a *awsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&a.region, "region", "", "AWS APIs: the AWS region (default: AWS_REGION or the shared config)")
+	fs.StringVar(&a.endpointName, "endpoint-name", "", "sagemaker: the SageMaker endpoint's name")
+	fs.IntVar(&a.maxAttempts, "max-attempts", 1, "AWS APIs: attempts per request, the first included (1: no SDK retries)")
+	fs.StringVar(&a.textPath, "text-path", "", "bedrock-invoke, sagemaker: JSON path of the text in a response body")
+	fs.StringVar(&a.inPath, "input-tokens-path", "", "bedrock-invoke, sagemaker: JSON path of the input token count in a response body")
+	fs.StringVar(&a.outPath, "output-tokens-path", "", "bedrock-invoke, sagemaker: JSON path of the output token count in a response body")
+	fs.StringVar(&a.streamText, "stream-text-path", "", "bedrock-invoke, sagemaker: JSON path of the text in a stream chunk")
+	fs.StringVar(&a.streamIn, "stream-input-tokens-path", "", "bedrock-invoke, sagemaker: JSON path of the input token count in a stream chunk")
+	fs.StringVar(&a.streamOut, "stream-output-tokens-path", "", "bedrock-invoke, sagemaker: JSON path of the output token count in a stream chunk")
+}
+
+// given returns the name of an AWS flag given on the command line, or "".
+func (a *awsFlags) given(set map[string]bool) string {
+	for _, n := range awsFlagNames {
+		if set[n] {
+			return n
+		}
+	}
+	return ""
+}
+
+func (a *awsFlags) bedrock(model, baseURL string) bedrock.Config {
+	return bedrock.Config{
+		ModelID:                model,
+		Region:                 a.region,
+		BaseEndpoint:           baseURL,
+		MaxAttempts:            a.maxAttempts,
+		TextPath:               a.textPath,
+		InputTokensPath:        a.inPath,
+		OutputTokensPath:       a.outPath,
+		StreamTextPath:         a.streamText,
+		StreamInputTokensPath:  a.streamIn,
+		StreamOutputTokensPath: a.streamOut,
+	}
+}
+
+// endpoint builds the endpoint under test. Without --url it starts the
+// simulator on loopback first (an AWS API goes to its regional endpoint
+// instead); the returned func stops the simulator.
+func (o *runOptions) endpoint(stderr io.Writer) (endpoints.Endpoint, func(), error) {
+	a := apis[api(o.api)]
+	if a.aws {
+		if o.setFlags["api-key-env"] {
+			return nil, nil, usageErrorf("--api-key-env does not apply to --api %s: AWS credentials come from the standard AWS sources (environment, shared files, SSO, roles)", o.api)
+		}
+		if a.needs != nil {
+			if err := a.needs(o); err != nil {
+				return nil, nil, err
+			}
+		}
+		if o.aws.maxAttempts < 1 {
+			return nil, nil, usageErrorf("--max-attempts must be at least 1, got %d", o.aws.maxAttempts)
+		}
+		ep, err := a.build(o, o.url, "")
+		if err != nil {
+			return nil, nil, usageErrorf("%v", err)
+		}
+		return ep, func() {}, nil
+	}
+	if o.url != "" {
+		ep, err := a.build(o, o.url, os.Getenv(cmp.Or(o.apiKeyEnv, a.keyEnv)))
+		return ep, func() {}, err
+	}
+	if !a.simulated {
+		return nil, nil, usageErrorf("--api %s needs --url: the built-in simulator speaks %s", o.api, strings.Join(simAPINames(), ", "))
+	}
+	srv, err := sim.NewServer(sim.ServerConfig{Config: o.sim.config()})
+	if err != nil {
+		return nil, nil, usageErrorf("%v", err)
+	}
+	if o.model == "" {
+		o.model = srv.Model().Config().Model
+	}
+	fmt.Fprintf(stderr, "llmtest: testing the built-in simulator at %s\n", srv.URL)
+	ep, err := a.build(o, srv.URL+"/v1", "")
+	if err != nil {
+		srv.Close()
+		return nil, nil, err
+	}
+	return ep, srv.Close, nil
+}
