@@ -14,9 +14,11 @@ import (
 
 // ThinkingTokens is the most tokens of the thinking block the HTTP server
 // streams before the text of a /v1/messages response when the request
-// enables extended thinking. The block holds min(ThinkingTokens,
-// budget_tokens, output tokens − 1) tokens, the first ones of the
-// response's output; see the package documentation.
+// enables extended thinking, and of the reasoning summary before the
+// message of a /v1/responses response when the request asks for one. The
+// block holds min(ThinkingTokens, budget_tokens, output tokens − 1) tokens
+// (the summary min(ThinkingTokens, output tokens − 1)), the first ones of
+// the response's output; see the package documentation.
 const ThinkingTokens = 8
 
 // thinkingSignature is the signature of every simulated thinking block

@@ -7,8 +7,9 @@
 // its chunks ([Model.Generate]) through a callback. Two transports serve a
 // Model: [Endpoint] in process, as an [endpoints.Endpoint], the default
 // target of llmtest's examples and tests; and [Server] over real HTTP on a
-// loopback address, speaking the OpenAI and Anthropic APIs, for load
-// generators, SDKs and the `llmtest sim` command.
+// loopback address, speaking OpenAI's Chat Completions, Completions and
+// Responses APIs and Anthropic's Messages API, for load generators, SDKs
+// and the `llmtest sim` command.
 //
 //	ep, err := sim.New(sim.Config{
 //		Seed:              1,
@@ -126,6 +127,15 @@
 //     required and "prompt" refused.
 //   - POST /v1/completions: the completions payloads above; "prompt" is
 //     required and "messages" refused.
+//   - POST /v1/responses: OpenAI's Responses API. "input" is required: a
+//     non-empty string, or a non-empty list of message items (type
+//     "message" or none, a non-empty string "role", content a string or a
+//     list of "input_text" and "output_text" parts; other item and part
+//     types are refused). "instructions", a string, is part of the prompt;
+//     "max_output_tokens" is a positive whole number; "reasoning" is an
+//     object whose "summary" (or "generate_summary") of "auto", "concise"
+//     or "detailed" asks for a reasoning summary, unless its "effort" is
+//     "none". "messages" and "prompt" are refused, naming their routes.
 //   - GET /v1/models: {"object": "list", "data": [the one model]}.
 //   - POST /v1/messages: Anthropic's Messages API. "messages" (roles "user"
 //     and "assistant", content a string or a list of text blocks),
@@ -136,8 +146,9 @@
 //     header is accepted and not required.
 //
 // On the OpenAI routes "stream" is false when absent, as in OpenAI's API,
-// and "stream_options": {"include_usage": bool} is allowed only with
-// "stream": true. On every route a missing "stream" means one JSON body.
+// and on the chat and completions routes "stream_options":
+// {"include_usage": bool} is allowed only with "stream": true. On every
+// route a missing "stream" means one JSON body.
 // Other paths get 404 and other methods 405 (with Allow), with OpenAI's
 // error body ({"error": {"message", "type", "param", "code"}}) except on
 // /v1/messages, which answers with Anthropic's ({"type": "error", "error":
@@ -149,19 +160,48 @@
 //
 // # Responses on the wire
 //
-// Every request draws the model's next [Plan]. On the OpenAI routes the
-// response id is Plan.ID, the same in every chunk, "created" is the Unix
-// second the request arrived and "model" the configured model name. A chat
-// stream is a role-only chunk (delta {"role": "assistant", "content": ""}),
-// one chunk per model chunk with delta.content, a chunk with an empty delta
-// and finish_reason, then, with include_usage, a chunk with "choices": []
-// and usage {prompt_tokens, completion_tokens, total_tokens} (every other
+// Every request draws the model's next [Plan]. On the chat and completions
+// routes the response id is Plan.ID, the same in every chunk, "created" is
+// the Unix second the request arrived and "model" the configured model name.
+// A chat stream is a role-only chunk (delta {"role": "assistant", "content":
+// ""}), one chunk per model chunk with delta.content, a chunk with an empty
+// delta and finish_reason, then, with include_usage, a chunk with "choices":
+// [] and usage {prompt_tokens, completion_tokens, total_tokens} (every other
 // chunk then has "usage": null, as OpenAI sends), then "data: [DONE]". A
 // completions stream is the same with choices[0].text, object
 // "text_completion" and no role chunk. finish_reason is "length" when the
-// payload's max tokens fixed the length, else "stop". Non-streaming
-// requests get the whole chat.completion or text_completion with usage.
-// Every event is exactly "data: <json>\n\n".
+// payload's max tokens fixed the length, else "stop". Non-streaming requests
+// get the whole chat.completion or text_completion with usage. Every event
+// of these two routes is exactly "data: <json>\n\n".
+//
+// /v1/responses treats max_output_tokens as the chat routes treat max
+// tokens: it fixes the length, and the response then ends "incomplete"
+// with incomplete_details {"reason": "max_output_tokens"} (the counterpart
+// of finish_reason "length"); without it the length is drawn and the
+// response is "completed". The response id is "resp_sim_<Seq>", the
+// message item's "msg_sim_<Seq>", the reasoning item's "rs_sim_<Seq>", and
+// created_at the Unix second the request arrived. A response object has
+// id, object "response", created_at, status, error (null),
+// incomplete_details, max_output_tokens, model, output and usage
+// {input_tokens, input_tokens_details.cached_tokens (0), output_tokens,
+// output_tokens_details.reasoning_tokens, total_tokens}. A stream is a
+// series of "event: <type>\ndata: <json>\n\n" events whose data's type
+// is the event's and whose sequence_number counts from 0:
+// response.created and response.in_progress (the response in_progress,
+// its output empty and its usage null), output_item.added and
+// content_part.added for the message, one response.output_text.delta per
+// model chunk, output_text.done, content_part.done and output_item.done
+// with the whole text, then response.completed or response.incomplete
+// with the whole response. There is no [DONE]. With a reasoning summary
+// asked for, the first min([ThinkingTokens], output tokens − 1) tokens
+// form a reasoning item at output index 0 (output_item.added,
+// reasoning_summary_part.added, reasoning_summary_text.delta per chunk,
+// reasoning_summary_text.done, reasoning_summary_part.done,
+// output_item.done) and the message, at index 1, holds the rest without
+// its leading space; a chunk that straddles the two is split. Reasoning
+// tokens are output tokens: usage output_tokens is Plan.OutputTokens and
+// reasoning_tokens the summary's. The non-streaming response is the final
+// response object of the stream.
 //
 // /v1/messages treats max_tokens as Anthropic does, as a limit: the length
 // is drawn as without max tokens, then capped ([Model.PlanCapped]), and
@@ -191,8 +231,9 @@
 //   - [FaultError] is 500 with a server_error (OpenAI) or api_error
 //     (Anthropic) body, sent when the first token would have been due.
 //   - [FaultMidStream] cuts the connection after the tokens already due:
-//     the client reads them, then an unexpected EOF, without [DONE] or
-//     message_stop. A non-streaming request is cut before any response.
+//     the client reads them, then an unexpected EOF, without [DONE],
+//     response.completed or message_stop. A non-streaming request is cut
+//     before any response.
 //   - [FaultStall] pauses the stream: the tokens before the stall are
 //     flushed, then nothing arrives for Config.StallDuration.
 //
@@ -211,7 +252,8 @@
 // write with a Content-Length, and the client still sees every event; a
 // timed one leaves chunk by chunk, each flushed at its due time. The
 // constant start and end of a chunk event are computed once per request,
-// so a chunk costs an escape and three appends, and allocates nothing.
+// so a chunk costs an escape and three appends (and, on /v1/responses,
+// its sequence number), and allocates nothing.
 // This matters because the server is the peer of load-generation
 // benchmarks on the same machine: BenchmarkServerStream measures a
 // 64-token stream through a real loopback connection.

@@ -47,16 +47,19 @@ type exchange struct {
 	started bool   // the status and headers have been written
 	failed  bool   // a write failed: the client is gone
 
-	// What the wire encoders need, set per request (see openai_wire.go
-	// and anthropic_wire.go).
-	head    []byte // the constant start of every chunk event of the request
-	tail    string // the constant end of every OpenAI chunk event
-	begun   bool   // the events before the first chunk are in buf
-	chat    bool   // OpenAI chat completions, not completions
-	usage   bool   // OpenAI stream_options.include_usage
-	think   int    // Anthropic: thinking tokens still to come
-	textOn  bool   // Anthropic: the text block has started
-	textIdx byte   // Anthropic: the text block's index, '0' or '1'
+	// What the wire encoders need, set per request (see openai_wire.go,
+	// anthropic_wire.go and responses_wire.go).
+	head    []byte       // the constant start of every chunk event of the request
+	tail    string       // the constant end of every OpenAI chunk event
+	begun   bool         // the events before the first chunk are in buf
+	chat    bool         // OpenAI chat completions, not completions
+	usage   bool         // OpenAI stream_options.include_usage
+	think   int          // Anthropic, Responses: thinking (reasoning) tokens still to come
+	textOn  bool         // Anthropic, Responses: the text block (message) has started
+	textIdx byte         // Anthropic, Responses: the text block's (message's) index, '0' or '1'
+	seq     int          // Responses: the next event's sequence_number
+	resp    responseMeta // Responses: the request's ids, counts and model
+	text    string       // Responses: the model's whole text, once computed
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}

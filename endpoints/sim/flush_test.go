@@ -33,6 +33,7 @@ func TestServerFlushing(t *testing.T) {
 		for _, tc := range []struct{ route, body, marker string }{
 			{"/v1/chat/completions", chat, `"delta":{"content"`},
 			{"/v1/completions", `{"prompt":"x","max_tokens":64,"stream":true}`, `"finish_reason":null`},
+			{"/v1/responses", `{"input":"x","max_output_tokens":64,"stream":true}`, `output_text.delta","item_id"`},
 			{"/v1/messages", msgs, `_delta","t`}, // text_delta and thinking_delta
 		} {
 			m, err := sim.NewModel(sim.Config{MaxOutputTokens: 64}) // max_tokens only caps Anthropic's
@@ -168,6 +169,8 @@ func TestServerAllocs(t *testing.T) {
 		{"chat", "/v1/chat/completions", `{"messages":[{"role":"user","content":"x"}],"max_tokens":%d,"stream":true,"stream_options":{"include_usage":true}}`, sim.Config{}},
 		{"chat, 4 tokens per chunk", "/v1/chat/completions", `{"messages":[{"role":"user","content":"x"}],"max_tokens":%d,"stream":true}`, sim.Config{TokensPerChunk: 4}},
 		{"completions", "/v1/completions", `{"prompt":"x","max_tokens":%d,"stream":true}`, sim.Config{}},
+		{"responses", "/v1/responses", `{"input":"x","max_output_tokens":%d,"stream":true}`, sim.Config{}},
+		{"responses with reasoning, 3 tokens per chunk", "/v1/responses", `{"input":"x","max_output_tokens":%d,"stream":true,"reasoning":{"summary":"auto"}}`, sim.Config{TokensPerChunk: 3}},
 		{"messages with thinking", "/v1/messages", `{"messages":[{"role":"user","content":"x"}],"max_tokens":%d,"stream":true,"thinking":{"type":"enabled","budget_tokens":8}}`, sim.Config{MinOutputTokens: 300, MaxOutputTokens: 300}},
 	} {
 		a16 := handlerAllocs(t, tc.cfg, tc.route, strings.Replace(tc.payload, "%d", "16", 1))

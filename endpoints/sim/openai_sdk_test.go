@@ -3,10 +3,12 @@ package sim_test
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/responses"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -136,6 +138,78 @@ func TestServerOpenAISDK(t *testing.T) {
 		assert.EqualValues(t, 3, res.Usage.CompletionTokens)
 	})
 
+	t.Run("responses streaming", func(t *testing.T) {
+		for _, maxTokens := range []int64{0, 11} {
+			params := responses.ResponseNewParams{
+				Model:        "sim-7b",
+				Instructions: openai.String("you are terse"),
+				Input:        responses.ResponseNewParamsInputUnion{OfString: openai.String("count to ten")},
+			}
+			status, final := responses.ResponseStatusCompleted, "response.completed"
+			if maxTokens > 0 {
+				params.MaxOutputTokens = openai.Int(maxTokens)
+				status, final = responses.ResponseStatusIncomplete, "response.incomplete"
+			}
+			stream := c.Responses.NewStreaming(ctx, params)
+			var text, last string
+			var res responses.Response
+			deltas, n := 0, int64(0)
+			for stream.Next() {
+				ev := stream.Current()
+				assert.Equal(t, n, ev.SequenceNumber, ev.Type)
+				n++
+				last = ev.Type
+				switch ev.Type {
+				case "response.output_text.delta":
+					text += ev.Delta
+					deltas++
+				case "response.output_text.done":
+					assert.Equal(t, text, ev.Text)
+				case "response.completed", "response.incomplete":
+					res = ev.Response
+				}
+			}
+			require.NoError(t, stream.Err())
+			plan := twin.Plan(6, int(maxTokens))
+			assert.Equal(t, final, last, "the stream ends with the final event")
+			assert.Equal(t, "resp_sim_"+strconv.FormatUint(plan.Seq, 10), res.ID)
+			assert.Equal(t, "sim-7b", res.Model)
+			assert.Equal(t, status, res.Status)
+			assert.Equal(t, twin.Text(plan), text)
+			assert.Equal(t, text, res.OutputText())
+			assert.Equal(t, (plan.OutputTokens+1)/2, deltas, "two tokens per chunk")
+			assert.EqualValues(t, 6, res.Usage.InputTokens)
+			assert.EqualValues(t, plan.OutputTokens, res.Usage.OutputTokens)
+			assert.EqualValues(t, 6+plan.OutputTokens, res.Usage.TotalTokens)
+			if maxTokens > 0 {
+				assert.Equal(t, "max_output_tokens", res.IncompleteDetails.Reason)
+			}
+		}
+	})
+
+	t.Run("responses", func(t *testing.T) {
+		res, err := c.Responses.New(ctx, responses.ResponseNewParams{
+			Model: "sim-7b",
+			Input: responses.ResponseNewParamsInputUnion{OfInputItemList: responses.ResponseInputParam{
+				responses.ResponseInputItemParamOfMessage("you are terse", responses.EasyInputMessageRoleSystem),
+				responses.ResponseInputItemParamOfMessage("count to ten", responses.EasyInputMessageRoleUser),
+			}},
+			Reasoning: openai.ReasoningParam{Effort: openai.ReasoningEffortLow, Summary: openai.ReasoningSummaryAuto},
+		})
+		require.NoError(t, err)
+		plan := twin.Plan(6, 0)
+		assert.Equal(t, "resp_sim_"+strconv.FormatUint(plan.Seq, 10), res.ID)
+		assert.Equal(t, responses.ResponseStatusCompleted, res.Status)
+		require.Len(t, res.Output, 2)
+		assert.Equal(t, "reasoning", res.Output[0].Type)
+		require.Len(t, res.Output[0].Summary, 1)
+		summary := res.Output[0].Summary[0].Text
+		assert.Equal(t, "message", res.Output[1].Type)
+		assert.Equal(t, twin.Text(plan), summary+" "+res.OutputText())
+		assert.EqualValues(t, sim.ThinkingTokens, res.Usage.OutputTokensDetails.ReasoningTokens)
+		assert.EqualValues(t, plan.OutputTokens, res.Usage.OutputTokens)
+	})
+
 	t.Run("models", func(t *testing.T) {
 		page, err := c.Models.List(ctx)
 		require.NoError(t, err)
@@ -158,5 +232,10 @@ func TestServerOpenAISDK(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
 		assert.Equal(t, "invalid_request_error", apiErr.Type)
 		assert.Contains(t, apiErr.Message, `"max_tokens"`)
+
+		_, err = bad.Responses.New(ctx, responses.ResponseNewParams{Model: "sim-7b", Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("hi")}})
+		require.True(t, errors.As(err, &apiErr), "%v", err)
+		assert.Equal(t, http.StatusUnauthorized, apiErr.StatusCode)
+		assert.Equal(t, "invalid_api_key", apiErr.Code)
 	})
 }

@@ -239,6 +239,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.openai(w, r, true)
 	case "/v1/completions":
 		h.openai(w, r, false)
+	case "/v1/responses":
+		h.responses(w, r)
 	case "/v1/messages":
 		h.messages(w, r)
 	case "/v1/models":
@@ -256,7 +258,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, openaiErrors, http.StatusNotFound,
 			"sim: unknown URL: "+r.Method+" "+endpoints.Truncate(r.URL.Path, 256)+
-				"; the simulator serves POST /v1/chat/completions, POST /v1/completions, GET /v1/models and POST /v1/messages")
+				"; the simulator serves POST /v1/chat/completions, POST /v1/completions, POST /v1/responses, GET /v1/models and POST /v1/messages")
 	}
 }
 
@@ -369,6 +371,48 @@ func (h *handler) openai(w http.ResponseWriter, r *http.Request, chat bool) {
 		return
 	}
 	x.endOpenAIStream(&c, &plan, created, model)
+	x.finish()
+}
+
+// responses serves OpenAI's POST /v1/responses, with the latency, capacity
+// and faults of the other routes.
+func (h *handler) responses(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		h.methodNotAllowed(w, r, openaiErrors, http.MethodPost)
+		return
+	}
+	if !h.authorized(w, r, openaiErrors) {
+		return
+	}
+	x := getExchange(w)
+	defer putExchange(x)
+	p, ok := h.payload(w, r, x, openaiErrors)
+	if !ok {
+		return
+	}
+	c, err := parseResponses(p)
+	if err != nil {
+		writeError(w, openaiErrors, http.StatusBadRequest, err.Error())
+		return
+	}
+	plan := h.m.Plan(c.inputTokens, c.maxTokens)
+	meta := newResponseMeta(&c, &plan, time.Now().Unix(), h.m.cfg.Model)
+	ctx := r.Context()
+	if !c.stream {
+		if err := h.m.GenerateWith(ctx, plan, Hooks{}); err != nil {
+			h.fail(x, openaiErrors, err)
+			return
+		}
+		x.buf = appendResponse(x.buf, &meta, h.m.Text(plan), true)
+		x.finish()
+		return
+	}
+	x.beginResponsesStream(&meta)
+	if err := h.m.GenerateWith(ctx, plan, Hooks{Emit: x.emitResponses, BeforeSleep: x.flush}); err != nil {
+		h.fail(x, openaiErrors, err)
+		return
+	}
+	x.endResponsesStream()
 	x.finish()
 }
 

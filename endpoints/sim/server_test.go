@@ -279,6 +279,7 @@ func TestServerRouting(t *testing.T) {
 	}{
 		{"GET", "/v1/chat/completions", 405, "POST", false},
 		{"PUT", "/v1/completions", 405, "POST", false},
+		{"GET", "/v1/responses", 405, "POST", false},
 		{"GET", "/v1/messages", 405, "POST", true},
 		{"POST", "/v1/models", 405, "GET, HEAD", false},
 		{"POST", "/v1/embeddings", 404, "", false},
@@ -407,6 +408,7 @@ func TestServerAuth(t *testing.T) {
 	c := client(t)
 	chat := `{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}`
 	msgs := `{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}`
+	resp := `{"input":"hi","max_output_tokens":2,"stream":true}`
 	tests := []struct {
 		name, method, route, body string
 		header                    []string
@@ -421,6 +423,10 @@ func TestServerAuth(t *testing.T) {
 		{"chat right key, lower-case scheme", "POST", "/v1/chat/completions", chat, []string{"Authorization", "bearer " + key}, 200, ""},
 		{"chat empty Bearer", "POST", "/v1/chat/completions", chat, []string{"Authorization", "Bearer "}, 401, "invalid_request_error"},
 		{"completions wrong key", "POST", "/v1/completions", `{"prompt":"x"}`, []string{"Authorization", "Bearer " + wrong}, 401, "invalid_request_error"},
+		{"responses without key", "POST", "/v1/responses", resp, nil, 401, "invalid_request_error"},
+		{"responses wrong key", "POST", "/v1/responses", resp, []string{"Authorization", "Bearer " + wrong}, 401, "invalid_request_error"},
+		{"responses key as x-api-key", "POST", "/v1/responses", resp, []string{"X-Api-Key", key}, 401, "invalid_request_error"},
+		{"responses right key", "POST", "/v1/responses", resp, []string{"Authorization", "Bearer " + key}, 200, ""},
 		{"models without key", "GET", "/v1/models", "", nil, 401, "invalid_request_error"},
 		{"models right key", "GET", "/v1/models", "", []string{"Authorization", "Bearer " + key}, 200, ""},
 		{"messages without key", "POST", "/v1/messages", msgs, []string{"Anthropic-Version", "2023-06-01"}, 401, "authentication_error"},
@@ -568,6 +574,14 @@ func TestServerOverloaded(t *testing.T) {
 			assert.Equal(t, "rate_limit_error", path(body, "error", "type"))
 			assert.Contains(t, path(body, "error", "message"), "queue is full")
 
+			for _, body := range []string{`{"input":"x","stream":true}`, `{"input":"x"}`} {
+				res, out = do(t, c, "POST", s.URL+"/v1/responses", body)
+				assert.Equal(t, http.StatusTooManyRequests, res.StatusCode, body)
+				assert.Equal(t, tc.secs, res.Header.Get("Retry-After"))
+				assert.Equal(t, tc.ms, res.Header.Get("Retry-After-Ms"))
+				assert.Equal(t, "rate_limit_error", path(obj(t, out), "error", "type"))
+			}
+
 			res, out = do(t, c, "POST", s.URL+"/v1/messages", `{"messages":[{"role":"user","content":"x"}],"max_tokens":5}`)
 			assert.Equal(t, http.StatusTooManyRequests, res.StatusCode)
 			assert.Equal(t, tc.secs, res.Header.Get("Retry-After"))
@@ -593,6 +607,8 @@ func TestServerInjectedError(t *testing.T) {
 		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"x"}],"stream":true}`},
 		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"x"}]}`},
 		{"/v1/completions", `{"prompt":"x","stream":true}`},
+		{"/v1/responses", `{"input":"x","stream":true}`},
+		{"/v1/responses", `{"input":"x"}`},
 		{"/v1/messages", `{"messages":[{"role":"user","content":"x"}],"max_tokens":9,"stream":true}`},
 		{"/v1/messages", `{"messages":[{"role":"user","content":"x"}],"max_tokens":9}`},
 	} {
