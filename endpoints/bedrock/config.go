@@ -3,7 +3,6 @@ package bedrock
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -11,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/llmtest/llmtest/endpoints/internal/jsonpath"
+
+	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
 )
 
 // API selects the Bedrock Runtime operation an Endpoint calls. The two
@@ -222,35 +223,9 @@ func (cfg Config) check() (api API, shownURL string, err error) {
 		return "", "", fmt.Errorf("bedrock: Config.MaxIdleConnsPerHost: want a positive number or zero, got %d", cfg.MaxIdleConnsPerHost)
 	}
 	if cfg.BaseEndpoint != "" {
-		if shownURL, err = checkBaseEndpoint(cfg.BaseEndpoint); err != nil {
+		if shownURL, err = awsrt.CheckBaseEndpoint("bedrock", cfg.BaseEndpoint); err != nil {
 			return "", "", err
 		}
 	}
 	return api, shownURL, nil
-}
-
-// checkBaseEndpoint validates a base endpoint URL and returns it as Info
-// shows it. Its errors never quote the URL.
-func checkBaseEndpoint(s string) (string, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		msg := "bedrock: Config.BaseEndpoint: not a valid URL"
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			msg += ": " + uerr.Err.Error()
-		}
-		return "", errors.New(msg)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("bedrock: Config.BaseEndpoint: want an http or https URL, got scheme %q", u.Scheme)
-	}
-	if u.Host == "" {
-		return "", errors.New("bedrock: Config.BaseEndpoint: no host")
-	}
-	if u.User != nil {
-		return "", errors.New("bedrock: Config.BaseEndpoint: must not hold user information")
-	}
-	show := *u
-	show.RawQuery, show.ForceQuery, show.Fragment, show.RawFragment = "", false, "", ""
-	return show.String(), nil
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
-	"github.com/llmtest/llmtest/endpoints/internal/awstest"
+	"github.com/llmtest/llmtest/internal/awstest"
 )
 
 func TestMain(m *testing.M) {

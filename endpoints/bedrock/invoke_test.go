@@ -9,8 +9,8 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
-	"github.com/llmtest/llmtest/endpoints/internal/awstest"
 	"github.com/llmtest/llmtest/endpoints/internal/jsonpath"
+	"github.com/llmtest/llmtest/internal/awstest"
 )
 
 func prompt() endpoints.Payload {

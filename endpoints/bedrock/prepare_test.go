@@ -12,7 +12,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
-	"github.com/llmtest/llmtest/endpoints/internal/awstest"
+	"github.com/llmtest/llmtest/internal/awstest"
 )
 
 // offline returns an Endpoint for preparing payloads; it sends nothing.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -221,4 +222,32 @@ func RetryAfter(h http.Header) time.Duration {
 		return 0
 	}
 	return time.Duration(s) * time.Second
+}
+
+// CheckBaseEndpoint validates the base endpoint URL of service ("bedrock",
+// "sagemaker") and returns it as an endpoint's Info shows it: without
+// query or fragment, which could hold a credential. A URL with user
+// information is refused.
+func CheckBaseEndpoint(service, s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		msg := service + ": Config.BaseEndpoint: not a valid URL"
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			msg += ": " + uerr.Err.Error()
+		}
+		return "", errors.New(msg)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("%s: Config.BaseEndpoint: want an http or https URL, got scheme %q", service, u.Scheme)
+	}
+	if u.Host == "" {
+		return "", errors.New(service + ": Config.BaseEndpoint: no host")
+	}
+	if u.User != nil {
+		return "", errors.New(service + ": Config.BaseEndpoint: must not hold user information")
+	}
+	show := *u
+	show.RawQuery, show.ForceQuery, show.Fragment, show.RawFragment = "", false, "", ""
+	return show.String(), nil
 }

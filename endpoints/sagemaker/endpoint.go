@@ -1,0 +1,111 @@
+package sagemaker
+
+import (
+	"cmp"
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
+
+	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
+)
+
+// Endpoint calls a model hosted on an Amazon SageMaker endpoint through the
+// SageMaker Runtime API. It implements [endpoints.Endpoint]; create it with
+// New. Its methods are safe for concurrent use.
+type Endpoint struct {
+	cfg     Config // the header fields of the inputs Prepare builds
+	api     API
+	info    endpoints.Info
+	client  *sagemakerruntime.Client
+	tgi     *paths
+	openai  *paths
+	secrets awsrt.Redactor
+}
+
+var _ endpoints.Endpoint = (*Endpoint)(nil)
+
+// New checks cfg, loads the AWS configuration (unless cfg.AWSConfig is
+// set) and returns an Endpoint. It sends no request and, when credentials
+// come from the default chain, resolves them only when the first request
+// is signed. An error names the Config field at fault and never contains a
+// credential.
+func New(ctx context.Context, cfg Config) (*Endpoint, error) {
+	api, shown, err := cfg.check()
+	if err != nil {
+		return nil, err
+	}
+	tgi, err := parsePaths(cfg, TGI)
+	if err != nil {
+		return nil, err
+	}
+	openai, err := parsePaths(cfg, OpenAI)
+	if err != nil {
+		return nil, err
+	}
+	client, secrets, err := newClient(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Endpoint{
+		cfg: Config{
+			EndpointName:           cfg.EndpointName,
+			Style:                  cfg.Style,
+			InferenceComponentName: cfg.InferenceComponentName,
+			TargetVariant:          cfg.TargetVariant,
+			CustomAttributes:       cfg.CustomAttributes,
+			ContentType:            cmp.Or(cfg.ContentType, DefaultContentType),
+			Accept:                 cfg.Accept,
+			IgnoreStreamEnd:        cfg.IgnoreStreamEnd,
+		},
+		api: api,
+		info: endpoints.Info{
+			Provider: "sagemaker",
+			Model:    cmp.Or(cfg.InferenceComponentName, cfg.EndpointName),
+			Name:     cfg.EndpointName,
+			URL:      shown,
+		},
+		client:  client,
+		tgi:     tgi,
+		openai:  openai,
+		secrets: secrets,
+	}, nil
+}
+
+// Info names the endpoint: provider "sagemaker", the inference component
+// or else the endpoint name as the model, the endpoint name as the name
+// (LLMeter's endpoint_name), and Config.BaseEndpoint when it is set
+// (without query). It never contains a credential.
+func (e *Endpoint) Info() endpoints.Info { return e.info }
+
+// Invoke sends one prepared request and reports the response to rec as it
+// arrives. It implements [endpoints.Endpoint]; see the package
+// documentation for what is reported, when, and the errors returned. It
+// blocks until the response has ended, and returns promptly, with an error
+// wrapping ctx.Err(), once ctx is done.
+func (e *Endpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpoints.Recorder) error {
+	if req == nil {
+		return errNotPrepared
+	}
+	p, ok := req.Data.(*prepared)
+	if !ok || p == nil {
+		return errNotPrepared
+	}
+	switch {
+	case p.invoke != nil:
+		return e.invoke(ctx, p, rec)
+	case p.stream != nil:
+		return e.invokeStream(ctx, p, rec)
+	}
+	return errNotPrepared
+}
+
+// prepared is a Request's Data: the SDK input of one operation and the
+// paths of the payload's style, built once by Prepare and only read
+// afterwards.
+type prepared struct {
+	style  Style
+	paths  *paths
+	invoke *sagemakerruntime.InvokeEndpointInput
+	stream *sagemakerruntime.InvokeEndpointWithResponseStreamInput
+}

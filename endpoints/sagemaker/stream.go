@@ -1,0 +1,266 @@
+package sagemaker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime/types"
+
+	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonpath"
+)
+
+// invokeStream calls InvokeEndpointWithResponseStream and reports the
+// lines of the body, which arrives in PayloadPart events, as they
+// complete.
+func (e *Endpoint) invokeStream(ctx context.Context, p *prepared, rec endpoints.Recorder) error {
+	const name = "invoke-stream"
+	var at awsrt.Attempts
+	out, err := e.client.InvokeEndpointWithResponseStream(ctx, p.stream, attempts(&at), ownProtocol)
+	at.Report(rec)
+	if err != nil {
+		return e.callError(ctx, name, err)
+	}
+	stream := out.GetStream()
+	defer stream.Close()
+	requestID(out.ResultMetadata, rec)
+
+	d := &decoder{paths: p.paths, tgi: p.style == TGI, rec: rec}
+	events := stream.Events()
+	n := 0
+	for {
+		var ev types.ResponseStream
+		var ok bool
+		select {
+		case ev, ok = <-events:
+		case <-ctx.Done():
+			return e.streamError(ctx, name, ctx.Err(), n)
+		}
+		if !ok {
+			if err := stream.Err(); err != nil {
+				return e.streamError(ctx, name, err, n)
+			}
+			if ctx.Err() != nil {
+				return e.streamError(ctx, name, ctx.Err(), n)
+			}
+			if err := d.finish(); err != nil {
+				if se := e.lineError(err, n); se != nil {
+					return se
+				}
+				return fmt.Errorf("sagemaker: %s: %w: the stream ended inside line %d after %d events: %w",
+					name, endpoints.ErrIncompleteStream, d.lines, n, err)
+			}
+			if !d.ended && !e.cfg.IgnoreStreamEnd {
+				return fmt.Errorf("sagemaker: %s: %w: the stream ended after %d events without %s",
+					name, endpoints.ErrIncompleteStream, n, d.endMarker())
+			}
+			return nil
+		}
+		n++
+		part, ok := ev.(*types.ResponseStreamMemberPayloadPart)
+		if !ok {
+			continue // an event this version of the API does not define
+		}
+		if err := d.part(part.Value.Bytes); err != nil {
+			if se := e.lineError(err, n-1); se != nil {
+				return se
+			}
+			return fmt.Errorf("sagemaker: %s: line %d (event %d): %w", name, d.lines, n, err)
+		}
+	}
+}
+
+// lineError completes a *StreamError from the decoder, which saw an error
+// object in the stream after events events; nil for other errors.
+func (e *Endpoint) lineError(err error, events int) *StreamError {
+	var se *StreamError
+	if !errors.As(err, &se) {
+		return nil
+	}
+	se.Message = e.secrets.Message(se.Message)
+	se.Code = e.secrets.Message(se.Code)
+	se.Events = events
+	return se
+}
+
+// decoder reads the lines of a streamed body, given in parts split at any
+// byte: Server-Sent Events ("data:" lines, with or without a space, other
+// fields and comments ignored, CRLF or LF) or bare JSON lines. Once its
+// line buffer has grown to the longest line split across parts, decoding
+// a part allocates nothing; a line within one part is read in place.
+type decoder struct {
+	paths *paths
+	tgi   bool
+	rec   endpoints.Recorder
+
+	line  []byte    // the beginning of a line split across parts
+	buf   [512]byte // unescaped text, reused from line to line
+	lines int       // the number of data lines read
+	ended bool      // whether the end marker was seen
+}
+
+var (
+	dataField = []byte("data:")
+	doneData  = []byte("[DONE]")
+)
+
+// part decodes the next part of the body.
+func (d *decoder) part(b []byte) error {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			d.line = append(d.line, b...)
+			return nil
+		}
+		l := b[:i]
+		b = b[i+1:]
+		if len(d.line) > 0 {
+			d.line = append(d.line, l...)
+			l = d.line
+		}
+		err := d.handle(l)
+		d.line = d.line[:0]
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish decodes a last line that no line end followed.
+func (d *decoder) finish() error {
+	if len(d.line) == 0 {
+		return nil
+	}
+	l := d.line
+	d.line = nil
+	return d.handle(l)
+}
+
+// endMarker names what ends a stream, for errors.
+func (d *decoder) endMarker() string {
+	if d.paths.streamEnd != nil {
+		return "[DONE] or a line with " + d.paths.streamEnd.String()
+	}
+	return "[DONE]"
+}
+
+// handle decodes one line.
+func (d *decoder) handle(l []byte) error {
+	l = bytes.TrimSpace(l)
+	switch {
+	case len(l) == 0 || l[0] == ':':
+		return nil // an event's end, or a comment
+	case bytes.HasPrefix(l, dataField):
+		l = bytes.TrimSpace(l[len(dataField):])
+		if len(l) == 0 {
+			return nil
+		}
+	case l[0] != '{' && l[0] != '[':
+		return nil // another SSE field: event:, id:, retry:
+	}
+	d.lines++
+	if bytes.Equal(l, doneData) {
+		d.ended = true
+		return nil
+	}
+	ps := d.paths
+	text, found, err := ps.streamText.Text(l, d.buf[:0])
+	if err != nil {
+		return err
+	}
+	if found {
+		if len(text) > 0 && !(d.tgi && special(l)) {
+			d.rec.TextBytes(text)
+		}
+	} else if err := errorObject(l); err != nil {
+		return err
+	}
+	if ps.streamReasoning != nil {
+		r, found, err := ps.streamReasoning.Text(l, d.buf[:0])
+		if err != nil {
+			return err
+		}
+		if found && len(r) > 0 {
+			d.rec.Reasoning(string(r))
+		}
+	}
+	in, err := count(ps.streamIn, l)
+	if err != nil {
+		return err
+	}
+	out, err := count(ps.streamOut, l)
+	if err != nil {
+		return err
+	}
+	if in > 0 || out > 0 {
+		d.rec.Usage(endpoints.Usage{InputTokens: in, OutputTokens: out})
+	}
+	if !d.ended && ps.streamEnd != nil {
+		if d.ended, err = ps.streamEnd.Present(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The paths of the fields of TGI's token and of error objects.
+var (
+	specialPath      = jsonpath.MustParse("token.special")
+	errorPath        = jsonpath.MustParse("error")
+	errorMessagePath = jsonpath.MustParse("error.message")
+	errorCodePath    = jsonpath.MustParse("error_type|error.type|error.code")
+	objectPath       = jsonpath.MustParse("object")
+	messagePath      = jsonpath.MustParse("message")
+	codePath         = jsonpath.MustParse("type|code")
+)
+
+// special reports whether a TGI line's token is a special token, such as
+// the end-of-sequence token, whose text is not part of the output.
+func special(l []byte) bool {
+	v, found, err := specialPath.Lookup(l)
+	if err != nil || !found {
+		return false
+	}
+	b, err := v.Bool()
+	return err == nil && b
+}
+
+// errorObject returns a *StreamError when line l is an error object: TGI's
+// {"error": "...", "error_type": "..."}, OpenAI's {"error": {"message":
+// ..., "type": ...}} or vLLM's {"object": "error", "message": ...}.
+func errorObject(l []byte) error {
+	v, found, err := errorPath.Lookup(l)
+	if err == nil && found && (v.Kind() == jsonpath.String || v.Kind() == jsonpath.Object) {
+		se := &StreamError{Type: ModelErrorType, Code: text(errorCodePath, l)}
+		if v.Kind() == jsonpath.String {
+			se.Message = text(errorPath, l)
+		} else {
+			se.Message = text(errorMessagePath, l)
+		}
+		return se
+	}
+	if t, found, err := objectPath.Text(l, nil); err == nil && found && string(t) == "error" {
+		return &StreamError{Type: ModelErrorType, Code: text(codePath, l), Message: text(messagePath, l)}
+	}
+	return nil
+}
+
+// text returns the string or number p leads to in l, or "".
+func text(p *jsonpath.Path, l []byte) string {
+	v, found, err := p.Lookup(l)
+	if err != nil || !found {
+		return ""
+	}
+	switch v.Kind() {
+	case jsonpath.String:
+		t, _ := v.Text(nil)
+		return string(t)
+	case jsonpath.Number:
+		return string(v.Raw())
+	}
+	return ""
+}
