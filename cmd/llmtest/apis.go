@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/anthropic"
 	"github.com/llmtest/llmtest/endpoints/bedrock"
 	"github.com/llmtest/llmtest/endpoints/openai"
+	"github.com/llmtest/llmtest/endpoints/sagemaker"
 	"github.com/llmtest/llmtest/endpoints/sim"
 )
 
@@ -26,6 +28,7 @@ const (
 	apiAnthropic         api = "anthropic"
 	apiBedrockConverse   api = "bedrock-converse"
 	apiBedrockInvoke     api = "bedrock-invoke"
+	apiSageMaker         api = "sagemaker"
 )
 
 // apiSpec is how the command tests one API.
@@ -43,7 +46,7 @@ type apiSpec struct {
 	// needs checks the flags the API requires.
 	needs func(o *runOptions) error
 	// payload builds a payload from a prompt.
-	payload func(prompt string, maxTokens int) (endpoints.Payload, error)
+	payload func(o *runOptions, prompt string, maxTokens int) (endpoints.Payload, error)
 }
 
 var apis = map[api]apiSpec{
@@ -53,7 +56,7 @@ var apis = map[api]apiSpec{
 		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
 			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Chat})
 		},
-		payload: openai.ChatPayload,
+		payload: fixed(openai.ChatPayload),
 	},
 	apiOpenAICompletions: {
 		simulated: true,
@@ -61,7 +64,7 @@ var apis = map[api]apiSpec{
 		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
 			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Completions})
 		},
-		payload: openai.CompletionPayload,
+		payload: fixed(openai.CompletionPayload),
 	},
 	apiOpenAIResponses: {
 		simulated: true,
@@ -69,7 +72,7 @@ var apis = map[api]apiSpec{
 		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
 			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Responses})
 		},
-		payload: openai.ResponsesPayload,
+		payload: fixed(openai.ResponsesPayload),
 	},
 	apiAnthropic: {
 		simulated: true,
@@ -77,9 +80,9 @@ var apis = map[api]apiSpec{
 		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
 			return anthropic.New(anthropic.Config{BaseURL: baseURL, APIKey: key, Model: o.model})
 		},
-		payload: func(prompt string, maxTokens int) (endpoints.Payload, error) {
+		payload: fixed(func(prompt string, maxTokens int) (endpoints.Payload, error) {
 			return anthropic.MessagesPayload(prompt, maxTokens, 0)
-		},
+		}),
 	},
 	apiBedrockConverse: {
 		aws:   true,
@@ -89,9 +92,9 @@ var apis = map[api]apiSpec{
 			cfg.API = bedrock.ConverseStream
 			return bedrock.New(context.Background(), cfg)
 		},
-		payload: func(prompt string, maxTokens int) (endpoints.Payload, error) {
+		payload: fixed(func(prompt string, maxTokens int) (endpoints.Payload, error) {
 			return bedrock.ConversePayload(prompt, maxTokens)
-		},
+		}),
 	},
 	apiBedrockInvoke: {
 		aws:   true,
@@ -103,8 +106,54 @@ var apis = map[api]apiSpec{
 		},
 		// The default JSON paths read OpenAI-style bodies, which Bedrock's
 		// OpenAI-compatible models take and return.
-		payload: openai.ChatPayload,
+		payload: fixed(openai.ChatPayload),
 	},
+	apiSageMaker: {
+		aws: true,
+		needs: func(o *runOptions) error {
+			if o.aws.endpointName == "" {
+				return usageErrorf("--api sagemaker needs --endpoint-name: the SageMaker endpoint's name")
+			}
+			switch sagemaker.Style(o.aws.style) {
+			case sagemaker.Auto, sagemaker.TGI, sagemaker.OpenAI:
+				return nil
+			}
+			return usageErrorf("--style: unknown style %q (known: tgi, openai; empty picks it from each payload)", o.aws.style)
+		},
+		build: func(o *runOptions, baseURL, _ string) (endpoints.Endpoint, error) {
+			a := &o.aws
+			return sagemaker.New(context.Background(), sagemaker.Config{
+				EndpointName:           a.endpointName,
+				InferenceComponentName: a.component,
+				API:                    sagemaker.InvokeEndpointWithResponseStream,
+				Style:                  sagemaker.Style(a.style),
+				Region:                 a.region,
+				BaseEndpoint:           baseURL,
+				MaxAttempts:            a.maxAttempts,
+				TextPath:               a.textPath,
+				InputTokensPath:        a.inPath,
+				OutputTokensPath:       a.outPath,
+				StreamTextPath:         a.streamText,
+				StreamInputTokensPath:  a.streamIn,
+				StreamOutputTokensPath: a.streamOut,
+			})
+		},
+		// TGI's format when --style tgi, else the OpenAI messages format
+		// of the LMI (vLLM) containers.
+		payload: func(o *runOptions, prompt string, maxTokens int) (endpoints.Payload, error) {
+			if sagemaker.Style(o.aws.style) == sagemaker.TGI {
+				return sagemaker.TGIPayload(prompt, maxTokens)
+			}
+			return sagemaker.ChatPayload(prompt, maxTokens)
+		},
+	},
+}
+
+// fixed adapts a payload builder that needs no flags.
+func fixed(f func(prompt string, maxTokens int) (endpoints.Payload, error)) func(*runOptions, string, int) (endpoints.Payload, error) {
+	return func(_ *runOptions, prompt string, maxTokens int) (endpoints.Payload, error) {
+		return f(prompt, maxTokens)
+	}
 }
 
 // needModel requires --model, the Bedrock model ID.
@@ -119,7 +168,7 @@ func needModel(o *runOptions) error {
 func apiNames() []string {
 	return []string{
 		string(apiOpenAIChat), string(apiOpenAICompletions), string(apiOpenAIResponses),
-		string(apiAnthropic), string(apiBedrockConverse), string(apiBedrockInvoke),
+		string(apiAnthropic), string(apiBedrockConverse), string(apiBedrockInvoke), string(apiSageMaker),
 	}
 }
 
@@ -139,6 +188,8 @@ func simAPINames() []string {
 type awsFlags struct {
 	region       string
 	endpointName string
+	component    string
+	style        string
 	maxAttempts  int
 	textPath     string
 	inPath       string
@@ -148,15 +199,30 @@ type awsFlags struct {
 	streamOut    string
 }
 
-// awsFlagNames are the flags awsFlags registers.
-var awsFlagNames = []string{
-	"region", "endpoint-name", "max-attempts", "text-path", "input-tokens-path", "output-tokens-path",
-	"stream-text-path", "stream-input-tokens-path", "stream-output-tokens-path",
+// awsFlagAPIs are the flags awsFlags registers, each with the APIs it
+// applies to.
+var awsFlagAPIs = []struct {
+	name string
+	apis []api
+}{
+	{"region", []api{apiBedrockConverse, apiBedrockInvoke, apiSageMaker}},
+	{"max-attempts", []api{apiBedrockConverse, apiBedrockInvoke, apiSageMaker}},
+	{"endpoint-name", []api{apiSageMaker}},
+	{"inference-component", []api{apiSageMaker}},
+	{"style", []api{apiSageMaker}},
+	{"text-path", []api{apiBedrockInvoke, apiSageMaker}},
+	{"input-tokens-path", []api{apiBedrockInvoke, apiSageMaker}},
+	{"output-tokens-path", []api{apiBedrockInvoke, apiSageMaker}},
+	{"stream-text-path", []api{apiBedrockInvoke, apiSageMaker}},
+	{"stream-input-tokens-path", []api{apiBedrockInvoke, apiSageMaker}},
+	{"stream-output-tokens-path", []api{apiBedrockInvoke, apiSageMaker}},
 }
 
 func (a *awsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.region, "region", "", "AWS APIs: the AWS region (default: AWS_REGION or the shared config)")
 	fs.StringVar(&a.endpointName, "endpoint-name", "", "sagemaker: the SageMaker endpoint's name")
+	fs.StringVar(&a.component, "inference-component", "", "sagemaker: the inference component to call on the endpoint")
+	fs.StringVar(&a.style, "style", "", "sagemaker: the container's format, tgi or openai (empty: picked from each payload; built-in payloads are openai)")
 	fs.IntVar(&a.maxAttempts, "max-attempts", 1, "AWS APIs: attempts per request, the first included (1: no SDK retries)")
 	fs.StringVar(&a.textPath, "text-path", "", "bedrock-invoke, sagemaker: JSON path of the text in a response body")
 	fs.StringVar(&a.inPath, "input-tokens-path", "", "bedrock-invoke, sagemaker: JSON path of the input token count in a response body")
@@ -166,14 +232,19 @@ func (a *awsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.streamOut, "stream-output-tokens-path", "", "bedrock-invoke, sagemaker: JSON path of the output token count in a stream chunk")
 }
 
-// given returns the name of an AWS flag given on the command line, or "".
-func (a *awsFlags) given(set map[string]bool) string {
-	for _, n := range awsFlagNames {
-		if set[n] {
-			return n
+// misplaced returns a usage error for an AWS flag given on the command
+// line that does not apply to the API a, or nil.
+func (a *awsFlags) misplaced(set map[string]bool, to api) error {
+	for _, f := range awsFlagAPIs {
+		if set[f.name] && !slices.Contains(f.apis, to) {
+			names := make([]string, len(f.apis))
+			for i, x := range f.apis {
+				names[i] = string(x)
+			}
+			return usageErrorf("--%s applies to --api %s, not --api %s", f.name, strings.Join(names, ", "), to)
 		}
 	}
-	return ""
+	return nil
 }
 
 func (a *awsFlags) bedrock(model, baseURL string) bedrock.Config {

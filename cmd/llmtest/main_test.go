@@ -100,6 +100,23 @@ func TestRunAnthropicAgainstTheBuiltInSimulator(t *testing.T) {
 	}
 }
 
+func TestRunResponsesAgainstTheBuiltInSimulator(t *testing.T) {
+	out := t.TempDir()
+	args := append([]string{"run", "--api", "openai-responses", "--clients", "2", "--requests", "2", "--max-tokens", "8",
+		"--out", out, "--run-name", "responses"}, fastSim...)
+	code, stdout, stderr := runCLI(t, args...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "openai llmtest-sim responses")
+	assert.Contains(t, stdout, "4 requests, 0 failed")
+	res, err := llmtest.LoadResult(filepath.Join(out, "responses"))
+	require.NoError(t, err)
+	for _, inv := range res.Invocations {
+		assert.Equal(t, 8, inv.NumTokensOutput, "usage from response.completed or response.incomplete")
+		assert.Equal(t, llmtest.FromServer, inv.OutputTokensFrom)
+		assert.Positive(t, inv.TimeToFirstToken)
+	}
+}
+
 func TestRunSLOGates(t *testing.T) {
 	dir := t.TempDir()
 	junit, js, md := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "report.json"), filepath.Join(dir, "report.md")
@@ -148,8 +165,11 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "extra"}, `unexpected argument "extra"`},
 		{[]string{"run", "--sim-error-rate", "2"}, "ErrorRate"},
 		{[]string{"run", "--duration", "1s", "--ramp-up", "2s"}, "Config.RampUp: must be shorter than Config.Duration"},
-		{[]string{"run", "--region", "us-east-1"}, "--region applies to the AWS APIs"},
-		{[]string{"run", "--api", "anthropic", "--endpoint-name", "e"}, "--endpoint-name applies to the AWS APIs"},
+		{[]string{"run", "--region", "us-east-1"}, "--region applies to --api bedrock-converse, bedrock-invoke, sagemaker, not --api openai-chat"},
+		{[]string{"run", "--api", "anthropic", "--endpoint-name", "e"}, "--endpoint-name applies to --api sagemaker, not --api anthropic"},
+		{[]string{"run", "--api", "bedrock-converse", "--model", "m", "--text-path", "a"}, "--text-path applies to --api bedrock-invoke, sagemaker, not --api bedrock-converse"},
+		{[]string{"run", "--api", "sagemaker", "--region", "us-east-1"}, "--api sagemaker needs --endpoint-name"},
+		{[]string{"run", "--api", "sagemaker", "--endpoint-name", "e", "--style", "xml"}, `--style: unknown style "xml"`},
 		{[]string{"run", "--api", "bedrock-converse", "--region", "us-east-1"}, "--api bedrock-converse needs --model"},
 		{[]string{"run", "--api", "bedrock-invoke", "--model", "m", "--api-key-env", "K"}, "--api-key-env does not apply to --api bedrock-invoke"},
 		{[]string{"run", "--api", "bedrock-converse", "--model", "m", "--max-attempts", "0"}, "--max-attempts must be at least 1"},

@@ -201,16 +201,10 @@ func (o *runOptions) validate() error {
 	case o.timeout <= 0:
 		return usageErrorf("--timeout must be positive, got %v", o.timeout)
 	}
-	a, ok := apis[api(o.api)]
-	if !ok {
+	if _, ok := apis[api(o.api)]; !ok {
 		return usageErrorf("--api: unknown API %q (known: %s)", o.api, strings.Join(apiNames(), ", "))
 	}
-	if !a.aws {
-		if name := o.aws.given(o.setFlags); name != "" {
-			return usageErrorf("--%s applies to the AWS APIs (bedrock-converse, bedrock-invoke, sagemaker), not --api %s", name, o.api)
-		}
-	}
-	return nil
+	return o.aws.misplaced(o.setFlags, api(o.api))
 }
 
 // writeReports writes the --junit, --json and --md reports.
@@ -256,14 +250,14 @@ func (o *runOptions) payloads() (any, error) {
 		}
 		ps = loaded
 	case o.prompt != "":
-		p, err := apis[api(o.api)].payload(o.prompt, o.maxTokens)
+		p, err := apis[api(o.api)].payload(o, o.prompt, o.maxTokens)
 		if err != nil {
 			return nil, usageErrorf("--prompt: %v", err)
 		}
 		ps = []endpoints.Payload{p}
 	default:
 		for _, prompt := range builtinPrompts {
-			p, err := apis[api(o.api)].payload(prompt, o.maxTokens)
+			p, err := apis[api(o.api)].payload(o, prompt, o.maxTokens)
 			if err != nil {
 				return nil, err
 			}
