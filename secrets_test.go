@@ -337,3 +337,60 @@ func sagemakerEndpoint(style sagemaker.Style) func(t *testing.T, hostile bool) e
 		return ep
 	}
 }
+
+// TestNoSessionTokenFromAnyCredentialSource checks the session token of
+// credentials that come from the shared credentials file, which the
+// endpoints cannot know before a request is signed: a server echoing it
+// back must not get it into an error or the run folder.
+func TestNoSessionTokenFromAnyCredentialSource(t *testing.T) {
+	const token = "FILE-session-token-FAKE-55aa77cc99ee"
+	const secret = "FILE-secret-key-FAKE-0011223344"
+	file := filepath.Join(t.TempDir(), "credentials")
+	require.NoError(t, os.WriteFile(file, []byte("[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = "+
+		secret+"\naws_session_token = "+token+"\n"), 0o600))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", file)
+	t.Setenv("AWS_REGION", awstest.Region)
+	for _, name := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		t.Setenv(name, "")
+		os.Unsetenv(name)
+	}
+	converse, err := bedrock.ConversePayload("Say hello.", 8)
+	require.NoError(t, err)
+	tgi, err := sagemaker.TGIPayload("Say hello.", 8)
+	require.NoError(t, err)
+
+	echo := func(x *awstest.Exchange) string {
+		return "the request had x-amz-security-token:" + x.Request.Header.Get("X-Amz-Security-Token")
+	}
+	hostile := []awstest.Handler{
+		func(x *awstest.Exchange) { x.Error(http.StatusForbidden, "InvalidSignatureException", echo(x)) },
+		func(x *awstest.Exchange) { _ = x.Send(awstest.Exception("internalServerException", echo(x))) },
+	}
+	for _, c := range []struct {
+		name    string
+		payload endpoints.Payload
+		build   func(url string) (endpoints.Endpoint, error)
+	}{
+		{"bedrock", converse, func(url string) (endpoints.Endpoint, error) {
+			return bedrock.New(t.Context(), bedrock.Config{ModelID: "m", API: bedrock.ConverseStream, BaseEndpoint: url})
+		}},
+		{"sagemaker", tgi, func(url string) (endpoints.Endpoint, error) {
+			return sagemaker.New(t.Context(), sagemaker.Config{EndpointName: "e", API: sagemaker.InvokeEndpointWithResponseStream, BaseEndpoint: url})
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := awstest.New(t, hostile...)
+			ep, err := c.build(srv.URL)
+			require.NoError(t, err)
+			texts, dir, res := runCapturing(t, ep, c.payload)
+			assert.Equal(t, 4, res.Stats.FailedRequests)
+			assert.Contains(t, strings.Join(texts, "\n"), "x-amz-security-token:[REDACTED]", "the echo arrived, redacted")
+			assert.Equal(t, token, srv.Requests()[0].Header.Get("X-Amz-Security-Token"), "signed with the file's credentials")
+			scanDir(t, dir, []string{token, secret})
+			for _, text := range texts {
+				assert.NotContains(t, text, token)
+				assert.NotContains(t, text, secret)
+			}
+		})
+	}
+}

@@ -16,7 +16,7 @@ import (
 
 // newClient builds the Bedrock Runtime client for cfg, and the secrets its
 // errors must not show.
-func newClient(ctx context.Context, cfg Config) (*bedrockruntime.Client, awsrt.Redactor, error) {
+func newClient(ctx context.Context, cfg Config) (*bedrockruntime.Client, *awsrt.Redactor, error) {
 	var awsCfg aws.Config
 	if cfg.AWSConfig != nil {
 		awsCfg = cfg.AWSConfig.Copy()
@@ -51,6 +51,7 @@ func newClient(ctx context.Context, cfg Config) (*bedrockruntime.Client, awsrt.R
 
 	client := bedrockruntime.NewFromConfig(awsCfg, func(o *bedrockruntime.Options) {
 		o.Region = awsCfg.Region
+		o.APIOptions = append(o.APIOptions, secrets.Learn)
 		if cfg.BaseEndpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.BaseEndpoint)
 		}

@@ -18,7 +18,7 @@ type Endpoint struct {
 	info    endpoints.Info
 	client  *bedrockruntime.Client
 	paths   *paths
-	secrets awsrt.Redactor
+	secrets *awsrt.Redactor
 
 	ignoreStreamEnd bool
 }

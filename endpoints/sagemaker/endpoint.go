@@ -20,7 +20,7 @@ type Endpoint struct {
 	client  *sagemakerruntime.Client
 	tgi     *paths
 	openai  *paths
-	secrets awsrt.Redactor
+	secrets *awsrt.Redactor
 }
 
 var _ endpoints.Endpoint = (*Endpoint)(nil)

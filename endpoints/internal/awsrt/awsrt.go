@@ -14,7 +14,9 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/llmtest/llmtest/endpoints"
 )
@@ -114,22 +117,45 @@ func (a *Attempts) Report(rec endpoints.Recorder) {
 }
 
 // Redactor removes credentials from text that came from a service or from
-// the SDK, before it reaches an error.
-type Redactor []string
+// the SDK, before it reaches an error. It knows the secrets given to it
+// and, once added to a client's middleware with Learn, every session token
+// the client signs a request with, whatever provider supplied it (shared
+// files, SSO, assumed roles, container or instance credentials). Its
+// methods are safe for concurrent use.
+type Redactor struct {
+	static []string
+
+	mu      sync.RWMutex
+	learned []string // session tokens seen in signed requests, newest last
+}
 
 // Redacted replaces a credential in text.
 const Redacted = "[REDACTED]"
 
+// maxLearned bounds the session tokens a Redactor remembers; a token
+// changes when the credentials are refreshed, at most a few times an hour.
+const maxLearned = 16
+
+// NewRedactor returns a Redactor for the given secrets; those shorter than
+// 8 bytes are ignored, as redacting them would mangle ordinary text.
+func NewRedactor(secrets ...string) *Redactor {
+	r := &Redactor{}
+	for _, s := range secrets {
+		if len(s) >= 8 {
+			r.static = append(r.static, s)
+		}
+	}
+	return r
+}
+
 // Secrets returns a Redactor for the credentials the environment holds
 // (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_BEARER_TOKEN_BEDROCK) and
 // those of p when it is a static provider; other providers are not asked,
-// since that could reach the network.
-func Secrets(p aws.CredentialsProvider) Redactor {
-	var r Redactor
+// since that could reach the network (Learn covers their session tokens).
+func Secrets(p aws.CredentialsProvider) *Redactor {
+	var secrets []string
 	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK"} {
-		if v := os.Getenv(name); len(v) >= 8 {
-			r = append(r, v)
-		}
+		secrets = append(secrets, os.Getenv(name))
 	}
 	var v aws.Credentials
 	switch sp := p.(type) {
@@ -140,27 +166,66 @@ func Secrets(p aws.CredentialsProvider) Redactor {
 			v = sp.Value
 		}
 	}
-	for _, x := range []string{v.SecretAccessKey, v.SessionToken} {
-		if len(x) >= 8 {
-			r = append(r, x)
+	return NewRedactor(append(secrets, v.SecretAccessKey, v.SessionToken)...)
+}
+
+// Learn adds to stack a middleware that, once a request is signed,
+// remembers its session token (the X-Amz-Security-Token header) and its
+// bearer token, so that no error shows them. Add it to a client's
+// APIOptions.
+func (r *Redactor) Learn(stack *middleware.Stack) error {
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("llmtestLearnTokens", r.learn), middleware.After)
+}
+
+func (r *Redactor) learn(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
+	middleware.FinalizeOutput, middleware.Metadata, error,
+) {
+	if req, ok := in.Request.(*smithyhttp.Request); ok {
+		r.remember(req.Header.Get("X-Amz-Security-Token"))
+		if auth := req.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
+			r.remember(strings.TrimPrefix(auth, "Bearer "))
 		}
 	}
-	return r
+	return next.HandleFinalize(ctx, in)
+}
+
+func (r *Redactor) remember(token string) {
+	if len(token) < 8 {
+		return
+	}
+	r.mu.RLock()
+	known := slices.Contains(r.learned, token) || slices.Contains(r.static, token)
+	r.mu.RUnlock()
+	if known {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if slices.Contains(r.learned, token) {
+		return
+	}
+	if len(r.learned) == maxLearned {
+		r.learned = append(r.learned[:0], r.learned[1:]...)
+	}
+	r.learned = append(r.learned, token)
 }
 
 // Redact returns s with every credential replaced by Redacted.
-func (r Redactor) Redact(s string) string {
-	for _, secret := range r {
-		if secret != "" && strings.Contains(s, secret) {
-			s = strings.ReplaceAll(s, secret, Redacted)
-		}
+func (r *Redactor) Redact(s string) string {
+	for _, secret := range r.static {
+		s = strings.ReplaceAll(s, secret, Redacted)
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, secret := range r.learned {
+		s = strings.ReplaceAll(s, secret, Redacted)
 	}
 	return s
 }
 
 // Message prepares a service's message for an error: one line, without
 // credentials, at most endpoints.MaxErrorMessage bytes.
-func (r Redactor) Message(s string) string {
+func (r *Redactor) Message(s string) string {
 	s = r.Redact(s)
 	s = strings.Join(strings.Fields(s), " ")
 	return endpoints.Truncate(s, endpoints.MaxErrorMessage)
@@ -180,7 +245,7 @@ func (e *SDKError) Unwrap() error { return e.Err }
 // ("bedrock", "sagemaker"): an error wrapping ctx.Err() once ctx is done,
 // an *endpoints.StatusError when the service answered with an error
 // status, else the SDK's error without credentials.
-func (r Redactor) CallError(ctx context.Context, service, name string, err error) error {
+func (r *Redactor) CallError(ctx context.Context, service, name string, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("%s: %s: request ended: %w", service, name, ctx.Err())
 	}
@@ -193,7 +258,7 @@ func (r Redactor) CallError(ctx context.Context, service, name string, err error
 
 // StatusError builds the error for an error response: its status, and the
 // service's error code and message.
-func (r Redactor) StatusError(re *awshttp.ResponseError, err error) *endpoints.StatusError {
+func (r *Redactor) StatusError(re *awshttp.ResponseError, err error) *endpoints.StatusError {
 	status := re.HTTPStatusCode()
 	msg := http.StatusText(status)
 	var apiErr smithy.APIError

@@ -3,6 +3,7 @@ package awsrt
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -71,7 +72,7 @@ func TestRedactor(t *testing.T) {
 }
 
 func TestCallError(t *testing.T) {
-	r := Redactor{"sekrit-value-1"}
+	r := NewRedactor("sekrit-value-1")
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	err := r.CallError(ctx, "sagemaker", "invoke", errors.New("boom"))
@@ -95,4 +96,17 @@ func TestRetryAfter(t *testing.T) {
 func TestNewRetryer(t *testing.T) {
 	assert.Equal(t, 1, NewRetryer(0, 0).MaxAttempts())
 	assert.Equal(t, 4, NewRetryer(4, time.Millisecond).MaxAttempts())
+}
+
+func TestRedactorLearnsTokens(t *testing.T) {
+	r := NewRedactor("static-secret-1234")
+	r.remember("short")
+	for i := range maxLearned + 4 {
+		r.remember(fmt.Sprintf("learned-token-%03d", i))
+	}
+	r.remember("static-secret-1234") // known already: not learned twice
+	assert.Len(t, r.learned, maxLearned)
+	assert.Equal(t, "learned-token-000 [REDACTED] [REDACTED] short",
+		r.Redact("learned-token-000 learned-token-019 static-secret-1234 short"),
+		"the oldest token is forgotten once maxLearned are known")
 }
