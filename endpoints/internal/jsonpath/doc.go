@@ -19,7 +19,10 @@
 // A bare key is any run of characters other than ".", "[", "]" and "|".
 // Alternatives are separated by "|", with optional spaces around them:
 // "[0].generated_text|generated_text" looks for the first and, when it is
-// not found, for the second. An empty path, an empty key, a "." at either
+// not found, for the second. Lookup returns the first alternative found;
+// Text, Int, Count and Present go past an alternative that is null or of
+// another type than they read, so "reasoning_content|reasoning" finds a
+// filled "reasoning" beside a null "reasoning_content". An empty path, an empty key, a "." at either
 // end, an index that is not a number of at most 9 digits, or an unclosed
 // bracket or quote is a parse error that names its byte offset.
 //

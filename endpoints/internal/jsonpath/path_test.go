@@ -368,3 +368,32 @@ func TestLookupDoesNotAllocate(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+func TestAlternativesSkipNullAndOtherTypes(t *testing.T) {
+	p := MustParse("a|b")
+	n, found, err := p.Count([]byte(`{"a":null,"b":5}`))
+	require.NoError(t, err)
+	assert.True(t, found, "a null first alternative goes on to the next")
+	assert.Equal(t, 5, n)
+
+	text, found, err := p.Text([]byte(`{"a":5,"b":"x"}`), nil)
+	require.NoError(t, err)
+	assert.True(t, found, "a number does not stop the search for a string")
+	assert.Equal(t, "x", string(text))
+
+	n, found, err = p.Int([]byte(`{"a":"x","b":7}`))
+	require.NoError(t, err)
+	assert.True(t, found)
+	assert.Equal(t, 7, n)
+
+	_, found, err = p.Text([]byte(`{"a":5,"b":null}`), nil)
+	assert.False(t, found)
+	assert.ErrorIs(t, err, ErrType, "no alternative leads to a string: the first type error")
+
+	ok, err := p.Present([]byte(`{"a":null,"b":0}`))
+	require.NoError(t, err)
+	assert.True(t, ok)
+	ok, err = p.Present([]byte(`{"a":null}`))
+	require.NoError(t, err)
+	assert.False(t, ok)
+}

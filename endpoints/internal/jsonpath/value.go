@@ -248,58 +248,76 @@ func (p *Path) Get(data []byte) (Value, error) {
 
 // Text returns the string the path leads to, as Value.Text does (buf is
 // reused). found is false when the path leads nowhere (as for Lookup) or
-// to null; a value of another type at the end is an error wrapping
+// to null. With alternatives, the first that leads to a string wins: a
+// null or a value of another type goes on to the next. A value of another
+// type, when no alternative leads to a string, is an error wrapping
 // ErrType.
 func (p *Path) Text(data, buf []byte) (text []byte, found bool, err error) {
-	v, ok, err := p.Lookup(data)
-	if err != nil || !ok || v.kind == Null {
-		return nil, false, err
-	}
-	t, err := v.Text(buf)
-	if err != nil {
-		return nil, false, p.valueError(err)
-	}
-	return t, true, nil
+	found, err = p.first(data, func(v Value) error {
+		var err error
+		text, err = v.Text(buf)
+		return err
+	})
+	return text, found, err
 }
 
 // Int returns the whole number the path leads to. found is false when the
-// path leads nowhere or to null; another value is an error wrapping
-// ErrType.
+// path leads nowhere or to null; alternatives and other types are as for
+// Text.
 func (p *Path) Int(data []byte) (n int, found bool, err error) {
-	v, ok, err := p.Lookup(data)
-	if err != nil || !ok || v.kind == Null {
-		return 0, false, err
-	}
-	n, err = v.Int()
-	if err != nil {
-		return 0, false, p.valueError(err)
-	}
-	return n, true, nil
+	found, err = p.first(data, func(v Value) error {
+		var err error
+		n, err = v.Int()
+		return err
+	})
+	return n, found, err
 }
 
 // Count returns a count the path leads to: a whole number, or the length
 // of an array (such as a list of tokens). found is false when the path
-// leads nowhere or to null.
+// leads nowhere or to null; alternatives and other types are as for Text.
 func (p *Path) Count(data []byte) (n int, found bool, err error) {
-	v, ok, err := p.Lookup(data)
-	if err != nil || !ok || v.kind == Null {
-		return 0, false, err
-	}
-	if v.kind == Array {
-		n, err = v.Len()
-	} else {
-		n, err = v.Int()
-	}
-	if err != nil {
-		return 0, false, p.valueError(err)
-	}
-	return n, true, nil
+	found, err = p.first(data, func(v Value) error {
+		var err error
+		if v.kind == Array {
+			n, err = v.Len()
+		} else {
+			n, err = v.Int()
+		}
+		return err
+	})
+	return n, found, err
 }
 
-// Present reports whether the path leads to a value other than null.
+// Present reports whether the path, or one of its alternatives, leads to
+// a value other than null.
 func (p *Path) Present(data []byte) (bool, error) {
-	v, ok, err := p.Lookup(data)
-	return ok && v.kind != Null, err
+	return p.first(data, func(Value) error { return nil })
+}
+
+// first calls use with the value of each alternative, in order, that
+// leads to a value other than null, until use accepts one. It returns
+// whether one was accepted and, when none was, the first of use's errors
+// as an ErrType error. Malformed JSON is an error at once.
+func (p *Path) first(data []byte, use func(Value) error) (bool, error) {
+	var typeErr error
+	for i := range p.alts {
+		r := p.alts[i].find(data)
+		if r.err != nil && r.got == Missing {
+			return false, p.stepError(i, r)
+		}
+		if !r.found || r.v.kind == Null {
+			continue
+		}
+		if err := use(r.v); err != nil {
+			if typeErr == nil {
+				typeErr = p.valueError(err)
+			}
+			continue
+		}
+		return true, nil
+	}
+	return false, typeErr
 }
 
 // valueError wraps an error about the found value's type.
