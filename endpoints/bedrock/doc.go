@@ -55,9 +55,9 @@
 // Within each pair, a payload chooses the operation with a boolean
 // "stream": true selects ConverseStream or InvokeModelWithResponseStream,
 // false selects Converse or InvokeModel. A payload without "stream" uses
-// Config.API. A Converse payload's "stream" is not sent (the Converse API
-// has no such field); an InvokeModel payload's "stream" is part of the
-// model's body and is sent as it is. Info names Config.API.
+// Config.API. "stream" is never sent: the Converse API has no such field,
+// and models that check their InvokeModel body's keys (Anthropic's
+// Messages format on Bedrock) refuse it. Info names Config.API.
 //
 // ConverseStream's events are reported as they arrive: the text of each
 // contentBlockDelta to [endpoints.Recorder.Text], its reasoningContent

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -32,7 +33,8 @@ import (
 // wrong type is an error that names the field, such as
 // "messages[0].content[1].image.format". For InvokeModel and
 // InvokeModelWithResponseStream, p is the model's own request body, sent
-// as it is; only its "stream", when present, must be a boolean.
+// as it is but for "stream", which, when present, must be a boolean and is
+// taken out of the body.
 //
 // The Request's Stream reports the operation chosen: the payload's
 // "stream" when it has one, else Config.API's. Its Prompt is the payload's
@@ -97,6 +99,15 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 		}
 	default:
 		req.Prompt = promptText(q)
+		if _, ok := q["stream"]; ok {
+			// "stream" chose the operation; models that check their
+			// body's keys (Anthropic's on Bedrock) refuse it.
+			body := maps.Clone(q)
+			delete(body, "stream")
+			if raw, err = json.Marshal(body); err != nil {
+				return nil, fmt.Errorf("bedrock: payload: %w", err)
+			}
+		}
 		req.Body = raw
 		if stream {
 			req.Data = &prepared{invokeStream: &bedrockruntime.InvokeModelWithResponseStreamInput{

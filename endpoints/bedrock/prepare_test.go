@@ -186,7 +186,9 @@ func TestPrepareInvoke(t *testing.T) {
 	req, err := e.Prepare(p)
 	require.NoError(t, err)
 	assert.False(t, req.Stream)
-	assert.JSONEq(t, `{"messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]}],"system":"Be brief.","max_tokens":12345678901234567,"stream":false}`, string(req.Body))
+	assert.JSONEq(t, `{"messages":[{"role":"user","content":[{"type":"text","text":"Hi"}]}],"system":"Be brief.","max_tokens":12345678901234567}`, string(req.Body),
+		"stream chooses the operation and is not sent")
+	assert.Equal(t, false, req.Payload["stream"], "the payload keeps it")
 	assert.Contains(t, string(req.Body), `12345678901234567`, "numbers are sent as written")
 	assert.Equal(t, "Be brief.\nHi", req.Prompt)
 	in := req.Data.(*prepared).invoke
