@@ -268,6 +268,9 @@ func (a *awsFlags) bedrock(model, baseURL string) bedrock.Config {
 func (o *runOptions) endpoint(stderr io.Writer) (endpoints.Endpoint, func(), error) {
 	a := apis[api(o.api)]
 	if a.aws {
+		if name := o.simFlagGiven(); name != "" {
+			return nil, nil, usageErrorf("--%s applies to the built-in simulator, not to --api %s", name, o.api)
+		}
 		if o.setFlags["api-key-env"] {
 			return nil, nil, usageErrorf("--api-key-env does not apply to --api %s: AWS credentials come from the standard AWS sources (environment, shared files, SSO, roles)", o.api)
 		}
@@ -286,8 +289,20 @@ func (o *runOptions) endpoint(stderr io.Writer) (endpoints.Endpoint, func(), err
 		return ep, func() {}, nil
 	}
 	if o.url != "" {
+		if name := o.simFlagGiven(); name != "" {
+			return nil, nil, usageErrorf("--%s applies to the built-in simulator, not to a server given with --url", name)
+		}
+		if o.apiKeyEnv != "" && os.Getenv(o.apiKeyEnv) == "" {
+			return nil, nil, usageErrorf("--api-key-env: the environment variable %s is not set or empty", o.apiKeyEnv)
+		}
 		ep, err := a.build(o, o.url, os.Getenv(cmp.Or(o.apiKeyEnv, a.keyEnv)))
-		return ep, func() {}, err
+		if err != nil {
+			return nil, nil, usageErrorf("%v", err)
+		}
+		return ep, func() {}, nil
+	}
+	if o.apiKeyEnv != "" {
+		return nil, nil, usageErrorf("--api-key-env applies with --url; the built-in simulator takes no key")
 	}
 	if !a.simulated {
 		return nil, nil, usageErrorf("--api %s needs --url: the built-in simulator speaks %s", o.api, strings.Join(simAPINames(), ", "))
@@ -306,4 +321,15 @@ func (o *runOptions) endpoint(stderr io.Writer) (endpoints.Endpoint, func(), err
 		return nil, nil, err
 	}
 	return ep, srv.Close, nil
+}
+
+// simFlagGiven returns the name of a --sim- flag given on the command
+// line, or "".
+func (o *runOptions) simFlagGiven() string {
+	for name := range o.setFlags {
+		if strings.HasPrefix(name, "sim-") {
+			return name
+		}
+	}
+	return ""
 }

@@ -173,6 +173,11 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "--api", "bedrock-converse", "--region", "us-east-1"}, "--api bedrock-converse needs --model"},
 		{[]string{"run", "--api", "bedrock-invoke", "--model", "m", "--api-key-env", "K"}, "--api-key-env does not apply to --api bedrock-invoke"},
 		{[]string{"run", "--api", "bedrock-converse", "--model", "m", "--max-attempts", "0"}, "--max-attempts must be at least 1"},
+		{[]string{"run", "--url", "http://127.0.0.1:1/v1", "--model", "m", "--sim-ttft", "1s"}, "--sim-ttft applies to the built-in simulator"},
+		{[]string{"run", "--api", "bedrock-converse", "--model", "m", "--sim-itl", "1s"}, "--sim-itl applies to the built-in simulator, not to --api bedrock-converse"},
+		{[]string{"run", "--api-key-env", "HOME"}, "--api-key-env applies with --url"},
+		{[]string{"run", "--url", "http://127.0.0.1:1/v1", "--model", "m", "--api-key-env", "LLMTEST_SURELY_UNSET"}, "--api-key-env: the environment variable LLMTEST_SURELY_UNSET is not set or empty"},
+		{[]string{"run", "--api", "anthropic", "--url", "ftp://x", "--model", "m"}, "anthropic: Config.BaseURL"},
 		{[]string{"fly"}, `unknown command "fly"`},
 		{nil, "Usage:"},
 	}
