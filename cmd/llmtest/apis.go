@@ -54,7 +54,7 @@ var apis = map[api]apiSpec{
 		simulated: true,
 		keyEnv:    "OPENAI_API_KEY",
 		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
-			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Chat})
+			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Chat, MaxIdleConnsPerHost: o.idleConns()})
 		},
 		payload: fixed(openai.ChatPayload),
 	},
@@ -62,7 +62,7 @@ var apis = map[api]apiSpec{
 		simulated: true,
 		keyEnv:    "OPENAI_API_KEY",
 		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
-			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Completions})
+			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Completions, MaxIdleConnsPerHost: o.idleConns()})
 		},
 		payload: fixed(openai.CompletionPayload),
 	},
@@ -70,7 +70,7 @@ var apis = map[api]apiSpec{
 		simulated: true,
 		keyEnv:    "OPENAI_API_KEY",
 		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
-			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Responses})
+			return openai.New(openai.Config{BaseURL: baseURL, APIKey: key, Model: o.model, API: openai.Responses, MaxIdleConnsPerHost: o.idleConns()})
 		},
 		payload: fixed(openai.ResponsesPayload),
 	},
@@ -78,7 +78,7 @@ var apis = map[api]apiSpec{
 		simulated: true,
 		keyEnv:    "ANTHROPIC_API_KEY",
 		build: func(o *runOptions, baseURL, key string) (endpoints.Endpoint, error) {
-			return anthropic.New(anthropic.Config{BaseURL: baseURL, APIKey: key, Model: o.model})
+			return anthropic.New(anthropic.Config{BaseURL: baseURL, APIKey: key, Model: o.model, MaxIdleConnsPerHost: o.idleConns()})
 		},
 		payload: fixed(func(prompt string, maxTokens int) (endpoints.Payload, error) {
 			return anthropic.MessagesPayload(prompt, maxTokens, 0)
@@ -89,6 +89,7 @@ var apis = map[api]apiSpec{
 		needs: needModel,
 		build: func(o *runOptions, baseURL, _ string) (endpoints.Endpoint, error) {
 			cfg := o.aws.bedrock(o.model, baseURL)
+			cfg.MaxIdleConnsPerHost = o.idleConns()
 			cfg.API = bedrock.ConverseStream
 			return bedrock.New(context.Background(), cfg)
 		},
@@ -101,6 +102,7 @@ var apis = map[api]apiSpec{
 		needs: needModel,
 		build: func(o *runOptions, baseURL, _ string) (endpoints.Endpoint, error) {
 			cfg := o.aws.bedrock(o.model, baseURL)
+			cfg.MaxIdleConnsPerHost = o.idleConns()
 			cfg.API = bedrock.InvokeModelWithResponseStream
 			return bedrock.New(context.Background(), cfg)
 		},
@@ -130,6 +132,9 @@ var apis = map[api]apiSpec{
 				Region:                 a.region,
 				BaseEndpoint:           baseURL,
 				MaxAttempts:            a.maxAttempts,
+				MaxIdleConnsPerHost:    o.idleConns(),
+				StreamEndPath:          a.streamEnd,
+				IgnoreStreamEnd:        a.ignoreStreamEnd,
 				TextPath:               a.textPath,
 				InputTokensPath:        a.inPath,
 				OutputTokensPath:       a.outPath,
@@ -186,17 +191,19 @@ func simAPINames() []string {
 // they come only from the standard AWS sources (environment, shared
 // files, SSO, roles).
 type awsFlags struct {
-	region       string
-	endpointName string
-	component    string
-	style        string
-	maxAttempts  int
-	textPath     string
-	inPath       string
-	outPath      string
-	streamText   string
-	streamIn     string
-	streamOut    string
+	region          string
+	endpointName    string
+	component       string
+	style           string
+	maxAttempts     int
+	textPath        string
+	inPath          string
+	outPath         string
+	streamText      string
+	streamIn        string
+	streamOut       string
+	streamEnd       string
+	ignoreStreamEnd bool
 }
 
 // awsFlagAPIs are the flags awsFlags registers, each with the APIs it
@@ -216,6 +223,8 @@ var awsFlagAPIs = []struct {
 	{"stream-text-path", []api{apiBedrockInvoke, apiSageMaker}},
 	{"stream-input-tokens-path", []api{apiBedrockInvoke, apiSageMaker}},
 	{"stream-output-tokens-path", []api{apiBedrockInvoke, apiSageMaker}},
+	{"stream-end-path", []api{apiBedrockInvoke, apiSageMaker}},
+	{"ignore-stream-end", []api{apiBedrockInvoke, apiSageMaker}},
 }
 
 func (a *awsFlags) register(fs *flag.FlagSet) {
@@ -230,6 +239,8 @@ func (a *awsFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.streamText, "stream-text-path", "", "bedrock-invoke, sagemaker: JSON path of the text in a stream chunk")
 	fs.StringVar(&a.streamIn, "stream-input-tokens-path", "", "bedrock-invoke, sagemaker: JSON path of the input token count in a stream chunk")
 	fs.StringVar(&a.streamOut, "stream-output-tokens-path", "", "bedrock-invoke, sagemaker: JSON path of the output token count in a stream chunk")
+	fs.StringVar(&a.streamEnd, "stream-end-path", "", "bedrock-invoke, sagemaker: JSON path present (not null) only in a stream's last chunk")
+	fs.BoolVar(&a.ignoreStreamEnd, "ignore-stream-end", false, "bedrock-invoke, sagemaker: accept a stream that ends without its end marker as complete")
 }
 
 // misplaced returns a usage error for an AWS flag given on the command
@@ -253,6 +264,8 @@ func (a *awsFlags) bedrock(model, baseURL string) bedrock.Config {
 		Region:                 a.region,
 		BaseEndpoint:           baseURL,
 		MaxAttempts:            a.maxAttempts,
+		StreamEndPath:          a.streamEnd,
+		IgnoreStreamEnd:        a.ignoreStreamEnd,
 		TextPath:               a.textPath,
 		InputTokensPath:        a.inPath,
 		OutputTokensPath:       a.outPath,
@@ -326,10 +339,23 @@ func (o *runOptions) endpoint(stderr io.Writer) (endpoints.Endpoint, func(), err
 // simFlagGiven returns the name of a --sim- flag given on the command
 // line, or "".
 func (o *runOptions) simFlagGiven() string {
+	var names []string
 	for name := range o.setFlags {
 		if strings.HasPrefix(name, "sim-") {
-			return name
+			names = append(names, name)
 		}
 	}
-	return ""
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	return names[0]
 }
+
+// idleConns is the number of idle connections per host the endpoint
+// keeps: at least one per client, so that no client reconnects.
+func (o *runOptions) idleConns() int { return max(o.clients, minIdleConns) }
+
+// minIdleConns is the least number of idle connections per host the
+// command's endpoints keep, as the endpoints do by default.
+const minIdleConns = 1024

@@ -117,6 +117,22 @@ func TestRunResponsesAgainstTheBuiltInSimulator(t *testing.T) {
 	}
 }
 
+func TestRunWhereEveryRequestFails(t *testing.T) {
+	out := t.TempDir()
+	args := append([]string{"run", "--requests", "2", "--sim-error-rate", "1", "--out", out, "--run-name", "down"}, fastSim...)
+	code, stdout, stderr := runCLI(t, args...)
+	assert.Equal(t, exitRunFailed, code)
+	assert.Contains(t, stderr, "every request failed (8 of 8)")
+	assert.Contains(t, stdout, "8 failed")
+	res, err := llmtest.LoadResult(filepath.Join(out, "down"))
+	require.NoError(t, err, "the results are kept")
+	assert.Equal(t, 8, res.Stats.FailedRequests)
+
+	args = append([]string{"run", "--requests", "5", "--sim-error-rate", "0.5"}, fastSim...)
+	code, _, _ = runCLI(t, args...)
+	assert.Equal(t, exitOK, code, "some failures are data, not a failed run")
+}
+
 func TestRunSLOGates(t *testing.T) {
 	dir := t.TempDir()
 	junit, js, md := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "report.json"), filepath.Join(dir, "report.md")
@@ -178,6 +194,9 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "--api-key-env", "HOME"}, "--api-key-env applies with --url"},
 		{[]string{"run", "--url", "http://127.0.0.1:1/v1", "--model", "m", "--api-key-env", "LLMTEST_SURELY_UNSET"}, "--api-key-env: the environment variable LLMTEST_SURELY_UNSET is not set or empty"},
 		{[]string{"run", "--api", "anthropic", "--url", "ftp://x", "--model", "m"}, "anthropic: Config.BaseURL"},
+		{[]string{"run", "--prompt", " "}, "--prompt: the message is empty"},
+		{[]string{"run", "--url", "http://127.0.0.1:1/v1", "--model", "m", "--sim-itl", "1s", "--sim-ttft", "1s"}, "--sim-itl applies to the built-in simulator"},
+		{[]string{"run", "--api", "bedrock-converse", "--model", "m", "--ignore-stream-end"}, "--ignore-stream-end applies to --api bedrock-invoke, sagemaker"},
 		{[]string{"fly"}, `unknown command "fly"`},
 		{nil, "Usage:"},
 	}
@@ -212,7 +231,8 @@ func TestRunAgainstAURLWithAKeyFromTheEnvironment(t *testing.T) {
 	assert.Contains(t, stderr, "model")
 	code, stdout, stderr = runCLI(t, "run", "--url", srv.URL+"/v1", "--model", "m", "--api-key-env", "MY_KEY", "--requests", "1",
 		"--out", out, "--run-name", "wrong")
-	assert.Equal(t, exitOK, code, "failed requests are data, not a failed command")
+	assert.Equal(t, exitRunFailed, code, "every request failed: the run failed, its results kept")
+	assert.Contains(t, stderr, "every request failed (4 of 4)")
 	assert.Contains(t, stdout, "4 failed")
 	assert.Contains(t, stdout, "HTTP 401")
 	assertNoSecret(t, "sk-wrong-FAKE-KEY-9876543210", filepath.Join(out, "wrong"), stdout, stderr)
@@ -236,7 +256,7 @@ func TestRunAnthropicKeyFromItsDefaultVariable(t *testing.T) {
 	t.Setenv("ANTHROPIC_API_KEY", "")
 	code, stdout, stderr = runCLI(t, "run", "--api", "anthropic", "--url", srv.URL, "--model", "m",
 		"--requests", "1", "--out", out, "--run-name", "ant-nokey")
-	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	require.Equal(t, exitRunFailed, code, "%s%s", stdout, stderr)
 	assert.Contains(t, stdout, "4 failed", "OPENAI_API_KEY is not sent to Anthropic")
 	assert.Contains(t, stdout, "HTTP 401")
 	assertNoSecret(t, "sk-openai-FAKE-KEY-wrong-for-this", filepath.Join(out, "ant-nokey"), stdout, stderr)

@@ -37,6 +37,7 @@ type runOptions struct {
 	runName   string
 	slos      stringList
 	junit     string
+	strict    bool
 	json      string
 	md        string
 	sim       simFlags
@@ -75,6 +76,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
 	fs.Var(&o.slos, "slo", "an SLO the run must meet, such as 'ttft p99 < 800ms' (repeatable)")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
+	fs.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
 	fs.StringVar(&o.json, "json", "", "write the JSON summary to this file")
 	fs.StringVar(&o.md, "md", "", "write a Markdown summary to this file")
 	o.sim.register(fs, "sim-")
@@ -116,6 +118,10 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitInterrupted
 	case err != nil:
 		fmt.Fprintf(stderr, "llmtest run: %v\n", err)
+		return exitRunFailed
+	case res.Stats.TotalRequests > 0 && res.Stats.FailedRequests == res.Stats.TotalRequests:
+		fmt.Fprintf(stderr, "llmtest run: every request failed (%d of %d); the results are kept\n",
+			res.Stats.FailedRequests, res.Stats.TotalRequests)
 		return exitRunFailed
 	case !res.Report().Passed():
 		return exitSLOFailed
@@ -186,6 +192,8 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (*ll
 
 func (o *runOptions) validate() error {
 	switch {
+	case o.setFlags["prompt"] && strings.TrimSpace(o.prompt) == "":
+		return usageErrorf("--prompt: the message is empty")
 	case o.prompt != "" && o.payload != "":
 		return usageErrorf("--prompt and --payload are mutually exclusive")
 	case o.maxTokens <= 0:
@@ -215,7 +223,11 @@ func (o *runOptions) writeReports(res *llmtest.Result) error {
 		path string
 		rep  func(io.Writer) reporters.Reporter
 	}{
-		{o.junit, func(w io.Writer) reporters.Reporter { return reporters.NewJUnit(w) }},
+		{o.junit, func(w io.Writer) reporters.Reporter {
+			j := reporters.NewJUnit(w)
+			j.Strict = o.strict
+			return j
+		}},
 		{o.json, func(w io.Writer) reporters.Reporter { return reporters.NewJSON(w) }},
 		{o.md, func(w io.Writer) reporters.Reporter { return reporters.NewMarkdown(w) }},
 	} {

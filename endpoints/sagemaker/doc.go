@@ -61,10 +61,13 @@
 // A stream's body arrives in PayloadPart events whose bytes are split
 // wherever the container flushed: a line may span parts, even in the
 // middle of a UTF-8 sequence, and one part may hold several lines. Invoke
-// reassembles the lines and decodes each as it completes: a "data:" line
-// (with or without a space after the colon) or a bare JSON line is read;
-// blank lines, comments (":") and other SSE fields ("event:", "id:") are
-// skipped. From each line, the text at Config.StreamTextPath goes to
+// reassembles the lines and decodes each as it completes — when its line
+// end arrives, or as soon as its JSON value closes at the end of a part,
+// so that text is timed when it arrived even if the line end comes later.
+// A "data:" line (with or without a space after the colon) or a bare JSON
+// line is read; blank lines, comments (":") and the other SSE fields
+// ("event:", "id:", "retry:") are skipped; any other line fails the
+// request, as does a line longer than MaxLine bytes. From each line, the text at Config.StreamTextPath goes to
 // [endpoints.Recorder.TextBytes] (except, for TGI, the text of a token
 // marked "special", such as "</s>"), the reasoning at StreamReasoningPath
 // to [endpoints.Recorder.Reasoning], and counts to

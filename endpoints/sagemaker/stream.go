@@ -11,6 +11,7 @@ import (
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
 	"github.com/llmtest/llmtest/endpoints/internal/jsonpath"
+	"github.com/llmtest/llmtest/endpoints/internal/sse"
 )
 
 // invokeStream calls InvokeEndpointWithResponseStream and reports the
@@ -107,13 +108,30 @@ var (
 	doneData  = []byte("[DONE]")
 )
 
-// part decodes the next part of the body.
+// MaxLine is the longest line, in bytes, a stream may send; a longer one
+// fails the request rather than grow the decoder's buffer without bound.
+const MaxLine = sse.DefaultMaxEventSize
+
+// part decodes the next part of the body. A line whose JSON value is
+// complete when a part ends is decoded at once, without waiting for the
+// line end in a later part, so that its text is timed when it arrived.
 func (d *decoder) part(b []byte) error {
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
+			if len(d.line)+len(b) > MaxLine {
+				return fmt.Errorf("a line longer than %d bytes", MaxLine)
+			}
 			d.line = append(d.line, b...)
+			if complete(d.line) {
+				err := d.handle(d.line)
+				d.line = d.line[:0]
+				return err
+			}
 			return nil
+		}
+		if len(d.line)+i > MaxLine {
+			return fmt.Errorf("a line longer than %d bytes", MaxLine)
 		}
 		l := b[:i]
 		b = b[i+1:]
@@ -160,7 +178,10 @@ func (d *decoder) handle(l []byte) error {
 			return nil
 		}
 	case l[0] != '{' && l[0] != '[':
-		return nil // another SSE field: event:, id:, retry:
+		if sseField(l) {
+			return nil // another SSE field
+		}
+		return fmt.Errorf("line %d is neither JSON nor a Server-Sent Events field", d.lines+1)
 	}
 	d.lines++
 	if bytes.Equal(l, doneData) {
@@ -205,6 +226,65 @@ func (d *decoder) handle(l []byte) error {
 		}
 	}
 	return nil
+}
+
+// complete reports whether l, a line without its line end, holds a whole
+// data line: "data:" and a complete JSON value or [DONE], or a complete
+// bare JSON value.
+func complete(l []byte) bool {
+	l = bytes.TrimSpace(l)
+	if bytes.HasPrefix(l, dataField) {
+		l = bytes.TrimSpace(l[len(dataField):])
+		if bytes.Equal(l, doneData) {
+			return true
+		}
+	}
+	if len(l) < 2 || (l[0] != '{' && l[0] != '[') || (l[len(l)-1] != '}' && l[len(l)-1] != ']') {
+		return false
+	}
+	return closes(l)
+}
+
+// closes reports whether the brackets opened at l[0] close at the last
+// byte of l, strings skipped; whether the JSON is valid is for the
+// decoding to say.
+func closes(l []byte) bool {
+	depth := 0
+	in, esc := false, false
+	for i, c := range l {
+		switch {
+		case esc:
+			esc = false
+		case in:
+			switch c {
+			case '\\':
+				esc = true
+			case '"':
+				in = false
+			}
+		case c == '"':
+			in = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth == 0 {
+				return i == len(l)-1
+			}
+		}
+	}
+	return false
+}
+
+// sseField reports whether l is a Server-Sent Events field other than
+// data: "event:", "id:" or "retry:", with or without a value.
+func sseField(l []byte) bool {
+	name, _, _ := bytes.Cut(l, []byte(":"))
+	switch string(name) {
+	case "event", "id", "retry":
+		return true
+	}
+	return false
 }
 
 // The paths of the fields of TGI's token and of error objects.
