@@ -3,11 +3,8 @@ package bedrock
 import (
 	"cmp"
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/smithy-go/transport/http/protocol/restjson1"
 
@@ -17,56 +14,30 @@ import (
 // newClient builds the Bedrock Runtime client for cfg, and the secrets its
 // errors must not show.
 func newClient(ctx context.Context, cfg Config) (*bedrockruntime.Client, *awsrt.Redactor, error) {
-	var awsCfg aws.Config
-	if cfg.AWSConfig != nil {
-		awsCfg = cfg.AWSConfig.Copy()
-	} else {
-		var opts []func(*config.LoadOptions) error
-		if cfg.Region != "" {
-			opts = append(opts, config.WithRegion(cfg.Region))
-		}
-		if cfg.Credentials != nil {
-			opts = append(opts, config.WithCredentialsProvider(cfg.Credentials))
-		}
-		var err error
-		awsCfg, err = config.LoadDefaultConfig(ctx, opts...)
-		if err != nil {
-			return nil, nil, fmt.Errorf("bedrock: loading the AWS configuration: %s", awsrt.Secrets(nil).Redact(err.Error()))
-		}
+	st, err := awsrt.Load(ctx, awsrt.Settings{
+		Service:             "bedrock",
+		Region:              cfg.Region,
+		Credentials:         cfg.Credentials,
+		AWSConfig:           cfg.AWSConfig,
+		MaxAttempts:         cfg.MaxAttempts,
+		MaxBackoff:          cfg.MaxBackoff,
+		HTTPClient:          cfg.HTTPClient,
+		MaxIdleConnsPerHost: cmp.Or(cfg.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost),
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	if cfg.Region != "" {
-		awsCfg.Region = cfg.Region
-	}
-	if awsCfg.Region == "" {
-		return nil, nil, errors.New("bedrock: Config.Region: required: no region in Config, AWSConfig, AWS_REGION or the shared config file")
-	}
-	if cfg.Credentials != nil {
-		awsCfg.Credentials = cfg.Credentials
-	}
-
-	secrets := awsrt.Secrets(awsCfg.Credentials)
-
-	useTheirRetryer := cfg.MaxAttempts == 0 && cfg.AWSConfig != nil && cfg.AWSConfig.Retryer != nil
-	retryer := awsrt.NewRetryer(cfg.MaxAttempts, cfg.MaxBackoff)
-
-	client := bedrockruntime.NewFromConfig(awsCfg, func(o *bedrockruntime.Options) {
-		o.Region = awsCfg.Region
-		o.APIOptions = append(o.APIOptions, secrets.Learn)
+	client := bedrockruntime.NewFromConfig(st.Config, func(o *bedrockruntime.Options) {
+		o.Region = st.Config.Region
+		o.APIOptions = append(o.APIOptions, st.Secrets.Learn)
 		if cfg.BaseEndpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.BaseEndpoint)
 		}
-		if !useTheirRetryer {
-			o.Retryer = retryer
+		if st.Retryer != nil {
+			o.Retryer = st.Retryer
 			o.RetryMaxAttempts = 0 // else AWS_MAX_ATTEMPTS would wrap the retryer
 		}
-		switch {
-		case cfg.HTTPClient != nil:
-			o.HTTPClient = awsrt.WholeBody(cfg.HTTPClient)
-		case cfg.AWSConfig == nil || cfg.AWSConfig.HTTPClient == nil:
-			o.HTTPClient = awsrt.NewHTTPClient(cmp.Or(cfg.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost))
-		default:
-			o.HTTPClient = awsrt.WholeBody(cfg.AWSConfig.HTTPClient)
-		}
+		o.HTTPClient = st.HTTPClient
 		if cfg.Credentials != nil {
 			// Explicit credentials mean SigV4, even when the environment
 			// holds a Bedrock API key.
@@ -75,7 +46,7 @@ func newClient(ctx context.Context, cfg Config) (*bedrockruntime.Client, *awsrt.
 			o.AuthSchemePreference = nil
 		}
 	})
-	return client, secrets, nil
+	return client, st.Secrets, nil
 }
 
 // ownProtocol gives one streaming call a protocol of its own. The client's

@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,4 +111,33 @@ func TestRedactorLearnsTokens(t *testing.T) {
 	assert.Equal(t, "learned-token-000 [REDACTED] [REDACTED] short",
 		r.Redact("learned-token-000 learned-token-019 static-secret-1234 short"),
 		"the oldest token is forgotten once maxLearned are known")
+}
+
+func TestLoad(t *testing.T) {
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	_, err := Load(t.Context(), Settings{Service: "bedrock"})
+	assert.EqualError(t, err, "bedrock: Config.Region: required: no region in Config, AWSConfig, AWS_REGION or the shared config file")
+
+	creds := credentials.NewStaticCredentialsProvider("AKID", "load-secret-0123456789", "")
+	st, err := Load(t.Context(), Settings{Service: "sagemaker", Region: "eu-west-1", Credentials: creds, MaxAttempts: 3})
+	require.NoError(t, err)
+	assert.Equal(t, "eu-west-1", st.Config.Region)
+	assert.Equal(t, 3, st.Retryer.MaxAttempts())
+	assert.IsType(t, wholeBody{}, st.HTTPClient)
+	assert.Equal(t, "[REDACTED]", st.Secrets.Redact("load-secret-0123456789"))
+
+	// An AWSConfig keeps its retryer unless MaxAttempts says otherwise, and
+	// its HTTP client, wrapped.
+	theirs := aws.Config{Region: "us-west-2", Retryer: func() aws.Retryer { return NewRetryer(5, 0) }, HTTPClient: http.DefaultClient}
+	st, err = Load(t.Context(), Settings{Service: "bedrock", AWSConfig: &theirs})
+	require.NoError(t, err)
+	assert.Nil(t, st.Retryer)
+	assert.Equal(t, wholeBody{http.DefaultClient}, st.HTTPClient)
+	st, err = Load(t.Context(), Settings{Service: "bedrock", AWSConfig: &theirs, MaxAttempts: 2})
+	require.NoError(t, err)
+	assert.Equal(t, 2, st.Retryer.MaxAttempts())
 }
