@@ -761,16 +761,6 @@ func TestInfo(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	for v, want := range map[string]time.Duration{"": 0, "0": 0, "-3": 0, "120": 2 * time.Minute, "1.5": 0, "Wed, 21 Oct 2015 07:28:00 GMT": 0} {
-		h := http.Header{}
-		if v != "" {
-			h.Set("Retry-After", v)
-		}
-		assert.Equal(t, want, retryAfter(h), v)
-	}
-}
-
 func TestResponseErrorText(t *testing.T) {
 	for want, e := range map[string]ResponseError{
 		"anthropic: overloaded_error: Overloaded (after 4 events)": {Type: "overloaded_error", Message: "Overloaded", Events: 4},

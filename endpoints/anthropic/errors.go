@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
 )
@@ -105,7 +104,7 @@ func (r redactor) statusError(resp *http.Response) *endpoints.StatusError {
 	return &endpoints.StatusError{
 		StatusCode: resp.StatusCode,
 		Message:    r.message(msg),
-		RetryAfter: retryAfter(resp.Header),
+		RetryAfter: endpoints.RetryAfter(resp.Header),
 	}
 }
 
@@ -138,33 +137,6 @@ func errorBody(body []byte) (typ, msg string) {
 		}
 	}
 	return "", string(body)
-}
-
-// retryAfter reads the delay a response asks for: retry-after-ms in
-// milliseconds when present, else retry-after in whole seconds or as an
-// HTTP date. Zero when there is none, it cannot be read, or it is past.
-func retryAfter(h http.Header) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 && ms < 1e12 {
-			return time.Duration(ms * float64(time.Millisecond))
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 || secs > 1<<31 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d.Round(time.Second)
-		}
-	}
-	return 0
 }
 
 // errNotPrepared is returned by Invoke for a Request that Prepare did not

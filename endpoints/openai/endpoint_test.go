@@ -834,16 +834,6 @@ func TestPayloadConstructors(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	for v, want := range map[string]time.Duration{"": 0, "0": 0, "-3": 0, "120": 2 * time.Minute, "1.5": 0, "Wed, 21 Oct 2015 07:28:00 GMT": 0} {
-		h := http.Header{}
-		if v != "" {
-			h.Set("Retry-After", v)
-		}
-		assert.Equal(t, want, retryAfter(h), v)
-	}
-}
-
 func TestErrorBodyMessage(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"error":{"message":"m","type":"t"}}`: "m",

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
 )
@@ -114,7 +113,7 @@ func (r redactor) statusError(resp *http.Response) *endpoints.StatusError {
 	return &endpoints.StatusError{
 		StatusCode: resp.StatusCode,
 		Message:    r.message(msg),
-		RetryAfter: retryAfter(resp.Header),
+		RetryAfter: endpoints.RetryAfter(resp.Header),
 	}
 }
 
@@ -156,33 +155,6 @@ func jsonText(v any) string {
 		return string(b)
 	}
 	return ""
-}
-
-// retryAfter reads the delay a response asks for: the retry-after-ms header
-// that OpenAI and Azure OpenAI send, else Retry-After in seconds or as an
-// HTTP date. Zero when there is none, or it is in the past.
-func retryAfter(h http.Header) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 && ms < 1e12 {
-			return time.Duration(ms * float64(time.Millisecond))
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if s <= 0 || s > 1<<31 {
-			return 0
-		}
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d.Round(time.Second)
-		}
-	}
-	return 0
 }
 
 // errNotPrepared is returned by Invoke for a Request that Prepare did not

@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -271,22 +270,8 @@ func (r *Redactor) StatusError(re *awshttp.ResponseError, err error) *endpoints.
 	return &endpoints.StatusError{
 		StatusCode: status,
 		Message:    r.Message(msg),
-		RetryAfter: RetryAfter(re.Response.Header),
+		RetryAfter: endpoints.RetryAfter(re.Response.Header),
 	}
-}
-
-// RetryAfter reads a Retry-After header in seconds; zero when there is
-// none.
-func RetryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	s, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || s <= 0 || s > 1<<31 {
-		return 0
-	}
-	return time.Duration(s) * time.Second
 }
 
 // CheckBaseEndpoint validates the base endpoint URL of service ("bedrock",

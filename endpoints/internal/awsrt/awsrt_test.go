@@ -85,16 +85,6 @@ func TestCallError(t *testing.T) {
 	assert.EqualError(t, err, "bedrock: converse: dial [REDACTED] failed")
 }
 
-func TestRetryAfter(t *testing.T) {
-	for v, want := range map[string]time.Duration{"": 0, "3": 3 * time.Second, " 1 ": time.Second, "-1": 0, "soon": 0, "Wed, 21 Oct 2015 07:28:00 GMT": 0} {
-		h := http.Header{}
-		if v != "" {
-			h.Set("Retry-After", v)
-		}
-		assert.Equal(t, want, RetryAfter(h), "Retry-After %q", v)
-	}
-}
-
 func TestNewRetryer(t *testing.T) {
 	assert.Equal(t, 1, NewRetryer(0, 0).MaxAttempts())
 	assert.Equal(t, 4, NewRetryer(4, time.Millisecond).MaxAttempts())
