@@ -244,7 +244,7 @@ func (a *awsFlags) register(fs *flag.FlagSet) {
 }
 
 // misplaced returns a usage error for an AWS flag given on the command
-// line that does not apply to the API a, or nil.
+// line that does not apply to the API to, or nil.
 func (a *awsFlags) misplaced(set map[string]bool, to api) error {
 	for _, f := range awsFlagAPIs {
 		if set[f.name] && !slices.Contains(f.apis, to) {
