@@ -2,8 +2,11 @@ package openai
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
 )
 
 // shape says where a response keeps the text of a choice.
@@ -67,8 +70,12 @@ func (c *chunk) reasoningText() []byte {
 // decoder decodes chunks and responses into its chunk (and Responses API
 // events and responses into its respEvent), allocating nothing once its
 // buffers have grown.
+//
+// Its methods read one value each with d.s and stop at the first syntax
+// error, which d.s keeps (see [jsonscan.Scanner]); they return the first
+// field of the wrong type they find.
 type decoder struct {
-	s     scanner
+	s     jsonscan.Scanner
 	shape shape
 	c     chunk     // what decode finds
 	ev    respEvent // what decodeEvent and decodeResponse find
@@ -79,7 +86,7 @@ type decoder struct {
 // it reads that has the wrong type (see chunk); it ignores the others.
 func (d *decoder) decode(data []byte) error {
 	s, c := &d.s, &d.c
-	s.reset(data)
+	s.Reset(data)
 	c.id, c.hasID = c.id[:0], false
 	c.hasChoice = false
 	c.text, c.reasoning, c.reasoningAlt = c.text[:0], c.reasoning[:0], c.reasoningAlt[:0]
@@ -88,51 +95,52 @@ func (d *decoder) decode(data []byte) error {
 	c.errMessage, c.errType, c.errCode = c.errMessage[:0], c.errType[:0], c.errCode[:0]
 	c.object, c.message, c.typ, c.code = c.object[:0], c.message[:0], c.typ[:0], c.code[:0]
 
-	if k := s.kind(); k != '{' {
-		if k == 0 {
-			s.fail("want a JSON value")
-			return s.err
-		}
-		return fmt.Errorf("want a JSON object, got %s", kindName(k))
+	if err := d.beginTop(); err != nil {
+		return err
 	}
-	s.beginObject()
 	var choicesErr, usageErr error
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return s.err
-		}
-		if !more {
-			break
-		}
-		switch string(key) {
+	for s.NextKey() {
+		switch string(s.Key()) {
 		case "id":
-			c.id, c.hasID, ok = d.optString(c.id[:0])
+			c.id, c.hasID = d.optString(c.id[:0])
 		case "choices":
-			choicesErr, ok = d.choices()
+			choicesErr = d.choices()
 		case "usage":
-			usageErr, ok = d.usage()
+			usageErr = d.usage()
 		case "error":
-			ok = d.errorValue()
+			d.errorValue()
 		case "object":
-			c.object, _, ok = d.optString(c.object[:0])
+			c.object, _ = d.optString(c.object[:0])
 		case "message":
-			c.message, _, ok = d.optString(c.message[:0])
+			c.message, _ = d.optString(c.message[:0])
 		case "type":
-			c.typ, _, ok = d.optString(c.typ[:0])
+			c.typ, _ = d.optString(c.typ[:0])
 		case "code":
-			c.code, ok = d.optCode(c.code[:0])
+			c.code = d.optCode(c.code[:0])
 		default:
-			ok = s.skip()
-		}
-		if !ok {
-			return s.err
+			s.Skip()
 		}
 	}
-	if !s.end() {
-		return s.err
+	if !s.End() {
+		return s.Err()
 	}
 	return orErr(choicesErr, usageErr)
+}
+
+// beginTop opens the top-level object of a text, failing when the text is
+// not an object.
+func (d *decoder) beginTop() error {
+	s := &d.s
+	switch k := s.Peek(); k {
+	case jsonscan.Object:
+		s.BeginObject()
+		return nil
+	case jsonscan.Invalid:
+		s.Skip() // to describe the syntax error
+		return s.Err()
+	default:
+		return fmt.Errorf("want a JSON object, got %s", k)
+	}
 }
 
 // orErr returns the first of its errors that is not nil.
@@ -145,116 +153,119 @@ func orErr(errs ...error) error {
 	return nil
 }
 
-// kindName names a value type returned by scanner.kind.
-func kindName(k byte) string {
-	switch k {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '0':
-		return "a number"
-	case 't':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "nothing"
-}
-
 // mismatch skips a value of the wrong type and describes it.
-func (d *decoder) mismatch(field, want string) (error, bool) {
-	err := fmt.Errorf("%s: want %s, got %s", field, want, kindName(d.s.kind()))
-	return err, d.s.skip()
+func (d *decoder) mismatch(field, want string) error {
+	err := fmt.Errorf("%s: want %s, got %s", field, want, d.s.Peek())
+	d.s.Skip()
+	return err
 }
 
 // optString reads a string into dst; any other value is skipped and
 // reported absent.
-func (d *decoder) optString(dst []byte) (v []byte, present, ok bool) {
-	if d.s.kind() == '"' {
-		v, ok = d.s.str(dst)
-		return v, ok, ok
+func (d *decoder) optString(dst []byte) (v []byte, present bool) {
+	if d.s.Peek() == jsonscan.String {
+		return d.s.AppendString(dst)
 	}
-	return dst, false, d.s.skip()
+	d.s.Skip()
+	return dst, false
 }
 
 // optCode reads an error code, a string or a number (kept as written); any
 // other value is skipped and reported empty.
-func (d *decoder) optCode(dst []byte) ([]byte, bool) {
-	switch d.s.kind() {
-	case '"':
-		return d.s.str(dst)
-	case '0':
-		num, ok := d.s.number()
-		return append(dst, num...), ok
+func (d *decoder) optCode(dst []byte) []byte {
+	switch d.s.Peek() {
+	case jsonscan.String:
+		dst, _ = d.s.AppendString(dst)
+		return dst
+	case jsonscan.Number:
+		num, _ := d.s.Number()
+		return append(dst, num...)
 	}
-	return dst, d.s.skip()
+	d.s.Skip()
+	return dst
 }
 
 // text reads a string or null into *dst (appending to it), for field.
-func (d *decoder) text(dst *[]byte, field string) (err error, ok bool) {
-	switch d.s.kind() {
-	case '"':
-		*dst, ok = d.s.str(*dst)
-		return nil, ok
-	case 'n':
-		return nil, d.s.literal()
+func (d *decoder) text(dst *[]byte, field string) error {
+	switch d.s.Peek() {
+	case jsonscan.String:
+		*dst, _ = d.s.AppendString(*dst)
+		return nil
+	case jsonscan.Null:
+		d.s.Skip()
+		return nil
 	}
 	return d.mismatch(field, "a string")
 }
 
 // tokens reads a token count or null into *dst, for field.
-func (d *decoder) tokens(dst *int, field string) (err error, ok bool) {
+func (d *decoder) tokens(dst *int, field string) error {
 	*dst = 0
-	switch d.s.kind() {
-	case '0':
-		num, ok := d.s.number()
+	switch d.s.Peek() {
+	case jsonscan.Number:
+		num, ok := d.s.Number()
 		if !ok {
-			return nil, false
+			return nil
 		}
 		n, whole := count(num)
 		if !whole {
-			return fmt.Errorf("%s: want a non-negative whole number, got %s", field, num), true
+			return fmt.Errorf("%s: want a non-negative whole number, got %s", field, num)
 		}
 		*dst = n
-		return nil, true
-	case 'n':
-		return nil, d.s.literal()
+		return nil
+	case jsonscan.Null:
+		d.s.Skip()
+		return nil
 	}
 	return d.mismatch(field, "a number")
 }
 
+// count converts the text of a JSON number to a token count: a whole number
+// from 0 to math.MaxInt, written in any JSON form (12, 12.0, 1.2e1), as
+// encoding/json decodes it into a float64 (so that integers beyond 2^53 are
+// rounded).
+func count(num []byte) (int, bool) {
+	if len(num) > 0 && len(num) <= 18 {
+		n := 0
+		for _, c := range num {
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n >= 0 {
+			return n, true
+		}
+	}
+	f, err := strconv.ParseFloat(string(num), 64)
+	if err != nil || f != math.Trunc(f) || f < 0 || f >= math.MaxInt64 {
+		return 0, false
+	}
+	return int(f), true
+}
+
 // choices reads the "choices" array, keeping the choice with index 0.
-func (d *decoder) choices() (err error, ok bool) {
+func (d *decoder) choices() error {
 	s, c := &d.s, &d.c
 	c.hasChoice = false
 	c.text, c.reasoning, c.reasoningAlt = c.text[:0], c.reasoning[:0], c.reasoningAlt[:0]
-	switch s.kind() {
-	case 'n':
-		return nil, s.literal()
-	case '[':
+	switch s.Peek() {
+	case jsonscan.Null:
+		s.Skip()
+		return nil
+	case jsonscan.Array:
 	default:
 		return d.mismatch("choices", "an array")
 	}
-	s.beginArray()
-	for i := 0; ; i++ {
-		more, ok := s.element(i)
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			return err, true
-		}
-		cerr, ok := d.choice(i)
-		if !ok {
-			return nil, false
-		}
-		if err == nil {
+	var err error
+	s.BeginArray()
+	for i := 0; s.NextElement(); i++ {
+		if cerr := d.choice(i); err == nil {
 			err = cerr
 		}
 	}
+	return err
 }
 
 // pathError prefixes a field error with the name of the object holding it.
@@ -276,175 +287,138 @@ func inField(name string, err error) error {
 // choice reads element n of "choices". Its text goes into the chunk's
 // buffers, after what they hold; unless the element is the one kept, it is
 // cut off again at the end.
-func (d *decoder) choice(n int) (err error, ok bool) {
+func (d *decoder) choice(n int) error {
 	s, c := &d.s, &d.c
-	if s.kind() != '{' {
+	if s.Peek() != jsonscan.Object {
 		return d.mismatch(fmt.Sprintf("choices[%d]", n), "an object")
 	}
 	tm, rm, am := len(c.text), len(c.reasoning), len(c.reasoningAlt)
 	index := 0
 	var indexErr, bodyErr error
-	s.beginObject()
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			break
-		}
-		switch {
+	s.BeginObject()
+	for s.NextKey() {
+		switch key := s.Key(); {
 		case string(key) == "index":
-			indexErr, ok = d.tokens(&index, "index")
+			indexErr = d.tokens(&index, "index")
 		case d.shape == chatDelta && string(key) == "delta":
 			c.text, c.reasoning, c.reasoningAlt = c.text[:tm], c.reasoning[:rm], c.reasoningAlt[:am]
-			bodyErr, ok = d.delta("delta")
+			bodyErr = d.delta("delta")
 		case d.shape == chatMessage && string(key) == "message":
 			c.text, c.reasoning, c.reasoningAlt = c.text[:tm], c.reasoning[:rm], c.reasoningAlt[:am]
-			bodyErr, ok = d.delta("message")
+			bodyErr = d.delta("message")
 		case d.shape == textChoice && string(key) == "text":
 			c.text = c.text[:tm]
-			bodyErr, ok = d.text(&c.text, "text")
+			bodyErr = d.text(&c.text, "text")
 		default:
-			ok = s.skip()
-		}
-		if !ok {
-			return nil, false
+			s.Skip()
 		}
 	}
-	if err = orErr(indexErr, bodyErr); err != nil {
-		return inField(fmt.Sprintf("choices[%d]", n), err), true
+	if err := orErr(indexErr, bodyErr); err != nil {
+		return inField(fmt.Sprintf("choices[%d]", n), err)
 	}
 	if index == 0 && !c.hasChoice {
 		c.hasChoice = true
 	} else {
 		c.text, c.reasoning, c.reasoningAlt = c.text[:tm], c.reasoning[:rm], c.reasoningAlt[:am]
 	}
-	return nil, true
+	return nil
 }
 
 // delta reads a choice's "delta" or "message" object.
-func (d *decoder) delta(name string) (err error, ok bool) {
+func (d *decoder) delta(name string) error {
 	s, c := &d.s, &d.c
-	switch s.kind() {
-	case 'n':
-		return nil, s.literal()
-	case '{':
+	switch s.Peek() {
+	case jsonscan.Null:
+		s.Skip()
+		return nil
+	case jsonscan.Object:
 	default:
 		return d.mismatch(name, "an object")
 	}
 	tm, rm, am := len(c.text), len(c.reasoning), len(c.reasoningAlt)
 	var textErr, reasoningErr, altErr error
-	s.beginObject()
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			break
-		}
-		switch string(key) {
+	s.BeginObject()
+	for s.NextKey() {
+		switch string(s.Key()) {
 		case "content":
 			c.text = c.text[:tm]
-			textErr, ok = d.text(&c.text, "content")
+			textErr = d.text(&c.text, "content")
 		case "reasoning_content":
 			c.reasoning = c.reasoning[:rm]
-			reasoningErr, ok = d.text(&c.reasoning, "reasoning_content")
+			reasoningErr = d.text(&c.reasoning, "reasoning_content")
 		case "reasoning":
 			c.reasoningAlt = c.reasoningAlt[:am]
-			altErr, ok = d.text(&c.reasoningAlt, "reasoning")
+			altErr = d.text(&c.reasoningAlt, "reasoning")
 		default:
-			ok = s.skip()
-		}
-		if !ok {
-			return nil, false
+			s.Skip()
 		}
 	}
-	return inField(name, orErr(textErr, reasoningErr, altErr)), true
+	return inField(name, orErr(textErr, reasoningErr, altErr))
 }
 
 // usage reads the "usage" object.
-func (d *decoder) usage() (err error, ok bool) {
+func (d *decoder) usage() error {
 	s, c := &d.s, &d.c
 	c.usage, c.hasUsage = endpoints.Usage{}, false
-	switch s.kind() {
-	case 'n':
-		return nil, s.literal()
-	case '{':
+	switch s.Peek() {
+	case jsonscan.Null:
+		s.Skip()
+		return nil
+	case jsonscan.Object:
 	default:
 		return d.mismatch("usage", "an object")
 	}
 	c.hasUsage = true
 	u := &c.usage
 	var inErr, outErr, cachedErr, reasoningErr error
-	s.beginObject()
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			break
-		}
-		switch string(key) {
+	s.BeginObject()
+	for s.NextKey() {
+		switch string(s.Key()) {
 		case "prompt_tokens":
-			inErr, ok = d.tokens(&u.InputTokens, "prompt_tokens")
+			inErr = d.tokens(&u.InputTokens, "prompt_tokens")
 		case "completion_tokens":
-			outErr, ok = d.tokens(&u.OutputTokens, "completion_tokens")
+			outErr = d.tokens(&u.OutputTokens, "completion_tokens")
 		case "prompt_tokens_details":
-			cachedErr, ok = d.details(&u.CachedInputTokens, "prompt_tokens_details", "cached_tokens")
+			cachedErr = d.details(&u.CachedInputTokens, "prompt_tokens_details", "cached_tokens")
 		case "completion_tokens_details":
-			reasoningErr, ok = d.details(&u.ReasoningTokens, "completion_tokens_details", "reasoning_tokens")
+			reasoningErr = d.details(&u.ReasoningTokens, "completion_tokens_details", "reasoning_tokens")
 		default:
-			ok = s.skip()
-		}
-		if !ok {
-			return nil, false
+			s.Skip()
 		}
 	}
-	return inField("usage", orErr(inErr, outErr, cachedErr, reasoningErr)), true
+	return inField("usage", orErr(inErr, outErr, cachedErr, reasoningErr))
 }
 
 // details reads one token count out of a usage details object.
-func (d *decoder) details(dst *int, name, field string) (err error, ok bool) {
+func (d *decoder) details(dst *int, name, field string) error {
 	s := &d.s
 	*dst = 0
-	switch s.kind() {
-	case 'n':
-		return nil, s.literal()
-	case '{':
+	switch s.Peek() {
+	case jsonscan.Null:
+		s.Skip()
+		return nil
+	case jsonscan.Object:
 	default:
 		return d.mismatch(name, "an object")
 	}
-	s.beginObject()
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			break
-		}
-		if string(key) == field {
-			err, ok = d.tokens(dst, field)
+	var err error
+	s.BeginObject()
+	for s.NextKey() {
+		if string(s.Key()) == field {
+			err = d.tokens(dst, field)
 		} else {
-			ok = s.skip()
-		}
-		if !ok {
-			return nil, false
+			s.Skip()
 		}
 	}
-	return inField(name, err), true
+	return inField(name, err)
 }
 
 // errorValue reads the "error" member of a chunk into the chunk.
-func (d *decoder) errorValue() bool {
+func (d *decoder) errorValue() {
 	c := &d.c
 	eo := errObject{message: c.errMessage[:0], typ: c.errType[:0], code: c.errCode[:0]}
-	ok := d.errorObject(&eo)
+	d.errorObject(&eo)
 	c.hasError, c.errMessage, c.errType, c.errCode = eo.has, eo.message, eo.typ, eo.code
-	return ok
 }
 
 // errObject is an error object a server sent: OpenAI's {"message": ...,
@@ -464,44 +438,35 @@ func (e *errObject) reset() {
 // and code (a string or a number), or a string, which is the message. Any
 // other value that is not null is an error without details; fields of the
 // wrong type are ignored.
-func (d *decoder) errorObject(dst *errObject) bool {
+func (d *decoder) errorObject(dst *errObject) {
 	s := &d.s
 	dst.reset()
-	switch s.kind() {
-	case 'n':
-		return s.literal()
-	case '"':
+	switch s.Peek() {
+	case jsonscan.Null:
+		s.Skip()
+		return
+	case jsonscan.String:
 		dst.has = true
-		var ok bool
-		dst.message, ok = s.str(dst.message)
-		return ok
-	case '{':
+		dst.message, _ = s.AppendString(dst.message)
+		return
+	case jsonscan.Object:
 	default:
 		dst.has = true
-		return s.skip()
+		s.Skip()
+		return
 	}
 	dst.has = true
-	s.beginObject()
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		switch string(key) {
+	s.BeginObject()
+	for s.NextKey() {
+		switch string(s.Key()) {
 		case "message":
-			dst.message, _, ok = d.optString(dst.message[:0])
+			dst.message, _ = d.optString(dst.message[:0])
 		case "type":
-			dst.typ, _, ok = d.optString(dst.typ[:0])
+			dst.typ, _ = d.optString(dst.typ[:0])
 		case "code":
-			dst.code, ok = d.optCode(dst.code[:0])
+			dst.code = d.optCode(dst.code[:0])
 		default:
-			ok = s.skip()
-		}
-		if !ok {
-			return false
+			s.Skip()
 		}
 	}
 }

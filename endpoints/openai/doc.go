@@ -54,10 +54,11 @@
 // message.reasoning_content (or message.reasoning) to
 // [endpoints.Recorder.Reasoning].
 //
-// Decoding a chunk allocates nothing: a JSON walker scans each chunk in
-// place, skips what it does not need and unescapes the text it needs into a
-// buffer reused from chunk to chunk, accepting exactly what encoding/json
-// accepts. Reasoning deltas cost one string each, as Recorder.Reasoning
+// Decoding a chunk allocates nothing: a JSON walker (package
+// endpoints/internal/jsonscan, which the anthropic endpoint shares) scans
+// each chunk in place, skips what it does not need and unescapes the text
+// it needs into a buffer reused from chunk to chunk, accepting exactly what
+// encoding/json accepts. Reasoning deltas cost one string each, as Recorder.Reasoning
 // takes a string.
 //
 // # Usage

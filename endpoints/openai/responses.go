@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
 	"github.com/llmtest/llmtest/endpoints/internal/sse"
 )
 
@@ -132,9 +133,9 @@ func (rs *respStream) event(sev sse.Event, finalOnly bool) (end bool, err error)
 		}
 		return false, nil
 	case evCompleted, evIncomplete, evFailed:
-		if ev.respKind != 0 && ev.respKind != '{' {
+		if k := jsonscan.Kind(ev.respKind); k != jsonscan.Invalid && k != jsonscan.Object {
 			return true, fmt.Errorf("openai: stream event %d (%s): response: want an object, got %s",
-				rs.events, typ, kindName(ev.respKind))
+				rs.events, typ, k)
 		}
 		if o.hasUsage {
 			rs.rec.Usage(o.usage)
@@ -173,8 +174,8 @@ func final(typ []byte, ev *respEvent) bool {
 // checkDelta fails a delta event whose "delta" is neither a string nor
 // null.
 func (rs *respStream) checkDelta(typ []byte) error {
-	if k := rs.d.ev.deltaKind; k != 0 && k != '"' {
-		return fmt.Errorf("openai: stream event %d (%s): delta: want a string, got %s", rs.events, typ, kindName(k))
+	if k := jsonscan.Kind(rs.d.ev.deltaKind); k != jsonscan.Invalid && k != jsonscan.String {
+		return fmt.Errorf("openai: stream event %d (%s): delta: want a string, got %s", rs.events, typ, k)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
 )
 
 // respEvent is what the decoder takes out of one event of a Responses API
@@ -18,9 +19,9 @@ type respEvent struct {
 	typ []byte // top-level "type", when a string
 
 	delta     []byte // "delta", when a string
-	deltaKind byte   // scanner.kind of "delta"; 0 when absent or null
+	deltaKind byte   // jsonscan.Kind of "delta"; 0 when absent or null
 
-	respKind byte       // scanner.kind of "response"; 0 when absent or null
+	respKind byte       // jsonscan.Kind of "response"; 0 when absent or null
 	resp     respObject // "response", when an object
 
 	// An error event's fields: OpenAI's top-level "message" and "code",
@@ -81,7 +82,7 @@ func (ev *respEvent) trim() {
 // check against the event type.
 func (d *decoder) decodeEvent(data []byte) error {
 	s, ev := &d.s, &d.ev
-	s.reset(data)
+	s.Reset(data)
 	ev.typ = ev.typ[:0]
 	ev.delta, ev.deltaKind = ev.delta[:0], 0
 	ev.respKind = 0
@@ -89,62 +90,53 @@ func (d *decoder) decodeEvent(data []byte) error {
 	ev.message, ev.code = ev.message[:0], ev.code[:0]
 	ev.err.reset()
 
-	if !d.beginTop() {
-		return s.err
+	if err := d.beginTop(); err != nil {
+		return err
 	}
 	var respErr error
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return s.err
-		}
-		if !more {
-			break
-		}
-		switch string(key) {
+	for s.NextKey() {
+		switch string(s.Key()) {
 		case "type":
-			ev.typ, _, ok = d.optString(ev.typ[:0])
+			ev.typ, _ = d.optString(ev.typ[:0])
 		case "delta":
 			ev.delta, ev.deltaKind = ev.delta[:0], 0
-			switch k := s.kind(); k {
-			case '"':
-				ev.deltaKind = k
-				ev.delta, ok = s.str(ev.delta)
-			case 'n':
-				ok = s.literal()
+			switch k := s.Peek(); k {
+			case jsonscan.String:
+				ev.deltaKind = byte(k)
+				ev.delta, _ = s.AppendString(ev.delta)
+			case jsonscan.Null:
+				s.Skip()
 			default:
-				ev.deltaKind = k
-				ok = s.skip()
+				ev.deltaKind = byte(k)
+				s.Skip()
 			}
 		case "response":
 			ev.resp.reset()
 			ev.respKind = 0
-			switch k := s.kind(); k {
-			case '{':
-				ev.respKind = k
-				respErr, ok = d.responseObject(false)
-				respErr = inField("response", respErr)
-			case 'n':
-				respErr, ok = nil, s.literal()
+			switch k := s.Peek(); k {
+			case jsonscan.Object:
+				ev.respKind = byte(k)
+				respErr = inField("response", d.responseObject(false))
+			case jsonscan.Null:
+				respErr = nil
+				s.Skip()
 			default:
-				ev.respKind = k
-				respErr, ok = nil, s.skip()
+				ev.respKind = byte(k)
+				respErr = nil
+				s.Skip()
 			}
 		case "message":
-			ev.message, _, ok = d.optString(ev.message[:0])
+			ev.message, _ = d.optString(ev.message[:0])
 		case "code":
-			ev.code, ok = d.optCode(ev.code[:0])
+			ev.code = d.optCode(ev.code[:0])
 		case "error":
-			ok = d.errorObject(&ev.err)
+			d.errorObject(&ev.err)
 		default:
-			ok = s.skip()
-		}
-		if !ok {
-			return s.err
+			s.Skip()
 		}
 	}
-	if !s.end() {
-		return s.err
+	if !s.End() {
+		return s.Err()
 	}
 	return respErr
 }
@@ -155,221 +147,159 @@ func (d *decoder) decodeEvent(data []byte) error {
 // whose items, content lists, parts or texts have the wrong type.
 func (d *decoder) decodeResponse(data []byte) error {
 	s := &d.s
-	s.reset(data)
+	s.Reset(data)
 	d.ev.resp.reset()
-	if !d.beginTop() {
-		return s.err
+	if err := d.beginTop(); err != nil {
+		return err
 	}
-	err, ok := d.responseMembers(true)
-	if !ok || !s.end() {
-		return s.err
+	err := d.responseMembers(true)
+	if !s.End() {
+		return s.Err()
 	}
 	return err
 }
 
-// beginTop opens the top-level object of a text, failing, with s.err set,
-// when the text is not an object.
-func (d *decoder) beginTop() bool {
-	s := &d.s
-	if k := s.kind(); k != '{' {
-		if k == 0 {
-			return s.fail("want a JSON value")
-		}
-		s.err = fmt.Errorf("want a JSON object, got %s", kindName(k))
-		return false
-	}
-	return s.beginObject()
-}
-
 // responseObject reads a response object into d.ev.resp; the scanner is at
 // its '{'. With output, it reads the output items too.
-func (d *decoder) responseObject(output bool) (err error, ok bool) {
-	if !d.s.beginObject() {
-		return nil, false
-	}
+func (d *decoder) responseObject(output bool) error {
+	d.s.BeginObject()
 	return d.responseMembers(output)
 }
 
 // responseMembers reads the members of a response object whose '{' has
 // been consumed, up to its '}'.
-func (d *decoder) responseMembers(output bool) (err error, ok bool) {
+func (d *decoder) responseMembers(output bool) error {
 	s, o := &d.s, &d.ev.resp
 	var usageErr, outputErr error
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			break
-		}
-		switch string(key) {
+	for s.NextKey() {
+		switch string(s.Key()) {
 		case "id":
-			o.id, o.hasID, ok = d.optString(o.id[:0])
+			o.id, o.hasID = d.optString(o.id[:0])
 		case "status":
-			o.status, _, ok = d.optString(o.status[:0])
+			o.status, _ = d.optString(o.status[:0])
 		case "error":
-			ok = d.errorObject(&o.err)
+			d.errorObject(&o.err)
 		case "incomplete_details":
-			ok = d.incompleteDetails()
+			d.incompleteDetails()
 		case "usage":
-			usageErr, ok = d.respUsage()
+			usageErr = d.respUsage()
 		case "output":
 			if output {
-				outputErr, ok = d.output()
+				outputErr = d.output()
 			} else {
-				ok = s.skip()
+				s.Skip()
 			}
 		default:
-			ok = s.skip()
-		}
-		if !ok {
-			return nil, false
+			s.Skip()
 		}
 	}
-	return orErr(usageErr, outputErr), true
+	return orErr(usageErr, outputErr)
 }
 
 // incompleteDetails reads "incomplete_details": an object whose "reason"
 // string is kept; any other value is skipped, and leaves no reason.
-func (d *decoder) incompleteDetails() bool {
+func (d *decoder) incompleteDetails() {
 	s, o := &d.s, &d.ev.resp
 	o.reason = o.reason[:0]
-	if s.kind() != '{' {
-		return s.skip()
+	if s.Peek() != jsonscan.Object {
+		s.Skip()
+		return
 	}
-	s.beginObject()
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
-		if string(key) == "reason" {
-			o.reason, _, ok = d.optString(o.reason[:0])
+	s.BeginObject()
+	for s.NextKey() {
+		if string(s.Key()) == "reason" {
+			o.reason, _ = d.optString(o.reason[:0])
 		} else {
-			ok = s.skip()
-		}
-		if !ok {
-			return false
+			s.Skip()
 		}
 	}
 }
 
 // respUsage reads a Responses API "usage" object.
-func (d *decoder) respUsage() (err error, ok bool) {
+func (d *decoder) respUsage() error {
 	s, o := &d.s, &d.ev.resp
 	o.usage, o.hasUsage = endpoints.Usage{}, false
-	switch s.kind() {
-	case 'n':
-		return nil, s.literal()
-	case '{':
+	switch s.Peek() {
+	case jsonscan.Null:
+		s.Skip()
+		return nil
+	case jsonscan.Object:
 	default:
 		return d.mismatch("usage", "an object")
 	}
 	o.hasUsage = true
 	u := &o.usage
 	var inErr, outErr, cachedErr, reasoningErr error
-	s.beginObject()
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			break
-		}
-		switch string(key) {
+	s.BeginObject()
+	for s.NextKey() {
+		switch string(s.Key()) {
 		case "input_tokens":
-			inErr, ok = d.tokens(&u.InputTokens, "input_tokens")
+			inErr = d.tokens(&u.InputTokens, "input_tokens")
 		case "output_tokens":
-			outErr, ok = d.tokens(&u.OutputTokens, "output_tokens")
+			outErr = d.tokens(&u.OutputTokens, "output_tokens")
 		case "input_tokens_details":
-			cachedErr, ok = d.details(&u.CachedInputTokens, "input_tokens_details", "cached_tokens")
+			cachedErr = d.details(&u.CachedInputTokens, "input_tokens_details", "cached_tokens")
 		case "output_tokens_details":
-			reasoningErr, ok = d.details(&u.ReasoningTokens, "output_tokens_details", "reasoning_tokens")
+			reasoningErr = d.details(&u.ReasoningTokens, "output_tokens_details", "reasoning_tokens")
 		default:
-			ok = s.skip()
-		}
-		if !ok {
-			return nil, false
+			s.Skip()
 		}
 	}
-	return inField("usage", orErr(inErr, outErr, cachedErr, reasoningErr)), true
+	return inField("usage", orErr(inErr, outErr, cachedErr, reasoningErr))
 }
 
 // output reads a response's "output" list.
-func (d *decoder) output() (err error, ok bool) {
+func (d *decoder) output() error {
 	s, o := &d.s, &d.ev.resp
 	o.text, o.summary, o.reasoning = o.text[:0], o.summary[:0], o.reasoning[:0]
-	switch s.kind() {
-	case 'n':
-		return nil, s.literal()
-	case '[':
+	switch s.Peek() {
+	case jsonscan.Null:
+		s.Skip()
+		return nil
+	case jsonscan.Array:
 	default:
 		return d.mismatch("output", "an array")
 	}
-	s.beginArray()
-	for i := 0; ; i++ {
-		more, ok := s.element(i)
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			return err, true
-		}
-		ierr, ok := d.outputItem(i)
-		if !ok {
-			return nil, false
-		}
-		if err == nil {
+	var err error
+	s.BeginArray()
+	for i := 0; s.NextElement(); i++ {
+		if ierr := d.outputItem(i); err == nil {
 			err = ierr
 		}
 	}
+	return err
 }
 
 // outputItem reads element n of "output". The text of its parts goes into
 // the response's buffers, after what they hold; what the item's type does
 // not keep is cut off again at its end.
-func (d *decoder) outputItem(n int) (err error, ok bool) {
+func (d *decoder) outputItem(n int) error {
 	s, ev, o := &d.s, &d.ev, &d.ev.resp
 	name := func() string { return fmt.Sprintf("output[%d]", n) }
-	if s.kind() != '{' {
+	if s.Peek() != jsonscan.Object {
 		return d.mismatch(name(), "an object")
 	}
 	tm, sm, rm := len(o.text), len(o.summary), len(o.reasoning)
 	ev.itemType = ev.itemType[:0]
 	var contentErr, summaryErr error
-	s.beginObject()
-	for i := 0; ; i++ {
-		key, more, ok := s.member(i)
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			break
-		}
-		switch string(key) {
+	s.BeginObject()
+	for s.NextKey() {
+		switch string(s.Key()) {
 		case "type":
-			ev.itemType, _, ok = d.optString(ev.itemType[:0])
+			ev.itemType, _ = d.optString(ev.itemType[:0])
 		case "content":
 			o.text, o.reasoning = o.text[:tm], o.reasoning[:rm]
-			contentErr, ok = d.parts("content", false)
+			contentErr = d.parts("content", false)
 		case "summary":
 			o.summary = o.summary[:sm]
-			summaryErr, ok = d.parts("summary", true)
+			summaryErr = d.parts("summary", true)
 		default:
-			ok = s.skip()
-		}
-		if !ok {
-			return nil, false
+			s.Skip()
 		}
 	}
-	if err = orErr(contentErr, summaryErr); err != nil {
+	if err := orErr(contentErr, summaryErr); err != nil {
 		o.text, o.summary, o.reasoning = o.text[:tm], o.summary[:sm], o.reasoning[:rm]
-		return inField(name(), err), true
+		return inField(name(), err)
 	}
 	if string(ev.itemType) != "message" {
 		o.text = o.text[:tm]
@@ -377,7 +307,7 @@ func (d *decoder) outputItem(n int) (err error, ok bool) {
 	if string(ev.itemType) != "reasoning" {
 		o.summary, o.reasoning = o.summary[:sm], o.reasoning[:rm]
 	}
-	return nil, true
+	return nil
 }
 
 // parts reads an output item's "content" (summary false) or "summary"
@@ -385,56 +315,37 @@ func (d *decoder) outputItem(n int) (err error, ok bool) {
 // "reasoning_text" part of the content goes to the response's text or
 // reasoning, the text of a "summary_text" part of the summary to its
 // summary. A part's "text" must be a string or null, whatever its type.
-func (d *decoder) parts(name string, summary bool) (err error, ok bool) {
+func (d *decoder) parts(name string, summary bool) error {
 	s, ev, o := &d.s, &d.ev, &d.ev.resp
-	switch s.kind() {
-	case 'n':
-		return nil, s.literal()
-	case '[':
+	switch s.Peek() {
+	case jsonscan.Null:
+		s.Skip()
+		return nil
+	case jsonscan.Array:
 	default:
 		return d.mismatch(name, "an array")
 	}
-	s.beginArray()
-	for j := 0; ; j++ {
-		more, ok := s.element(j)
-		if !ok {
-			return nil, false
-		}
-		if !more {
-			return err, true
-		}
-		if s.kind() != '{' {
-			perr, ok := d.mismatch(fmt.Sprintf("%s[%d]", name, j), "an object")
-			if !ok {
-				return nil, false
-			}
-			if err == nil {
+	var err error
+	s.BeginArray()
+	for j := 0; s.NextElement(); j++ {
+		if s.Peek() != jsonscan.Object {
+			if perr := d.mismatch(fmt.Sprintf("%s[%d]", name, j), "an object"); err == nil {
 				err = perr
 			}
 			continue
 		}
 		ev.partType, ev.partText = ev.partType[:0], ev.partText[:0]
 		var textErr error
-		s.beginObject()
-		for i := 0; ; i++ {
-			key, more, ok := s.member(i)
-			if !ok {
-				return nil, false
-			}
-			if !more {
-				break
-			}
-			switch string(key) {
+		s.BeginObject()
+		for s.NextKey() {
+			switch string(s.Key()) {
 			case "type":
-				ev.partType, _, ok = d.optString(ev.partType[:0])
+				ev.partType, _ = d.optString(ev.partType[:0])
 			case "text":
 				ev.partText = ev.partText[:0]
-				textErr, ok = d.text(&ev.partText, "text")
+				textErr = d.text(&ev.partText, "text")
 			default:
-				ok = s.skip()
-			}
-			if !ok {
-				return nil, false
+				s.Skip()
 			}
 		}
 		if textErr != nil {
@@ -452,4 +363,5 @@ func (d *decoder) parts(name string, summary bool) (err error, ok bool) {
 			o.reasoning = append(o.reasoning, ev.partText...)
 		}
 	}
+	return err
 }

@@ -46,7 +46,7 @@ func putState(st *state) {
 	if cap(st.body) > maxKeep {
 		st.body = nil
 	}
-	st.dec.s.data = nil
+	st.dec.s.Reset(nil)
 	st.dec.ev.trim()
 	statePool.Put(st)
 }

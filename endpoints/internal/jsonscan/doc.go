@@ -1,0 +1,42 @@
+// Package jsonscan reads one JSON text (RFC 8259) in place, value by value,
+// for the decoders of the streaming hot path: it checks the syntax of
+// everything it passes over, skips what its caller does not ask for, and
+// unescapes the strings its caller does ask for into buffers the caller
+// reuses, so that decoding a chunk or an event allocates nothing.
+//
+// It accepts exactly the texts encoding/json accepts (nesting included, up
+// to [MaxDepth] levels) and unescapes strings exactly as encoding/json
+// does: invalid UTF-8 bytes and lone UTF-16 surrogates become U+FFFD. The
+// package's fuzz tests hold it to that.
+//
+// # Use
+//
+// A [Scanner] is driven by its caller, which knows the shape it expects:
+//
+//	s.Reset(data)
+//	if !s.BeginObject() { ... }
+//	for s.NextKey() {
+//		switch string(s.Key()) {
+//		case "text":
+//			buf, _ = s.AppendString(buf[:0])
+//		default:
+//			s.Skip()
+//		}
+//	}
+//	s.End()
+//	if err := s.Err(); err != nil { ... }
+//
+// After NextKey or NextElement reports true, the caller must consume exactly
+// one value (read it or Skip it). [Scanner.Peek] tells the kind of the next
+// value without consuming it. Errors are sticky: after the first syntax
+// error every method reports false (or [Invalid]) and does nothing, so that
+// loops end, and [Scanner.Err] returns the error.
+//
+// # Speed
+//
+// Skip walks a whole value in one loop on local state, without a call per
+// value, and strings are scanned eight bytes at a time (SWAR). The
+// endpoints' BenchmarkDecodeChunk and BenchmarkDecodeEvent compare a
+// decoder built on a Scanner with encoding/json unmarshalling the same
+// fields into a struct.
+package jsonscan
