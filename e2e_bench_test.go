@@ -61,7 +61,12 @@ func BenchmarkEndToEnd(b *testing.B) {
 // everything between the two clocks: HTTP, SSE parsing, both sides'
 // scheduling and the server's timers.
 //
-//	go test . -run '^$' -bench BenchmarkTimingAccuracy -benchtime 1x -count 5
+// Each of the 256 clients sends b.N/256 requests. With one each the
+// ramp-up leaves all 256 in flight only at its peak; with four each
+// (-benchtime 1024x) three of every four requests run while all 256
+// streams are open, and the percentiles rest on 1,024 samples:
+//
+//	go test . -run '^$' -bench BenchmarkTimingAccuracy -benchtime 1024x -count 5
 func BenchmarkTimingAccuracy(b *testing.B) {
 	const (
 		ttft    = 100 * time.Millisecond
