@@ -75,8 +75,9 @@
 // endpoints/internal/jsonscan, which the openai endpoint shares) scans the
 // event's data in place, skips what it does not need and unescapes text
 // into buffers reused from event to event, accepting exactly what
-// encoding/json accepts (fuzz tests hold it to that). A thinking delta costs one string, as Recorder.Reasoning takes a
-// string; the message id costs one.
+// encoding/json accepts (fuzz tests hold it to that). A thinking delta
+// costs one string, as Recorder.Reasoning takes a string; the message id
+// costs one.
 //
 // # Usage
 //

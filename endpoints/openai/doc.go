@@ -58,8 +58,8 @@
 // endpoints/internal/jsonscan, which the anthropic endpoint shares) scans
 // each chunk in place, skips what it does not need and unescapes the text
 // it needs into a buffer reused from chunk to chunk, accepting exactly what
-// encoding/json accepts. Reasoning deltas cost one string each, as Recorder.Reasoning
-// takes a string.
+// encoding/json accepts. Reasoning deltas cost one string each, as
+// Recorder.Reasoning takes a string.
 //
 // # Usage
 //

@@ -74,7 +74,13 @@ type Scanner struct {
 // drops s's reference to the text it read.
 func (s *Scanner) Reset(data []byte) {
 	s.data, s.pos, s.depth, s.comma, s.err, s.key = data, 0, 0, false, nil, nil
+	if data == nil && cap(s.kbuf) > maxKeptKey {
+		s.kbuf = nil // Reset(nil) before pooling: do not pin a huge key
+	}
 }
+
+// maxKeptKey is the largest unescaped-key buffer Reset(nil) keeps.
+const maxKeptKey = 4 << 10
 
 // Err returns the first syntax error found, or nil.
 func (s *Scanner) Err() error { return s.err }

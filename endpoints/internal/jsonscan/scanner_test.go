@@ -356,3 +356,28 @@ func TestKindValues(t *testing.T) {
 		assert.Equal(t, want, s.Peek(), "%q", in)
 	}
 }
+
+func TestResetNilDropsAHugeKeyBuffer(t *testing.T) {
+	var s Scanner
+	big := `{"` + strings.Repeat(`\u0041`, 5000) + `":1}`
+	s.Reset([]byte(big))
+	if !s.BeginObject() || !s.NextKey() {
+		t.Fatal(s.Err())
+	}
+	if len(s.Key()) != 5000 {
+		t.Fatalf("key of %d bytes, want 5000", len(s.Key()))
+	}
+	s.Reset(nil)
+	if cap(s.kbuf) != 0 {
+		t.Errorf("Reset(nil) kept a %d-byte key buffer", cap(s.kbuf))
+	}
+	small := `{"a\u0042":1}`
+	s.Reset([]byte(small))
+	if !s.BeginObject() || !s.NextKey() || string(s.Key()) != "aB" {
+		t.Fatalf("key %q, err %v", s.Key(), s.Err())
+	}
+	s.Reset(nil)
+	if cap(s.kbuf) == 0 {
+		t.Error("Reset(nil) dropped a small key buffer that is worth reusing")
+	}
+}
