@@ -27,7 +27,6 @@ type runOptions struct {
 	prompt    string
 	maxTokens int
 	stream    bool
-	streamSet bool
 	clients   int
 	requests  int
 	duration  time.Duration
@@ -98,7 +97,6 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	o.setFlags = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.setFlags[f.Name] = true })
-	o.streamSet = o.setFlags["stream"]
 	res, err := o.execute(ctx, stdout, stderr)
 	var ue *usageError
 	switch {
@@ -253,7 +251,7 @@ func (o *runOptions) payloads() (any, error) {
 	var ps []endpoints.Payload
 	switch {
 	case o.payload != "":
-		if !o.streamSet {
+		if !o.setFlags["stream"] {
 			return o.payload, nil
 		}
 		loaded, err := llmtest.LoadPayloads(o.payload)
@@ -276,7 +274,7 @@ func (o *runOptions) payloads() (any, error) {
 			ps = append(ps, p)
 		}
 	}
-	if o.streamSet {
+	if o.setFlags["stream"] {
 		for _, p := range ps {
 			p["stream"] = o.stream
 		}

@@ -219,16 +219,10 @@ func TestSimulatorFaults(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds, failing the test after 10s.
+// waitFor waits until cond holds, failing the test after 10s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	require.Eventually(t, cond, 10*time.Second, time.Millisecond, "timed out waiting for %s", what)
 }
 
 func TestSimulatorPromptMatchesInputTokens(t *testing.T) {

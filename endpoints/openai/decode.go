@@ -106,7 +106,7 @@ func (d *decoder) decode(data []byte) error {
 		case "choices":
 			choicesErr = d.choices()
 		case "usage":
-			usageErr = d.usage()
+			usageErr = d.usage(&chatUsageKeys, &c.usage, &c.hasUsage)
 		case "error":
 			d.errorValue()
 		case "object":
@@ -356,10 +356,21 @@ func (d *decoder) delta(name string) error {
 	return inField(name, orErr(textErr, reasoningErr, altErr))
 }
 
-// usage reads the "usage" object.
-func (d *decoder) usage() error {
-	s, c := &d.s, &d.c
-	c.usage, c.hasUsage = endpoints.Usage{}, false
+// usageKeys names the fields of a usage object.
+type usageKeys struct{ in, out, inDetails, outDetails string }
+
+// The usage fields of Chat Completions and Completions, and of the
+// Responses API.
+var (
+	chatUsageKeys      = usageKeys{"prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"}
+	responsesUsageKeys = usageKeys{"input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details"}
+)
+
+// usage reads a "usage" object with the field names k into u; has reports
+// whether it was an object rather than null.
+func (d *decoder) usage(k *usageKeys, u *endpoints.Usage, has *bool) error {
+	s := &d.s
+	*u, *has = endpoints.Usage{}, false
 	switch s.Peek() {
 	case jsonscan.Null:
 		s.Skip()
@@ -368,20 +379,19 @@ func (d *decoder) usage() error {
 	default:
 		return d.mismatch("usage", "an object")
 	}
-	c.hasUsage = true
-	u := &c.usage
+	*has = true
 	var inErr, outErr, cachedErr, reasoningErr error
 	s.BeginObject()
 	for s.NextKey() {
-		switch string(s.Key()) {
-		case "prompt_tokens":
-			inErr = d.tokens(&u.InputTokens, "prompt_tokens")
-		case "completion_tokens":
-			outErr = d.tokens(&u.OutputTokens, "completion_tokens")
-		case "prompt_tokens_details":
-			cachedErr = d.details(&u.CachedInputTokens, "prompt_tokens_details", "cached_tokens")
-		case "completion_tokens_details":
-			reasoningErr = d.details(&u.ReasoningTokens, "completion_tokens_details", "reasoning_tokens")
+		switch key := s.Key(); {
+		case string(key) == k.in:
+			inErr = d.tokens(&u.InputTokens, k.in)
+		case string(key) == k.out:
+			outErr = d.tokens(&u.OutputTokens, k.out)
+		case string(key) == k.inDetails:
+			cachedErr = d.details(&u.CachedInputTokens, k.inDetails, "cached_tokens")
+		case string(key) == k.outDetails:
+			reasoningErr = d.details(&u.ReasoningTokens, k.outDetails, "reasoning_tokens")
 		default:
 			s.Skip()
 		}

@@ -182,7 +182,7 @@ func (d *decoder) responseMembers(output bool) error {
 		case "incomplete_details":
 			d.incompleteDetails()
 		case "usage":
-			usageErr = d.respUsage()
+			usageErr = d.usage(&responsesUsageKeys, &d.ev.resp.usage, &d.ev.resp.hasUsage)
 		case "output":
 			if output {
 				outputErr = d.output()
@@ -213,39 +213,6 @@ func (d *decoder) incompleteDetails() {
 			s.Skip()
 		}
 	}
-}
-
-// respUsage reads a Responses API "usage" object.
-func (d *decoder) respUsage() error {
-	s, o := &d.s, &d.ev.resp
-	o.usage, o.hasUsage = endpoints.Usage{}, false
-	switch s.Peek() {
-	case jsonscan.Null:
-		s.Skip()
-		return nil
-	case jsonscan.Object:
-	default:
-		return d.mismatch("usage", "an object")
-	}
-	o.hasUsage = true
-	u := &o.usage
-	var inErr, outErr, cachedErr, reasoningErr error
-	s.BeginObject()
-	for s.NextKey() {
-		switch string(s.Key()) {
-		case "input_tokens":
-			inErr = d.tokens(&u.InputTokens, "input_tokens")
-		case "output_tokens":
-			outErr = d.tokens(&u.OutputTokens, "output_tokens")
-		case "input_tokens_details":
-			cachedErr = d.details(&u.CachedInputTokens, "input_tokens_details", "cached_tokens")
-		case "output_tokens_details":
-			reasoningErr = d.details(&u.ReasoningTokens, "output_tokens_details", "reasoning_tokens")
-		default:
-			s.Skip()
-		}
-	}
-	return inField("usage", orErr(inErr, outErr, cachedErr, reasoningErr))
 }
 
 // output reads a response's "output" list.

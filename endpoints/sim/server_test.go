@@ -501,17 +501,11 @@ func TestListen(t *testing.T) {
 	}
 }
 
-// waitFor yields until cond holds, failing the test after a generous
+// waitFor waits until cond holds, failing the test after a generous
 // deadline. It synchronises on the model's counters, not on sleeps.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	require.Eventually(t, cond, 10*time.Second, time.Millisecond, "timed out waiting for %s", what)
 }
 
 // firstEvent reads a streamed response up to the end of its first event.
