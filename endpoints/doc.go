@@ -26,6 +26,10 @@
 //   - [Recorder.Complete] takes a timestamp when a non-streaming body has been
 //     read completely; that is the time to last token of a non-streaming
 //     request, which has no time to first token.
+//   - [Recorder.Resend] takes a new t0: a request sent again because its
+//     first attempt died on a stale kept-alive connection, before any byte
+//     of a response arrived, is timed from the send that produced its
+//     response, and counts one retry.
 //   - [Recorder.Usage], [Recorder.ID] and [Recorder.Retries] take no
 //     timestamp.
 //
@@ -37,4 +41,11 @@
 // the failure, and the run goes on. Error texts must never contain a secret;
 // [StatusError] carries an HTTP status and the server's (truncated) message.
 // Invoke must return promptly once its context is done.
+//
+// # Secrets and resources
+//
+// An endpoint that holds secrets implements [Redactor], and the engine
+// passes every response text and error it keeps through it. An endpoint
+// that holds connections implements io.Closer; its owner closes it after
+// the last run.
 package endpoints

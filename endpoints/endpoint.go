@@ -24,6 +24,25 @@ type Endpoint interface {
 	Info() Info
 }
 
+// Redactor is implemented by an endpoint that holds secrets: an API key,
+// credentials in its base URL, header values marked secret, AWS
+// credentials and session tokens. The engine passes the text it keeps of
+// every response (its visible text and its error) through Redact before
+// the record reaches a callback, a file, a report or a log, so that a
+// server that echoes a credential cannot leak it. The endpoint's own
+// errors are already redacted.
+type Redactor interface {
+	// Redact returns s with every secret the endpoint holds replaced by
+	// "[REDACTED]", matched without regard to ASCII case. It returns s
+	// unchanged when it holds none. It is safe for concurrent use.
+	Redact(s string) string
+}
+
+// An endpoint that holds resources beyond a request, such as idle
+// keep-alive connections, also implements io.Closer: Close releases them,
+// is safe to call more than once, and must not be called while a run uses
+// the endpoint. The engine never closes an endpoint; its owner does.
+
 // Info names an endpoint in results and reports. It never holds a secret.
 type Info struct {
 	// Provider is the kind of service, such as "openai", "anthropic",

@@ -1,10 +1,5 @@
 package endpoints
 
-import (
-	"encoding/json"
-	"math"
-)
-
 // Payload is one request body as a JSON object, in the shape the endpoint
 // expects (for example an OpenAI chat request with "messages" and
 // "max_tokens"). Values are what encoding/json produces when it decodes into
@@ -46,47 +41,4 @@ func cloneValue(v any) any {
 	default:
 		return v
 	}
-}
-
-// Int reports v as an int when it holds a whole number: any Go integer type,
-// a float64 without a fraction (as encoding/json decodes numbers), or a
-// json.Number.
-func Int(v any) (int, bool) {
-	switch n := v.(type) {
-	case int:
-		return n, true
-	case int8:
-		return int(n), true
-	case int16:
-		return int(n), true
-	case int32:
-		return int(n), true
-	case int64:
-		return int(n), true
-	case uint:
-		return int(n), n <= math.MaxInt
-	case uint8:
-		return int(n), true
-	case uint16:
-		return int(n), true
-	case uint32:
-		return int(n), true
-	case uint64:
-		return int(n), n <= math.MaxInt
-	case float32:
-		return floatInt(float64(n))
-	case float64:
-		return floatInt(n)
-	case json.Number:
-		i, err := n.Int64()
-		return int(i), err == nil
-	}
-	return 0, false
-}
-
-func floatInt(f float64) (int, bool) {
-	if f != math.Trunc(f) || f > math.MaxInt64 || f < math.MinInt64 {
-		return 0, false
-	}
-	return int(f), true
 }

@@ -30,6 +30,14 @@ type Recorder interface {
 	// Retries reports how many times the transport retried the request
 	// before the response that was recorded.
 	Retries(n int)
+	// Resend reports that the endpoint is about to send the request again
+	// because its attempt failed before any byte of a response arrived, on
+	// a kept-alive connection that the server had closed: the request
+	// never reached the model. The Recorder forgets what it recorded of
+	// the attempt, counts one retry, and restarts its clock, so the
+	// request is timed from the send that produced its response. An
+	// endpoint resends at most once per Invoke, on a fresh connection.
+	Resend()
 }
 
 // Usage holds server-reported token counts. A zero field means "not

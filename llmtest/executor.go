@@ -49,6 +49,9 @@ type engine struct {
 	beforeInvoke []atomic.Bool
 	nopBefore    atomic.Int32
 
+	// redactor is the endpoint's, when it holds secrets.
+	redactor endpoints.Redactor
+
 	start       time.Time
 	interrupted atomic.Bool
 }
@@ -75,6 +78,7 @@ func newEngine(cfg Config) (*engine, error) {
 		inputTokens:  make([]atomic.Int64, len(payloads)),
 		beforeInvoke: make([]atomic.Bool, len(cfg.Callbacks)),
 	}
+	e.redactor, _ = cfg.Endpoint.(endpoints.Redactor)
 	for i, p := range payloads {
 		req, err := cfg.Endpoint.Prepare(p)
 		if err == nil && req == nil {
@@ -335,6 +339,12 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 
 	if !inv.Failed() && rec.completed == 0 && rec.chunks > 0 && inv.NumTokensOutput > 1 {
 		inv.TimePerOutputToken = max((rec.lastText-rec.firstText)/time.Duration(inv.NumTokensOutput-1), 1)
+	}
+	// A server may echo a credential back as text: take every secret of
+	// the endpoint's out of what is kept, after the tokens were counted.
+	if e.redactor != nil {
+		inv.ResponseText = e.redactor.Redact(inv.ResponseText)
+		inv.Error = e.redactor.Redact(inv.Error)
 	}
 	return inv, fatal
 }

@@ -637,3 +637,59 @@ func TestCancelDuringRampUp(t *testing.T) {
 	assert.True(t, res.Interrupted)
 	assert.Len(t, res.Invocations, 1)
 }
+
+// echoingEndpoint is an endpoint holding a secret that its server echoes
+// back, in the stream and in an error.
+type echoingEndpoint struct {
+	fakeEndpoint
+	secret string
+}
+
+func (e *echoingEndpoint) Redact(s string) string {
+	s = strings.ReplaceAll(s, e.secret, "[REDACTED]")
+	return strings.ReplaceAll(s, strings.ToUpper(e.secret), "[REDACTED]")
+}
+
+func TestResponseTextAndErrorsPassThroughTheEndpointsRedactor(t *testing.T) {
+	const secret = "sk-engine-secret-42"
+	ep := &echoingEndpoint{secret: secret}
+	ep.Chunks = []string{"your key is ", secret, " and ", strings.ToUpper(secret)}
+	ep.Fail = func(n int64) error {
+		if n%2 == 0 {
+			return fmt.Errorf("HTTP 401: bad key %s", secret)
+		}
+		return nil
+	}
+	ep.FailAt = 4
+	dir := t.TempDir()
+	res := run(t, Config{Endpoint: ep, Payloads: prompts(1), Requests: 4, OutputPath: dir, RunName: "r"})
+	require.Len(t, res.Invocations, 4)
+	for _, inv := range res.Invocations {
+		assert.NotContains(t, inv.ResponseText, secret)
+		assert.NotContains(t, inv.Error, secret)
+		assert.Contains(t, inv.ResponseText, "[REDACTED]")
+	}
+	assert.Equal(t, 2, res.Stats.FailedRequests)
+	assert.NotContains(t, res.SummaryText(), secret)
+	b, err := os.ReadFile(filepath.Join(dir, "r", ResponsesFile))
+	require.NoError(t, err)
+	assert.NotContains(t, strings.ToLower(string(b)), strings.ToLower(secret))
+}
+
+func TestResendRestartsTheClockAndCountsARetry(t *testing.T) {
+	var rec recorder
+	rec.start()
+	rec.Text("lost")
+	rec.Retries(0)
+	first := rec.t0
+	time.Sleep(time.Millisecond)
+	rec.Resend()
+	assert.True(t, rec.t0.After(first), "t0 is taken again")
+	assert.Zero(t, rec.chunks, "the failed attempt's text is forgotten")
+	assert.Empty(t, rec.text)
+	assert.Equal(t, 1, rec.retries)
+	rec.Retries(2) // the SDK's own retries add to the resend
+	assert.Equal(t, 3, rec.retries)
+	rec.start()
+	assert.Zero(t, rec.retries)
+}

@@ -31,9 +31,7 @@ func TestLoadPayloadsFiles(t *testing.T) {
 	ps, err := LoadPayloads(writeFile(t, "one.json", `{"prompt": "a", "max_tokens": 8}`))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a"}, promptsOf(ps))
-	n, ok := endpoints.Int(ps[0]["max_tokens"])
-	assert.True(t, ok)
-	assert.Equal(t, 8, n)
+	assert.EqualValues(t, 8, ps[0]["max_tokens"])
 
 	ps, err = LoadPayloads(writeFile(t, "many.json", `[{"prompt": "a"}, {"prompt": "b"}]`))
 	require.NoError(t, err)

@@ -25,7 +25,8 @@ type recorder struct {
 
 	usage   endpoints.Usage
 	id      string
-	retries int
+	retries int // Retries' count plus resends
+	resends int // Resend calls
 }
 
 var _ endpoints.Recorder = (*recorder)(nil)
@@ -39,7 +40,7 @@ func (r *recorder) start() {
 	r.chunks, r.reasoning = 0, 0
 	r.usage = endpoints.Usage{}
 	r.id = ""
-	r.retries = 0
+	r.retries, r.resends = 0, 0
 	r.t0 = time.Now()
 }
 
@@ -122,5 +123,14 @@ func (r *recorder) Usage(u endpoints.Usage) {
 // ID implements endpoints.Recorder.
 func (r *recorder) ID(id string) { r.id = id }
 
-// Retries implements endpoints.Recorder.
-func (r *recorder) Retries(n int) { r.retries = n }
+// Retries implements endpoints.Recorder: n transport retries, on top of
+// any Resend.
+func (r *recorder) Retries(n int) { r.retries = r.resends + n }
+
+// Resend implements endpoints.Recorder: what the failed attempt delivered
+// is forgotten, t0 is taken again, and the retry is counted.
+func (r *recorder) Resend() {
+	resends := r.resends + 1
+	r.start()
+	r.resends, r.retries = resends, resends
+}

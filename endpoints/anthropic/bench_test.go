@@ -47,6 +47,7 @@ func (r *countRecorder) Complete(string)       {}
 func (r *countRecorder) Usage(endpoints.Usage) { r.usage++ }
 func (r *countRecorder) ID(string)             {}
 func (r *countRecorder) Retries(int)           {}
+func (r *countRecorder) Resend()               {}
 func (r *countRecorder) reset()                { *r = countRecorder{} }
 func (r *countRecorder) check(n int) error {
 	if r.text != n || r.usage != 2 {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 const testKey = "sk-ant-test-0123456789abcdef"
@@ -410,7 +411,7 @@ func TestStatusErrors(t *testing.T) {
 		{"text body", 502, nil, "<html>\n<body>Bad gateway</body>\n</html>\n", "<html> <body>Bad gateway</body> </html>", 0, 0},
 		{"empty body", 500, nil, "", "Internal Server Error", 0, 0},
 		{"long message", 400, nil, `{"type":"error","error":{"type":"invalid_request_error","message":"` + long + `"}}`,
-			endpoints.Truncate("invalid_request_error: "+long, endpoints.MaxErrorMessage), 0, 0},
+			redact.Truncate("invalid_request_error: "+long, endpoints.MaxErrorMessage), 0, 0},
 		{"redirect is not followed", 301, map[string]string{"Location": "/elsewhere"}, "", "Moved Permanently", 0, 0},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // ResponseError is an error the API reported inside a response whose HTTP
@@ -68,12 +70,12 @@ func (r redactor) redact(s string) string {
 // one line, at most endpoints.MaxErrorMessage bytes.
 func (r redactor) message(s string) string {
 	s = strings.Join(strings.Fields(r.redact(s)), " ")
-	return endpoints.Truncate(s, endpoints.MaxErrorMessage)
+	return redact.Truncate(s, endpoints.MaxErrorMessage)
 }
 
 // short prepares an error type or a similar short word for an error.
 func (r redactor) short(s string) string {
-	return endpoints.Truncate(strings.Join(strings.Fields(r.redact(s)), " "), 64)
+	return redact.Truncate(strings.Join(strings.Fields(r.redact(s)), " "), 64)
 }
 
 // transportError is an error from sending a request or reading its
@@ -104,7 +106,7 @@ func (r redactor) statusError(resp *http.Response) *endpoints.StatusError {
 	return &endpoints.StatusError{
 		StatusCode: resp.StatusCode,
 		Message:    r.message(msg),
-		RetryAfter: endpoints.RetryAfter(resp.Header),
+		RetryAfter: httpx.RetryAfter(resp.Header),
 	}
 }
 

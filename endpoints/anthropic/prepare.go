@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonval"
 )
 
 // Prepare validates a Messages payload and encodes the request body. It
@@ -186,7 +187,7 @@ func positive(field string, v any) (int, error) {
 	if v == nil {
 		return 0, fmt.Errorf("anthropic: payload: %s: missing, want a positive whole number", field)
 	}
-	n, ok := endpoints.Int(v)
+	n, ok := jsonval.Int(v)
 	if !ok || n <= 0 {
 		return 0, fmt.Errorf("anthropic: payload: %s: want a positive whole number, got %s", field, describe(v))
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/endpoints/internal/sse"
 )
 
@@ -173,7 +174,7 @@ func named(name []byte) string {
 	if len(name) == 0 {
 		return ""
 	}
-	return " (" + endpoints.Truncate(string(name), 64) + ")"
+	return " (" + redact.Truncate(string(name), 64) + ")"
 }
 
 // streamEnd turns the error that ended the event stream into Invoke's
@@ -181,7 +182,7 @@ func named(name []byte) string {
 func (e *Endpoint) streamEnd(ctx context.Context, r *sse.Reader, err error, n int, contentType string) error {
 	var hint string // for a response that is no event stream at all
 	if mt, _, _ := mime.ParseMediaType(contentType); n == 0 && mt != "text/event-stream" {
-		hint = fmt.Sprintf(" (the response's Content-Type is %q)", endpoints.Truncate(contentType, 64))
+		hint = fmt.Sprintf(" (the response's Content-Type is %q)", redact.Truncate(contentType, 64))
 	}
 	switch {
 	case ctx.Err() != nil:

@@ -17,6 +17,7 @@ func (d *discard) Complete(string)       {}
 func (d *discard) Usage(endpoints.Usage) {}
 func (d *discard) ID(string)             {}
 func (d *discard) Retries(int)           {}
+func (d *discard) Resend()               {}
 func (d *discard) reset()                { d.chunks = 0 }
 func (d *discard) count() int            { return d.chunks }
 

@@ -19,6 +19,7 @@ import (
 	smithydocument "github.com/aws/smithy-go/document"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonval"
 )
 
 // Prepare validates a payload and builds the SDK input of the operation it
@@ -479,7 +480,7 @@ func parseInference(v any) (*types.InferenceConfiguration, error) {
 	}
 	ic := &types.InferenceConfiguration{}
 	if v, ok := m["maxTokens"]; ok && v != nil {
-		n, ok := endpoints.Int(v)
+		n, ok := jsonval.Int(v)
 		if !ok || n <= 0 || n > math.MaxInt32 {
 			return nil, fieldError("inferenceConfig.maxTokens", "want a positive whole number, got %s", describe(v))
 		}

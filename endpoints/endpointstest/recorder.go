@@ -22,8 +22,10 @@ type Recorder struct {
 	UsageCalls    int
 	ResponseID    string
 	RetryCount    int
+	// Resends counts Resend calls.
+	Resends int
 	// Events lists the calls as "text", "reasoning", "complete", "usage",
-	// "id" and "retries", in the order they were made.
+	// "id", "retries" and "resend", in the order they were made.
 	Events []string
 }
 
@@ -86,6 +88,13 @@ func (r *Recorder) ID(id string) {
 func (r *Recorder) Retries(n int) {
 	r.RetryCount = n
 	r.Events = append(r.Events, "retries")
+}
+
+// Resend implements endpoints.Recorder: it forgets what the attempt
+// delivered, as the engine does, and counts the resend.
+func (r *Recorder) Resend() {
+	resends, events := r.Resends+1, append(r.Events, "resend")
+	*r = Recorder{Resends: resends, Events: events}
 }
 
 // Output returns the visible text received: the streamed chunks joined, or the

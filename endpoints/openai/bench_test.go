@@ -89,6 +89,7 @@ func (r *countRecorder) Complete(string)       {}
 func (r *countRecorder) Usage(endpoints.Usage) { r.usage++ }
 func (r *countRecorder) ID(string)             {}
 func (r *countRecorder) Retries(int)           {}
+func (r *countRecorder) Resend()               {}
 func (r *countRecorder) reset()                { *r = countRecorder{} }
 func (r *countRecorder) check(tb testing.TB, n int) {
 	if r.text != n || r.usage != 1 {

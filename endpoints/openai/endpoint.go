@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // Endpoint sends requests to an OpenAI-compatible HTTP API. It implements
@@ -268,8 +269,8 @@ func (e *Endpoint) responseError(msg, typ, code, raw []byte, chunks int) *Respon
 	}
 	return &ResponseError{
 		Message: e.secrets.message(m),
-		Type:    endpoints.Truncate(e.secrets.redact(string(typ)), 64),
-		Code:    endpoints.Truncate(e.secrets.redact(string(code)), 64),
+		Type:    redact.Truncate(e.secrets.redact(string(typ)), 64),
+		Code:    redact.Truncate(e.secrets.redact(string(code)), 64),
 		Chunks:  chunks,
 		events:  e.api == Responses,
 	}

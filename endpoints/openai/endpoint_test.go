@@ -18,6 +18,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 const testKey = "sk-test-0123456789abcdef"
@@ -392,7 +393,7 @@ func TestStatusErrors(t *testing.T) {
 		{"FastAPI detail list", 422, nil, `{"detail":[{"loc":["body","messages"],"msg":"field required"}]}`, `[{"loc":["body","messages"],"msg":"field required"}]`, 0, 0},
 		{"text body", 502, nil, "<html>\n<body>Bad gateway</body>\n</html>\n", "<html> <body>Bad gateway</body> </html>", 0, 0},
 		{"empty body", 500, nil, "", "Internal Server Error", 0, 0},
-		{"long message", 400, nil, `{"error":{"message":"` + strings.Repeat("é", 1000) + `"}}`, endpoints.Truncate(strings.Repeat("é", 1000), endpoints.MaxErrorMessage), 0, 0},
+		{"long message", 400, nil, `{"error":{"message":"` + strings.Repeat("é", 1000) + `"}}`, redact.Truncate(strings.Repeat("é", 1000), endpoints.MaxErrorMessage), 0, 0},
 		{"redirect is not followed", 301, map[string]string{"Location": "/elsewhere"}, "", "Moved Permanently", 0, 0},
 	}
 	for _, tt := range tests {

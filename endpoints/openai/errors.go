@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // ResponseError is an error the server reported in the body of a response
@@ -87,7 +89,7 @@ func (r redactor) redact(s string) string {
 func (r redactor) message(s string) string {
 	s = r.redact(s)
 	s = strings.Join(strings.Fields(s), " ")
-	return endpoints.Truncate(s, endpoints.MaxErrorMessage)
+	return redact.Truncate(s, endpoints.MaxErrorMessage)
 }
 
 // transportError is an error from sending a request or reading its
@@ -113,7 +115,7 @@ func (r redactor) statusError(resp *http.Response) *endpoints.StatusError {
 	return &endpoints.StatusError{
 		StatusCode: resp.StatusCode,
 		Message:    r.message(msg),
-		RetryAfter: endpoints.RetryAfter(resp.Header),
+		RetryAfter: httpx.RetryAfter(resp.Header),
 	}
 }
 

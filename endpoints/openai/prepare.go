@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonval"
 )
 
 // Prepare validates a payload for the Endpoint's API and encodes the
@@ -78,7 +79,7 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 	}
 	for _, key := range limits {
 		if v, ok := q[key]; ok {
-			if n, ok := endpoints.Int(v); !ok || n <= 0 {
+			if n, ok := jsonval.Int(v); !ok || n <= 0 {
 				return nil, fmt.Errorf("openai: payload: %s: want a positive whole number, got %s", key, describe(v))
 			}
 		}

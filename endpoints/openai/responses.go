@@ -9,6 +9,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/endpoints/internal/sse"
 )
 
@@ -233,7 +234,7 @@ func (e *Endpoint) failedError(o *respObject, events int) *ResponseError {
 // for a reason other than max_output_tokens.
 func (e *Endpoint) incompleteError(reason []byte, events int) *IncompleteError {
 	return &IncompleteError{
-		Reason: endpoints.Truncate(e.secrets.redact(string(reason)), 64),
+		Reason: redact.Truncate(e.secrets.redact(string(reason)), 64),
 		Events: events,
 	}
 }
@@ -262,7 +263,7 @@ func (e *Endpoint) wholeResponse(ctx context.Context, body io.Reader, rec endpoi
 	case status != "" && status != "completed":
 		// queued or in_progress (a background response), cancelled, or
 		// one this endpoint does not know
-		return fmt.Errorf("openai: response: status %q, want %q", endpoints.Truncate(e.secrets.redact(status), 64), "completed")
+		return fmt.Errorf("openai: response: status %q, want %q", redact.Truncate(e.secrets.redact(status), 64), "completed")
 	}
 	if o.hasID && len(o.id) > 0 {
 		rec.ID(string(o.id))

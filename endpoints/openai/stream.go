@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/endpoints/internal/sse"
 )
 
@@ -146,7 +147,7 @@ func (e *Endpoint) streamEnd(ctx context.Context, r *sse.Reader, err error, chun
 // text/event-stream: such a response is no event stream at all.
 func contentTypeHint(contentType string, events int) string {
 	if mt, _, _ := mime.ParseMediaType(contentType); events == 0 && mt != "text/event-stream" {
-		return fmt.Sprintf(" (the response's Content-Type is %q)", endpoints.Truncate(contentType, 64))
+		return fmt.Sprintf(" (the response's Content-Type is %q)", redact.Truncate(contentType, 64))
 	}
 	return ""
 }

@@ -19,6 +19,7 @@ func (r *countRecorder) Complete(string)       {}
 func (r *countRecorder) Usage(endpoints.Usage) { r.usage++ }
 func (r *countRecorder) ID(string)             {}
 func (r *countRecorder) Retries(int)           {}
+func (r *countRecorder) Resend()               {}
 
 // benchParts returns a realistic stream of n tokens in the given style,
 // split into PayloadParts of size bytes (0: one part per line, as a

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonval"
 )
 
 // Prepare validates a payload, completes a copy of it and builds the SDK
@@ -215,7 +216,7 @@ func positive(field string, v any) error {
 	if v == nil {
 		return nil
 	}
-	if n, ok := endpoints.Int(v); !ok || n <= 0 {
+	if n, ok := jsonval.Int(v); !ok || n <= 0 {
 		return fieldError(field, "want a positive whole number, got %s", describe(v))
 	}
 	return nil

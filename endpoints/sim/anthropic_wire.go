@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonval"
 )
 
 // This file holds Anthropic's Messages wire format: the request fields the
@@ -87,7 +88,7 @@ func parseAnthropic(p endpoints.Payload) (anthropicCall, error) {
 	if !ok {
 		return c, errors.New(`sim: payload: "max_tokens" is required`)
 	}
-	n, ok := endpoints.Int(v)
+	n, ok := jsonval.Int(v)
 	if !ok || n <= 0 {
 		return c, fmt.Errorf(`sim: payload: "max_tokens" must be a positive whole number, got %s`, show(v))
 	}
@@ -109,7 +110,7 @@ func parseAnthropic(p endpoints.Payload) (anthropicCall, error) {
 		switch typ, _ := th["type"].(string); typ {
 		case "disabled":
 		case "enabled":
-			b, ok := endpoints.Int(th["budget_tokens"])
+			b, ok := jsonval.Int(th["budget_tokens"])
 			if !ok || b <= 0 || b >= c.maxTokens {
 				return c, fmt.Errorf(`sim: payload: "thinking.budget_tokens" must be a whole number in [1, max_tokens), got %s`, show(th["budget_tokens"]))
 			}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonval"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // Endpoint is an in-process [endpoints.Endpoint] served by a [Model]: no
@@ -139,7 +141,7 @@ func parsePayload(p endpoints.Payload) (string, request, error) {
 		if !ok {
 			continue
 		}
-		n, ok := endpoints.Int(v)
+		n, ok := jsonval.Int(v)
 		if !ok || n <= 0 {
 			return "", r, fmt.Errorf("sim: payload: %q must be a positive whole number, got %s", key, show(v))
 		}
@@ -302,5 +304,5 @@ func show(v any) string {
 	if b, err := json.Marshal(v); err == nil {
 		s = string(b)
 	}
-	return endpoints.Truncate(s, 64)
+	return redact.Truncate(s, 64)
 }

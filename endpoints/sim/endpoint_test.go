@@ -243,6 +243,7 @@ func (r *nopRecorder) Complete(string)       {}
 func (r *nopRecorder) Usage(endpoints.Usage) {}
 func (r *nopRecorder) ID(string)             {}
 func (r *nopRecorder) Retries(int)           {}
+func (r *nopRecorder) Resend()               {}
 
 func TestInvokeAllocs(t *testing.T) {
 	ctx := t.Context()

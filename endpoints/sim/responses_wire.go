@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonval"
 )
 
 // This file holds OpenAI's Responses API wire format: the request fields
@@ -78,7 +79,7 @@ func parseResponses(p endpoints.Payload) (responsesCall, error) {
 	c.inputTokens = countWords(strings.Join(texts, "\n"))
 
 	if v, ok := present(p, "max_output_tokens"); ok {
-		n, ok := endpoints.Int(v)
+		n, ok := jsonval.Int(v)
 		if !ok || n <= 0 {
 			return c, fmt.Errorf(`sim: payload: "max_output_tokens" must be a positive whole number, got %s`, show(v))
 		}

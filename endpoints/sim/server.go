@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // DefaultRetryAfter is the delay a 429 response asks for when
@@ -257,7 +258,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(h.models)
 	default:
 		writeError(w, openaiErrors, http.StatusNotFound,
-			"sim: unknown URL: "+r.Method+" "+endpoints.Truncate(r.URL.Path, 256)+
+			"sim: unknown URL: "+r.Method+" "+redact.Truncate(r.URL.Path, 256)+
 				"; the simulator serves POST /v1/chat/completions, POST /v1/completions, POST /v1/responses, GET /v1/models and POST /v1/messages")
 	}
 }

@@ -28,6 +28,8 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // NewRetryer returns the SDK's standard retryer making at most maxAttempts
@@ -227,7 +229,7 @@ func (r *Redactor) Redact(s string) string {
 func (r *Redactor) Message(s string) string {
 	s = r.Redact(s)
 	s = strings.Join(strings.Fields(s), " ")
-	return endpoints.Truncate(s, endpoints.MaxErrorMessage)
+	return redact.Truncate(s, endpoints.MaxErrorMessage)
 }
 
 // SDKError is an error from the SDK with credentials taken out of its
@@ -270,7 +272,7 @@ func (r *Redactor) StatusError(re *awshttp.ResponseError, err error) *endpoints.
 	return &endpoints.StatusError{
 		StatusCode: status,
 		Message:    r.Message(msg),
-		RetryAfter: endpoints.RetryAfter(re.Response.Header),
+		RetryAfter: httpx.RetryAfter(re.Response.Header),
 	}
 }
 

@@ -1,4 +1,4 @@
-package endpoints
+package httpx
 
 import (
 	"net/http"
