@@ -143,6 +143,25 @@ func TestErrorRate(t *testing.T) {
 	assert.True(t, ErrorRate(ft, errorRun(10, 0), 0))
 }
 
+// TestInterruptedRunPassesAnErrorRateGate pins that requests cancelled by
+// an interruption are not failures: they count in neither the error rate
+// nor its sample, nor in goodput.
+func TestInterruptedRunPassesAnErrorRateGate(t *testing.T) {
+	invs := errorRun(100, 0).Invocations
+	for i := range 20 {
+		invs[i].Error, invs[i].Cancelled = "cancelled: context canceled", true
+		invs[i].TimeToLastToken = 0
+	}
+	res := llmtest.NewResult(invs, 10*time.Second)
+	assert.Equal(t, 20, res.Stats.CancelledRequests)
+	ft := &fakeT{}
+	assert.True(t, SLO(ft, res, "error_rate < 1%", "goodput(ttft < 1s) >= 100%"), "%v", ft.errors)
+	cs := res.Checks()
+	require.Len(t, cs, 2)
+	assert.Equal(t, "error_rate = 0.00%, want < 1% (n=80)", cs[0].Message)
+	assert.Equal(t, 80, cs[1].Samples)
+}
+
 func TestThroughput(t *testing.T) {
 	// 400 requests in 10s: 40 requests/s, 2400/min; 390 successes × 50
 	// output tokens: 1950 tokens/s.

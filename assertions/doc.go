@@ -111,11 +111,14 @@
 //
 // Run statistics:
 //
-//   - error_rate (alias failed_requests_rate): failed requests / all
-//     requests, a ratio.
-//   - failed_requests, total_requests: counts.
-//   - requests_per_second, requests_per_minute: all requests over the run's
-//     total test time.
+//   - error_rate (alias failed_requests_rate): failed requests / the
+//     requests that ended, a ratio. Requests cancelled by an interruption
+//     (Ctrl-C, a test's deadline) are neither failures nor successes and
+//     count in neither.
+//   - failed_requests, total_requests: counts (total_requests includes
+//     cancelled requests).
+//   - requests_per_second, requests_per_minute: the requests that ended
+//     over the run's total test time.
 //   - output_tokens_per_second: output tokens of the successful requests
 //     over the run's total test time.
 //

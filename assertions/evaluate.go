@@ -84,7 +84,11 @@ func (th *Threshold) observe(res *llmtest.Result) (float64, int) {
 			RunRequestsPerMinute:     st.RequestsPerMinute,
 			RunOutputTokensPerSecond: st.OutputTokensPerSecond,
 		}[th.Run]
-		return v, st.TotalRequests
+		if th.Run == RunTotalRequests {
+			return v, st.TotalRequests
+		}
+		// Every other run statistic is over the requests that ended.
+		return v, st.TotalRequests - st.CancelledRequests
 	}
 	s := res.Samples(th.Metric)
 	n := len(s)

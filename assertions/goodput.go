@@ -46,9 +46,9 @@ func (l GoodputLimits) conditions() []Condition {
 	return cs
 }
 
-// GoodputShare returns the share of all requests of res (failed ones
-// count, and are never good) that met every limit of limits, and the
-// number of requests n. With no limit set, every successful request is
+// GoodputShare returns the share of the requests of res that ended (failed
+// ones count, and are never good; cancelled ones do not count) that met
+// every limit of limits, and the number of those requests n. With no limit set, every successful request is
 // good. No request meets a negative limit. share is 0 when n is 0.
 func GoodputShare(res *llmtest.Result, limits GoodputLimits) (share float64, n int) {
 	return goodShare(res, limits.conditions())
@@ -56,8 +56,8 @@ func GoodputShare(res *llmtest.Result, limits GoodputLimits) (share float64, n i
 
 // goodShare is GoodputShare for conditions on latency metrics.
 func goodShare(res *llmtest.Result, conds []Condition) (float64, int) {
-	n := len(res.Invocations)
-	if n == 0 {
+	n := len(res.Invocations) - res.Stats.CancelledRequests
+	if n <= 0 {
 		return 0, 0
 	}
 	type limit struct {
@@ -76,7 +76,7 @@ func goodShare(res *llmtest.Result, conds []Condition) (float64, int) {
 	good := 0
 	for i := range res.Invocations {
 		inv := &res.Invocations[i]
-		if inv.Failed() {
+		if !inv.Succeeded() {
 			continue
 		}
 		ok := true

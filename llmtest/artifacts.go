@@ -36,6 +36,7 @@ const (
 type runMeta struct {
 	RunName      string  `json:"run_name"`
 	Description  string  `json:"run_description"`
+	TestName     string  `json:"test_name,omitempty"`
 	Provider     string  `json:"provider"`
 	ModelID      string  `json:"model_id"`
 	EndpointName string  `json:"endpoint_name"`
@@ -64,6 +65,7 @@ func (r *Result) meta() runMeta {
 	return runMeta{
 		RunName:      r.RunName,
 		Description:  r.Description,
+		TestName:     r.TestName,
 		Provider:     r.Endpoint.Provider,
 		ModelID:      r.Endpoint.Model,
 		EndpointName: r.Endpoint.Name,
@@ -281,6 +283,7 @@ func LoadResult(dir string) (*Result, error) {
 	r := &Result{
 		RunName:     s.RunName,
 		Description: s.Description,
+		TestName:    s.TestName,
 		Endpoint: endpoints.Info{
 			Provider: s.Provider, Model: s.ModelID, Name: s.EndpointName, URL: s.URL,
 		},

@@ -36,6 +36,7 @@ func (r *Result) Report() *reporters.Run {
 		SchemaVersion: reporters.SchemaVersion,
 		Name:          r.RunName,
 		Description:   r.Description,
+		TestName:      r.TestName,
 		Endpoint: reporters.Endpoint{
 			Provider: r.Endpoint.Provider,
 			Model:    r.Endpoint.Model,

@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
@@ -27,7 +28,9 @@ type Config struct {
 
 	// OutputPath is the base folder for artifacts: a run writes its files
 	// to OutputPath/RunName. Empty means no artifacts from Runner.Run, and
-	// the test's artifact directory for the test helper [Run].
+	// the test's artifact directory for the test helper [Run]. It is a
+	// local path: a URL such as s3://bucket/runs is an error, never a
+	// folder named after it.
 	OutputPath string
 
 	// Tokenizer counts tokens when the server reports no usage, outside
@@ -162,6 +165,9 @@ func (c Config) Validate() error {
 	case c.Payloads == nil:
 		return configErrorf("Payloads", "is required")
 	}
+	if scheme, ok := urlScheme(c.OutputPath); ok {
+		return configErrorf("OutputPath", "%q is a %s:// URL; only local folders are supported", c.OutputPath, scheme)
+	}
 	if err := validRunName(c.RunName); err != nil {
 		return err
 	}
@@ -188,4 +194,24 @@ func (c Config) withDefaults() Config {
 		c.RunName = newRunName(time.Now())
 	}
 	return c
+}
+
+// urlScheme reports the scheme of a path written as a URL ("s3://…",
+// "file://…"): an RFC 3986 scheme followed by "://".
+func urlScheme(path string) (string, bool) {
+	i := strings.Index(path, "://")
+	if i <= 0 {
+		return "", false
+	}
+	scheme := path[:i]
+	for j := 0; j < len(scheme); j++ {
+		c := scheme[j]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case j > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return "", false
+		}
+	}
+	return scheme, true
 }

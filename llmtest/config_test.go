@@ -35,6 +35,8 @@ func TestConfigRules(t *testing.T) {
 		{"run name with slash", func(c *Config) { c.RunName = "a/b" }, "RunName", "path separator"},
 		{"run name dot-dot", func(c *Config) { c.RunName = ".." }, "RunName", "not a folder name"},
 		{"nil callback", func(c *Config) { c.Callbacks = []Callback{NopCallback{}, nil} }, "Callbacks[1]", "is nil"},
+		{"bucket URL", func(c *Config) { c.OutputPath = "s3://bucket/runs" }, "OutputPath", `"s3://bucket/runs" is a s3:// URL; only local folders are supported`},
+		{"file URL", func(c *Config) { c.OutputPath = "file:///tmp/runs" }, "OutputPath", "file:// URL"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -58,6 +60,11 @@ func TestConfigRules(t *testing.T) {
 		})
 	}
 	assert.NoError(t, validConfig().Validate())
+	for _, local := range []string{"runs", "/tmp/a://b", `C:\runs`, "./3s://x"} {
+		cfg := validConfig()
+		cfg.OutputPath = local
+		assert.NoError(t, cfg.Validate(), local)
+	}
 }
 
 func TestConfigDefaults(t *testing.T) {

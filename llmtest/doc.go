@@ -38,19 +38,38 @@
 //   - time_to_first_output: like TTFT, but reasoning output counts too.
 //   - time_to_last_token (TTLT, end to end): last visible text delta − t0;
 //     for a non-streaming response, the end of its body − t0.
-//   - time_per_output_token (TPOT): (TTLT − TTFT) / (output tokens − 1),
-//     only for streaming responses with more than one output token.
+//   - time_per_output_token (TPOT): (TTLT − TTFT) / (visible output
+//     tokens − 1), only for streaming responses with more than one visible
+//     output token. Visible output tokens are the output tokens minus the
+//     reasoning tokens: the server's reasoning count when it reports one,
+//     else the tokenizer's count of the reasoning text received. The
+//     window from the first to the last visible token holds visible tokens
+//     only, so it is divided by those (the error LLMeter's PR #99 names).
+//     Each record says which counts it used (num_tokens_output_visible,
+//     num_tokens_reasoning_source).
 //   - inter_token_latency (ITL): every gap between consecutive visible
 //     chunks, pooled over all successful requests.
-//   - num_tokens_input, num_tokens_output: the server's usage when it
-//     reports it, otherwise the run's tokenizer (counted after the response,
-//     outside the timed window); each record says which.
+//   - num_tokens_input, num_tokens_output, num_tokens_reasoning: the
+//     server's usage when it reports it, otherwise the run's tokenizer
+//     (counted after the response, outside the timed window); each record
+//     says which. Output tokens include reasoning tokens, as servers count
+//     them.
 //
-// Per run: total_requests, failed_requests, failed_requests_rate,
-// requests_per_minute, total_input_tokens, total_output_tokens,
-// output_tokens_per_second and total_test_time (the wall time from the
-// first send to the last response). Failed requests are counted, and
-// excluded from every per-request aggregate and token total.
+// A request that an endpoint sent again because its first attempt died on
+// a kept-alive connection the server had closed, before any byte of a
+// response (see [endpoints.Recorder]), is timed from the second send, and
+// its record counts one retry.
+//
+// Per run: total_requests, failed_requests, cancelled_requests,
+// failed_requests_rate, requests_per_minute, total_input_tokens,
+// total_output_tokens, output_tokens_per_second and total_test_time (the
+// wall time from the first send to the last response). A request cut by
+// the run's interruption (Ctrl-C, a cancelled context, a test's deadline)
+// is cancelled: kept in the result and in responses.jsonl, neither a
+// success nor a failure. Failed and cancelled requests are counted, and
+// excluded from every per-request aggregate and token total; the failure
+// rate and requests_per_minute are over the requests that ended (total
+// minus cancelled).
 //
 // # Statistics
 //

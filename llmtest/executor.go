@@ -51,6 +51,8 @@ type engine struct {
 
 	// redactor is the endpoint's, when it holds secrets.
 	redactor endpoints.Redactor
+	// testName is the Go test running the load, set by Run and Benchmark.
+	testName string
 
 	start       time.Time
 	interrupted atomic.Bool
@@ -105,6 +107,7 @@ func (e *engine) newResult() *Result {
 	res := &Result{
 		RunName:     c.RunName,
 		Description: c.Description,
+		TestName:    e.testName,
 		Endpoint:    c.Endpoint.Info(),
 		Clients:     c.Clients,
 		Requests:    c.Requests,
@@ -286,7 +289,8 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 		switch {
 		case ctx.Err() != nil:
 			e.interrupted.Store(true)
-			inv.Error = "interrupted: " + context.Cause(ctx).Error()
+			inv.Cancelled = true
+			inv.Error = "cancelled: " + context.Cause(ctx).Error()
 		case errors.Is(rctx.Err(), context.DeadlineExceeded):
 			inv.Error = fmt.Sprintf("%v: no complete response within %v", ErrTimeout, e.cfg.Timeout)
 		default:
@@ -306,7 +310,7 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 		inv.TimeToFirstToken = rec.firstText
 		inv.TimeToFirstOutput = rec.firstOutput
 	}
-	if !inv.Failed() {
+	if inv.Succeeded() {
 		switch {
 		case rec.completed != 0:
 			inv.TimeToLastToken = rec.completed
@@ -320,25 +324,9 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 		inv.InterTokenLatencies = gaps.copy(rec.gaps)
 	}
 
-	// Token counts: the server's first, the tokenizer's otherwise, counted
-	// here, after the request's timed window.
-	u := rec.usage
-	if u.InputTokens > 0 {
-		inv.NumTokensInput, inv.InputTokensFrom = u.InputTokens, FromServer
-	} else {
-		inv.NumTokensInput, inv.InputTokensFrom = e.countInput(req, idx), FromTokenizer
-	}
-	switch {
-	case u.OutputTokens > 0:
-		inv.NumTokensOutput, inv.OutputTokensFrom = u.OutputTokens, FromServer
-	case !inv.Failed() || inv.ResponseText != "":
-		inv.NumTokensOutput, inv.OutputTokensFrom = e.cfg.Tokenizer.Count(inv.ResponseText), FromTokenizer
-	}
-	inv.NumTokensInputCached = u.CachedInputTokens
-	inv.NumTokensReasoning = u.ReasoningTokens
-
-	if !inv.Failed() && rec.completed == 0 && rec.chunks > 0 && inv.NumTokensOutput > 1 {
-		inv.TimePerOutputToken = max((rec.lastText-rec.firstText)/time.Duration(inv.NumTokensOutput-1), 1)
+	e.countTokens(&inv, rec, req, idx)
+	if inv.Succeeded() && rec.completed == 0 && rec.chunks > 0 && inv.NumTokensVisible > 1 {
+		inv.TimePerOutputToken = max((rec.lastText-rec.firstText)/time.Duration(inv.NumTokensVisible-1), 1)
 	}
 	// A server may echo a credential back as text: take every secret of
 	// the endpoint's out of what is kept, after the tokens were counted.
@@ -347,6 +335,40 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 		inv.Error = e.redactor.Redact(inv.Error)
 	}
 	return inv, fatal
+}
+
+// countTokens fills the token counts of inv, after the request's timed
+// window: the server's when it reported them, the tokenizer's otherwise.
+//
+// Output tokens include reasoning tokens, as servers count them. The
+// reasoning count is the server's, else the tokenizer's count of the
+// reasoning text received; the visible count, output minus reasoning, is
+// what TPOT divides its visible window by (dividing a visible-only window
+// by a count that includes reasoning understates TPOT).
+func (e *engine) countTokens(inv *Invocation, rec *recorder, req *endpoints.Request, idx int) {
+	u := rec.usage
+	if u.InputTokens > 0 {
+		inv.NumTokensInput, inv.InputTokensFrom = u.InputTokens, FromServer
+	} else {
+		inv.NumTokensInput, inv.InputTokensFrom = e.countInput(req, idx), FromTokenizer
+	}
+	inv.NumTokensInputCached = u.CachedInputTokens
+
+	switch {
+	case u.ReasoningTokens > 0:
+		inv.NumTokensReasoning, inv.ReasoningTokensFrom = u.ReasoningTokens, FromServer
+	case len(rec.reasoning) > 0:
+		inv.NumTokensReasoning, inv.ReasoningTokensFrom = e.cfg.Tokenizer.Count(string(rec.reasoning)), FromTokenizer
+	}
+	switch {
+	case u.OutputTokens > 0:
+		inv.NumTokensOutput, inv.OutputTokensFrom = u.OutputTokens, FromServer
+		inv.NumTokensVisible = max(u.OutputTokens-inv.NumTokensReasoning, 0)
+	case inv.Succeeded() || inv.ResponseText != "":
+		visible := e.cfg.Tokenizer.Count(inv.ResponseText)
+		inv.NumTokensOutput, inv.OutputTokensFrom = visible+inv.NumTokensReasoning, FromTokenizer
+		inv.NumTokensVisible = visible
+	}
 }
 
 // call runs Invoke, turning a panic into a failed request and a fatal

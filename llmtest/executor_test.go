@@ -100,7 +100,10 @@ func TestTPOTAndServerUsage(t *testing.T) {
 		assert.Equal(t, FromServer, inv.OutputTokensFrom)
 		assert.Equal(t, 2, inv.NumTokensInputCached)
 		assert.Equal(t, 1, inv.NumTokensReasoning)
-		assert.Equal(t, (inv.TimeToLastToken-inv.TimeToFirstToken)/4, inv.TimePerOutputToken)
+		assert.Equal(t, FromServer, inv.ReasoningTokensFrom)
+		assert.Equal(t, 4, inv.NumTokensVisible, "output minus reasoning")
+		assert.Equal(t, (inv.TimeToLastToken-inv.TimeToFirstToken)/3, inv.TimePerOutputToken,
+			"the visible window over the visible tokens in it")
 	}
 	assert.Equal(t, 14, res.Stats.TotalInputTokens)
 	assert.Equal(t, 10, res.Stats.TotalOutputTokens)
@@ -112,6 +115,47 @@ func TestTPOTAndServerUsage(t *testing.T) {
 	assert.Equal(t, FromTokenizer, inv.InputTokensFrom)
 	assert.Equal(t, 3, inv.NumTokensOutput)
 	assert.Equal(t, FromTokenizer, inv.OutputTokensFrom)
+}
+
+func TestTPOTDividesByVisibleTokens(t *testing.T) {
+	// The server counts thinking among its output tokens but reports no
+	// reasoning count (Anthropic): the tokenizer counts the reasoning text
+	// and TPOT divides the visible window by what is left.
+	ep := &fakeEndpoint{
+		Reasoning: []string{"let me think", " about this one"}, // 6 whitespace tokens
+		Chunks:    []string{"a", " b", " c", " d", " e"}, Gap: time.Millisecond,
+		Usage: endpoints.Usage{InputTokens: 3, OutputTokens: 11},
+	}
+	res := run(t, Config{Endpoint: ep, Payloads: prompts(1), Requests: 2})
+	for _, inv := range res.Invocations {
+		assert.Equal(t, 11, inv.NumTokensOutput)
+		assert.Equal(t, 6, inv.NumTokensReasoning)
+		assert.Equal(t, FromTokenizer, inv.ReasoningTokensFrom)
+		assert.Equal(t, 5, inv.NumTokensVisible)
+		assert.Equal(t, (inv.TimeToLastToken-inv.TimeToFirstToken)/4, inv.TimePerOutputToken)
+		assert.Less(t, inv.TimeToFirstOutput, inv.TimeToFirstToken, "reasoning came first")
+	}
+
+	// No usage at all: output tokens are the tokenizer's count of visible
+	// and reasoning text together, and TPOT uses the visible ones.
+	ep.Usage = endpoints.Usage{}
+	res = run(t, Config{Endpoint: ep, Payloads: prompts(1), Requests: 1})
+	inv := res.Invocations[0]
+	assert.Equal(t, FromTokenizer, inv.OutputTokensFrom)
+	assert.Equal(t, 11, inv.NumTokensOutput)
+	assert.Equal(t, 5, inv.NumTokensVisible)
+	assert.Equal(t, (inv.TimeToLastToken-inv.TimeToFirstToken)/4, inv.TimePerOutputToken)
+
+	// The record says which count was used.
+	line := string(inv.appendJSON(nil))
+	assert.Contains(t, line, `"num_tokens_output_visible":5`)
+	assert.Contains(t, line, `"num_tokens_reasoning_source":"tokenizer"`)
+
+	// Reasoning only, no visible text: no TPOT.
+	ep = &fakeEndpoint{Reasoning: []string{"hmm", " yes"}, Chunks: []string{"ok"}, Usage: endpoints.Usage{OutputTokens: 9, ReasoningTokens: 8}}
+	res = run(t, Config{Endpoint: ep, Payloads: prompts(1), Requests: 1})
+	assert.Equal(t, 1, res.Invocations[0].NumTokensVisible)
+	assert.Zero(t, res.Invocations[0].TimePerOutputToken)
 }
 
 func TestNonStreaming(t *testing.T) {
@@ -376,11 +420,12 @@ func TestCancellationKeepsAPartialInterruptedResult(t *testing.T) {
 	assert.Less(t, sent, 3000)
 	ok := 0
 	for _, inv := range res.Invocations {
-		if !inv.Failed() {
+		if inv.Succeeded() {
 			ok++
 			continue
 		}
-		assert.True(t, strings.HasPrefix(inv.Error, "interrupted: context canceled"), inv.Error)
+		assert.True(t, inv.Cancelled, "a request cut by the interruption is cancelled")
+		assert.True(t, strings.HasPrefix(inv.Error, "cancelled: context canceled"), inv.Error)
 	}
 	assert.GreaterOrEqual(t, ok, 5, "completed requests are kept")
 
@@ -393,6 +438,48 @@ func TestCancellationKeepsAPartialInterruptedResult(t *testing.T) {
 	assert.Len(t, loaded.Invocations, sent)
 	assert.Equal(t, res.Stats.TotalRequests, loaded.Stats.TotalRequests)
 	assert.Equal(t, res.Stats.FailedRequests, loaded.Stats.FailedRequests)
+}
+
+func TestCancelledRequestsAreNeitherSuccessesNorFailures(t *testing.T) {
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The first 6 requests complete; later ones stream a chunk and then
+	// hang until the run is interrupted, after the 6th completion.
+	ep := &fakeEndpoint{Chunks: []string{"x", " y"}, BlockAfter: 6}
+	cb := &countingCancel{n: 6, cancel: cancel}
+	res, err := (&Runner{}).Run(ctx, Config{
+		Endpoint: ep, Payloads: prompts(2), Clients: 3, Requests: 100,
+		OutputPath: out, RunName: "cut", Callbacks: []Callback{cb},
+	})
+	require.ErrorIs(t, err, ErrInterrupted)
+	st := res.Stats
+	assert.Equal(t, int(ep.calls.Load()), st.TotalRequests, "every request sent is counted")
+	assert.Equal(t, 6, st.TotalRequests-st.CancelledRequests)
+	assert.Positive(t, st.CancelledRequests)
+	assert.Zero(t, st.FailedRequests, "a cancelled request is not a failure")
+	assert.Zero(t, st.FailedRequestsRate)
+	assert.Equal(t, 6, st.TimeToFirstToken.N, "cancelled requests are left out of latency aggregates")
+	assert.Equal(t, 6, st.TimeToLastToken.N)
+	assert.Equal(t, 12, st.TotalOutputTokens)
+	assert.Equal(t, float64(st.CancelledRequests), st.Map()["cancelled_requests"])
+	for _, inv := range res.Invocations {
+		if inv.Cancelled {
+			assert.Positive(t, inv.TimeToFirstToken, "what arrived before the cut is kept on the record")
+			assert.False(t, inv.Failed())
+		}
+	}
+	assert.Contains(t, res.SummaryText(), fmt.Sprintf("%d cancelled", st.CancelledRequests))
+
+	// responses.jsonl keeps the cancelled requests, marked, and they read
+	// back as cancelled.
+	lines := readLines(t, filepath.Join(out, "cut", ResponsesFile))
+	assert.Len(t, lines, st.TotalRequests)
+	assert.Equal(t, st.CancelledRequests, strings.Count(strings.Join(lines, "\n"), `"cancelled":true`))
+	loaded, err := LoadResult(filepath.Join(out, "cut"))
+	require.NoError(t, err)
+	assert.Equal(t, st.CancelledRequests, loaded.Stats.CancelledRequests)
+	assert.Zero(t, loaded.Stats.FailedRequests)
 }
 
 func TestArtifacts(t *testing.T) {
@@ -527,7 +614,8 @@ func TestInvocationJSONRoundTrip(t *testing.T) {
 		TimeToFirstToken: 1234567 * time.Nanosecond, TimeToFirstOutput: 1000, TimeToLastToken: 3 * time.Second,
 		TimePerOutputToken: 1, InterTokenLatencies: []time.Duration{0, 1, 999999999},
 		NumTokensInput: 0, InputTokensFrom: FromTokenizer, NumTokensOutput: 12, OutputTokensFrom: FromServer,
-		NumTokensInputCached: 3, NumTokensReasoning: 4, Chunks: 4, Retries: 1, StatusCode: 0,
+		NumTokensInputCached: 3, NumTokensReasoning: 4, ReasoningTokensFrom: FromServer, NumTokensVisible: 8,
+		Chunks: 4, Retries: 1, StatusCode: 0,
 	}
 	b, err := json.Marshal(inv)
 	require.NoError(t, err)
@@ -547,6 +635,12 @@ func TestInvocationJSONRoundTrip(t *testing.T) {
 	var missing Invocation
 	require.NoError(t, json.Unmarshal([]byte(`{"id":"x","num_tokens_output":3,"time_to_first_token":null}`), &missing))
 	assert.Equal(t, FromServer, missing.OutputTokensFrom, "LLMeter records carry server counts")
+	assert.Equal(t, 3, missing.NumTokensVisible, "visible tokens derived for older records")
+	assert.False(t, missing.Cancelled)
+	var legacy Invocation
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"y","error":"interrupted: context canceled"}`), &legacy))
+	assert.True(t, legacy.Cancelled, "an older record cut by an interruption reads as cancelled")
+	assert.False(t, legacy.Failed())
 	assert.Equal(t, TokenSource(""), missing.InputTokensFrom)
 	assert.Error(t, json.Unmarshal([]byte(`{"time_to_last_token":-1}`), &missing))
 	assert.Error(t, json.Unmarshal([]byte(`{"inter_token_latencies":[1e300]}`), &missing))

@@ -16,14 +16,16 @@ import (
 // streams Chunks (or completes them at once when the payload says
 // "stream": false), reports Usage when set, and fails as Fail says.
 type fakeEndpoint struct {
-	Chunks   []string
-	Usage    endpoints.Usage
-	Gap      time.Duration // sleep before each chunk
-	Fail     func(n int64) error
-	FailAt   int  // with Fail: chunks sent before failing
-	Block    bool // wait for ctx after the first chunk
-	OnInvoke func(req *endpoints.Request)
-	PrepErr  error
+	Chunks     []string
+	Reasoning  []string // streamed before Chunks
+	Usage      endpoints.Usage
+	Gap        time.Duration // sleep before each chunk
+	Fail       func(n int64) error
+	FailAt     int   // with Fail: chunks sent before failing
+	Block      bool  // wait for ctx after the first chunk
+	BlockAfter int64 // with Block false: calls after this many block likewise
+	OnInvoke   func(req *endpoints.Request)
+	PrepErr    error
 
 	calls atomic.Int64
 	mu    sync.Mutex
@@ -72,6 +74,12 @@ func (f *fakeEndpoint) Invoke(ctx context.Context, req *endpoints.Request, rec e
 		rec.Usage(f.Usage)
 		return nil
 	}
+	for _, r := range f.Reasoning {
+		if err := sleep(ctx, f.Gap); err != nil {
+			return err
+		}
+		rec.Reasoning(r)
+	}
 	for i, c := range f.Chunks {
 		if failErr != nil && i == f.FailAt {
 			return failErr
@@ -80,7 +88,7 @@ func (f *fakeEndpoint) Invoke(ctx context.Context, req *endpoints.Request, rec e
 			return err
 		}
 		rec.Text(c)
-		if f.Block {
+		if f.Block || (f.BlockAfter > 0 && n > f.BlockAfter) {
 			<-ctx.Done()
 			return ctx.Err()
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -51,8 +52,9 @@ type Invocation struct {
 	// Absent for failed requests.
 	TimeToLastToken time.Duration
 	// TimePerOutputToken is (TimeToLastToken - TimeToFirstToken) /
-	// (NumTokensOutput - 1). Present only for successful streaming
-	// responses with more than one output token.
+	// (NumTokensVisible - 1): the visible window divided by the visible
+	// tokens in it. Present only for successful streaming responses with
+	// more than one visible output token.
 	TimePerOutputToken time.Duration
 	// InterTokenLatencies are the gaps between consecutive visible text
 	// deltas, in order; a response of n chunks has n-1 gaps.
@@ -65,13 +67,22 @@ type Invocation struct {
 	// NumTokensInputCached is the number of input tokens the server served
 	// from its cache, when it said so.
 	NumTokensInputCached int
-	// NumTokensReasoning is the number of reasoning tokens the server
-	// reported, when it did.
+	// NumTokensReasoning is the number of reasoning ("thinking") tokens
+	// among the output tokens: the server's count when it reports one,
+	// else the tokenizer's count of the reasoning text received; see
+	// ReasoningTokensFrom.
 	NumTokensReasoning int
-	// InputTokensFrom and OutputTokensFrom say where the counts came from;
-	// empty means the count is absent.
-	InputTokensFrom  TokenSource
-	OutputTokensFrom TokenSource
+	// NumTokensVisible is the number of visible output tokens,
+	// NumTokensOutput - NumTokensReasoning: the count TimePerOutputToken
+	// divides by. It is present when NumTokensOutput is.
+	NumTokensVisible int
+	// InputTokensFrom, OutputTokensFrom and ReasoningTokensFrom say where
+	// the counts came from; empty means the count is absent (for
+	// reasoning: the response had none that the server or the tokenizer
+	// saw).
+	InputTokensFrom     TokenSource
+	OutputTokensFrom    TokenSource
+	ReasoningTokensFrom TokenSource
 
 	// Chunks is the number of non-empty visible text deltas received.
 	Chunks int
@@ -79,12 +90,24 @@ type Invocation struct {
 	Retries int
 	// StatusCode is the HTTP status of a failed request, when it had one.
 	StatusCode int
-	// Error describes why the request failed; empty for a success.
+	// Error describes why the request failed or was cancelled; empty for
+	// a success.
 	Error string
+	// Cancelled reports that the request was cut by the run's
+	// interruption (its context was cancelled, by Ctrl-C, a test's
+	// deadline or a fatal error elsewhere in the run) before its response
+	// ended. A cancelled request is neither a success nor a failure: it is
+	// counted in cancelled_requests and left out of failed_requests, the
+	// failure rate and every latency aggregate.
+	Cancelled bool
 }
 
-// Failed reports whether the request failed.
-func (inv *Invocation) Failed() bool { return inv.Error != "" }
+// Failed reports whether the request failed. A cancelled request has not
+// failed.
+func (inv *Invocation) Failed() bool { return inv.Error != "" && !inv.Cancelled }
+
+// Succeeded reports whether the request completed without an error.
+func (inv *Invocation) Succeeded() bool { return inv.Error == "" }
 
 // appendJSON appends inv as one JSON object, with LLMeter's field names and
 // durations in seconds. It is the encoding of responses.jsonl, written by
@@ -103,7 +126,7 @@ func (inv *Invocation) appendJSON(b []byte) []byte {
 	b = append(b, `,"input_prompt":`...)
 	b = appendString(b, inv.InputPrompt)
 	b = append(b, `,"response_text":`...)
-	if inv.Failed() && inv.ResponseText == "" {
+	if !inv.Succeeded() && inv.ResponseText == "" {
 		b = append(b, "null"...)
 	} else {
 		b = appendString(b, inv.ResponseText)
@@ -115,11 +138,14 @@ func (inv *Invocation) appendJSON(b []byte) []byte {
 	b = appendCount(b, `,"num_tokens_input":`, inv.NumTokensInput, inv.InputTokensFrom != "")
 	b = appendCount(b, `,"num_tokens_output":`, inv.NumTokensOutput, inv.OutputTokensFrom != "")
 	b = appendCount(b, `,"num_tokens_input_cached":`, inv.NumTokensInputCached, inv.NumTokensInputCached != 0)
-	b = appendCount(b, `,"num_tokens_reasoning":`, inv.NumTokensReasoning, inv.NumTokensReasoning != 0)
+	b = appendCount(b, `,"num_tokens_reasoning":`, inv.NumTokensReasoning, inv.ReasoningTokensFrom != "")
+	b = appendCount(b, `,"num_tokens_output_visible":`, inv.NumTokensVisible, inv.OutputTokensFrom != "")
 	b = append(b, `,"num_tokens_input_source":`...)
 	b = appendSource(b, inv.InputTokensFrom)
 	b = append(b, `,"num_tokens_output_source":`...)
 	b = appendSource(b, inv.OutputTokensFrom)
+	b = append(b, `,"num_tokens_reasoning_source":`...)
+	b = appendSource(b, inv.ReasoningTokensFrom)
 	b = append(b, `,"chunks":`...)
 	b = strconv.AppendInt(b, int64(inv.Chunks), 10)
 	b = append(b, `,"retries":`...)
@@ -131,6 +157,8 @@ func (inv *Invocation) appendJSON(b []byte) []byte {
 	} else {
 		b = appendString(b, inv.Error)
 	}
+	b = append(b, `,"cancelled":`...)
+	b = strconv.AppendBool(b, inv.Cancelled)
 	b = append(b, `,"inter_token_latencies":[`...)
 	for i, d := range inv.InterTokenLatencies {
 		if i > 0 {
@@ -236,12 +264,15 @@ type invocationJSON struct {
 	NumTokensOutput      *int      `json:"num_tokens_output"`
 	NumTokensInputCached *int      `json:"num_tokens_input_cached"`
 	NumTokensReasoning   *int      `json:"num_tokens_reasoning"`
+	NumTokensVisible     *int      `json:"num_tokens_output_visible"`
 	InputSource          *string   `json:"num_tokens_input_source"`
 	OutputSource         *string   `json:"num_tokens_output_source"`
+	ReasoningSource      *string   `json:"num_tokens_reasoning_source"`
 	Chunks               int       `json:"chunks"`
 	Retries              int       `json:"retries"`
 	StatusCode           *int      `json:"status_code"`
 	Error                *string   `json:"error"`
+	Cancelled            *bool     `json:"cancelled"`
 	InterTokenLatencies  []float64 `json:"inter_token_latencies"`
 }
 
@@ -293,12 +324,27 @@ func (inv *Invocation) UnmarshalJSON(b []byte) error {
 	}
 	if j.NumTokensReasoning != nil {
 		inv.NumTokensReasoning = *j.NumTokensReasoning
+		inv.ReasoningTokensFrom = sourceOr(j.ReasoningSource)
+	}
+	switch {
+	case j.NumTokensVisible != nil:
+		inv.NumTokensVisible = *j.NumTokensVisible
+	case inv.OutputTokensFrom != "": // written before the field existed
+		inv.NumTokensVisible = max(inv.NumTokensOutput-inv.NumTokensReasoning, 0)
 	}
 	if j.StatusCode != nil {
 		inv.StatusCode = *j.StatusCode
 	}
 	if j.Error != nil {
 		inv.Error = *j.Error
+	}
+	switch {
+	case j.Cancelled != nil:
+		inv.Cancelled = *j.Cancelled
+	default:
+		// Files written before the field existed marked a request cut by
+		// the interruption only in its error text.
+		inv.Cancelled = strings.HasPrefix(inv.Error, legacyInterruptedPrefix)
 	}
 	if len(j.InterTokenLatencies) > 0 {
 		inv.InterTokenLatencies = make([]time.Duration, len(j.InterTokenLatencies))
@@ -311,6 +357,10 @@ func (inv *Invocation) UnmarshalJSON(b []byte) error {
 	}
 	return nil
 }
+
+// legacyInterruptedPrefix begins the error of a request cut by an
+// interruption in responses.jsonl files written before "cancelled".
+const legacyInterruptedPrefix = "interrupted: "
 
 // maxSeconds is the longest duration a time.Duration holds, in seconds.
 const maxSeconds = float64(math.MaxInt64) / 1e9

@@ -56,8 +56,10 @@ type payloadOrigin struct {
 }
 
 // LoadPayloads reads payloads from a .json file (an object or an array of
-// objects), a .jsonl file (one object per line, blank lines skipped) or a
-// directory of such files, read in name order. A malformed line is a
+// objects), a .jsonl file (one object per line of at most MaxPayloadLine
+// bytes, blank lines skipped) or a directory of such files, read in name
+// order. In a directory, names starting with a dot are ignored; any other
+// file, or a directory inside it, is an error. A malformed line is a
 // *PayloadError naming the file and line; a source without any payload is
 // an error wrapping ErrNoPayloads.
 func LoadPayloads(path string) ([]endpoints.Payload, error) {
@@ -77,10 +79,18 @@ func loadPayloadPath(path string) ([]endpoints.Payload, []payloadOrigin, error) 
 			return nil, nil, &PayloadError{Source: path, Index: -1, Err: err}
 		}
 		for _, e := range entries {
-			ext := strings.ToLower(filepath.Ext(e.Name()))
-			if !e.IsDir() && (ext == ".json" || ext == ".jsonl") {
-				files = append(files, filepath.Join(path, e.Name()))
+			name := e.Name()
+			if strings.HasPrefix(name, ".") { // .gitkeep, .DS_Store and the like
+				continue
 			}
+			full := filepath.Join(path, name)
+			if e.IsDir() {
+				return nil, nil, &PayloadError{Source: full, Index: -1, Err: errors.New("a folder inside a payload folder: payload folders are not read recursively; move its files up or point at it")}
+			}
+			if ext := strings.ToLower(filepath.Ext(name)); ext != ".json" && ext != ".jsonl" {
+				return nil, nil, &PayloadError{Source: full, Index: -1, Err: errors.New("not a payload file: a payload folder holds only .json and .jsonl files (names starting with a dot are ignored)")}
+			}
+			files = append(files, full)
 		}
 		slices.Sort(files)
 		if len(files) == 0 {
@@ -123,17 +133,21 @@ func loadPayloadFile(path string) ([]endpoints.Payload, []payloadOrigin, error) 
 	}
 }
 
-// maxPayloadLine bounds one line of a .jsonl payload file.
-const maxPayloadLine = 64 << 20
+// MaxPayloadLine bounds one line of a .jsonl payload file, in bytes.
+const MaxPayloadLine = 64 << 20
+
+// maxPayloadLine is MaxPayloadLine, lowered by tests.
+var maxPayloadLine = MaxPayloadLine
 
 func readJSONL(r io.Reader, path string) ([]endpoints.Payload, []payloadOrigin, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxPayloadLine)
+	sc.Buffer(make([]byte, 0, min(64<<10, maxPayloadLine)), maxPayloadLine)
 	var (
 		ps      []endpoints.Payload
 		origins []payloadOrigin
+		line    = 1
 	)
-	for line := 1; sc.Scan(); line++ {
+	for ; sc.Scan(); line++ {
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 {
 			continue
@@ -146,7 +160,10 @@ func readJSONL(r io.Reader, path string) ([]endpoints.Payload, []payloadOrigin, 
 		origins = append(origins, payloadOrigin{source: path, line: line})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, nil, &PayloadError{Source: path, Index: -1, Err: err}
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = fmt.Errorf("line longer than the limit of %d bytes (llmtest.MaxPayloadLine)", maxPayloadLine)
+		}
+		return nil, nil, &PayloadError{Source: path, Line: line, Index: -1, Err: err}
 	}
 	if len(ps) == 0 {
 		return nil, nil, &PayloadError{Source: path, Index: -1, Err: ErrNoPayloads}

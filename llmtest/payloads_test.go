@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -44,10 +45,38 @@ func TestLoadPayloadsFiles(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.jsonl"), []byte(`{"prompt":"b1"}`+"\n"+`{"prompt":"b2"}`), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.json"), []byte(`{"prompt":"a"}`), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte(`ignored`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".gitkeep"), nil, 0o644))
 	ps, err = LoadPayloads(dir)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "b1", "b2"}, promptsOf(ps), "name order, other files skipped")
+	assert.Equal(t, []string{"a", "b1", "b2"}, promptsOf(ps), "name order, dot files ignored")
+}
+
+func TestPayloadFolderReportsWhatItCannotRead(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.json"), []byte(`{"prompt":"a"}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte(`not a payload`), 0o644))
+	_, err := LoadPayloads(dir)
+	var pe *PayloadError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, filepath.Join(dir, "notes.txt"), pe.Source)
+	assert.ErrorContains(t, err, "notes.txt: not a payload file")
+
+	require.NoError(t, os.Remove(filepath.Join(dir, "notes.txt")))
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "more"), 0o755))
+	_, err = LoadPayloads(dir)
+	assert.ErrorContains(t, err, "more: a folder inside a payload folder")
+}
+
+func TestPayloadLinePastTheLimit(t *testing.T) {
+	defer func(n int) { maxPayloadLine = n }(maxPayloadLine)
+	maxPayloadLine = 64
+	content := `{"prompt":"a"}` + "\n" + `{"prompt":"` + strings.Repeat("x", 100) + `"}` + "\n"
+	p := writeFile(t, "long.jsonl", content)
+	_, err := LoadPayloads(p)
+	var pe *PayloadError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, 2, pe.Line)
+	assert.Equal(t, p+":2: line longer than the limit of 64 bytes (llmtest.MaxPayloadLine)", strings.TrimPrefix(err.Error(), "llmtest: "))
 }
 
 func TestLoadPayloadsErrors(t *testing.T) {

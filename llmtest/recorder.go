@@ -21,7 +21,7 @@ type recorder struct {
 	gaps      []time.Duration // gaps between visible text deltas
 	text      []byte          // visible text received
 	chunks    int
-	reasoning int // non-empty reasoning deltas received
+	reasoning []byte // reasoning text received, to count its tokens
 
 	usage   endpoints.Usage
 	id      string
@@ -37,7 +37,8 @@ func (r *recorder) start() {
 	r.firstText, r.firstOutput, r.lastText, r.completed = 0, 0, 0, 0
 	r.gaps = r.gaps[:0]
 	r.text = r.text[:0]
-	r.chunks, r.reasoning = 0, 0
+	r.chunks = 0
+	r.reasoning = r.reasoning[:0]
 	r.usage = endpoints.Usage{}
 	r.id = ""
 	r.retries, r.resends = 0, 0
@@ -85,8 +86,8 @@ func (r *recorder) TextBytes(delta []byte) {
 	r.text = append(r.text, delta...)
 }
 
-// Reasoning implements endpoints.Recorder. Reasoning text is counted, not
-// kept.
+// Reasoning implements endpoints.Recorder. Reasoning text is kept only
+// until its tokens are counted, after the request.
 func (r *recorder) Reasoning(delta string) {
 	if delta == "" {
 		return
@@ -94,7 +95,7 @@ func (r *recorder) Reasoning(delta string) {
 	if r.firstOutput == 0 {
 		r.firstOutput = r.since()
 	}
-	r.reasoning++
+	r.reasoning = append(r.reasoning, delta...)
 }
 
 // Complete implements endpoints.Recorder.

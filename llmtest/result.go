@@ -16,6 +16,9 @@ type Result struct {
 	// default applied) and Config.Description.
 	RunName     string
 	Description string
+	// TestName is the name of the Go test that ran the load (with [Run]
+	// or [Benchmark]), empty outside go test.
+	TestName string
 	// Endpoint names the endpoint that received the load.
 	Endpoint endpoints.Info
 	// Clients, Requests, Duration and Timeout are the load shape run, with

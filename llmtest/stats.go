@@ -104,16 +104,22 @@ func nsToDuration(ns float64) time.Duration { return time.Duration(math.Round(ns
 func identity(v float64) float64            { return v }
 
 // Stats are a run's statistics. Failed requests are counted in
-// FailedRequests and excluded from every per-request aggregate and token
-// total.
+// FailedRequests, cancelled ones in CancelledRequests, and both are
+// excluded from every per-request aggregate and token total.
 type Stats struct {
-	// TotalRequests counts every request sent, successful or failed.
+	// TotalRequests counts every request sent: successful, failed or
+	// cancelled.
 	TotalRequests int
 	// FailedRequests counts requests that ended with an error.
 	FailedRequests int
-	// FailedRequestsRate is FailedRequests / TotalRequests (0 when none).
+	// CancelledRequests counts requests cut by the run's interruption
+	// (see [Invocation.Cancelled]): neither successes nor failures.
+	CancelledRequests int
+	// FailedRequestsRate is FailedRequests over the requests that ended,
+	// TotalRequests - CancelledRequests (0 when none ended).
 	FailedRequestsRate float64
-	// RequestsPerMinute is TotalRequests / TotalTestTime, per minute.
+	// RequestsPerMinute is the requests that ended (TotalRequests -
+	// CancelledRequests) per minute of TotalTestTime.
 	RequestsPerMinute float64
 	// TotalInputTokens and TotalOutputTokens sum the token counts of the
 	// successful requests.
@@ -153,7 +159,7 @@ func collectSamples(invs []Invocation) samples {
 	}
 	for i := range invs {
 		inv := &invs[i]
-		if inv.Failed() {
+		if !inv.Succeeded() {
 			continue
 		}
 		add(TimeToFirstToken, inv.TimeToFirstToken)
@@ -180,7 +186,11 @@ func computeStats(invs []Invocation, total time.Duration, s samples) Stats {
 	st := Stats{TotalRequests: len(invs), TotalTestTime: total}
 	for i := range invs {
 		inv := &invs[i]
-		if inv.Failed() {
+		switch {
+		case inv.Cancelled:
+			st.CancelledRequests++
+			continue
+		case inv.Failed():
 			st.FailedRequests++
 			continue
 		}
@@ -191,11 +201,12 @@ func computeStats(invs []Invocation, total time.Duration, s samples) Stats {
 			st.TotalOutputTokens += inv.NumTokensOutput
 		}
 	}
-	if st.TotalRequests > 0 {
-		st.FailedRequestsRate = float64(st.FailedRequests) / float64(st.TotalRequests)
+	ended := st.TotalRequests - st.CancelledRequests
+	if ended > 0 {
+		st.FailedRequestsRate = float64(st.FailedRequests) / float64(ended)
 	}
 	if secs := total.Seconds(); secs > 0 {
-		st.RequestsPerMinute = float64(st.TotalRequests) / secs * 60
+		st.RequestsPerMinute = float64(ended) / secs * 60
 		st.OutputTokensPerSecond = float64(st.TotalOutputTokens) / secs
 	}
 	st.TimeToFirstToken = summarize(s[TimeToFirstToken], nsToDuration)
@@ -209,7 +220,7 @@ func computeStats(invs []Invocation, total time.Duration, s samples) Stats {
 }
 
 // Map returns the statistics as LLMeter's flat keys: "total_requests",
-// "failed_requests", "failed_requests_rate", "requests_per_minute",
+// "failed_requests", "cancelled_requests", "failed_requests_rate", "requests_per_minute",
 // "total_input_tokens", "total_output_tokens", "output_tokens_per_second",
 // "total_test_time" (seconds) and "<metric>-<aggregate>" for every Metric
 // with at least one sample, where the aggregate is one of average, min,
@@ -219,6 +230,7 @@ func (s *Stats) Map() map[string]float64 {
 	m := map[string]float64{
 		"total_requests":           float64(s.TotalRequests),
 		"failed_requests":          float64(s.FailedRequests),
+		"cancelled_requests":       float64(s.CancelledRequests),
 		"failed_requests_rate":     s.FailedRequestsRate,
 		"requests_per_minute":      s.RequestsPerMinute,
 		"total_input_tokens":       float64(s.TotalInputTokens),
@@ -320,6 +332,6 @@ func sortedKeys(m map[string]float64) []string {
 }
 
 var totalKeys = []string{
-	"total_requests", "failed_requests", "failed_requests_rate", "requests_per_minute",
+	"total_requests", "failed_requests", "cancelled_requests", "failed_requests_rate", "requests_per_minute",
 	"total_input_tokens", "total_output_tokens", "output_tokens_per_second", "total_test_time",
 }

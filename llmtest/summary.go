@@ -20,12 +20,16 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		b.WriteString(" [interrupted]")
 	}
 	b.WriteByte('\n')
-	shape := fmt.Sprintf("%d clients × %d requests", r.Clients, r.Requests)
+	shape := plural(r.Clients, "client") + " × " + plural(r.Requests, "request")
 	if r.Duration > 0 {
-		shape = fmt.Sprintf("%d clients for %v", r.Clients, r.Duration)
+		shape = plural(r.Clients, "client") + " for " + r.Duration.String()
 	}
-	fmt.Fprintf(&b, "%s: %d requests, %d failed (%.2f%%) in %s; %.1f requests/min, %.1f output tokens/s\n",
-		shape, st.TotalRequests, st.FailedRequests, 100*st.FailedRequestsRate,
+	cancelled := ""
+	if st.CancelledRequests > 0 {
+		cancelled = fmt.Sprintf(", %d cancelled", st.CancelledRequests)
+	}
+	fmt.Fprintf(&b, "%s: %s, %d failed (%.2f%%)%s in %s; %.1f requests/min, %.1f output tokens/s\n",
+		shape, plural(st.TotalRequests, "request"), st.FailedRequests, 100*st.FailedRequestsRate, cancelled,
 		FormatDuration(st.TotalTestTime), st.RequestsPerMinute, st.OutputTokensPerSecond)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tavg\tp50\tp90\tp99\tp99.9\tmax\tn\t")
@@ -81,15 +85,24 @@ type errorCount struct {
 	n   int
 }
 
-// topErrors returns the n most frequent error texts, most frequent first.
+// plural returns "1 request", "2 requests" and the like.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// topErrors returns the n most frequent error texts of failed requests,
+// most frequent first.
 func (r *Result) topErrors(n int) []errorCount {
 	counts := map[string]int{}
 	var order []string
 	for i := range r.Invocations {
-		e := r.Invocations[i].Error
-		if e == "" {
+		if !r.Invocations[i].Failed() {
 			continue
 		}
+		e := r.Invocations[i].Error
 		if counts[e] == 0 {
 			order = append(order, e)
 		}

@@ -1,10 +1,18 @@
 package llmtest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/llmtest/llmtest/reporters"
 )
@@ -18,6 +26,13 @@ import (
 // the key figures go out with t.Attr (see [AttrKeys]), so `go test -json`
 // consumers carry them.
 //
+// The run is named after the test when Config.RunName is empty: t.Name()
+// made safe for a folder name ("TestChat/short_prompts" becomes
+// "TestChat-short_prompts"), with "-2", "-3"… for the second and later
+// runs of the same test, so that folders and JUnit classnames stay the same
+// from one go test to the next. The test's name is recorded in every
+// artifact (test_name) whatever the run's name.
+//
 // The run folder is Config.OutputPath/RunName, or, when OutputPath is
 // empty, RunName under t.ArtifactDir() — which `go test -artifacts
 // -outputdir DIR` keeps. run_config.json, payload.jsonl and responses.jsonl
@@ -27,6 +42,13 @@ import (
 // environment variable GITHUB_STEP_SUMMARY names a file, the Markdown
 // report is appended to it then too.
 //
+// When the test has a deadline (go test -timeout), Run stops sending
+// before it, leaving a margin to save ([DeadlineMargin]): the requests in
+// flight are cancelled, the run is marked interrupted, summary.json,
+// stats.json and the reports are written at once, and the test is marked
+// failed (its load shape did not complete) but goes on, so its
+// assertions still run and the reports are written again with them.
+//
 // Run must be called from the test's goroutine: it calls t.FailNow on a
 // bad configuration or a fatal run error. Failed requests do not fail the
 // test; assert on the result for that.
@@ -35,12 +57,36 @@ func Run(t testing.TB, cfg Config) *Result {
 	if cfg.OutputPath == "" {
 		cfg.OutputPath = t.ArtifactDir()
 	}
+	if cfg.RunName == "" {
+		cfg.RunName = testRunName(t)
+	}
 	e, err := newEngine(cfg)
 	if err != nil {
 		t.Fatalf("%v", err)
 		return nil
 	}
-	res, err := e.run(t.Context(), false)
+	e.testName = t.Name()
+
+	ctx := t.Context()
+	var margin time.Duration
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if deadline, ok := d.Deadline(); ok {
+			margin = DeadlineMargin(time.Until(deadline))
+			stop := deadline.Add(-margin)
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadlineCause(ctx, stop, errTestDeadline)
+			defer cancel()
+		}
+	}
+	res, err := e.run(ctx, false)
+	if res != nil && errors.Is(err, ErrInterrupted) && errors.Is(context.Cause(ctx), errTestDeadline) {
+		err = nil
+		if serr := res.Save(); serr != nil {
+			t.Errorf("llmtest: saving run %s: %v", res.RunName, serr)
+		}
+		t.Errorf("llmtest: run %s stopped %s before the test's deadline (go test -timeout), so that its results could be saved: its load shape did not complete",
+			res.RunName, FormatDuration(margin))
+	}
 	if res != nil {
 		t.Cleanup(func() {
 			if err := res.Save(); err != nil {
@@ -59,6 +105,76 @@ func Run(t testing.TB, cfg Config) *Result {
 		t.Fatalf("llmtest: run %s: %v", e.cfg.RunName, err)
 	}
 	return res
+}
+
+// errTestDeadline is the cause of a run that Run stopped before the test's
+// deadline.
+var errTestDeadline = errors.New("stopped before the test's deadline (go test -timeout)")
+
+// DeadlineMargin returns how long before a test's deadline [Run] stops
+// sending, given the time left until the deadline when the run starts: a
+// tenth of it, at least 2s and at most 30s, and never more than half of
+// it. The margin leaves time to cancel the requests in flight, save the
+// run and finish the test before go test's timeout panics.
+func DeadlineMargin(left time.Duration) time.Duration {
+	m := min(max(left/10, 2*time.Second), 30*time.Second)
+	if left > 0 {
+		m = min(m, left/2)
+	}
+	return m
+}
+
+// runNames counts the runs of each test that took their name from it.
+var runNames sync.Map // testing.TB → *atomic.Int32
+
+// testRunName returns the default run name of the n-th run of test t:
+// its name made safe for a folder name, with "-n" from the second run on.
+func testRunName(t testing.TB) string {
+	v, loaded := runNames.LoadOrStore(t, new(atomic.Int32))
+	if !loaded {
+		t.Cleanup(func() { runNames.Delete(t) })
+	}
+	name := folderName(t.Name())
+	if n := v.(*atomic.Int32).Add(1); n > 1 {
+		name += "-" + strconv.Itoa(int(n))
+	}
+	return name
+}
+
+// maxFolderName bounds a run name made from a test's name, in bytes.
+const maxFolderName = 120
+
+// folderName makes a test name safe as one folder name on every system:
+// subtest separators become "-"; every character that is not a letter, a
+// digit, "-", "_" or "." becomes "_"; a leading "." becomes "_"; a name
+// longer than maxFolderName bytes is cut.
+func folderName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r == '/':
+			b.WriteByte('-')
+		case r == '-' || r == '_' || r == '.', unicode.IsLetter(r), unicode.IsDigit(r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	s := b.String()
+	if strings.HasPrefix(s, ".") {
+		s = "_" + s[1:]
+	}
+	if len(s) > maxFolderName {
+		cut := maxFolderName
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	if s == "" {
+		s = "run"
+	}
+	return s
 }
 
 // AttrKeys are the stats keys that Run reports with t.Attr, each prefixed
@@ -127,6 +243,7 @@ func Benchmark(b *testing.B, cfg Config) *Result {
 		b.Fatalf("%v", err)
 		return nil
 	}
+	e.testName = b.Name()
 	b.ResetTimer()
 	res, err := e.run(b.Context(), true)
 	b.StopTimer()

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,6 +45,12 @@ func TestHelperProcess(t *testing.T) {
 	case "bad-payload-file":
 		Run(t, Config{Endpoint: &fakeEndpoint{}, Payloads: os.Getenv("LLMTEST_PAYLOADS")})
 		t.Log("not reached: Run returned")
+	case "deadline":
+		// A run far longer than the test's -timeout allows.
+		ep := &fakeEndpoint{Chunks: []string{"a", " b"}, Gap: 2 * time.Millisecond}
+		res := Run(t, Config{Endpoint: ep, Payloads: prompts(2), Clients: 2, Duration: time.Hour,
+			OutputPath: os.Getenv("LLMTEST_OUT")})
+		t.Logf("after Run: interrupted=%v cancelled=%d", res.Interrupted, res.Stats.CancelledRequests)
 	}
 }
 
@@ -56,6 +63,83 @@ func runHelperProcess(t *testing.T, mode string, env ...string) string {
 	require.ErrorAs(t, err, &ee, "the child test must fail:\n%s", out)
 	assert.NotContains(t, string(out), "not reached")
 	return string(out)
+}
+
+func TestRunStopsBeforeTheTestsDeadline(t *testing.T) {
+	out := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.v", "-test.timeout=4s")
+	cmd.Env = append(os.Environ(), "LLMTEST_HELPER=deadline", "LLMTEST_OUT="+out)
+	b, err := cmd.CombinedOutput()
+	log := string(b)
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "the child test must fail:\n%s", log)
+	assert.NotContains(t, log, "panic: test timed out", "the run must end before go test's timeout")
+	assert.Contains(t, log, "before the test's deadline (go test -timeout)")
+	assert.Contains(t, log, "after Run: interrupted=true", "the test goes on after the run")
+
+	dir := filepath.Join(out, "TestHelperProcess")
+	for _, f := range []string{SummaryFile, StatsFile, JUnitFile, ReportJSONFile, ReportMarkdownFile, ResponsesFile} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	res, err := LoadResult(dir)
+	require.NoError(t, err)
+	assert.True(t, res.Interrupted)
+	assert.Positive(t, res.Stats.TotalRequests-res.Stats.CancelledRequests, "what completed is kept")
+	assert.Zero(t, res.Stats.FailedRequests, "requests cut at the deadline are cancelled, not failed")
+	assert.Equal(t, "TestHelperProcess", res.TestName)
+}
+
+func TestDeadlineMargin(t *testing.T) {
+	for _, tc := range []struct{ left, want time.Duration }{
+		{10 * time.Minute, 30 * time.Second},
+		{time.Minute, 6 * time.Second},
+		{10 * time.Second, 2 * time.Second},
+		{3 * time.Second, 1500 * time.Millisecond},
+	} {
+		assert.Equal(t, tc.want, DeadlineMargin(tc.left), "left %v", tc.left)
+	}
+}
+
+func TestRunNamesFollowTheTest(t *testing.T) {
+	out := t.TempDir()
+	ep := &fakeEndpoint{Chunks: []string{"a"}}
+	var names []string
+	t.Run("two runs/one test", func(t *testing.T) {
+		for range 2 {
+			res := Run(t, Config{Endpoint: ep, Payloads: prompts(1), OutputPath: out})
+			names = append(names, res.RunName)
+		}
+		res := Run(t, Config{Endpoint: ep, Payloads: prompts(1), OutputPath: out, RunName: "chosen"})
+		assert.Equal(t, "chosen", res.RunName)
+	})
+	assert.Equal(t, []string{"TestRunNamesFollowTheTest-two_runs-one_test", "TestRunNamesFollowTheTest-two_runs-one_test-2"}, names)
+	for _, name := range append(names, "chosen") {
+		dir := filepath.Join(out, name)
+		// The Go test's name is in every artifact, whatever the run's name.
+		for _, f := range []string{RunConfigFile, SummaryFile, StatsFile, ReportJSONFile, JUnitFile, ReportMarkdownFile} {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			require.NoError(t, err)
+			assert.Contains(t, string(b), "TestRunNamesFollowTheTest/two_runs/one_test", "%s/%s", name, f)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, names[0], JUnitFile))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `classname="llmtest.TestRunNamesFollowTheTest-two_runs-one_test"`)
+}
+
+func TestFolderName(t *testing.T) {
+	for in, want := range map[string]string{
+		"TestChat":               "TestChat",
+		"TestChat/short_prompts": "TestChat/short_prompts",
+		"TestA/b#01":             "TestA-b_01",
+		`TestX/a:b*c?"d"<e>|f\g`: "TestX-a_b_c__d__e__f_g",
+		".hidden":                "_hidden",
+		"":                       "run",
+		"TestÜnïcode/日本":         "TestÜnïcode-日本",
+		strings.Repeat("x", 300): strings.Repeat("x", maxFolderName),
+	} {
+		assert.Equal(t, strings.ReplaceAll(want, "/", "-"), folderName(in), "%q", in)
+	}
 }
 
 func TestRunHelperFailsTheTestOnABadConfig(t *testing.T) {

@@ -34,6 +34,7 @@
 //   - schema_version (integer): the schema version, 1.
 //   - run_name (string): the run's name, also its folder name.
 //   - run_description (string, optional): free text.
+//   - test_name (string, optional): the Go test that ran the load.
 //   - endpoint (object): the endpoint that received the load, never a
 //     secret: provider (string, such as "openai"), model_id (string),
 //     endpoint_name (string), url (string, optional: the base URL).
@@ -49,8 +50,11 @@
 //     completed (cancelled, SIGINT, go test -timeout); its figures cover
 //     the requests that finished.
 //   - stats (object of numbers): the run's statistics with LLMeter's flat
-//     keys. Run totals: total_requests, failed_requests (counts);
-//     failed_requests_rate (ratio, 0..1); requests_per_minute;
+//     keys. Run totals: total_requests, failed_requests,
+//     cancelled_requests (counts; a cancelled request was cut by the run's
+//     interruption, neither success nor failure); failed_requests_rate
+//     (ratio, 0..1, of the requests that ended: failed over total minus
+//     cancelled); requests_per_minute (requests that ended);
 //     total_input_tokens, total_output_tokens (tokens, successful requests
 //     only); output_tokens_per_second (tokens/s, aggregate);
 //     total_test_time (seconds, first send to last response). Per metric,
@@ -59,8 +63,8 @@
 //     time_to_last_token, time_per_output_token, inter_token_latency
 //     (seconds), num_tokens_input or num_tokens_output (tokens), and
 //     aggregate is average, min, max, p50, p90, p95, p99, p99.9 or another
-//     "p<percentile>". Failed requests are excluded from every per-metric
-//     aggregate.
+//     "p<percentile>". Failed and cancelled requests are excluded from
+//     every per-metric aggregate.
 //   - samples (object of integers, optional): the number of samples behind
 //     each metric's aggregates, keyed by metric name (for
 //     inter_token_latency, the number of gaps).
@@ -131,7 +135,8 @@
 // with package "llmtest", id counting from 0, the hostname, timestamp (the
 // run's start, UTC, to the second, without a zone) and time (the run's
 // total_test_time, three decimals). Its properties name the endpoint
-// (provider, model_id, endpoint_name, url), the load shape (clients,
+// (provider, model_id, endpoint_name, url), the Go test (test_name, when
+// there is one), the load shape (clients,
 // n_requests or run_duration, timeout, in seconds) and the key figures
 // whose stats keys exist, under their stats keys: total_requests,
 // failed_requests, failed_requests_rate, requests_per_minute,
@@ -144,8 +149,10 @@
 // as the suite):
 //
 //   - "run <run name>": time is total_test_time; fails with type
-//     "interrupted" when the run was interrupted, its message saying how
-//     far it got; passes otherwise.
+//     "requests" when every request that ended failed (a run that
+//     measured nothing but errors is not green, whatever its checks say),
+//     else with type "interrupted" when the run was interrupted, its
+//     message saying how far it got; passes otherwise.
 //   - one per SLO check, named by its expression (a repeated name gets
 //     " #2", " #3"…, since GitLab keeps only the first of duplicate
 //     names); time 0, since a check takes no time; fails with type "SLO"

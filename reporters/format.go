@@ -235,8 +235,12 @@ func accounting(run *Run) string {
 	if !ok && total > 0 {
 		rate = float64(failed) / float64(total)
 	}
-	return fmt.Sprintf("%s, %d failed (%s) in %s",
-		plural(total, "request", "requests"), failed, formatPercent(rate), formatSeconds(runSeconds(run)))
+	cancelled := ""
+	if n := count(run, keyCancelled); n > 0 {
+		cancelled = fmt.Sprintf(", %d cancelled", n)
+	}
+	return fmt.Sprintf("%s, %d failed (%s)%s in %s",
+		plural(total, "request", "requests"), failed, formatPercent(rate), cancelled, formatSeconds(runSeconds(run)))
 }
 
 // throughput returns the run's throughput in one line, "461.5 requests/min,
@@ -259,6 +263,12 @@ func expectedRequests(c Config) int {
 		return 0
 	}
 	return c.Requests * c.Clients
+}
+
+// allFailedLine describes a run in which every request failed.
+func allFailedLine(run *Run) string {
+	failed := count(run, keyFailedRequests)
+	return fmt.Sprintf("every request failed: %d of %s", failed, plural(failed, "request", "requests"))
 }
 
 // interruptedLine describes an interrupted run in one stable line.

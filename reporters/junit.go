@@ -16,8 +16,9 @@ var _ Reporter = (*JUnit)(nil)
 // JUnit writes runs as JUnit XML: a <testsuites> root holding one
 // <testsuite> per run. A suite has one test case per SLO check, named by
 // its expression and failing (type "SLO") when the check failed, and one
-// test case for the run itself, named "run <name>", failing (type
-// "interrupted") when the run was interrupted. See the package
+// test case for the run itself, named "run <name>", failing with type
+// "requests" when every request that ended failed, else with type
+// "interrupted" when the run was interrupted. See the package
 // documentation for the profiles and every element and attribute.
 //
 // A JUnit is not safe for concurrent use.
@@ -42,6 +43,9 @@ const (
 	JUnitFailureSLO = "SLO"
 	// JUnitFailureInterrupted is the failure type of an interrupted run.
 	JUnitFailureInterrupted = "interrupted"
+	// JUnitFailureRequests is the failure type of a run in which every
+	// request that ended failed.
+	JUnitFailureRequests = "requests"
 	// JUnitPackage is the testsuite package attribute and the prefix of
 	// every classname ("llmtest.<run name>").
 	JUnitPackage = "llmtest"
@@ -129,7 +133,10 @@ func (j *JUnit) suite(run *Run, id int, host string) xmlSuite {
 
 	summary := runSummary(run)
 	rc := xmlCase{Name: unique("run " + name), Classname: class, Time: junitSeconds(runSeconds(run))}
-	if run.Interrupted {
+	switch {
+	case run.AllFailed():
+		rc.Failure = &xmlFailure{Message: allFailedLine(run), Type: JUnitFailureRequests, Text: summary}
+	case run.Interrupted:
 		rc.Failure = &xmlFailure{Message: interruptedLine(run), Type: JUnitFailureInterrupted, Text: summary}
 	}
 	if !j.Strict {
@@ -190,6 +197,7 @@ func suiteProperties(run *Run) xmlProperties {
 	add("endpoint_name", run.Endpoint.Name)
 	add("url", run.Endpoint.URL)
 	add("run_description", run.Description)
+	add("test_name", run.TestName)
 	add("clients", strconv.Itoa(run.Config.Clients))
 	if run.Config.Duration > 0 {
 		add("run_duration", formatPlain(run.Config.Duration))
@@ -223,6 +231,9 @@ var junitKeyFigures = []string{
 func runSummary(run *Run) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "run %s: %s\n", oneLine(run.Name), accounting(run))
+	if run.TestName != "" {
+		fmt.Fprintf(&b, "test: %s\n", oneLine(run.TestName))
+	}
 	fmt.Fprintf(&b, "endpoint: %s\n", endpointLabel(run.Endpoint))
 	load := loadShape(run.Config)
 	if run.Config.Timeout > 0 {
@@ -231,6 +242,9 @@ func runSummary(run *Run) string {
 	fmt.Fprintf(&b, "load: %s\n", load)
 	if t := throughput(run, "requests/min"); t != "" {
 		fmt.Fprintf(&b, "throughput: %s\n", t)
+	}
+	if run.AllFailed() {
+		fmt.Fprintf(&b, "%s\n", allFailedLine(run))
 	}
 	if run.Interrupted {
 		fmt.Fprintf(&b, "%s\n", interruptedLine(run))

@@ -103,7 +103,7 @@ func TestJUnitCounts(t *testing.T) {
 				for i, s := range doc.Suites {
 					wantTests := 1 + len(runs[i].Checks)
 					wantFailures := len(runs[i].Failures())
-					if runs[i].Interrupted {
+					if runs[i].Interrupted || runs[i].AllFailed() {
 						wantFailures++
 					}
 					var gotFailures, gotSkipped, gotErrors int
@@ -304,13 +304,42 @@ func TestJUnitZeroChecks(t *testing.T) {
 	for _, strict := range []bool{false, true} {
 		doc := parseJUnit(t, junitXML(t, strict, emptyRun()))
 		s := doc.Suites[0]
-		if len(s.Cases) != 1 || s.Cases[0].attr("name") != "run all-failed" || s.Cases[0].Failure != nil {
-			t.Errorf("strict=%v: cases %+v, want one passing run test case", strict, s.Cases)
+		if len(s.Cases) != 1 || s.Cases[0].attr("name") != "run all-failed" {
+			t.Fatalf("strict=%v: cases %+v, want one run test case", strict, s.Cases)
 		}
 		checkAttr(t, s.Attrs, "tests", "1")
-		checkAttr(t, s.Attrs, "failures", "0")
 		if !strings.Contains(s.SystemOut, "checks: none") {
 			t.Errorf("suite system-out %q", s.SystemOut)
+		}
+	}
+}
+
+// TestJUnitAllFailed pins that a run in which every request failed is a
+// failed test case, whatever its checks say, so that a CI dashboard does
+// not show it green; cancelled requests count neither way.
+func TestJUnitAllFailed(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		run := emptyRun() // 6 requests, all failed, no checks
+		doc := parseJUnit(t, junitXML(t, strict, run))
+		s := doc.Suites[0]
+		checkAttr(t, s.Attrs, "failures", "1")
+		f := s.Cases[0].Failure
+		if f == nil {
+			t.Fatalf("strict=%v: the run test case of an all-failed run passed", strict)
+		}
+		if f.Type != JUnitFailureRequests || f.Message != "every request failed: 6 of 6 requests" {
+			t.Errorf("strict=%v: failure %+v", strict, f)
+		}
+
+		run.Stats["failed_requests"] = 4
+		run.Stats["cancelled_requests"] = 2
+		if !run.AllFailed() {
+			t.Errorf("4 failed and 2 cancelled of 6: want AllFailed")
+		}
+		run.Stats["cancelled_requests"] = 1
+		doc = parseJUnit(t, junitXML(t, strict, run))
+		if f := doc.Suites[0].Cases[0].Failure; f != nil {
+			t.Errorf("strict=%v: a run with a success failed: %+v", strict, f)
 		}
 	}
 }

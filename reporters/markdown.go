@@ -57,13 +57,16 @@ func (m *Markdown) Write(run *Run) error {
 		mark = "❌"
 	}
 	var verdict []string
+	if run.AllFailed() {
+		verdict = append(verdict, "every request failed")
+	}
 	if run.Interrupted {
 		verdict = append(verdict, "interrupted")
 	}
 	checks := plural(len(run.Checks), "check", "checks")
 	switch failed := len(run.Failures()); {
 	case len(run.Checks) == 0:
-		if !run.Interrupted {
+		if len(verdict) == 0 {
 			verdict = append(verdict, "no checks")
 		}
 	case failed > 0:
@@ -72,6 +75,9 @@ func (m *Markdown) Write(run *Run) error {
 		verdict = append(verdict, checks+" passed")
 	}
 	fmt.Fprintf(&b, "### %s %s: %s\n\n", mark, mdText(name), strings.Join(verdict, "; "))
+	if run.TestName != "" {
+		fmt.Fprintf(&b, "Test %s\n\n", mdCode(run.TestName, false))
+	}
 
 	parts := []string{
 		mdCode(endpointLabel(run.Endpoint), false),

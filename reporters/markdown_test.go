@@ -34,7 +34,7 @@ func TestMarkdownHeading(t *testing.T) {
 		{sampleRun(), "### ❌ chat-smoke: 1 of 4 checks failed\n"},
 		{passing, "### ✅ chat-smoke: 1 check passed\n"},
 		{interruptedRun(), "### ❌ chat-smoke-interrupted: interrupted; 1 check passed\n"},
-		{emptyRun(), "### ✅ all-failed: no checks\n"},
+		{emptyRun(), "### ❌ all-failed: every request failed\n"},
 		{&Run{}, "### ✅ unnamed run: no checks\n"},
 	}
 	for _, tt := range tests {

@@ -20,6 +20,7 @@ var ErrNilRun = errors.New("reporters: nil run")
 const (
 	keyTotalRequests   = "total_requests"
 	keyFailedRequests  = "failed_requests"
+	keyCancelled       = "cancelled_requests"
 	keyFailedRate      = "failed_requests_rate"
 	keyRequestsPerMin  = "requests_per_minute"
 	keyOutputTokensSec = "output_tokens_per_second"
@@ -69,6 +70,6 @@ func runSeconds(run *Run) float64 {
 	return s
 }
 
-// runFailed reports whether a run counts as failed: a check failed or the
-// run was interrupted.
-func runFailed(run *Run) bool { return run.Interrupted || !run.Passed() }
+// runFailed reports whether a run counts as failed: a check failed, the
+// run was interrupted, or every request that ended failed.
+func runFailed(run *Run) bool { return run.Interrupted || run.AllFailed() || !run.Passed() }

@@ -18,6 +18,9 @@ type Run struct {
 	// Name is the run's name (its folder name); Description is free text.
 	Name        string `json:"run_name"`
 	Description string `json:"run_description,omitempty"`
+	// TestName is the name of the Go test that ran the load (t.Name()),
+	// empty outside go test.
+	TestName string `json:"test_name,omitempty"`
 	// Endpoint names the endpoint that received the load. It never holds a
 	// secret.
 	Endpoint Endpoint `json:"endpoint"`
@@ -105,6 +108,15 @@ func (r *Run) Passed() bool {
 		}
 	}
 	return true
+}
+
+// AllFailed reports whether the run sent requests and every one that
+// ended failed: cancelled requests (cut by an interruption) do not count
+// either way. Such a run measured nothing but its errors, whatever its
+// checks say.
+func (r *Run) AllFailed() bool {
+	ended := count(r, keyTotalRequests) - count(r, keyCancelled)
+	return ended > 0 && count(r, keyFailedRequests) >= ended
 }
 
 // Failures returns the checks that failed.

@@ -38,7 +38,7 @@ func TestRunBedrockConverse(t *testing.T) {
 		"--model", "us.amazon.nova-lite-v1:0", "--clients", "1", "--requests", "1", "--out", out, "--run-name", "stream")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "bedrock us.amazon.nova-lite-v1:0 converse-stream")
-	assert.Contains(t, stdout, "1 requests, 0 failed")
+	assert.Contains(t, stdout, "1 request, 0 failed")
 	res, err := llmtest.LoadResult(filepath.Join(out, "stream"))
 	require.NoError(t, err)
 	require.Len(t, res.Invocations, 1)
