@@ -77,10 +77,15 @@ func (s *simFlags) config() sim.Config {
 	}
 }
 
-// usageError is a command-line mistake: nothing was sent.
-type usageError struct{ msg string }
+// usageError is a command-line mistake: nothing was sent. Its message
+// names the flag; err, when set, is the error it was rewritten from.
+type usageError struct {
+	msg string
+	err error
+}
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return e.err }
 
 func usageErrorf(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}

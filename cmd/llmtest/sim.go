@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/llmtest/llmtest/endpoints/sim"
 )
@@ -38,9 +39,19 @@ func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	cfg := s.config()
 	cfg.Model = model
-	srv, err := sim.Listen(addr, sim.ServerConfig{Config: cfg, APIKey: apiKey})
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "llmtest sim: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	srvCfg := sim.ServerConfig{Config: cfg, APIKey: apiKey}
+	if err := srvCfg.Validate(); err != nil {
+		printError(stderr, "llmtest sim", simFlagError(err, ""))
+		return exitUsage
+	}
+	srv, err := sim.Listen(addr, srvCfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "llmtest sim: %v\n", err)
+		msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "sim: Listen: "), "sim: ")
+		fmt.Fprintf(stderr, "llmtest sim: --addr: %s\n", msg)
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "llmtest sim: serving %s at %s/v1 (Ctrl-C to stop)\n", cfg.Model, srv.URL)
