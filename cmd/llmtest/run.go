@@ -12,8 +12,8 @@ import (
 
 	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/endpoints/sim"
+	"github.com/llmtest/llmtest/llmtest"
 )
 
 // runOptions are the flags of `llmtest run`.
