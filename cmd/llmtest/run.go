@@ -114,7 +114,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitRunFailed
 	case res.Stats.TotalRequests > 0 && res.Stats.FailedRequests == res.Stats.TotalRequests:
 		fmt.Fprintf(stderr, "llmtest run: every request failed (%d of %d); %s\n",
-			res.Stats.FailedRequests, res.Stats.TotalRequests, keptText("the results", kept))
+			res.Stats.FailedRequests, res.Stats.TotalRequests, keptText("results", kept))
 		return exitRunFailed
 	case !res.Report().Passed():
 		return exitSLOFailed
