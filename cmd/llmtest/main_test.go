@@ -166,7 +166,10 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "--max-tokens", "0"}, "--max-tokens must be positive"},
 		{[]string{"run", "--clients", "0"}, "--clients must be at least 1"},
 		{[]string{"run", "--payload", missing}, "nope.jsonl"},
-		{[]string{"run", "--bogus-flag"}, "flag provided but not defined: -bogus-flag"},
+		{[]string{"run", "--bogus-flag"}, "llmtest run: flag provided but not defined: --bogus-flag\nRun 'llmtest run -h' for the flags.\n"},
+		{[]string{"run", "--clients", "x"}, `llmtest run: invalid value "x" for flag --clients: parse error`},
+		{[]string{"run", "--out"}, "llmtest run: flag needs an argument: --out"},
+		{[]string{"sim", "--nope"}, "llmtest sim: flag provided but not defined: --nope"},
 		{[]string{"run", "extra"}, `unexpected argument "extra"`},
 		{[]string{"run", "--sim-error-rate", "2"}, "--sim-error-rate: must be in [0, 1], got 2"},
 		{[]string{"run", "--duration", "1s", "--ramp-up", "2s"}, "--ramp-up: must be shorter than --duration (got 2s and 1s)"},
@@ -199,6 +202,20 @@ func TestRunUsageErrors(t *testing.T) {
 	code, stdout, _ := runCLI(t, "help")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, "llmtest run [flags]")
+
+	// Help is shown when asked for, never after a mistake.
+	for _, args := range [][]string{{"run", "--bogus-flag"}, {"run", "--clients", "x"}, {"sim", "--nope"}} {
+		_, _, stderr := runCLI(t, args...)
+		assert.NotContains(t, stderr, "Usage:", "%q", args)
+	}
+	code, _, stderr := runCLI(t, "run", "-h")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, stderr, "Usage: llmtest run [flags]")
+	assert.Contains(t, stderr, "\n  --clients int\n", "flags named with two dashes, as in the messages")
+	assert.Contains(t, stderr, "143 by SIGTERM")
+	code, _, stderr = runCLI(t, "sim", "--help")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, stderr, "\n  --addr string\n")
 }
 
 func TestRunAgainstAURLWithAKeyFromTheEnvironment(t *testing.T) {

@@ -43,6 +43,19 @@ type runOptions struct {
 	setFlags  map[string]bool // the flags given on the command line
 }
 
+const runUsage = `Usage: llmtest run [flags]
+
+Runs a load test and prints its summary. With no --url it starts the
+built-in simulator on 127.0.0.1 and tests it over HTTP. Every flag and
+input is checked before anything starts.
+
+Exit status: 0 passed; 1 an --slo failed; 2 a usage error (nothing sent);
+3 the run failed; 130 interrupted by SIGINT, 143 by SIGTERM (partial
+results written).
+
+Flags:
+`
+
 // Defaults of `llmtest run`.
 const (
 	defaultMaxTokens = 64
@@ -52,10 +65,10 @@ const (
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	o := &runOptions{}
 	fs := flag.NewFlagSet("llmtest run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // parseFlags reports errors; Usage writes the help
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: llmtest run [flags]\n\nRuns a load test and prints its summary. With no --url it starts the\nbuilt-in simulator on 127.0.0.1 and tests it over HTTP.\n\nFlags:\n")
-		fs.PrintDefaults()
+		fmt.Fprint(stderr, runUsage)
+		printFlags(stderr, fs)
 	}
 	fs.StringVar(&o.url, "url", "", "base URL of the server, including /v1 (empty: the built-in simulator; for AWS APIs the regional endpoint)")
 	fs.StringVar(&o.model, "model", "", "model name sent in each request; the model ID for Bedrock (default: the simulator's model without --url)")
@@ -63,20 +76,20 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.api, "api", string(apiOpenAIChat), "API: "+strings.Join(apiNames(), ", "))
 	fs.StringVar(&o.payload, "payload", "", "a .json or .jsonl payload file, or a directory of them")
 	fs.StringVar(&o.prompt, "prompt", "", "build one payload from this user message")
-	fs.IntVar(&o.maxTokens, "max-tokens", defaultMaxTokens, "max tokens of payloads built from --prompt or the built-in prompts")
+	fs.IntVar(&o.maxTokens, "max-tokens", defaultMaxTokens, "max tokens of payloads built from --prompt or the built-in prompts (not with --payload)")
 	fs.BoolVar(&o.stream, "stream", true, "stream responses (set false to test non-streaming; overrides the payloads)")
 	fs.IntVar(&o.clients, "clients", defaultClients, "concurrent clients")
-	fs.IntVar(&o.requests, "requests", 0, "requests per client (default: one per payload)")
-	fs.DurationVar(&o.duration, "duration", 0, "send requests for this long instead of a fixed count")
-	fs.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time")
+	fs.IntVar(&o.requests, "requests", 0, "requests per client, at least 1 (default: one per payload)")
+	fs.DurationVar(&o.duration, "duration", 0, "send requests for this long (positive) instead of a fixed count")
+	fs.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time, shorter than --duration")
 	fs.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
-	fs.StringVar(&o.out, "out", "", "base folder for the run folder <out>/<run-name> (empty: no artifacts)")
+	fs.StringVar(&o.out, "out", "", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
 	fs.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
 	fs.Var(&o.slos, "slo", "an SLO the run must meet, such as 'ttft p99 < 800ms' (repeatable)")
-	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file (-: standard output, and the summary to standard error)")
 	fs.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
-	fs.StringVar(&o.json, "json", "", "write the JSON summary to this file")
-	fs.StringVar(&o.md, "md", "", "write a Markdown summary to this file")
+	fs.StringVar(&o.json, "json", "", "write the JSON report to this file (-: standard output, and the summary to standard error)")
+	fs.StringVar(&o.md, "md", "", "write a Markdown report to this file (-: standard output, and the summary to standard error); appended to when it is $GITHUB_STEP_SUMMARY")
 	o.sim.register(fs, "sim-")
 	o.aws.register(fs)
 	return fs, o
@@ -84,11 +97,8 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, o := newRunFlags(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "llmtest run: unexpected argument %q\n", fs.Arg(0))
@@ -215,6 +225,10 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	human := stdout
 	if o.reportToStdout() {
 		human = stderr
+	}
+	if errors.Is(runErr, llmtest.ErrInterrupted) && interruptSignal(ctx, runErr) == os.Interrupt && isTerminal(human) {
+		// End the line where the terminal echoed ^C.
+		fmt.Fprintln(human)
 	}
 	if werr := res.WriteSummary(human); werr != nil {
 		err = errors.Join(err, werr)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,20 +21,17 @@ func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		apiKey string
 	)
 	fs := flag.NewFlagSet("llmtest sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // parseFlags reports errors; Usage writes the help
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: llmtest sim [flags]\n\nServes the simulated LLM (OpenAI chat and completions, Anthropic messages)\non a loopback address until interrupted.\n\nFlags:\n")
-		fs.PrintDefaults()
+		printFlags(stderr, fs)
 	}
 	fs.StringVar(&addr, "addr", defaultSimAddr, "loopback address to listen on")
 	fs.StringVar(&model, "model", sim.DefaultModel, "model name the simulator reports")
 	fs.StringVar(&apiKey, "api-key", "", "require this API key (Bearer or x-api-key); empty: no authentication")
 	s.register(fs, "")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	cfg := s.config()
 	cfg.Model = model
