@@ -91,10 +91,11 @@ func simNamer(prefix string) flagNamer {
 }
 
 // rewriteFields returns err with every line of the form
-// "<package>: Config.<Field>: <reason>" whose field name knows rewritten
-// to "<flag>: <reason>", and the fields named in the reason likewise. It
-// returns nil for nil, and err itself when no line names a known field.
-// bare also rewrites fields named without "Config." in a reason (the
+// "<package>: Config.<Field>: <reason>" whose field has a flag (as name
+// tells) rewritten to "<flag>: <reason>", with the fields the reason
+// refers to named likewise; the result is a *usageError wrapping err. It
+// returns nil for nil, and err itself when no line names a field with a
+// flag. bare also rewrites fields named without "Config." in a reason (the
 // simulator's reasons name each other that way).
 func rewriteFields(err error, name flagNamer, bare bool) error {
 	if err == nil {
@@ -116,9 +117,7 @@ func rewriteFields(err error, name flagNamer, bare bool) error {
 		if flags[len(flags)-1] == "" {
 			continue
 		}
-		reason := configField.ReplaceAllStringFunc(m[2], func(ref string) string {
-			return cmp.Or(name(strings.TrimPrefix(ref, "Config.")), ref)
-		})
+		reason := fieldRefs(m[2], name)
 		if bare {
 			reason = bareFieldNames(reason, name)
 		}
@@ -129,6 +128,14 @@ func rewriteFields(err error, name flagNamer, bare bool) error {
 		return err
 	}
 	return &usageError{msg: strings.Join(lines, "\n"), err: err}
+}
+
+// fieldRefs rewrites the references "Config.<Field>" in s to the flags
+// that name knows.
+func fieldRefs(s string, name flagNamer) string {
+	return configField.ReplaceAllStringFunc(s, func(ref string) string {
+		return cmp.Or(name(strings.TrimPrefix(ref, "Config.")), ref)
+	})
 }
 
 var bareField = regexp.MustCompile(`\b[A-Z][A-Za-z]+\b`)
@@ -148,7 +155,11 @@ func (o *runOptions) flagError(err error) error {
 	}
 	var ce *llmtest.ConfigError
 	if errors.As(err, &ce) {
-		return rewriteFields(err, tableNamer(engineFlags), false)
+		flag := engineFlags[ce.Field]
+		if flag == "" {
+			return err
+		}
+		return &usageError{msg: flag + ": " + fieldRefs(ce.Reason, tableNamer(engineFlags)), err: err}
 	}
 	var pe *llmtest.PayloadError
 	if errors.As(err, &pe) {

@@ -114,6 +114,11 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitUsage
 	case res == nil && err != nil:
 		printError(stderr, "llmtest run", err)
+		var ce *llmtest.ConfigError
+		var pe *llmtest.PayloadError
+		if errors.As(err, &ce) || errors.As(err, &pe) {
+			return exitUsage // refused before any request was sent
+		}
 		return exitRunFailed
 	case errors.Is(err, llmtest.ErrInterrupted):
 		sig := interruptSignal(ctx, err)
@@ -132,7 +137,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return exitOK
 }
 
-// keptText says where what of the results were kept, or that none were.
+// keptText names the run folder and report files that hold the results
+// (what: "results" or "partial results"), or says that none do.
 func keptText(what string, kept []string) string {
 	if len(kept) == 0 {
 		return "no results kept (no --out, --junit, --json or --md file given)"
