@@ -62,8 +62,9 @@ func (o *runOptions) reportToStdout() bool {
 // output, and no two reports in one file.
 func (o *runOptions) checkOutputs() error {
 	if o.out != "" {
-		if urlScheme.MatchString(o.out) {
-			return usageErrorf("--out %q: URLs are not supported; give a local folder", o.out)
+		// The URL itself is not shown: it may hold credentials.
+		if scheme := urlScheme.FindString(o.out); scheme != "" {
+			return usageErrorf("--out: %s URLs are not supported; give a local folder", scheme)
 		}
 		if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
 			return usageErrorf("--out %q: not a folder", o.out)
@@ -84,7 +85,7 @@ func (o *runOptions) checkOutputs() error {
 			seen[stdoutName] = r.flag
 			continue
 		case urlScheme.MatchString(r.path):
-			return usageErrorf("%s %q: URLs are not supported; give a local file or - for standard output", r.flag, r.path)
+			return usageErrorf("%s: %s URLs are not supported; give a local file or - for standard output", r.flag, urlScheme.FindString(r.path))
 		}
 		clean := filepath.Clean(r.path)
 		if prev, ok := seen[clean]; ok {

@@ -98,11 +98,11 @@ func TestOutputFlagsAreChecked(t *testing.T) {
 		want string
 		args []string
 	}{
-		{`--out "s3://bucket/runs": URLs are not supported; give a local folder`, []string{"--out", "s3://bucket/runs"}},
-		{`--out "gs://bucket/runs": URLs are not supported`, []string{"--out", "gs://bucket/runs"}},
-		{`--out "file:///tmp/runs": URLs are not supported`, []string{"--out", "file:///tmp/runs"}},
+		{"--out: s3:// URLs are not supported; give a local folder", []string{"--out", "s3://bucket/runs"}},
+		{"--out: gs:// URLs are not supported", []string{"--out", "gs://bucket/runs"}},
+		{"--out: file:// URLs are not supported", []string{"--out", "file:///tmp/runs"}},
 		{`--out "` + file + `": not a folder`, []string{"--out", file}},
-		{`--json "s3://bucket/r.json": URLs are not supported`, []string{"--json", "s3://bucket/r.json"}},
+		{"--json: s3:// URLs are not supported; give a local file or - for standard output", []string{"--json", "s3://bucket/r.json"}},
 		{`--junit "` + dir + `": is a folder; give a file`, []string{"--junit", dir}},
 		{`--md "` + filepath.Join(dir, "no", "r.md") + `": the folder "` + filepath.Join(dir, "no") + `" does not exist`, []string{"--md", filepath.Join(dir, "no", "r.md")}},
 		{"--junit and --json both write to standard output (-)", []string{"--json", "-", "--junit", "-"}},
@@ -117,7 +117,11 @@ func TestOutputFlagsAreChecked(t *testing.T) {
 	} {
 		assertUsage(t, c.want, append([]string{"run"}, c.args...)...)
 	}
-	_, err := os.Stat(filepath.Join(dir, "s3:"))
+	const secret = "wJalrXUtnFEMI-FAKE-SECRET"
+	assertUsage(t, "--out: s3:// URLs are not supported", "run", "--out", "s3://AKIDEXAMPLE:"+secret+"@bucket/runs")
+	_, _, stderr := runCLI(t, "run", "--md", "https://user:"+secret+"@example.com/r.md")
+	assert.NotContains(t, stderr, secret, "a URL is not shown: it may hold credentials")
+	_, err := os.Stat("s3:") // relative to the working folder, where the old command made it
 	assert.ErrorIs(t, err, os.ErrNotExist, "no local folder named after the scheme")
 }
 
