@@ -12,10 +12,15 @@
 // any request is sent; an error names the flag at fault.
 //
 // The summary goes to standard output, and the notices and errors to
-// standard error. A report can go to standard output instead of a file
+// standard error. One report can go to standard output instead of a file
 // (--json -, --junit - or --md -); the summary then goes to standard
 // error, so that the report reaches its reader alone. A --md file that is
-// $GITHUB_STEP_SUMMARY is appended to, not truncated.
+// $GITHUB_STEP_SUMMARY is appended to, not truncated. --out is a local
+// folder: a URL such as s3://bucket/runs is refused.
+//
+// The first SIGINT or SIGTERM stops a run: no new request starts, and the
+// command writes what completed (the run folder, the reports, the summary
+// marked [interrupted]) before it exits.
 //
 // Exit status:
 //
