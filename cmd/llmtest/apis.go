@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -275,65 +276,107 @@ func (a *awsFlags) bedrock(model, baseURL string) bedrock.Config {
 	}
 }
 
-// endpoint builds the endpoint under test. Without --url it starts the
-// simulator on loopback first (an AWS API goes to its regional endpoint
-// instead); the returned func stops the simulator.
-func (o *runOptions) endpoint(stderr io.Writer) (endpoints.Endpoint, func(), error) {
+// checkAPI checks the flags that depend on the API under test and on
+// where it is served (--url, an AWS regional endpoint, or the built-in
+// simulator). It reads no file, opens no connection and starts nothing.
+func (o *runOptions) checkAPI() error {
 	a := apis[api(o.api)]
-	if a.aws {
+	switch {
+	case a.aws:
 		if name := o.simFlagGiven(); name != "" {
-			return nil, nil, usageErrorf("--%s applies to the built-in simulator, not to --api %s", name, o.api)
+			return usageErrorf("--%s applies to the built-in simulator, not to --api %s", name, o.api)
 		}
 		if o.setFlags["api-key-env"] {
-			return nil, nil, usageErrorf("--api-key-env does not apply to --api %s: AWS credentials come from the standard AWS sources (environment, shared files, SSO, roles)", o.api)
+			return usageErrorf("--api-key-env does not apply to --api %s: AWS credentials come from the standard AWS sources (environment, shared files, SSO, roles)", o.api)
 		}
 		if a.needs != nil {
 			if err := a.needs(o); err != nil {
-				return nil, nil, err
+				return err
 			}
 		}
 		if o.aws.maxAttempts < 1 {
-			return nil, nil, usageErrorf("--max-attempts must be at least 1, got %d", o.aws.maxAttempts)
+			return usageErrorf("--max-attempts must be at least 1, got %d", o.aws.maxAttempts)
 		}
-		ep, err := a.build(o, o.url, "")
-		if err != nil {
-			return nil, nil, usageErrorf("%v", err)
-		}
-		return ep, func() {}, nil
-	}
-	if o.url != "" {
+	case o.url != "":
 		if name := o.simFlagGiven(); name != "" {
-			return nil, nil, usageErrorf("--%s applies to the built-in simulator, not to a server given with --url", name)
+			return usageErrorf("--%s applies to the built-in simulator, not to a server given with --url", name)
 		}
 		if o.apiKeyEnv != "" && os.Getenv(o.apiKeyEnv) == "" {
-			return nil, nil, usageErrorf("--api-key-env: the environment variable %s is not set or empty", o.apiKeyEnv)
+			return usageErrorf("--api-key-env: the environment variable %s is not set or empty", o.apiKeyEnv)
 		}
-		ep, err := a.build(o, o.url, os.Getenv(cmp.Or(o.apiKeyEnv, a.keyEnv)))
-		if err != nil {
-			return nil, nil, usageErrorf("%v", err)
+	default:
+		if o.apiKeyEnv != "" {
+			return usageErrorf("--api-key-env applies with --url; the built-in simulator takes no key")
 		}
-		return ep, func() {}, nil
+		if !a.simulated {
+			return usageErrorf("--api %s needs --url: the built-in simulator speaks %s", o.api, strings.Join(simAPINames(), ", "))
+		}
+		if err := o.simConfig().Validate(); err != nil {
+			return simFlagError(err, "sim-")
+		}
 	}
-	if o.apiKeyEnv != "" {
-		return nil, nil, usageErrorf("--api-key-env applies with --url; the built-in simulator takes no key")
+	return nil
+}
+
+// usesSim reports whether the run tests the built-in simulator.
+func (o *runOptions) usesSim() bool { return o.url == "" && !apis[api(o.api)].aws }
+
+// simConfig is the built-in simulator's configuration.
+func (o *runOptions) simConfig() sim.ServerConfig {
+	return sim.ServerConfig{Config: o.sim.config()}
+}
+
+// keyEnv is the environment variable that holds the API key.
+func (o *runOptions) keyEnv() string { return cmp.Or(o.apiKeyEnv, apis[api(o.api)].keyEnv) }
+
+// newEndpoint builds the endpoint under test with base URL baseURL (--url,
+// the simulator's, or empty for an AWS API's regional endpoint). The key
+// is read from the environment only for a server given with --url. An
+// error names the flag at fault.
+func (o *runOptions) newEndpoint(baseURL string) (endpoints.Endpoint, error) {
+	a := apis[api(o.api)]
+	var key string
+	if !a.aws && o.url != "" {
+		key = os.Getenv(o.keyEnv())
 	}
-	if !a.simulated {
-		return nil, nil, usageErrorf("--api %s needs --url: the built-in simulator speaks %s", o.api, strings.Join(simAPINames(), ", "))
-	}
-	srv, err := sim.NewServer(sim.ServerConfig{Config: o.sim.config()})
+	ep, err := a.build(o, baseURL, key)
 	if err != nil {
-		return nil, nil, usageErrorf("%v", err)
+		if err = o.flagError(err); !errors.As(err, new(*usageError)) {
+			err = &usageError{msg: err.Error(), err: err}
+		}
+		return nil, err
 	}
-	if o.model == "" {
-		o.model = srv.Model().Config().Model
+	return ep, nil
+}
+
+// drySimURL is the base URL of the endpoint that checks the flags and
+// payloads of a run against the built-in simulator before it starts.
+// Nothing is ever sent to it.
+const drySimURL = "http://127.0.0.1/v1"
+
+// startSim starts the built-in simulator on a loopback port and returns the
+// endpoint that tests it; the caller closes the server after the endpoint.
+func (o *runOptions) startSim(stderr io.Writer) (*sim.Server, endpoints.Endpoint, error) {
+	srv, err := sim.NewServer(o.simConfig())
+	if err != nil {
+		return nil, nil, simFlagError(err, "sim-")
 	}
 	fmt.Fprintf(stderr, "llmtest: testing the built-in simulator at %s\n", srv.URL)
-	ep, err := a.build(o, srv.URL+"/v1", "")
+	ep, err := o.newEndpoint(srv.URL + "/v1")
 	if err != nil {
 		srv.Close()
 		return nil, nil, err
 	}
-	return ep, srv.Close, nil
+	return srv, ep, nil
+}
+
+// closeEndpoint closes ep when it is an io.Closer, releasing its idle
+// connections.
+func closeEndpoint(ep endpoints.Endpoint) error {
+	if c, ok := ep.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 // simFlagGiven returns the name of a --sim- flag given on the command

@@ -87,7 +87,7 @@ func TestRunBedrockWithoutRegion(t *testing.T) {
 	awsEnv(t)
 	code, _, stderr := runCLI(t, "run", "--api", "bedrock-converse", "--model", "m", "--requests", "1")
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "Region")
+	assert.Contains(t, stderr, "--region: required: no region in --region, AWS_REGION or the shared config file")
 }
 
 func TestRunSageMaker(t *testing.T) {

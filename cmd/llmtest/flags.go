@@ -1,13 +1,57 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints/sim"
 )
+
+// parseFlags parses args with fs, whose Usage writes the help. On -h it
+// returns exitOK; on a mistake it writes one line naming the flag, with a
+// pointer to the help, and returns exitUsage; ok is true when the command
+// goes on.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	// The flag package shows the usage on every mistake: show it only
+	// when asked.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case err == nil:
+		return exitOK, true
+	case errors.Is(err, flag.ErrHelp):
+		usage()
+		return exitOK, false
+	}
+	// The flag package names flags with one dash: "-clients".
+	msg := flagDash.ReplaceAllString(err.Error(), "$1--$2")
+	fmt.Fprintf(stderr, "%s: %s\nRun '%s -h' for the flags.\n", fs.Name(), msg, fs.Name())
+	return exitUsage, false
+}
+
+var flagDash = regexp.MustCompile(`(^|[ :])-([A-Za-z][A-Za-z0-9-]*)`)
+
+// printFlags writes the flags of fs as flag.PrintDefaults does, each named
+// with two dashes, as the command's messages name them.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	var b strings.Builder
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(w)
+	for line := range strings.Lines(b.String()) {
+		if strings.HasPrefix(line, "  -") {
+			line = "  --" + line[len("  -"):]
+		}
+		io.WriteString(w, line)
+	}
+}
 
 // stringList is a repeatable string flag.
 type stringList []string
@@ -77,10 +121,15 @@ func (s *simFlags) config() sim.Config {
 	}
 }
 
-// usageError is a command-line mistake: nothing was sent.
-type usageError struct{ msg string }
+// usageError is a command-line mistake: nothing was sent. Its message
+// names the flag; err, when set, is the error it was rewritten from.
+type usageError struct {
+	msg string
+	err error
+}
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return e.err }
 
 func usageErrorf(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}

@@ -14,20 +14,7 @@ import (
 // JUnit schemas in shared/junit accept, and that the default profile is
 // the richer one they do not.
 func TestRunJUnitStrict(t *testing.T) {
-	lint, err := exec.LookPath("xmllint")
-	if err != nil {
-		t.Skip("xmllint not found in PATH (package libxml2-utils)")
-	}
-	dir := ""
-	for d, _ := os.Getwd(); d != filepath.Dir(d); d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "shared", "junit", "ant-junit.xsd")); err == nil {
-			dir = filepath.Join(d, "shared", "junit")
-			break
-		}
-	}
-	if dir == "" {
-		t.Skip("shared/junit schemas not found above the package folder")
-	}
+	lint, dir := junitSchemas(t)
 	out := t.TempDir()
 	strict, rich := filepath.Join(out, "strict.xml"), filepath.Join(out, "rich.xml")
 	for file, extra := range map[string][]string{strict: {"--junit-strict"}, rich: nil} {
@@ -41,6 +28,23 @@ func TestRunJUnitStrict(t *testing.T) {
 		_, err = exec.Command(lint, "--noout", "--schema", filepath.Join(dir, xsd), rich).CombinedOutput()
 		assert.Error(t, err, "the default profile has more than %s allows", xsd)
 	}
+}
+
+// junitSchemas returns xmllint's path and the folder of the JUnit schemas
+// (shared/junit, above the package folder), or skips the test.
+func junitSchemas(t *testing.T) (lint, dir string) {
+	t.Helper()
+	lint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("xmllint not found in PATH (package libxml2-utils)")
+	}
+	for d, _ := os.Getwd(); d != filepath.Dir(d); d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "shared", "junit", "ant-junit.xsd")); err == nil {
+			return lint, filepath.Join(d, "shared", "junit")
+		}
+	}
+	t.Skip("shared/junit schemas not found above the package folder")
+	return "", ""
 }
 
 func TestIdleConnectionsCoverEveryClient(t *testing.T) {

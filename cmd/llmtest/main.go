@@ -7,10 +7,29 @@
 // and tests it over HTTP, so it works offline on a fresh machine. Run
 // `llmtest <command> -h` for the flags of each command.
 //
-// Exit status: 0 when the run completed and every --slo held; 1 when an
-// --slo failed; 2 when the command line or the configuration is wrong and
-// nothing was sent; 3 when the run failed; 130 when it was interrupted
-// (Ctrl-C), after writing the partial results.
+// Every flag and input (payload files, --slo expressions, the API's flags,
+// --out and the report files) is checked before the simulator starts or
+// any request is sent; an error names the flag at fault.
+//
+// The summary goes to standard output, and the notices and errors to
+// standard error. One report can go to standard output instead of a file
+// (--json -, --junit - or --md -); the summary then goes to standard
+// error, so that the report reaches its reader alone. A --md file that is
+// $GITHUB_STEP_SUMMARY is appended to, not truncated. --out is a local
+// folder: a URL such as s3://bucket/runs is refused.
+//
+// The first SIGINT or SIGTERM stops a run: no new request starts, and the
+// command writes what completed (the run folder, the reports, the summary
+// marked [interrupted]) before it exits.
+//
+// Exit status:
+//
+//	0    the run completed and every --slo held
+//	1    an --slo failed
+//	2    the command line or the configuration is wrong; nothing was sent
+//	3    the run failed: every request failed, or it could not complete
+//	130  interrupted by SIGINT (Ctrl-C), after writing the partial results
+//	143  interrupted by SIGTERM, after writing the partial results
 package main
 
 import (
@@ -18,8 +37,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
+	"strings"
 )
 
 // Exit codes.
@@ -28,11 +46,12 @@ const (
 	exitSLOFailed   = 1
 	exitUsage       = 2
 	exitRunFailed   = 3
-	exitInterrupted = 130
+	exitInterrupted = 128 + 2  // SIGINT
+	exitTerminated  = 128 + 15 // SIGTERM
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(context.Background())
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -65,4 +84,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "llmtest: unknown command %q\n\n%s", args[0], usage)
 	return exitUsage
+}
+
+// printError writes err to w, each of its lines prefixed with the command's
+// name.
+func printError(w io.Writer, command string, err error) {
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		fmt.Fprintf(w, "%s: %s\n", command, line)
+	}
 }

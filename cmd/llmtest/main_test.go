@@ -8,10 +8,8 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,15 +19,6 @@ import (
 	"github.com/llmtest/llmtest/endpoints/sim"
 	"github.com/llmtest/llmtest/llmtest"
 )
-
-// TestMain lets a test run this binary as the llmtest command itself.
-func TestMain(m *testing.M) {
-	if os.Getenv("LLMTEST_CLI_MAIN") == "1" {
-		main()
-		return
-	}
-	os.Exit(m.Run())
-}
 
 // fastSim are simulator flags that keep a run short.
 var fastSim = []string{"--sim-ttft", "2ms", "--sim-itl", "200us", "--sim-prefill", "0s", "--sim-jitter", "0"}
@@ -177,10 +166,13 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "--max-tokens", "0"}, "--max-tokens must be positive"},
 		{[]string{"run", "--clients", "0"}, "--clients must be at least 1"},
 		{[]string{"run", "--payload", missing}, "nope.jsonl"},
-		{[]string{"run", "--bogus-flag"}, "flag provided but not defined: -bogus-flag"},
+		{[]string{"run", "--bogus-flag"}, "llmtest run: flag provided but not defined: --bogus-flag\nRun 'llmtest run -h' for the flags.\n"},
+		{[]string{"run", "--clients", "x"}, `llmtest run: invalid value "x" for flag --clients: parse error`},
+		{[]string{"run", "--out"}, "llmtest run: flag needs an argument: --out"},
+		{[]string{"sim", "--nope"}, "llmtest sim: flag provided but not defined: --nope"},
 		{[]string{"run", "extra"}, `unexpected argument "extra"`},
-		{[]string{"run", "--sim-error-rate", "2"}, "ErrorRate"},
-		{[]string{"run", "--duration", "1s", "--ramp-up", "2s"}, "Config.RampUp: must be shorter than Config.Duration"},
+		{[]string{"run", "--sim-error-rate", "2"}, "--sim-error-rate: must be in [0, 1], got 2"},
+		{[]string{"run", "--duration", "1s", "--ramp-up", "2s"}, "--ramp-up: must be shorter than --duration (got 2s and 1s)"},
 		{[]string{"run", "--region", "us-east-1"}, "--region applies to --api bedrock-converse, bedrock-invoke, sagemaker, not --api openai-chat"},
 		{[]string{"run", "--api", "anthropic", "--endpoint-name", "e"}, "--endpoint-name applies to --api sagemaker, not --api anthropic"},
 		{[]string{"run", "--api", "bedrock-converse", "--model", "m", "--text-path", "a"}, "--text-path applies to --api bedrock-invoke, sagemaker, not --api bedrock-converse"},
@@ -193,7 +185,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"run", "--api", "bedrock-converse", "--model", "m", "--sim-itl", "1s"}, "--sim-itl applies to the built-in simulator, not to --api bedrock-converse"},
 		{[]string{"run", "--api-key-env", "HOME"}, "--api-key-env applies with --url"},
 		{[]string{"run", "--url", "http://127.0.0.1:1/v1", "--model", "m", "--api-key-env", "LLMTEST_SURELY_UNSET"}, "--api-key-env: the environment variable LLMTEST_SURELY_UNSET is not set or empty"},
-		{[]string{"run", "--api", "anthropic", "--url", "ftp://x", "--model", "m"}, "anthropic: Config.BaseURL"},
+		{[]string{"run", "--api", "anthropic", "--url", "ftp://x", "--model", "m"}, `--url: want an http or https URL, got scheme "ftp"`},
 		{[]string{"run", "--prompt", " "}, "--prompt: the message is empty"},
 		{[]string{"run", "--url", "http://127.0.0.1:1/v1", "--model", "m", "--sim-itl", "1s", "--sim-ttft", "1s"}, "--sim-itl applies to the built-in simulator"},
 		{[]string{"run", "--api", "bedrock-converse", "--model", "m", "--ignore-stream-end"}, "--ignore-stream-end applies to --api bedrock-invoke, sagemaker"},
@@ -204,10 +196,26 @@ func TestRunUsageErrors(t *testing.T) {
 		code, _, stderr := runCLI(t, c.args...)
 		assert.Equal(t, exitUsage, code, "%v", c.args)
 		assert.Contains(t, stderr, c.want, "%v", c.args)
+		assert.NotContains(t, stderr, "testing the built-in simulator", "%v: checked before the simulator starts", c.args)
+		assert.NotContains(t, stderr, "Config.", "%v: names the flag, not the Go field", c.args)
 	}
 	code, stdout, _ := runCLI(t, "help")
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, "llmtest run [flags]")
+
+	// Help is shown when asked for, never after a mistake.
+	for _, args := range [][]string{{"run", "--bogus-flag"}, {"run", "--clients", "x"}, {"sim", "--nope"}} {
+		_, _, stderr := runCLI(t, args...)
+		assert.NotContains(t, stderr, "Usage:", "%q", args)
+	}
+	code, _, stderr := runCLI(t, "run", "-h")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, stderr, "Usage: llmtest run [flags]")
+	assert.Contains(t, stderr, "\n  --clients int\n", "flags named with two dashes, as in the messages")
+	assert.Contains(t, stderr, "143 by SIGTERM")
+	code, _, stderr = runCLI(t, "sim", "--help")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, stderr, "\n  --addr string\n")
 }
 
 func TestRunAgainstAURLWithAKeyFromTheEnvironment(t *testing.T) {
@@ -313,52 +321,4 @@ func TestSimCommandServesUntilCancelled(t *testing.T) {
 	}
 	code := simCommand(context.Background(), []string{"--addr", "0.0.0.0:0"}, io.Discard, io.Discard)
 	assert.Equal(t, exitUsage, code, "only loopback addresses")
-}
-
-// TestInterruptKeepsPartialResults runs the command as a child process,
-// interrupts it with SIGINT mid-run, and checks the exit status and the
-// partial run folder.
-func TestInterruptKeepsPartialResults(t *testing.T) {
-	out := t.TempDir()
-	cmd := exec.Command(os.Args[0], "run", "--clients", "4", "--duration", "1m", "--sim-ttft", "20ms",
-		"--sim-itl", "5ms", "--out", out, "--run-name", "cut")
-	cmd.Env = append(os.Environ(), "LLMTEST_CLI_MAIN=1")
-	var stdout bytes.Buffer
-	cmd.Stdout = &stdout
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	line, err := bufio.NewReader(stderr).ReadString('\n')
-	require.NoError(t, err)
-	require.Contains(t, line, "testing the built-in simulator")
-	go io.Copy(io.Discard, stderr)
-
-	// Wait until some responses are on disk, then interrupt.
-	responses := filepath.Join(out, "cut", llmtest.ResponsesFile)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		b, _ := os.ReadFile(responses)
-		if bytes.Count(b, []byte("\n")) >= 8 {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "no responses written")
-		time.Sleep(20 * time.Millisecond)
-	}
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	err = cmd.Wait()
-	var ee *exec.ExitError
-	require.ErrorAs(t, err, &ee)
-	assert.Equal(t, exitInterrupted, ee.ExitCode())
-	assert.Contains(t, stdout.String(), "[interrupted]")
-
-	res, err := llmtest.LoadResult(filepath.Join(out, "cut"))
-	require.NoError(t, err)
-	assert.True(t, res.Interrupted)
-	assert.GreaterOrEqual(t, res.Stats.TotalRequests-res.Stats.FailedRequests, 8, "completed requests are kept")
-	var sum map[string]any
-	b, err := os.ReadFile(filepath.Join(out, "cut", llmtest.SummaryFile))
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, &sum))
-	assert.Equal(t, true, sum["interrupted"])
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -13,8 +12,8 @@ import (
 
 	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/sim"
 	"github.com/llmtest/llmtest/llmtest"
-	"github.com/llmtest/llmtest/reporters"
 )
 
 // runOptions are the flags of `llmtest run`.
@@ -44,6 +43,19 @@ type runOptions struct {
 	setFlags  map[string]bool // the flags given on the command line
 }
 
+const runUsage = `Usage: llmtest run [flags]
+
+Runs a load test and prints its summary. With no --url it starts the
+built-in simulator on 127.0.0.1 and tests it over HTTP. Every flag and
+input is checked before anything starts.
+
+Exit status: 0 passed; 1 an --slo failed; 2 a usage error (nothing sent);
+3 the run failed; 130 interrupted by SIGINT, 143 by SIGTERM (partial
+results written).
+
+Flags:
+`
+
 // Defaults of `llmtest run`.
 const (
 	defaultMaxTokens = 64
@@ -53,10 +65,10 @@ const (
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	o := &runOptions{}
 	fs := flag.NewFlagSet("llmtest run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // parseFlags reports errors; Usage writes the help
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: llmtest run [flags]\n\nRuns a load test and prints its summary. With no --url it starts the\nbuilt-in simulator on 127.0.0.1 and tests it over HTTP.\n\nFlags:\n")
-		fs.PrintDefaults()
+		fmt.Fprint(stderr, runUsage)
+		printFlags(stderr, fs)
 	}
 	fs.StringVar(&o.url, "url", "", "base URL of the server, including /v1 (empty: the built-in simulator; for AWS APIs the regional endpoint)")
 	fs.StringVar(&o.model, "model", "", "model name sent in each request; the model ID for Bedrock (default: the simulator's model without --url)")
@@ -64,20 +76,20 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.StringVar(&o.api, "api", string(apiOpenAIChat), "API: "+strings.Join(apiNames(), ", "))
 	fs.StringVar(&o.payload, "payload", "", "a .json or .jsonl payload file, or a directory of them")
 	fs.StringVar(&o.prompt, "prompt", "", "build one payload from this user message")
-	fs.IntVar(&o.maxTokens, "max-tokens", defaultMaxTokens, "max tokens of payloads built from --prompt or the built-in prompts")
+	fs.IntVar(&o.maxTokens, "max-tokens", defaultMaxTokens, "max tokens of payloads built from --prompt or the built-in prompts (not with --payload)")
 	fs.BoolVar(&o.stream, "stream", true, "stream responses (set false to test non-streaming; overrides the payloads)")
 	fs.IntVar(&o.clients, "clients", defaultClients, "concurrent clients")
-	fs.IntVar(&o.requests, "requests", 0, "requests per client (default: one per payload)")
-	fs.DurationVar(&o.duration, "duration", 0, "send requests for this long instead of a fixed count")
-	fs.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time")
+	fs.IntVar(&o.requests, "requests", 0, "requests per client, at least 1 (default: one per payload)")
+	fs.DurationVar(&o.duration, "duration", 0, "send requests for this long (positive) instead of a fixed count")
+	fs.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time, shorter than --duration")
 	fs.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
-	fs.StringVar(&o.out, "out", "", "base folder for the run folder <out>/<run-name> (empty: no artifacts)")
+	fs.StringVar(&o.out, "out", "", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
 	fs.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
 	fs.Var(&o.slos, "slo", "an SLO the run must meet, such as 'ttft p99 < 800ms' (repeatable)")
-	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file (-: standard output, and the summary to standard error)")
 	fs.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
-	fs.StringVar(&o.json, "json", "", "write the JSON summary to this file")
-	fs.StringVar(&o.md, "md", "", "write a Markdown summary to this file")
+	fs.StringVar(&o.json, "json", "", "write the JSON report to this file (-: standard output, and the summary to standard error)")
+	fs.StringVar(&o.md, "md", "", "write a Markdown report to this file (-: standard output, and the summary to standard error); appended to when it is $GITHUB_STEP_SUMMARY")
 	o.sim.register(fs, "sim-")
 	o.aws.register(fs)
 	return fs, o
@@ -85,11 +97,8 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, o := newRunFlags(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "llmtest run: unexpected argument %q\n", fs.Arg(0))
@@ -97,29 +106,30 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	o.setFlags = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.setFlags[f.Name] = true })
-	res, err := o.execute(ctx, stdout, stderr)
+	res, kept, err := o.execute(ctx, stdout, stderr)
 	var ue *usageError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "llmtest run: %v\n", err)
+		printError(stderr, "llmtest run", err)
 		return exitUsage
 	case res == nil && err != nil:
-		fmt.Fprintf(stderr, "llmtest run: %v\n", err)
+		printError(stderr, "llmtest run", err)
 		var ce *llmtest.ConfigError
 		var pe *llmtest.PayloadError
 		if errors.As(err, &ce) || errors.As(err, &pe) {
-			return exitUsage
+			return exitUsage // refused before any request was sent
 		}
 		return exitRunFailed
 	case errors.Is(err, llmtest.ErrInterrupted):
-		fmt.Fprintf(stderr, "llmtest run: interrupted; partial results kept\n")
-		return exitInterrupted
+		sig := interruptSignal(ctx, err)
+		fmt.Fprintf(stderr, "llmtest run: interrupted by %s; %s\n", signalName(sig), keptText("partial results", kept))
+		return interruptedExit(sig)
 	case err != nil:
-		fmt.Fprintf(stderr, "llmtest run: %v\n", err)
+		printError(stderr, "llmtest run", err)
 		return exitRunFailed
 	case res.Stats.TotalRequests > 0 && res.Stats.FailedRequests == res.Stats.TotalRequests:
-		fmt.Fprintf(stderr, "llmtest run: every request failed (%d of %d); the results are kept\n",
-			res.Stats.FailedRequests, res.Stats.TotalRequests)
+		fmt.Fprintf(stderr, "llmtest run: every request failed (%d of %d); %s\n",
+			res.Stats.FailedRequests, res.Stats.TotalRequests, keptText("results", kept))
 		return exitRunFailed
 	case !res.Report().Passed():
 		return exitSLOFailed
@@ -127,32 +137,55 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return exitOK
 }
 
-// execute runs the load test and writes what was asked for. It returns the
-// result whenever load was sent.
-func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (*llmtest.Result, error) {
+// keptText names the run folder and report files that hold the results
+// (what: "results" or "partial results"), or says that none do.
+func keptText(what string, kept []string) string {
+	if len(kept) == 0 {
+		return "no results kept (no --out, --junit, --json or --md file given)"
+	}
+	return what + " kept in " + strings.Join(kept, ", ")
+}
+
+// execute checks every flag and input, starts the built-in simulator when
+// it is the target, runs the load test and writes what was asked for. It
+// returns the result whenever load was sent, and the run folder and report
+// files written. Nothing starts before every check has passed: a
+// *usageError means nothing was sent.
+func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res *llmtest.Result, kept []string, err error) {
 	if err := o.validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	thresholds := make([]*assertions.Threshold, len(o.slos))
 	for i, s := range o.slos {
 		th, err := assertions.Parse(s)
 		if err != nil {
-			return nil, usageErrorf("--slo: %v", err)
+			return nil, nil, usageErrorf("--slo: %v", err)
 		}
 		thresholds[i] = th
 	}
-
-	ep, closeEndpoint, err := o.endpoint(stderr)
-	if err != nil {
-		return nil, err
-	}
-	defer closeEndpoint()
 	payloads, err := o.payloads()
 	if err != nil {
-		return nil, err
+		return nil, nil, o.flagError(err)
 	}
 
-	res, runErr := llmtest.NewRunner(llmtest.Config{
+	// Against the built-in simulator, a stand-in endpoint that sends
+	// nothing checks the endpoint flags and the payloads before it starts.
+	if o.usesSim() && o.model == "" {
+		o.model = sim.DefaultModel
+	}
+	base := o.url
+	if o.usesSim() {
+		base = drySimURL
+	}
+	ep, err := o.newEndpoint(base)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer o.closeEndpoint(ep, stderr)
+	if err := o.checkPayloads(ep, payloads); err != nil {
+		return nil, nil, err
+	}
+	cfg := llmtest.Config{
 		Endpoint:   ep,
 		Payloads:   payloads,
 		Clients:    o.clients,
@@ -162,17 +195,48 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (*ll
 		Timeout:    o.timeout,
 		OutputPath: o.out,
 		RunName:    o.runName,
-	}).Run(ctx, llmtest.Config{})
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, nil, o.flagError(err)
+	}
+	if o.usesSim() {
+		srv, simEndpoint, err := o.startSim(stderr)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer srv.Close()
+		defer o.closeEndpoint(simEndpoint, stderr)
+		cfg.Endpoint = simEndpoint
+	}
+
+	res, runErr := llmtest.NewRunner(cfg).Run(ctx, llmtest.Config{})
 	if res == nil {
-		return nil, runErr
+		return nil, nil, o.flagError(runErr)
 	}
 	for _, th := range thresholds {
 		res.AddCheck(th.Evaluate(res))
 	}
 	// The run folder's reports were written when the run ended: write
 	// them again with the checks.
-	err = errors.Join(runErr, res.Save(), o.writeReports(res))
-	if werr := res.WriteSummary(stdout); werr != nil {
+	saveErr := res.Save()
+	if res.OutputPath != "" {
+		if _, err := os.Stat(res.OutputPath); err == nil {
+			kept = append(kept, res.OutputPath)
+		}
+	}
+	written, reportErr := o.writeReports(res, stdout)
+	kept = append(kept, written...)
+	err = errors.Join(runErr, saveErr, reportErr)
+
+	human := stdout
+	if o.reportToStdout() {
+		human = stderr
+	}
+	if errors.Is(runErr, llmtest.ErrInterrupted) && interruptSignal(ctx, runErr) == os.Interrupt && isTerminal(human) {
+		// End the line where the terminal echoed ^C.
+		fmt.Fprintln(human)
+	}
+	if werr := res.WriteSummary(human); werr != nil {
 		err = errors.Join(err, werr)
 	}
 	for _, c := range res.Checks() {
@@ -180,12 +244,37 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (*ll
 		if !c.Pass {
 			mark = "FAIL"
 		}
-		fmt.Fprintf(stdout, "%s  %s\n", mark, c.Message)
+		fmt.Fprintf(human, "%s  %s\n", mark, c.Message)
 	}
 	if res.OutputPath != "" {
-		fmt.Fprintf(stdout, "results: %s\n", res.OutputPath)
+		fmt.Fprintf(human, "results: %s\n", res.OutputPath)
 	}
-	return res, err
+	return res, kept, err
+}
+
+// closeEndpoint closes ep when it is an io.Closer; a failure is reported
+// on stderr and changes nothing else, since the run is over.
+func (o *runOptions) closeEndpoint(ep endpoints.Endpoint, stderr io.Writer) {
+	if err := closeEndpoint(ep); err != nil {
+		fmt.Fprintf(stderr, "llmtest run: closing the endpoint: %v\n", err)
+	}
+}
+
+// checkPayloads prepares every payload with ep, as the run will, so that a
+// payload the endpoint refuses is an error before anything starts.
+func (o *runOptions) checkPayloads(ep endpoints.Endpoint, ps []endpoints.Payload) error {
+	for i, p := range ps {
+		if _, err := ep.Prepare(p); err != nil {
+			switch {
+			case o.payload != "":
+				return usageErrorf("--payload: %s: payload %d of %d: %v", o.payload, i+1, len(ps), err)
+			case o.prompt != "":
+				return usageErrorf("--prompt: %v", err)
+			}
+			return usageErrorf("built-in prompt %d: %v", i+1, err)
+		}
+	}
+	return nil
 }
 
 func (o *runOptions) validate() error {
@@ -196,64 +285,40 @@ func (o *runOptions) validate() error {
 		return usageErrorf("--prompt and --payload are mutually exclusive")
 	case o.maxTokens <= 0:
 		return usageErrorf("--max-tokens must be positive, got %d", o.maxTokens)
+	case o.setFlags["max-tokens"] && o.payload != "":
+		return usageErrorf("--max-tokens applies to --prompt and the built-in prompts, not to --payload: set the limit in the payloads")
 	case o.clients <= 0:
 		return usageErrorf("--clients must be at least 1, got %d", o.clients)
-	case o.requests < 0:
-		return usageErrorf("--requests must not be negative, got %d", o.requests)
-	case o.duration < 0:
-		return usageErrorf("--duration must not be negative, got %v", o.duration)
+	case o.setFlags["requests"] && o.requests <= 0:
+		return usageErrorf("--requests must be at least 1, got %d (leave it out to send one request per payload)", o.requests)
+	case o.setFlags["duration"] && o.duration <= 0:
+		return usageErrorf("--duration must be positive, got %v", o.duration)
 	case o.requests > 0 && o.duration > 0:
 		return usageErrorf("--requests and --duration are mutually exclusive")
+	case o.rampUp < 0:
+		return usageErrorf("--ramp-up must not be negative, got %v", o.rampUp)
 	case o.timeout <= 0:
 		return usageErrorf("--timeout must be positive, got %v", o.timeout)
 	}
 	if _, ok := apis[api(o.api)]; !ok {
 		return usageErrorf("--api: unknown API %q (known: %s)", o.api, strings.Join(apiNames(), ", "))
 	}
-	return o.aws.misplaced(o.setFlags, api(o.api))
-}
-
-// writeReports writes the --junit, --json and --md reports.
-func (o *runOptions) writeReports(res *llmtest.Result) error {
-	run := res.Report()
-	var errs []error
-	for _, f := range []struct {
-		path string
-		rep  func(io.Writer) reporters.Reporter
-	}{
-		{o.junit, func(w io.Writer) reporters.Reporter {
-			j := reporters.NewJUnit(w)
-			j.Strict = o.strict
-			return j
-		}},
-		{o.json, func(w io.Writer) reporters.Reporter { return reporters.NewJSON(w) }},
-		{o.md, func(w io.Writer) reporters.Reporter { return reporters.NewMarkdown(w) }},
-	} {
-		if f.path == "" {
-			continue
-		}
-		var b bytes.Buffer
-		if err := f.rep(&b).Write(run); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if err := os.WriteFile(f.path, b.Bytes(), 0o644); err != nil {
-			errs = append(errs, err)
-		}
+	if err := o.aws.misplaced(o.setFlags, api(o.api)); err != nil {
+		return err
 	}
-	return errors.Join(errs...)
+	if err := o.checkOutputs(); err != nil {
+		return err
+	}
+	return o.checkAPI()
 }
 
-// payloads returns the payload source: the --payload path, one payload
-// built from --prompt, or the built-in prompts. With --stream given
+// payloads returns the payloads: those of the --payload file or folder,
+// one built from --prompt, or the built-in prompts. With --stream given
 // explicitly, every payload's "stream" field is set to it.
-func (o *runOptions) payloads() (any, error) {
+func (o *runOptions) payloads() ([]endpoints.Payload, error) {
 	var ps []endpoints.Payload
 	switch {
 	case o.payload != "":
-		if !o.setFlags["stream"] {
-			return o.payload, nil
-		}
 		loaded, err := llmtest.LoadPayloads(o.payload)
 		if err != nil {
 			return nil, err

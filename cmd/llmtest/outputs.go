@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
+)
+
+// Where the run's results go: the run folder under --out, and the
+// --junit, --json and --md reports, each a file or "-" for standard
+// output. When a report goes to standard output, the human-readable
+// summary goes to standard error, so that the report reaches its consumer
+// alone. A --md file that is $GITHUB_STEP_SUMMARY is appended to, as
+// GitHub Actions expects, never truncated.
+
+// stdoutName is the report file name that means standard output.
+const stdoutName = "-"
+
+// urlScheme matches a path that starts with a URL scheme, such as
+// "s3://bucket/x" or "file:///tmp/x".
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]+://`)
+
+// report is one report flag.
+type report struct {
+	flag string // "--junit"
+	path string
+	new  func(io.Writer) reporters.Reporter
+}
+
+func (o *runOptions) reports() []report {
+	return []report{
+		{"--junit", o.junit, func(w io.Writer) reporters.Reporter {
+			j := reporters.NewJUnit(w)
+			j.Strict = o.strict
+			return j
+		}},
+		{"--json", o.json, func(w io.Writer) reporters.Reporter { return reporters.NewJSON(w) }},
+		{"--md", o.md, func(w io.Writer) reporters.Reporter { return reporters.NewMarkdown(w) }},
+	}
+}
+
+// reportToStdout reports whether a report goes to standard output.
+func (o *runOptions) reportToStdout() bool {
+	for _, r := range o.reports() {
+		if r.path == stdoutName {
+			return true
+		}
+	}
+	return false
+}
+
+// checkOutputs checks --out and the report flags before anything starts:
+// no URL scheme (bucket URLs are not supported yet), a folder for --out,
+// an existing folder for each report file, at most one report on standard
+// output, and no two reports in one file.
+func (o *runOptions) checkOutputs() error {
+	if o.out != "" {
+		// The URL itself is not shown: it may hold credentials.
+		if scheme := urlScheme.FindString(o.out); scheme != "" {
+			return usageErrorf("--out: %s URLs are not supported; give a local folder", scheme)
+		}
+		if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
+			return usageErrorf("--out %q: not a folder", o.out)
+		}
+	}
+	if o.strict && o.junit == "" {
+		return usageErrorf("--junit-strict applies to --junit, which is not given")
+	}
+	seen := map[string]string{} // cleaned path → flag
+	for _, r := range o.reports() {
+		switch {
+		case r.path == "":
+			continue
+		case r.path == stdoutName:
+			if prev, ok := seen[stdoutName]; ok {
+				return usageErrorf("%s and %s both write to standard output (-); at most one report can", prev, r.flag)
+			}
+			seen[stdoutName] = r.flag
+			continue
+		case urlScheme.MatchString(r.path):
+			return usageErrorf("%s: %s URLs are not supported; give a local file or - for standard output", r.flag, urlScheme.FindString(r.path))
+		}
+		clean := filepath.Clean(r.path)
+		if prev, ok := seen[clean]; ok {
+			return usageErrorf("%s and %s name the same file %q", prev, r.flag, r.path)
+		}
+		seen[clean] = r.flag
+		if fi, err := os.Stat(r.path); err == nil && fi.IsDir() {
+			return usageErrorf("%s %q: is a folder; give a file", r.flag, r.path)
+		}
+		dir := filepath.Dir(r.path)
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return usageErrorf("%s %q: the folder %q does not exist", r.flag, r.path, dir)
+		}
+	}
+	return nil
+}
+
+// writeReports writes the --junit, --json and --md reports and returns the
+// files written. A report named "-" goes to stdout; the --md file that
+// $GITHUB_STEP_SUMMARY names is appended to.
+func (o *runOptions) writeReports(res *llmtest.Result, stdout io.Writer) (written []string, err error) {
+	run := res.Report()
+	var errs []error
+	for _, r := range o.reports() {
+		if r.path == "" {
+			continue
+		}
+		var b bytes.Buffer
+		if err := r.new(&b).Write(run); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.flag, err))
+			continue
+		}
+		if r.path == stdoutName {
+			if _, err := stdout.Write(b.Bytes()); err != nil {
+				errs = append(errs, fmt.Errorf("%s -: %w", r.flag, err))
+			}
+			continue
+		}
+		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		if r.flag == "--md" && isStepSummary(r.path) {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		}
+		if err := writeFile(r.path, flags, b.Bytes()); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.flag, err))
+			continue
+		}
+		written = append(written, r.path)
+	}
+	return written, errors.Join(errs...)
+}
+
+func writeFile(path string, flags int, b []byte) error {
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	return errors.Join(err, f.Close())
+}
+
+// isStepSummary reports whether path is the file that the environment
+// variable GITHUB_STEP_SUMMARY names.
+func isStepSummary(path string) bool {
+	env := os.Getenv("GITHUB_STEP_SUMMARY")
+	if env == "" {
+		return false
+	}
+	if filepath.Clean(env) == filepath.Clean(path) {
+		return true
+	}
+	a, errA := os.Stat(env)
+	b, errB := os.Stat(path)
+	return errA == nil && errB == nil && os.SameFile(a, b)
+}
