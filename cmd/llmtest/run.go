@@ -127,9 +127,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	case err != nil:
 		printError(stderr, "llmtest run", err)
 		return exitRunFailed
-	case res.Stats.TotalRequests > 0 && res.Stats.FailedRequests == res.Stats.TotalRequests:
+	case res.Report().AllFailed():
 		fmt.Fprintf(stderr, "llmtest run: every request failed (%d of %d); %s\n",
-			res.Stats.FailedRequests, res.Stats.TotalRequests, keptText("results", kept))
+			res.Stats.FailedRequests, res.Stats.TotalRequests-res.Stats.CancelledRequests, keptText("results", kept))
 		return exitRunFailed
 	case !res.Report().Passed():
 		return exitSLOFailed
