@@ -18,9 +18,11 @@
 //		Capacity:          8,
 //	})
 //
-//	srv, err := sim.NewServer(sim.ServerConfig{Config: cfg, APIKey: "sk-test"})
-//	defer srv.Close()
+//	srv := sim.Start(t, sim.ServerConfig{Config: cfg, APIKey: "sk-test"}) // closed by t.Cleanup
 //	// point an OpenAI client at srv.URL + "/v1/"
+//
+// Outside a test, [NewServer] and [Listen] start one, and [Server.Close]
+// stops it.
 //
 // # The latency model
 //

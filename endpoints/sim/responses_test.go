@@ -137,7 +137,7 @@ func TestServerResponsesStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{Config: tt.cfg})
+			s := sim.Start(t, sim.ServerConfig{Config: tt.cfg})
 			twin := twinOf(t, s)
 			body := responsesBody + `,"stream":true`
 			if tt.maxTokens > 0 {
@@ -234,7 +234,7 @@ func toMaps(v any) []map[string]any {
 }
 
 func TestServerResponses(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 51, MinOutputTokens: 10, MaxOutputTokens: 30}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 51, MinOutputTokens: 10, MaxOutputTokens: 30}})
 	twin := twinOf(t, s)
 	c := client(t)
 
@@ -300,7 +300,7 @@ func TestServerResponses(t *testing.T) {
 }
 
 func TestServerResponsesBadRequests(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{})
+	s := sim.Start(t, sim.ServerConfig{})
 	c := client(t)
 	tests := []struct{ body, want string }{
 		{`{"input":`, "invalid JSON"},
@@ -360,7 +360,7 @@ func TestServerResponsesMidStream(t *testing.T) {
 		{"timed", sim.Config{Seed: 9, MidStreamFailureRate: 1, InterTokenLatency: time.Millisecond}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{Config: tc.cfg})
+			s := sim.Start(t, sim.ServerConfig{Config: tc.cfg})
 			twin := twinOf(t, s)
 			c := client(t)
 
@@ -392,7 +392,7 @@ func TestServerResponsesMidStream(t *testing.T) {
 // before it arrive at once, then the stream pauses, then it completes.
 func TestServerResponsesStall(t *testing.T) {
 	const stall = 200 * time.Millisecond
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 3, StallRate: 1, StallDuration: stall}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 3, StallRate: 1, StallDuration: stall}})
 	twin := twinOf(t, s)
 	res := send(t, t.Context(), client(t), "POST", s.URL+"/v1/responses", `{"input":"x","max_output_tokens":20,"stream":true}`)
 	require.Equal(t, 200, res.StatusCode)

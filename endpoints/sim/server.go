@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
@@ -95,6 +96,23 @@ type Server struct {
 // [ServerConfig.Validate]).
 func NewServer(cfg ServerConfig) (*Server, error) {
 	return Listen("127.0.0.1:0", cfg)
+}
+
+// Start starts a server for cfg on 127.0.0.1 at a free port, as
+// [NewServer] does, for a test or benchmark: the server is closed with
+// t.Cleanup when t and its subtests end, so none of its goroutines
+// outlives the test. An invalid cfg fails t at once (t.Fatal), with the
+// error naming the field. Like t.Fatal, Start must be called from the
+// test's goroutine.
+func Start(t testing.TB, cfg ServerConfig) *Server {
+	t.Helper()
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatalf("%v", err)
+		return nil // a t whose Fatalf returns
+	}
+	t.Cleanup(s.Close)
+	return s
 }
 
 // Listen starts a server for cfg on addr, which must be a loopback address

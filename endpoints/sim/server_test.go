@@ -19,15 +19,6 @@ import (
 	"github.com/llmtest/llmtest/tokenizers"
 )
 
-// newServer starts a server for cfg, closed when the test ends.
-func newServer(t testing.TB, cfg sim.ServerConfig) *sim.Server {
-	t.Helper()
-	s, err := sim.NewServer(cfg)
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	return s
-}
-
 // twinOf returns a model with the server's configuration, to predict the
 // plans it draws: the N-th plan depends only on the seed and N.
 func twinOf(t testing.TB, s *sim.Server) *sim.Model {
@@ -128,7 +119,7 @@ func path(v any, keys ...any) any {
 func TestServerChatStream(t *testing.T) {
 	for _, includeUsage := range []bool{true, false} {
 		t.Run("include_usage="+strconv.FormatBool(includeUsage), func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 5, TokensPerChunk: 3, Model: `sim "q"`}})
+			s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 5, TokensPerChunk: 3, Model: `sim "q"`}})
 			twin := twinOf(t, s)
 			body := `{"model":"x","messages":[{"role":"user","content":"four words of prompt"}],"max_tokens":10,"stream":true`
 			if includeUsage {
@@ -196,7 +187,7 @@ func keys(v any) []string {
 }
 
 func TestServerCompletionsStream(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 6, MinOutputTokens: 3, MaxOutputTokens: 9}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 6, MinOutputTokens: 3, MaxOutputTokens: 9}})
 	twin := twinOf(t, s)
 	for range 3 {
 		res, out := do(t, client(t), "POST", s.URL+"/v1/completions",
@@ -224,7 +215,7 @@ func TestServerCompletionsStream(t *testing.T) {
 }
 
 func TestServerNonStreaming(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 7}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 7}})
 	twin := twinOf(t, s)
 	c := client(t)
 
@@ -254,7 +245,7 @@ func TestServerNonStreaming(t *testing.T) {
 }
 
 func TestServerModels(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Model: "tiny"}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Model: "tiny"}})
 	res, out := do(t, client(t), "GET", s.URL+"/v1/models", "")
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	body := obj(t, out)
@@ -269,7 +260,7 @@ func TestServerModels(t *testing.T) {
 }
 
 func TestServerRouting(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{})
+	s := sim.Start(t, sim.ServerConfig{})
 	c := client(t)
 	tests := []struct {
 		method, path string
@@ -306,7 +297,7 @@ func TestServerRouting(t *testing.T) {
 }
 
 func TestServerBadRequests(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{})
+	s := sim.Start(t, sim.ServerConfig{})
 	c := client(t)
 	tests := []struct {
 		route, body, want string
@@ -404,7 +395,7 @@ func (r *recorder) Flush() { r.flushes++ }
 func TestServerAuth(t *testing.T) {
 	const key = "sk-sim-SECRET-4242"
 	const wrong = "sk-sim-WRONG-1717"
-	s := newServer(t, sim.ServerConfig{APIKey: key})
+	s := sim.Start(t, sim.ServerConfig{APIKey: key})
 	c := client(t)
 	chat := `{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}`
 	msgs := `{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}`
@@ -448,7 +439,7 @@ func TestServerAuth(t *testing.T) {
 	}
 
 	t.Run("no APIKey: anything goes", func(t *testing.T) {
-		open := newServer(t, sim.ServerConfig{})
+		open := sim.Start(t, sim.ServerConfig{})
 		res, _ := do(t, c, "POST", open.URL+"/v1/chat/completions", chat)
 		assert.Equal(t, 200, res.StatusCode)
 		res, _ = do(t, c, "POST", open.URL+"/v1/messages", msgs, "X-Api-Key", wrong)
@@ -531,7 +522,7 @@ func TestServerOverloaded(t *testing.T) {
 		{"rounded up", 1500 * time.Millisecond, "2", "1500"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{
+			s := sim.Start(t, sim.ServerConfig{
 				Config:     sim.Config{Capacity: 1, MaxQueue: 1, InterTokenLatency: time.Hour},
 				RetryAfter: tc.retryAfter,
 			})
@@ -595,7 +586,7 @@ func TestServerOverloaded(t *testing.T) {
 }
 
 func TestServerInjectedError(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{ErrorRate: 1, FirstTokenLatency: time.Millisecond}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{ErrorRate: 1, FirstTokenLatency: time.Millisecond}})
 	c := client(t)
 	for _, tc := range []struct{ route, body string }{
 		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"x"}],"stream":true}`},
@@ -629,7 +620,7 @@ func TestServerMidStream(t *testing.T) {
 		{"timed", sim.Config{Seed: 9, MidStreamFailureRate: 1, InterTokenLatency: time.Millisecond}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{Config: tc.cfg})
+			s := sim.Start(t, sim.ServerConfig{Config: tc.cfg})
 			twin := twinOf(t, s)
 			c := client(t)
 
