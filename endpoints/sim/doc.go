@@ -101,13 +101,16 @@
 // [Endpoint.Prepare] accepts OpenAI-style payloads, decoded from JSON:
 //
 //   - chat: "messages", a non-empty list of {"role": string, "content": c}
-//     where c is a string, null, or a list of {"type": "text", "text":
-//     string} parts (other part types are rejected);
+//     where c is a string, null, or a list of content parts: {"type":
+//     "text", "text": string} and the image, audio and file parts of
+//     Chat Completions (see Media below); other part types are rejected;
 //   - completions: "prompt", a string or a non-empty list of strings.
 //
 // Exactly one of the two must be present. The prompt is the text of all
-// messages (or prompt strings) joined with "\n", and its input token count
-// is its number of whitespace-separated words. "max_completion_tokens" or
+// messages (or prompt strings) joined with "\n", a message's text parts
+// joined with "\n" too, and its input token count is its number of
+// whitespace-separated words plus [MediaTokens] per media part.
+// "max_completion_tokens" or
 // "max_tokens" (the former wins when both are given), a positive whole
 // number, fixes the output length; without either, the length is drawn from
 // [Config.MinOutputTokens, Config.MaxOutputTokens]. "stream", a boolean,
@@ -115,6 +118,28 @@
 // server, default to false), because time to first token is what a load
 // test measures. Other fields, "model" included, are ignored. Null counts
 // as absent.
+//
+// # Media
+//
+// Images, audio and files are accepted as each API sends them, so that
+// multimodal payloads can be load-tested offline; their bytes are never
+// fetched or decoded. Each media part counts as [MediaTokens] input
+// tokens, whatever its size or detail, on top of the words of the text
+// (so PrefillPerToken applies to it), and must say where its bytes are:
+//
+//   - Chat Completions: {"type": "image_url", "image_url": {"url": u}}
+//     with u an http(s) or data: URL; {"type": "input_audio",
+//     "input_audio": {"data": base64, "format": f}}; {"type": "file",
+//     "file": {"file_data": data or "file_id": id}}.
+//   - Responses: {"type": "input_image", "image_url": u or "file_id":
+//     id}; {"type": "input_file", "file_data": data, "file_id": id or
+//     "file_url": u}.
+//   - Anthropic Messages: {"type": "image" or "document", "source":
+//     {"type": "base64", "media_type": m, "data": base64} or {"type":
+//     "url", "url": u}}. A document may also be {"type": "text",
+//     "media_type": "text/plain", "data": text}, which counts as text.
+//
+// A media part missing those fields is a 400 naming the field.
 //
 // # The HTTP server
 //
@@ -132,16 +157,17 @@
 //   - POST /v1/responses: OpenAI's Responses API. "input" is required: a
 //     non-empty string, or a non-empty list of message items (type
 //     "message" or none, a non-empty string "role", content a string or a
-//     list of "input_text" and "output_text" parts; other item and part
-//     types are refused). "instructions", a string, is part of the prompt;
+//     list of "input_text", "output_text", "input_image" and "input_file"
+//     parts; other item and part types are refused). "instructions", a string, is part of the prompt;
 //     "max_output_tokens" is a positive whole number; "reasoning" is an
 //     object whose "summary" (or "generate_summary") of "auto", "concise"
 //     or "detailed" asks for a reasoning summary, unless its "effort" is
 //     "none". "messages" and "prompt" are refused, naming their routes.
 //   - GET /v1/models: {"object": "list", "data": [the one model]}.
 //   - POST /v1/messages: Anthropic's Messages API. "messages" (roles "user"
-//     and "assistant", content a string or a list of text blocks),
-//     optional "system" (a string or text blocks) and a positive
+//     and "assistant", content a string or a list of text, image and
+//     document blocks), optional "system" (a string or text blocks) and a
+//     positive
 //     "max_tokens" are required; "thinking" is {"type": "enabled",
 //     "budget_tokens": n} with 0 < n < max_tokens (Anthropic's minimum of
 //     1024 is not enforced) or {"type": "disabled"}. The anthropic-version
