@@ -189,6 +189,7 @@ func (x *exchange) beginAnthropicStream(think int) {
 // visible text does not start with a space. It allocates nothing once buf
 // has grown.
 func (x *exchange) emitAnthropic(chunk string) error {
+	x.chunks++
 	if !x.begun {
 		x.anthropicStart()
 	}

@@ -328,6 +328,7 @@ func (x *exchange) endEvent() {
 // between the two. The message text does not start with a space. It
 // allocates nothing once buf has grown.
 func (x *exchange) emitResponses(chunk string) error {
+	x.chunks++
 	if !x.begun {
 		x.responsesStart()
 	}
