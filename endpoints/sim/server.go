@@ -75,7 +75,7 @@ func (c ServerConfig) Validate() error {
 // generators that speak the OpenAI or Anthropic API: a real listener, real
 // connections, the [Model]'s latency, capacity and faults. See the package
 // documentation for its routes and what each fault looks like on the wire.
-// Close it when done; a test does so with t.Cleanup.
+// Close it when done; in a test, [Start] starts one that t.Cleanup closes.
 type Server struct {
 	// URL is the server's base URL, "http://127.0.0.1:port" (or
 	// "http://[::1]:port"), without "/v1" and without a trailing slash.
