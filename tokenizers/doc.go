@@ -3,8 +3,9 @@
 //
 // The engine uses a [Tokenizer] only as a fallback, and never inside the
 // timed window of a request: token counts come from the server first.
-// [Whitespace] is the default. [Tiktoken] counts with OpenAI's BPE encodings
-// (cl100k_base, o200k_base, p50k_base, r50k_base, p50k_edit) from ranks
-// embedded in the binary: nothing is downloaded, and each encoding is built
-// once per process.
+// [Whitespace] is the default, and allocates nothing. OpenAI's BPE
+// encodings live in the subpackage tokenizers/tiktoken, which embeds their
+// rank files; it is its own package so that a module importing llmtest
+// pulls in neither those files nor the regular-expression library they
+// need unless it asks for them.
 package tokenizers

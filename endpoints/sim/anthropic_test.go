@@ -122,7 +122,7 @@ func TestServerMessagesStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{Config: tt.cfg})
+			s := sim.Start(t, sim.ServerConfig{Config: tt.cfg})
 			twin := twinOf(t, s)
 			body := `{"model":"claude-x","system":[{"type":"text","text":"be brief"}],"messages":[{"role":"user","content":"tell me"},{"role":"assistant","content":[{"type":"text","text":"ok"}]},{"role":"user","content":"go on"}],"max_tokens":` +
 				strconv.Itoa(tt.maxTokens) + `,"stream":true`
@@ -163,7 +163,7 @@ func TestServerMessagesStream(t *testing.T) {
 }
 
 func TestServerMessages(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 31, MinOutputTokens: 10, MaxOutputTokens: 30}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 31, MinOutputTokens: 10, MaxOutputTokens: 30}})
 	twin := twinOf(t, s)
 	c := client(t)
 	for i := range 4 {

@@ -36,21 +36,23 @@ type anthropicCall struct {
 
 // parseAnthropic reads a Messages request: "messages", a non-empty list of
 // {"role": "user" or "assistant", "content": c} where c is a string or a
-// list of {"type": "text", "text": string} blocks; "system", a string or a
-// list of text blocks; "max_tokens", a required positive whole number;
+// list of {"type": "text", "text": string}, image and document blocks
+// (see parseContent); "system", a string or a list of text blocks; "max_tokens", a required positive whole number;
 // "stream", a boolean; "thinking", {"type": "enabled", "budget_tokens": n}
 // with 0 < n < max_tokens, or {"type": "disabled"}. The prompt is the
-// system text and the messages' texts joined with "\n". Other fields,
+// system text and the messages' texts joined with "\n", plus MediaTokens
+// per image and document (a text document is text). Other fields,
 // "model" included, are ignored; null counts as absent.
 func parseAnthropic(p endpoints.Payload) (anthropicCall, error) {
 	var c anthropicCall
 	var texts []string
+	media := 0
 	if v, ok := present(p, "system"); ok {
-		t, err := contentText("system", v)
+		sc, err := parseContent("system", v, textParts)
 		if err != nil {
 			return c, err
 		}
-		texts = append(texts, t)
+		texts = append(texts, sc.text)
 	}
 	v, ok := present(p, "messages")
 	if !ok {
@@ -76,13 +78,14 @@ func parseAnthropic(p endpoints.Payload) (anthropicCall, error) {
 		if !ok {
 			return c, fmt.Errorf("sim: payload: %s.content: is required", field)
 		}
-		t, err := contentText(field+".content", content)
+		mc, err := parseContent(field+".content", content, anthropicParts)
 		if err != nil {
 			return c, err
 		}
-		texts = append(texts, t)
+		texts = append(texts, mc.text)
+		media += mc.media
 	}
-	c.inputTokens = countWords(strings.Join(texts, "\n"))
+	c.inputTokens = promptTokens(texts, media)
 
 	v, ok = present(p, "max_tokens")
 	if !ok {
@@ -186,6 +189,7 @@ func (x *exchange) beginAnthropicStream(think int) {
 // visible text does not start with a space. It allocates nothing once buf
 // has grown.
 func (x *exchange) emitAnthropic(chunk string) error {
+	x.chunks++
 	if !x.begun {
 		x.anthropicStart()
 	}

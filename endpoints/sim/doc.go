@@ -18,9 +18,11 @@
 //		Capacity:          8,
 //	})
 //
-//	srv, err := sim.NewServer(sim.ServerConfig{Config: cfg, APIKey: "sk-test"})
-//	defer srv.Close()
+//	srv := sim.Start(t, sim.ServerConfig{Config: cfg, APIKey: "sk-test"}) // closed by t.Cleanup
 //	// point an OpenAI client at srv.URL + "/v1/"
+//
+// Outside a test, [NewServer] and [Listen] start one, and [Server.Close]
+// stops it.
 //
 // # The latency model
 //
@@ -99,13 +101,16 @@
 // [Endpoint.Prepare] accepts OpenAI-style payloads, decoded from JSON:
 //
 //   - chat: "messages", a non-empty list of {"role": string, "content": c}
-//     where c is a string, null, or a list of {"type": "text", "text":
-//     string} parts (other part types are rejected);
+//     where c is a string, null, or a list of content parts: {"type":
+//     "text", "text": string} and the image, audio and file parts of
+//     Chat Completions (see Media below); other part types are rejected;
 //   - completions: "prompt", a string or a non-empty list of strings.
 //
 // Exactly one of the two must be present. The prompt is the text of all
-// messages (or prompt strings) joined with "\n", and its input token count
-// is its number of whitespace-separated words. "max_completion_tokens" or
+// messages (or prompt strings) joined with "\n", a message's text parts
+// joined with "\n" too, and its input token count is its number of
+// whitespace-separated words plus [MediaTokens] per media part.
+// "max_completion_tokens" or
 // "max_tokens" (the former wins when both are given), a positive whole
 // number, fixes the output length; without either, the length is drawn from
 // [Config.MinOutputTokens, Config.MaxOutputTokens]. "stream", a boolean,
@@ -113,6 +118,28 @@
 // server, default to false), because time to first token is what a load
 // test measures. Other fields, "model" included, are ignored. Null counts
 // as absent.
+//
+// # Media
+//
+// Images, audio and files are accepted as each API sends them, so that
+// multimodal payloads can be load-tested offline; their bytes are never
+// fetched or decoded. Each media part counts as [MediaTokens] input
+// tokens, whatever its size or detail, on top of the words of the text
+// (so PrefillPerToken applies to it), and must say where its bytes are:
+//
+//   - Chat Completions: {"type": "image_url", "image_url": {"url": u}}
+//     with u an http(s) or data: URL; {"type": "input_audio",
+//     "input_audio": {"data": base64, "format": f}}; {"type": "file",
+//     "file": {"file_data": data or "file_id": id}}.
+//   - Responses: {"type": "input_image", "image_url": u or "file_id":
+//     id}; {"type": "input_file", "file_data": data, "file_id": id or
+//     "file_url": u}.
+//   - Anthropic Messages: {"type": "image" or "document", "source":
+//     {"type": "base64", "media_type": m, "data": base64} or {"type":
+//     "url", "url": u}}. A document may also be {"type": "text",
+//     "media_type": "text/plain", "data": text}, which counts as text.
+//
+// A media part missing those fields is a 400 naming the field.
 //
 // # The HTTP server
 //
@@ -130,20 +157,23 @@
 //   - POST /v1/responses: OpenAI's Responses API. "input" is required: a
 //     non-empty string, or a non-empty list of message items (type
 //     "message" or none, a non-empty string "role", content a string or a
-//     list of "input_text" and "output_text" parts; other item and part
-//     types are refused). "instructions", a string, is part of the prompt;
-//     "max_output_tokens" is a positive whole number; "reasoning" is an
+//     list of "input_text", "output_text", "input_image" and "input_file"
+//     parts; other item and part types are refused). "instructions", a
+//     string, is part of the prompt; "max_output_tokens" is a positive
+//     whole number; "reasoning" is an
 //     object whose "summary" (or "generate_summary") of "auto", "concise"
 //     or "detailed" asks for a reasoning summary, unless its "effort" is
 //     "none". "messages" and "prompt" are refused, naming their routes.
 //   - GET /v1/models: {"object": "list", "data": [the one model]}.
 //   - POST /v1/messages: Anthropic's Messages API. "messages" (roles "user"
-//     and "assistant", content a string or a list of text blocks),
-//     optional "system" (a string or text blocks) and a positive
-//     "max_tokens" are required; "thinking" is {"type": "enabled",
+//     and "assistant", content a string or a list of text, image and
+//     document blocks), optional "system" (a string or text blocks) and a
+//     positive "max_tokens" are required; "thinking" is {"type": "enabled",
 //     "budget_tokens": n} with 0 < n < max_tokens (Anthropic's minimum of
 //     1024 is not enforced) or {"type": "disabled"}. The anthropic-version
 //     header is accepted and not required.
+//   - GET /health: 200 with an empty body, as vLLM answers.
+//   - GET /metrics: vLLM's Prometheus metrics; see Health and metrics.
 //
 // On the OpenAI routes "stream" is false when absent, as in OpenAI's API,
 // and on the chat and completions routes "stream_options":
@@ -157,6 +187,7 @@
 // over 32 MiB gets 413. With ServerConfig.APIKey set, a request without
 // the key (Authorization: Bearer on the OpenAI routes, x-api-key on
 // /v1/messages), or with another, gets 401; no response ever holds a key.
+// /health and /metrics need no key, as on vLLM, whose key guards /v1 only.
 //
 // # Responses on the wire
 //
@@ -243,6 +274,46 @@
 // once every goroutine of the server has ended. A connection is cut by
 // panicking with http.ErrAbortHandler, which net/http recovers without
 // logging.
+//
+// # Health and metrics
+//
+// GET /health answers 200 while the server serves, so health checks and
+// readiness probes written for vLLM work against it. GET /metrics serves
+// the Prometheus text format 0.0.4 with vLLM's v1 metric names, types,
+// help texts and histogram buckets, each sample labelled
+// model_name=<the model name> and engine="0", so scrapers and dashboards
+// written for vLLM read it:
+//
+//   - vllm:num_requests_running (gauge): [Model.InFlight], the requests
+//     holding capacity, and vllm:num_requests_waiting (gauge):
+//     [Model.Queued], the ones queued for it.
+//   - vllm:prompt_tokens_total (counter): the input tokens of every
+//     request that reached its first token (its prefill done), counted
+//     then.
+//   - vllm:generation_tokens_total (counter): the output tokens sent, at
+//     the end of each request: all of a completed response, those
+//     streamed before a stream was cut, none of a non-streaming response
+//     that failed.
+//   - vllm:request_success_total (counter, label finished_reason): every
+//     request that reached the model, once, when it ends: "stop" or
+//     "length" for a completed one (finish_reason "length",
+//     status "incomplete" or stop_reason "max_tokens" give "length"),
+//     "error" for an injected fault (FaultError or FaultMidStream),
+//     "abort" for one cancelled by its client or by [Server.Close]. Every
+//     reason is exposed from the start, at 0. A request refused with 429
+//     at a full queue, or with 400 or 401, never reached the model and
+//     counts nowhere.
+//   - vllm:time_to_first_token_seconds (histogram): from the request's
+//     arrival at the model (its body parsed) to the moment its first chunk
+//     was due, streaming or not (a non-streaming request is timed at the
+//     moment its first chunk would have been sent).
+//   - vllm:e2e_request_latency_seconds (histogram): from arrival to the
+//     end, for every request vllm:request_success_total counts.
+//
+// The gauges are the model's, shared by every handler and endpoint that
+// serves it; the counters and histograms are the handler's own, and count
+// only the requests it served over HTTP. Recording costs a few atomic
+// additions and three reads of the clock per request, nothing per chunk.
 //
 // # Flushing and cost
 //

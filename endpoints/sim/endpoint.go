@@ -56,8 +56,9 @@ type request struct {
 
 // Prepare parses an OpenAI-style chat or completions payload (see the
 // package documentation for the accepted shapes). The prompt is the text of
-// all messages (or prompts) joined with "\n"; its whitespace word count is
-// the request's input tokens. "stream" defaults to true, unlike OpenAI's
+// all messages (or prompts) joined with "\n"; its whitespace word count,
+// plus [MediaTokens] per image, audio or file part, is the request's input
+// tokens. "stream" defaults to true, unlike OpenAI's
 // API. Other fields, "model" included, are ignored. An invalid payload is an
 // error naming the field, like
 //
@@ -118,22 +119,23 @@ func parsePayload(p endpoints.Payload) (string, request, error) {
 	r := request{stream: true}
 	msgs, chat := present(p, "messages")
 	prompt, completion := present(p, "prompt")
-	var text string
+	var c content
 	var err error
 	switch {
 	case chat && completion:
 		return "", r, errors.New(`sim: payload: "messages" and "prompt" are mutually exclusive`)
 	case chat:
-		text, err = messagesText(msgs)
+		c, err = messagesContent(msgs)
 	case completion:
-		text, err = promptText(prompt)
+		c.text, err = promptText(prompt)
 	default:
 		return "", r, errors.New(`sim: payload: "messages" or "prompt" is required`)
 	}
 	if err != nil {
 		return "", r, err
 	}
-	r.inputTokens = countWords(text)
+	text := c.text
+	r.inputTokens = promptTokens([]string{text}, c.media)
 
 	// vLLM's rule: max_completion_tokens wins over the older max_tokens.
 	for _, key := range []string{"max_tokens", "max_completion_tokens"} {
@@ -163,65 +165,36 @@ func present(p endpoints.Payload, key string) (any, bool) {
 	return v, ok && v != nil
 }
 
-// messagesText joins the text content of chat messages with "\n".
-func messagesText(v any) (string, error) {
+// messagesContent reads the messages of a chat request: their text
+// joined with "\n", and their media parts.
+func messagesContent(v any) (content, error) {
+	var c content
 	msgs, ok := list(v)
 	if !ok {
-		return "", fmt.Errorf(`sim: payload: "messages" must be a list of messages, got %s`, show(v))
+		return c, fmt.Errorf(`sim: payload: "messages" must be a list of messages, got %s`, show(v))
 	}
 	if len(msgs) == 0 {
-		return "", errors.New(`sim: payload: "messages" must not be empty`)
+		return c, errors.New(`sim: payload: "messages" must not be empty`)
 	}
 	texts := make([]string, len(msgs))
 	for i, mv := range msgs {
 		field := "messages[" + strconv.Itoa(i) + "]"
 		msg, ok := object(mv)
 		if !ok {
-			return "", fmt.Errorf("sim: payload: %s: must be an object with \"role\" and \"content\", got %s", field, show(mv))
+			return c, fmt.Errorf("sim: payload: %s: must be an object with \"role\" and \"content\", got %s", field, show(mv))
 		}
 		if role, ok := msg["role"].(string); !ok || role == "" {
-			return "", fmt.Errorf("sim: payload: %s.role: must be a non-empty string, got %s", field, show(msg["role"]))
+			return c, fmt.Errorf("sim: payload: %s.role: must be a non-empty string, got %s", field, show(msg["role"]))
 		}
-		t, err := contentText(field+".content", msg["content"])
+		mc, err := parseContent(field+".content", msg["content"], chatParts)
 		if err != nil {
-			return "", err
+			return c, err
 		}
-		texts[i] = t
+		texts[i] = mc.text
+		c.media += mc.media
 	}
-	return strings.Join(texts, "\n"), nil
-}
-
-// contentText returns the text of a message's content: a string, null (no
-// text, as an assistant message with tool calls has) or a list of
-// {"type": "text", "text": ...} parts, concatenated.
-func contentText(field string, v any) (string, error) {
-	switch c := v.(type) {
-	case nil:
-		return "", nil
-	case string:
-		return c, nil
-	}
-	parts, ok := list(v)
-	if !ok {
-		return "", fmt.Errorf("sim: payload: %s: must be a string or a list of text parts, got %s", field, show(v))
-	}
-	var b strings.Builder
-	for i, pv := range parts {
-		pfield := field + "[" + strconv.Itoa(i) + "]"
-		part, ok := object(pv)
-		if !ok {
-			return "", fmt.Errorf("sim: payload: %s: must be an object with \"type\" and \"text\", got %s", pfield, show(pv))
-		}
-		if typ, _ := part["type"].(string); typ != "text" {
-			return "", fmt.Errorf("sim: payload: %s.type: only \"text\" parts are supported, got %s", pfield, show(part["type"]))
-		}
-		t, ok := part["text"].(string)
-		if !ok {
-			return "", fmt.Errorf("sim: payload: %s.text: must be a string, got %s", pfield, show(part["text"]))
-		}
-		b.WriteString(t)
-	}
-	return b.String(), nil
+	c.text = strings.Join(texts, "\n")
+	return c, nil
 }
 
 // promptText returns a completions prompt: a string, or a non-empty list of

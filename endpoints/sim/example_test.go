@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
@@ -144,6 +145,25 @@ func ExampleNewServer() {
 	// 200 OK text/event-stream
 	// events: 7 last: data: [DONE]
 	// text: "paper green small line", finish_reason: length
+}
+
+// In a test, Start serves the simulator until the test ends: its
+// t.Cleanup closes the server, so no goroutine outlives the test. An
+// example has no *testing.T to give it, so this one shows the test
+// without running it.
+func ExampleStart() {
+	testHealth := func(t *testing.T) { // func TestHealth(t *testing.T) in a _test.go file
+		srv := sim.Start(t, sim.ServerConfig{Config: sim.Config{FirstTokenLatency: 20 * time.Millisecond}})
+		res, err := http.Get(srv.URL + "/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET /health: %s", res.Status)
+		}
+	}
+	_ = testHealth
 }
 
 // Listen serves on a loopback address of one's choosing, as `llmtest sim

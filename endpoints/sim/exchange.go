@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -60,6 +61,15 @@ type exchange struct {
 	seq     int          // Responses: the next event's sequence_number
 	resp    responseMeta // Responses: the request's ids, counts and model
 	text    string       // Responses: the model's whole text, once computed
+
+	// What the handler's metrics need (see metrics.go), set by arrive.
+	stats      *metrics  // nil: record nothing
+	arrived    time.Time // when the request reached the model
+	input      int       // Plan.InputTokens
+	output     int       // Plan.OutputTokens
+	streamable int       // the tokens a stream of the plan can hold: FaultAt for a mid-stream fault
+	perChunk   int       // Config.TokensPerChunk
+	chunks     int       // chunks emitted so far
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}

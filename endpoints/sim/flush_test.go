@@ -84,7 +84,7 @@ func TestServerFlushing(t *testing.T) {
 // stream pauses, then it completes.
 func TestServerStall(t *testing.T) {
 	const stall = 200 * time.Millisecond
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 3, StallRate: 1, StallDuration: stall}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 3, StallRate: 1, StallDuration: stall}})
 	twin := twinOf(t, s)
 	res := send(t, t.Context(), client(t), "POST", s.URL+"/v1/chat/completions",
 		`{"messages":[{"role":"user","content":"x"}],"max_tokens":20,"stream":true}`)
@@ -190,7 +190,7 @@ func TestServerAllocs(t *testing.T) {
 // counts the server alone).
 func BenchmarkServerStream(b *testing.B) {
 	const payload = `{"model":"llmtest-sim","messages":[{"role":"user","content":"Write a poem about the sea."}],"max_tokens":64,"stream":true,"stream_options":{"include_usage":true}}`
-	s := newServer(b, sim.ServerConfig{})
+	s := sim.Start(b, sim.ServerConfig{})
 	c := client(b)
 	url := s.URL + "/v1/chat/completions"
 	one := func(buf []byte) error {

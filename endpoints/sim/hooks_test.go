@@ -108,6 +108,51 @@ func TestGenerateWithBeforeSleep(t *testing.T) {
 	})
 }
 
+func TestGenerateWithFirstToken(t *testing.T) {
+	hooks := func(h *hookLog, emit bool) Hooks {
+		hk := h.hooks(emit)
+		hk.FirstToken = func() { h.calls = append(h.calls, "first") }
+		return hk
+	}
+	t.Run("streaming: before the first chunk", func(t *testing.T) {
+		m := newModel(t, Config{TokensPerChunk: 2})
+		p := m.Plan(0, 5)
+		var h hookLog
+		require.NoError(t, m.GenerateWith(t.Context(), p, hooks(&h, true)))
+		require.Len(t, h.calls, 4)
+		assert.Equal(t, "first", h.calls[0])
+		assert.Equal(t, m.Text(p), strings.Join(h.calls[1:], ""))
+	})
+	t.Run("not streaming: when the first chunk is due, then until the end", func(t *testing.T) {
+		m := newModel(t, Config{FirstTokenLatency: 20 * time.Millisecond, InterTokenLatency: 10 * time.Millisecond})
+		var h hookLog
+		require.NoError(t, m.GenerateWith(t.Context(), m.Plan(0, 4), hooks(&h, false)))
+		assert.Equal(t, []string{"sleep", "first", "sleep"}, h.calls)
+	})
+	t.Run("not streaming, zero latency", func(t *testing.T) {
+		m := newModel(t, Config{})
+		var h hookLog
+		require.NoError(t, m.GenerateWith(t.Context(), m.Plan(0, 4), hooks(&h, false)))
+		assert.Equal(t, []string{"first"}, h.calls)
+	})
+	t.Run("not for a request failing before its first token", func(t *testing.T) {
+		m := newModel(t, Config{ErrorRate: 1})
+		var h hookLog
+		err := m.GenerateWith(t.Context(), m.Plan(0, 4), hooks(&h, true))
+		var injected *InjectedError
+		require.ErrorAs(t, err, &injected)
+		assert.Empty(t, h.calls)
+	})
+	t.Run("once for a mid-stream failure", func(t *testing.T) {
+		m := newModel(t, Config{MidStreamFailureRate: 1})
+		p := m.Plan(0, 6)
+		var h hookLog
+		require.Error(t, m.GenerateWith(t.Context(), p, hooks(&h, true)))
+		assert.Equal(t, "first", h.calls[0])
+		assert.Len(t, h.calls, 1+p.FaultAt)
+	})
+}
+
 func TestGenerateWithAllocs(t *testing.T) {
 	ctx := t.Context()
 	n := 0

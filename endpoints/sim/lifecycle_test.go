@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -20,7 +21,7 @@ import (
 const slowStream = `{"messages":[{"role":"user","content":"x"}],"max_tokens":5,"stream":true}`
 
 func TestServerClientCancel(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Capacity: 1, InterTokenLatency: time.Hour, FirstTokenLatency: time.Millisecond}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Capacity: 1, InterTokenLatency: time.Hour, FirstTokenLatency: time.Millisecond}})
 	m := s.Model()
 	c := client(t)
 
@@ -60,7 +61,7 @@ func TestServerClientCancel(t *testing.T) {
 	})
 
 	t.Run("not streaming", func(t *testing.T) {
-		s := newServer(t, sim.ServerConfig{Config: sim.Config{FirstTokenLatency: time.Hour}})
+		s := sim.Start(t, sim.ServerConfig{Config: sim.Config{FirstTokenLatency: time.Hour}})
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
 		go func() {
@@ -148,6 +149,37 @@ func TestServerClose(t *testing.T) {
 	_, err = c.Get(s.URL + "/v1/models")
 	assert.Error(t, err, "nothing listens any more")
 	s.Close() // twice is fine
+}
+
+// TestStart checks that Start's server serves, and is closed by the
+// cleanup of the test that started it.
+func TestStart(t *testing.T) {
+	var url string
+	t.Run("serving", func(t *testing.T) {
+		s := sim.Start(t, sim.ServerConfig{})
+		url = s.URL
+		res, out := do(t, client(t), "GET", s.URL+"/v1/models", "")
+		assert.Equal(t, 200, res.StatusCode, out)
+	})
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	_, err := c.Get(url + "/v1/models")
+	assert.Error(t, err, "the subtest's cleanup closed the server")
+}
+
+// fatalTB is a testing.TB whose Fatalf records its message and returns.
+type fatalTB struct {
+	testing.TB
+	fatal string
+}
+
+func (f *fatalTB) Helper() {}
+
+func (f *fatalTB) Fatalf(format string, args ...any) { f.fatal = fmt.Sprintf(format, args...) }
+
+func TestStartInvalidConfig(t *testing.T) {
+	f := &fatalTB{TB: t}
+	assert.Nil(t, sim.Start(f, sim.ServerConfig{Config: sim.Config{Jitter: 2}}))
+	assert.Contains(t, f.fatal, "sim: Config.Jitter: must be in [0, 1), got 2")
 }
 
 // TestServerAbortIsSilent mounts the handler in a server whose error log

@@ -272,11 +272,19 @@ type Hooks struct {
 	// [Model.Generate]'s emit is; nil emits nothing.
 	Emit func(chunk string) error
 
+	// FirstToken, when not nil, is called once, at the moment the first
+	// chunk is due, just before Emit is called with it: where a server
+	// stamps its time to first token. With a nil Emit it is called at that
+	// moment too, so a non-streaming request then sleeps twice, until its
+	// first chunk is due and until it ends. It is not called for a request
+	// that fails or ends before its first token.
+	FirstToken func()
+
 	// BeforeSleep, when not nil, is called just before Generate blocks
 	// until a due time that has not come yet: before the time to first
 	// token, before each chunk that is not yet due, before a stall, before
-	// an injected failure, and (with a nil Emit) before the one sleep until
-	// the response ends. It is not called while the request waits for
+	// an injected failure, and (with a nil Emit) before the sleep until
+	// the response ends, and before the one until FirstToken. It is not called while the request waits for
 	// capacity, and never when every latency is zero, since Generate then
 	// never sleeps. A transport that buffers its output flushes it here: so
 	// every chunk leaves when it is due, and a response with no sleep leaves
@@ -288,11 +296,11 @@ type Hooks struct {
 }
 
 // GenerateWith is [Model.Generate] with hooks: it runs p exactly as
-// Generate does, calling h.Emit for each chunk and h.BeforeSleep before
-// each sleep. Generate(ctx, p, emit) is GenerateWith(ctx, p,
+// Generate does, calling h.Emit for each chunk, h.FirstToken before the
+// first and h.BeforeSleep before each sleep. Generate(ctx, p, emit) is GenerateWith(ctx, p,
 // Hooks{Emit: emit}). Like Generate, it allocates nothing per chunk.
 func (m *Model) GenerateWith(ctx context.Context, p Plan, h Hooks) error {
-	emit, before := h.Emit, h.BeforeSleep
+	emit, before, first := h.Emit, h.BeforeSleep, h.FirstToken
 	if err := m.admits.acquire(ctx); err != nil {
 		if errors.Is(err, ErrOverloaded) {
 			return err
@@ -340,6 +348,13 @@ func (m *Model) GenerateWith(ctx context.Context, p Plan, h Hooks) error {
 		}
 		i += n
 		if emit == nil {
+			if first != nil {
+				if err := w.until(due, before); err != nil {
+					return canceled(p.Seq, err)
+				}
+				first()
+				first = nil
+			}
 			continue
 		}
 		if per > 1 {
@@ -348,6 +363,10 @@ func (m *Model) GenerateWith(ctx context.Context, p Plan, h Hooks) error {
 		}
 		if err := w.until(due, before); err != nil {
 			return canceled(p.Seq, err)
+		}
+		if first != nil {
+			first()
+			first = nil
 		}
 		if err := emit(chunk); err != nil {
 			return err

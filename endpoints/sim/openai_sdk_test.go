@@ -33,7 +33,7 @@ func sdkClient(t *testing.T, s *sim.Server, key string) openai.Client {
 // model predicts each.
 func TestServerOpenAISDK(t *testing.T) {
 	const key = "sk-sim-sdk-test"
-	s := newServer(t, sim.ServerConfig{APIKey: key, Config: sim.Config{Seed: 42, Model: "sim-7b", MinOutputTokens: 5, MaxOutputTokens: 40, TokensPerChunk: 2}})
+	s := sim.Start(t, sim.ServerConfig{APIKey: key, Config: sim.Config{Seed: 42, Model: "sim-7b", MinOutputTokens: 5, MaxOutputTokens: 40, TokensPerChunk: 2}})
 	twin := twinOf(t, s)
 	c := sdkClient(t, s, key)
 	ctx := t.Context()

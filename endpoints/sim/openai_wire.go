@@ -127,6 +127,7 @@ func (x *exchange) beginOpenAIStream(c *openaiCall, p *Plan, created int64, mode
 // hook); before the first, a chat stream gets its role-only chunk. It
 // allocates nothing once buf has grown.
 func (x *exchange) emitOpenAI(text string) error {
+	x.chunks++
 	if !x.begun {
 		x.openaiRole()
 	}

@@ -87,7 +87,7 @@ func TestServerResponsesOpenAIEndpoint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{Config: tt.cfg, APIKey: responsesKey})
+			s := sim.Start(t, sim.ServerConfig{Config: tt.cfg, APIKey: responsesKey})
 			twin := twinOf(t, s)
 			e := responsesEndpoint(t, s, responsesKey)
 			var rec endpointstest.Recorder
@@ -129,7 +129,7 @@ func TestServerResponsesOpenAIEndpoint(t *testing.T) {
 			{Seed: 9, MidStreamFailureRate: 1},
 			{Seed: 9, MidStreamFailureRate: 1, InterTokenLatency: time.Millisecond},
 		} {
-			s := newServer(t, sim.ServerConfig{Config: cfg, APIKey: responsesKey})
+			s := sim.Start(t, sim.ServerConfig{Config: cfg, APIKey: responsesKey})
 			twin := twinOf(t, s)
 			e := responsesEndpoint(t, s, responsesKey)
 			var rec endpointstest.Recorder
@@ -154,7 +154,7 @@ func TestServerResponsesOpenAIEndpoint(t *testing.T) {
 	})
 
 	t.Run("injected error", func(t *testing.T) {
-		s := newServer(t, sim.ServerConfig{Config: sim.Config{ErrorRate: 1, FirstTokenLatency: time.Millisecond}, APIKey: responsesKey})
+		s := sim.Start(t, sim.ServerConfig{Config: sim.Config{ErrorRate: 1, FirstTokenLatency: time.Millisecond}, APIKey: responsesKey})
 		e := responsesEndpoint(t, s, responsesKey)
 		for _, stream := range []bool{true, false} {
 			var rec endpointstest.Recorder
@@ -168,7 +168,7 @@ func TestServerResponsesOpenAIEndpoint(t *testing.T) {
 	})
 
 	t.Run("overloaded", func(t *testing.T) {
-		s := newServer(t, sim.ServerConfig{
+		s := sim.Start(t, sim.ServerConfig{
 			Config:     sim.Config{Capacity: 1, MaxQueue: 1, InterTokenLatency: time.Hour},
 			APIKey:     responsesKey,
 			RetryAfter: 2 * time.Second,
@@ -210,7 +210,7 @@ func TestServerResponsesOpenAIEndpoint(t *testing.T) {
 	})
 
 	t.Run("wrong key", func(t *testing.T) {
-		s := newServer(t, sim.ServerConfig{APIKey: responsesKey})
+		s := sim.Start(t, sim.ServerConfig{APIKey: responsesKey})
 		const wrong = "sk-sim-wrong-key-0987654321"
 		for _, key := range []string{wrong, ""} {
 			var rec endpointstest.Recorder

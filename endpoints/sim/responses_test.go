@@ -137,7 +137,7 @@ func TestServerResponsesStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{Config: tt.cfg})
+			s := sim.Start(t, sim.ServerConfig{Config: tt.cfg})
 			twin := twinOf(t, s)
 			body := responsesBody + `,"stream":true`
 			if tt.maxTokens > 0 {
@@ -234,7 +234,7 @@ func toMaps(v any) []map[string]any {
 }
 
 func TestServerResponses(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 51, MinOutputTokens: 10, MaxOutputTokens: 30}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 51, MinOutputTokens: 10, MaxOutputTokens: 30}})
 	twin := twinOf(t, s)
 	c := client(t)
 
@@ -300,7 +300,7 @@ func TestServerResponses(t *testing.T) {
 }
 
 func TestServerResponsesBadRequests(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{})
+	s := sim.Start(t, sim.ServerConfig{})
 	c := client(t)
 	tests := []struct{ body, want string }{
 		{`{"input":`, "invalid JSON"},
@@ -316,8 +316,10 @@ func TestServerResponsesBadRequests(t *testing.T) {
 		{`{"input":[{"type":"function_call_output","call_id":"c","output":"x"}]}`, `input[0].type: only "message" items are supported, got "function_call_output"`},
 		{`{"input":[{"content":"a"}]}`, `input[0].role: must be a non-empty string, got null`},
 		{`{"input":[{"role":"user","content":"a"},{"role":"user"}]}`, `input[1].content: is required`},
-		{`{"input":[{"role":"user","content":7}]}`, `input[0].content: must be a string or a list of text parts, got 7`},
-		{`{"input":[{"role":"user","content":[{"type":"input_image","image_url":"u"}]}]}`, `input[0].content[0].type: only "input_text" and "output_text" parts are supported, got "input_image"`},
+		{`{"input":[{"role":"user","content":7}]}`, `input[0].content: must be a string or a list of content parts, got 7`},
+		{`{"input":[{"role":"user","content":[{"type":"text","text":"u"}]}]}`, `input[0].content[0].type: only "input_text", "output_text", "input_image" and "input_file" parts are supported, got "text"`},
+		{`{"input":[{"role":"user","content":[{"type":"input_image","detail":"low"}]}]}`, `input[0].content[0]: needs one of "image_url", "file_id", a non-empty string`},
+		{`{"input":[{"role":"user","content":[{"type":"input_file","filename":"a.pdf"}]}]}`, `input[0].content[0]: needs one of "file_data", "file_id", "file_url", a non-empty string`},
 		{`{"input":[{"role":"user","content":[{"type":"input_text","text":3}]}]}`, `input[0].content[0].text: must be a string, got 3`},
 		{`{"input":"a","instructions":1}`, `"instructions" must be a string, got 1`},
 		{`{"input":"a","max_output_tokens":0}`, `"max_output_tokens" must be a positive whole number, got 0`},
@@ -360,7 +362,7 @@ func TestServerResponsesMidStream(t *testing.T) {
 		{"timed", sim.Config{Seed: 9, MidStreamFailureRate: 1, InterTokenLatency: time.Millisecond}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{Config: tc.cfg})
+			s := sim.Start(t, sim.ServerConfig{Config: tc.cfg})
 			twin := twinOf(t, s)
 			c := client(t)
 
@@ -392,7 +394,7 @@ func TestServerResponsesMidStream(t *testing.T) {
 // before it arrive at once, then the stream pauses, then it completes.
 func TestServerResponsesStall(t *testing.T) {
 	const stall = 200 * time.Millisecond
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 3, StallRate: 1, StallDuration: stall}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 3, StallRate: 1, StallDuration: stall}})
 	twin := twinOf(t, s)
 	res := send(t, t.Context(), client(t), "POST", s.URL+"/v1/responses", `{"input":"x","max_output_tokens":20,"stream":true}`)
 	require.Equal(t, 200, res.StatusCode)

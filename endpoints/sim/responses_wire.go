@@ -24,13 +24,15 @@ type responsesCall struct {
 // parseResponses reads a Responses API request: "input", a non-empty string
 // or a non-empty list of message items ({"type": "message"} or no type,
 // with a non-empty string "role" and a "content" that is a string or a list
-// of {"type": "input_text" or "output_text", "text": string} parts);
+// of {"type": "input_text" or "output_text", "text": string},
+// "input_image" and "input_file" parts, see parseContent);
 // "instructions", a string; "max_output_tokens", a positive whole number;
 // "stream", a boolean; "reasoning", an object whose "effort" is a string
 // and whose "summary" (or "generate_summary", its deprecated name) is
 // "auto", "concise" or "detailed", which asks for a reasoning summary
 // unless "effort" is "none". The prompt is the instructions and the
-// messages' texts joined with "\n". "messages" and "prompt" are refused,
+// messages' texts joined with "\n", plus MediaTokens per image and file.
+// "messages" and "prompt" are refused,
 // naming the route they belong to. Other fields, "model" included, are
 // ignored; null counts as absent.
 func parseResponses(p endpoints.Payload) (responsesCall, error) {
@@ -44,6 +46,7 @@ func parseResponses(p endpoints.Payload) (responsesCall, error) {
 		}
 	}
 	var texts []string
+	media := 0
 	if v, ok := present(p, "instructions"); ok {
 		s, ok := v.(string)
 		if !ok {
@@ -69,14 +72,15 @@ func parseResponses(p endpoints.Payload) (responsesCall, error) {
 			return c, errors.New(`sim: payload: "input" must not be empty`)
 		}
 		for i, iv := range items {
-			t, err := inputItemText(i, iv)
+			ic, err := inputItemContent(i, iv)
 			if err != nil {
 				return c, err
 			}
-			texts = append(texts, t)
+			texts = append(texts, ic.text)
+			media += ic.media
 		}
 	}
-	c.inputTokens = countWords(strings.Join(texts, "\n"))
+	c.inputTokens = promptTokens(texts, media)
 
 	if v, ok := present(p, "max_output_tokens"); ok {
 		n, ok := jsonval.Int(v)
@@ -120,48 +124,25 @@ func parseResponses(p endpoints.Payload) (responsesCall, error) {
 	return c, nil
 }
 
-// inputItemText returns the text of element i of a Responses API "input"
-// list, which must be a message.
-func inputItemText(i int, v any) (string, error) {
+// inputItemContent reads element i of a Responses API "input" list,
+// which must be a message.
+func inputItemContent(i int, v any) (content, error) {
 	field := "input[" + strconv.Itoa(i) + "]"
 	item, ok := object(v)
 	if !ok {
-		return "", fmt.Errorf("sim: payload: %s: must be a message object with \"role\" and \"content\", got %s", field, show(v))
+		return content{}, fmt.Errorf("sim: payload: %s: must be a message object with \"role\" and \"content\", got %s", field, show(v))
 	}
 	if typ, ok := present(item, "type"); ok && typ != "message" {
-		return "", fmt.Errorf(`sim: payload: %s.type: only "message" items are supported, got %s`, field, show(typ))
+		return content{}, fmt.Errorf(`sim: payload: %s.type: only "message" items are supported, got %s`, field, show(typ))
 	}
 	if role, ok := item["role"].(string); !ok || role == "" {
-		return "", fmt.Errorf("sim: payload: %s.role: must be a non-empty string, got %s", field, show(item["role"]))
+		return content{}, fmt.Errorf("sim: payload: %s.role: must be a non-empty string, got %s", field, show(item["role"]))
 	}
-	content, ok := present(item, "content")
+	c, ok := present(item, "content")
 	if !ok {
-		return "", fmt.Errorf("sim: payload: %s.content: is required", field)
+		return content{}, fmt.Errorf("sim: payload: %s.content: is required", field)
 	}
-	if s, ok := content.(string); ok {
-		return s, nil
-	}
-	parts, ok := list(content)
-	if !ok {
-		return "", fmt.Errorf("sim: payload: %s.content: must be a string or a list of text parts, got %s", field, show(content))
-	}
-	var b strings.Builder
-	for j, pv := range parts {
-		pfield := field + ".content[" + strconv.Itoa(j) + "]"
-		part, ok := object(pv)
-		if !ok {
-			return "", fmt.Errorf("sim: payload: %s: must be an object with \"type\" and \"text\", got %s", pfield, show(pv))
-		}
-		if typ, _ := part["type"].(string); typ != "input_text" && typ != "output_text" {
-			return "", fmt.Errorf(`sim: payload: %s.type: only "input_text" and "output_text" parts are supported, got %s`, pfield, show(part["type"]))
-		}
-		t, ok := part["text"].(string)
-		if !ok {
-			return "", fmt.Errorf("sim: payload: %s.text: must be a string, got %s", pfield, show(part["text"]))
-		}
-		b.WriteString(t)
-	}
-	return b.String(), nil
+	return parseContent(field+".content", c, responsesParts)
 }
 
 // responseMeta is what the response objects and events of one Responses
@@ -347,6 +328,7 @@ func (x *exchange) endEvent() {
 // between the two. The message text does not start with a space. It
 // allocates nothing once buf has grown.
 func (x *exchange) emitResponses(chunk string) error {
+	x.chunks++
 	if !x.begun {
 		x.responsesStart()
 	}

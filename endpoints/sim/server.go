@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
@@ -74,7 +75,7 @@ func (c ServerConfig) Validate() error {
 // generators that speak the OpenAI or Anthropic API: a real listener, real
 // connections, the [Model]'s latency, capacity and faults. See the package
 // documentation for its routes and what each fault looks like on the wire.
-// Close it when done; a test does so with t.Cleanup.
+// Close it when done; in a test, [Start] starts one that t.Cleanup closes.
 type Server struct {
 	// URL is the server's base URL, "http://127.0.0.1:port" (or
 	// "http://[::1]:port"), without "/v1" and without a trailing slash.
@@ -95,6 +96,23 @@ type Server struct {
 // [ServerConfig.Validate]).
 func NewServer(cfg ServerConfig) (*Server, error) {
 	return Listen("127.0.0.1:0", cfg)
+}
+
+// Start starts a server for cfg on 127.0.0.1 at a free port, as
+// [NewServer] does, for a test or benchmark: the server is closed with
+// t.Cleanup when t and its subtests end, so none of its goroutines
+// outlives the test. An invalid cfg fails t at once (t.Fatal), with the
+// error naming the field. Like t.Fatal, Start must be called from the
+// test's goroutine.
+func Start(t testing.TB, cfg ServerConfig) *Server {
+	t.Helper()
+	s, err := NewServer(cfg)
+	if err != nil {
+		t.Fatalf("%v", err)
+		return nil // a t whose Fatalf returns
+	}
+	t.Cleanup(s.Close)
+	return s
 }
 
 // Listen starts a server for cfg on addr, which must be a loopback address
@@ -198,7 +216,8 @@ type handler struct {
 	key          []byte // empty: no authentication
 	retryAfter   []string
 	retryAfterMs []string
-	models       []byte // the /v1/models body
+	models       []byte   // the /v1/models body
+	stats        *metrics // what /metrics shows
 }
 
 // NewHandler returns a handler that serves m with the routes, formats and
@@ -208,7 +227,8 @@ type handler struct {
 // DefaultRetryAfter. To cut a stream the handler panics with
 // http.ErrAbortHandler, which net/http recovers silently; a middleware that
 // recovers panics must let it through. Several handlers (and endpoints)
-// may share m, and with it its capacity and its sequence of plans.
+// may share m, and with it its capacity and its sequence of plans; each
+// handler keeps its own /metrics counters (see the package documentation).
 func NewHandler(m *Model, cfg ServerConfig) http.Handler {
 	ra := cfg.RetryAfter
 	if ra <= 0 {
@@ -222,6 +242,7 @@ func NewHandler(m *Model, cfg ServerConfig) http.Handler {
 		retryAfter:   []string{strconv.FormatInt(secs, 10)},
 		retryAfterMs: []string{strconv.FormatInt(int64(ms), 10)},
 		models:       appendOpenAIModels(nil, m.cfg.Model, time.Now().Unix()),
+		stats:        newMetrics(m.cfg.Model),
 	}
 }
 
@@ -244,6 +265,23 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.responses(w, r)
 	case "/v1/messages":
 		h.messages(w, r)
+	case "/health":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.methodNotAllowed(w, r, openaiErrors, "GET, HEAD")
+			return
+		}
+		w.Header()["Content-Length"] = []string{"0"}
+		w.WriteHeader(http.StatusOK)
+	case "/metrics":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			h.methodNotAllowed(w, r, openaiErrors, "GET, HEAD")
+			return
+		}
+		body := h.stats.appendMetrics(make([]byte, 0, 8<<10), h.m.InFlight(), h.m.Queued())
+		hdr := w.Header()
+		hdr["Content-Type"] = []string{metricsContentType}
+		hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+		_, _ = w.Write(body)
 	case "/v1/models":
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			h.methodNotAllowed(w, r, openaiErrors, "GET, HEAD")
@@ -259,7 +297,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, openaiErrors, http.StatusNotFound,
 			"sim: unknown URL: "+r.Method+" "+redact.Truncate(r.URL.Path, 256)+
-				"; the simulator serves POST /v1/chat/completions, POST /v1/completions, POST /v1/responses, GET /v1/models and POST /v1/messages")
+				"; the simulator serves POST /v1/chat/completions, POST /v1/completions, POST /v1/responses, GET /v1/models, POST /v1/messages, GET /health and GET /metrics")
 	}
 }
 
@@ -354,23 +392,30 @@ func (h *handler) openai(w http.ResponseWriter, r *http.Request, chat bool) {
 		return
 	}
 	plan := h.m.Plan(c.inputTokens, c.maxTokens)
+	x.arrive(h.stats, &plan, h.m.cfg.TokensPerChunk)
 	created := time.Now().Unix()
 	model := h.m.cfg.Model
 	ctx := r.Context()
+	reason := finishStop
+	if openaiFinish(&c) == "length" {
+		reason = finishLength
+	}
 	if !c.stream {
-		if err := h.m.GenerateWith(ctx, plan, Hooks{}); err != nil {
+		if err := h.m.GenerateWith(ctx, plan, Hooks{FirstToken: x.firstToken}); err != nil {
 			h.fail(x, openaiErrors, err)
 			return
 		}
+		x.completed(reason)
 		x.buf = appendOpenAIBody(x.buf, &c, &plan, h.m.Text(plan), created, model)
 		x.finish()
 		return
 	}
 	x.beginOpenAIStream(&c, &plan, created, model)
-	if err := h.m.GenerateWith(ctx, plan, Hooks{Emit: x.emitOpenAI, BeforeSleep: x.flush}); err != nil {
+	if err := h.m.GenerateWith(ctx, plan, Hooks{Emit: x.emitOpenAI, BeforeSleep: x.flush, FirstToken: x.firstToken}); err != nil {
 		h.fail(x, openaiErrors, err)
 		return
 	}
+	x.completed(reason)
 	x.endOpenAIStream(&c, &plan, created, model)
 	x.finish()
 }
@@ -397,22 +442,29 @@ func (h *handler) responses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plan := h.m.Plan(c.inputTokens, c.maxTokens)
+	x.arrive(h.stats, &plan, h.m.cfg.TokensPerChunk)
 	meta := newResponseMeta(&c, &plan, time.Now().Unix(), h.m.cfg.Model)
 	ctx := r.Context()
+	reason := finishStop
+	if meta.incomplete() {
+		reason = finishLength
+	}
 	if !c.stream {
-		if err := h.m.GenerateWith(ctx, plan, Hooks{}); err != nil {
+		if err := h.m.GenerateWith(ctx, plan, Hooks{FirstToken: x.firstToken}); err != nil {
 			h.fail(x, openaiErrors, err)
 			return
 		}
+		x.completed(reason)
 		x.buf = appendResponse(x.buf, &meta, h.m.Text(plan), true)
 		x.finish()
 		return
 	}
 	x.beginResponsesStream(&meta)
-	if err := h.m.GenerateWith(ctx, plan, Hooks{Emit: x.emitResponses, BeforeSleep: x.flush}); err != nil {
+	if err := h.m.GenerateWith(ctx, plan, Hooks{Emit: x.emitResponses, BeforeSleep: x.flush, FirstToken: x.firstToken}); err != nil {
 		h.fail(x, openaiErrors, err)
 		return
 	}
+	x.completed(reason)
 	x.endResponsesStream()
 	x.finish()
 }
@@ -438,23 +490,30 @@ func (h *handler) messages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plan := h.m.PlanCapped(c.inputTokens, c.maxTokens)
+	x.arrive(h.stats, &plan, h.m.cfg.TokensPerChunk)
 	model := h.m.cfg.Model
 	ctx := r.Context()
+	reason := finishStop
+	if anthropicStop(&c, &plan) == "max_tokens" {
+		reason = finishLength
+	}
 	if !c.stream {
-		if err := h.m.GenerateWith(ctx, plan, Hooks{}); err != nil {
+		if err := h.m.GenerateWith(ctx, plan, Hooks{FirstToken: x.firstToken}); err != nil {
 			h.fail(x, anthropicErrors, err)
 			return
 		}
+		x.completed(reason)
 		x.buf = appendMessageBody(x.buf, &c, &plan, h.m.Text(plan), model)
 		x.finish()
 		return
 	}
 	x.beginAnthropicStream(thinkingTokens(&c, &plan))
 	x.setAnthropicHead(&plan, model)
-	if err := h.m.GenerateWith(ctx, plan, Hooks{Emit: x.emitAnthropic, BeforeSleep: x.flush}); err != nil {
+	if err := h.m.GenerateWith(ctx, plan, Hooks{Emit: x.emitAnthropic, BeforeSleep: x.flush, FirstToken: x.firstToken}); err != nil {
 		h.fail(x, anthropicErrors, err)
 		return
 	}
+	x.completed(reason)
 	x.endAnthropicStream(&c, &plan)
 	x.finish()
 }
@@ -464,6 +523,9 @@ func (h *handler) messages(w http.ResponseWriter, r *http.Request) {
 // (an injected mid-stream failure, a cancelled request, a client gone, a
 // closing server) cuts the connection after what was already due.
 func (h *handler) fail(x *exchange, d dialect, err error) {
+	if !errors.Is(err, ErrOverloaded) {
+		x.aborted(err) // a request turned away at a full queue never reached the model
+	}
 	var injected *InjectedError
 	switch {
 	case x.started || len(x.buf) > 0:

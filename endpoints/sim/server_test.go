@@ -19,15 +19,6 @@ import (
 	"github.com/llmtest/llmtest/tokenizers"
 )
 
-// newServer starts a server for cfg, closed when the test ends.
-func newServer(t testing.TB, cfg sim.ServerConfig) *sim.Server {
-	t.Helper()
-	s, err := sim.NewServer(cfg)
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	return s
-}
-
 // twinOf returns a model with the server's configuration, to predict the
 // plans it draws: the N-th plan depends only on the seed and N.
 func twinOf(t testing.TB, s *sim.Server) *sim.Model {
@@ -128,7 +119,7 @@ func path(v any, keys ...any) any {
 func TestServerChatStream(t *testing.T) {
 	for _, includeUsage := range []bool{true, false} {
 		t.Run("include_usage="+strconv.FormatBool(includeUsage), func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 5, TokensPerChunk: 3, Model: `sim "q"`}})
+			s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 5, TokensPerChunk: 3, Model: `sim "q"`}})
 			twin := twinOf(t, s)
 			body := `{"model":"x","messages":[{"role":"user","content":"four words of prompt"}],"max_tokens":10,"stream":true`
 			if includeUsage {
@@ -196,7 +187,7 @@ func keys(v any) []string {
 }
 
 func TestServerCompletionsStream(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 6, MinOutputTokens: 3, MaxOutputTokens: 9}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 6, MinOutputTokens: 3, MaxOutputTokens: 9}})
 	twin := twinOf(t, s)
 	for range 3 {
 		res, out := do(t, client(t), "POST", s.URL+"/v1/completions",
@@ -224,7 +215,7 @@ func TestServerCompletionsStream(t *testing.T) {
 }
 
 func TestServerNonStreaming(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Seed: 7}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 7}})
 	twin := twinOf(t, s)
 	c := client(t)
 
@@ -254,7 +245,7 @@ func TestServerNonStreaming(t *testing.T) {
 }
 
 func TestServerModels(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{Model: "tiny"}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Model: "tiny"}})
 	res, out := do(t, client(t), "GET", s.URL+"/v1/models", "")
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	body := obj(t, out)
@@ -269,7 +260,7 @@ func TestServerModels(t *testing.T) {
 }
 
 func TestServerRouting(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{})
+	s := sim.Start(t, sim.ServerConfig{})
 	c := client(t)
 	tests := []struct {
 		method, path string
@@ -306,7 +297,7 @@ func TestServerRouting(t *testing.T) {
 }
 
 func TestServerBadRequests(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{})
+	s := sim.Start(t, sim.ServerConfig{})
 	c := client(t)
 	tests := []struct {
 		route, body, want string
@@ -318,7 +309,7 @@ func TestServerBadRequests(t *testing.T) {
 		{"/v1/chat/completions", `{"prompt":"x"}`, `"prompt" is not a field of this route`},
 		{"/v1/chat/completions", `{"max_tokens":3}`, `"messages" is required`},
 		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"max_tokens":-3}`, `"max_tokens" must be a positive whole number, got -3`},
-		{"/v1/chat/completions", `{"messages":[{"role":"user","content":5}]}`, `messages[0].content: must be a string or a list of text parts`},
+		{"/v1/chat/completions", `{"messages":[{"role":"user","content":5}]}`, `messages[0].content: must be a string or a list of content parts`},
 		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"stream_options":{"include_usage":true}}`, `"stream_options" is only allowed when "stream" is true`},
 		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"stream":true,"stream_options":{"include_usage":1}}`, `"stream_options.include_usage" must be a boolean`},
 		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"stream":true,"stream_options":[]}`, `"stream_options" must be an object`},
@@ -329,8 +320,13 @@ func TestServerBadRequests(t *testing.T) {
 		{"/v1/messages", `{"messages":[],"max_tokens":5}`, `"messages" must not be empty`},
 		{"/v1/messages", `{"messages":[{"role":"system","content":"a"}],"max_tokens":5}`, `messages[0].role: must be "user" or "assistant"`},
 		{"/v1/messages", `{"messages":[{"role":"user"}],"max_tokens":5}`, `messages[0].content: is required`},
-		{"/v1/messages", `{"messages":[{"role":"user","content":[{"type":"image"}]}],"max_tokens":5}`, `messages[0].content[0].type: only "text" parts are supported`},
-		{"/v1/messages", `{"system":7,"messages":[{"role":"user","content":"a"}],"max_tokens":5}`, `system: must be a string or a list of text parts`},
+		{"/v1/messages", `{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"u"}}]}],"max_tokens":5}`, `messages[0].content[0].type: only "text", "image" and "document" blocks are supported, got "image_url"`},
+		{"/v1/messages", `{"messages":[{"role":"user","content":[{"type":"image"}]}],"max_tokens":5}`, `messages[0].content[0].source: must be an object, got null`},
+		{"/v1/messages", `{"messages":[{"role":"user","content":[{"type":"image","source":{"type":"text","data":"a"}}]}],"max_tokens":5}`, `messages[0].content[0].source.type: must be "base64" or "url", got "text"`},
+		{"/v1/messages", `{"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64","data":"iVBOR"}}]}],"max_tokens":5}`, `messages[0].content[0].source.media_type: must be a non-empty string, got null`},
+		{"/v1/messages", `{"messages":[{"role":"user","content":[{"type":"document","source":{"type":"file","file_id":"f"}}]}],"max_tokens":5}`, `messages[0].content[0].source.type: must be "base64", "url" or "text", got "file"`},
+		{"/v1/messages", `{"system":[{"type":"image","source":{"type":"url","url":"u"}}],"messages":[{"role":"user","content":"a"}],"max_tokens":5}`, `system[0].type: only "text" parts are supported, got "image"`},
+		{"/v1/messages", `{"system":7,"messages":[{"role":"user","content":"a"}],"max_tokens":5}`, `system: must be a string or a list of content parts`},
 		{"/v1/messages", `{"messages":[{"role":"user","content":"a"}],"max_tokens":0}`, `"max_tokens" must be a positive whole number, got 0`},
 		{"/v1/messages", `{"messages":[{"role":"user","content":"a"}],"max_tokens":5,"thinking":{"type":"enabled","budget_tokens":5}}`, `"thinking.budget_tokens" must be a whole number in [1, max_tokens), got 5`},
 		{"/v1/messages", `{"messages":[{"role":"user","content":"a"}],"max_tokens":5,"thinking":{"type":"on"}}`, `"thinking.type" must be "enabled" or "disabled", got "on"`},
@@ -404,7 +400,7 @@ func (r *recorder) Flush() { r.flushes++ }
 func TestServerAuth(t *testing.T) {
 	const key = "sk-sim-SECRET-4242"
 	const wrong = "sk-sim-WRONG-1717"
-	s := newServer(t, sim.ServerConfig{APIKey: key})
+	s := sim.Start(t, sim.ServerConfig{APIKey: key})
 	c := client(t)
 	chat := `{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}`
 	msgs := `{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}`
@@ -448,7 +444,7 @@ func TestServerAuth(t *testing.T) {
 	}
 
 	t.Run("no APIKey: anything goes", func(t *testing.T) {
-		open := newServer(t, sim.ServerConfig{})
+		open := sim.Start(t, sim.ServerConfig{})
 		res, _ := do(t, c, "POST", open.URL+"/v1/chat/completions", chat)
 		assert.Equal(t, 200, res.StatusCode)
 		res, _ = do(t, c, "POST", open.URL+"/v1/messages", msgs, "X-Api-Key", wrong)
@@ -531,7 +527,7 @@ func TestServerOverloaded(t *testing.T) {
 		{"rounded up", 1500 * time.Millisecond, "2", "1500"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{
+			s := sim.Start(t, sim.ServerConfig{
 				Config:     sim.Config{Capacity: 1, MaxQueue: 1, InterTokenLatency: time.Hour},
 				RetryAfter: tc.retryAfter,
 			})
@@ -595,7 +591,7 @@ func TestServerOverloaded(t *testing.T) {
 }
 
 func TestServerInjectedError(t *testing.T) {
-	s := newServer(t, sim.ServerConfig{Config: sim.Config{ErrorRate: 1, FirstTokenLatency: time.Millisecond}})
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{ErrorRate: 1, FirstTokenLatency: time.Millisecond}})
 	c := client(t)
 	for _, tc := range []struct{ route, body string }{
 		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"x"}],"stream":true}`},
@@ -629,7 +625,7 @@ func TestServerMidStream(t *testing.T) {
 		{"timed", sim.Config{Seed: 9, MidStreamFailureRate: 1, InterTokenLatency: time.Millisecond}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, sim.ServerConfig{Config: tc.cfg})
+			s := sim.Start(t, sim.ServerConfig{Config: tc.cfg})
 			twin := twinOf(t, s)
 			c := client(t)
 

@@ -1,0 +1,226 @@
+package llmtest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/llmtest/llmtest/assertions"
+	"github.com/llmtest/llmtest/endpoints/sim"
+	"github.com/llmtest/llmtest/llmtest"
+)
+
+// printT is an assertions.TestingT that prints failures, standing in for
+// the *testing.T of a real test.
+type printT struct{}
+
+func (printT) Errorf(format string, args ...any) { fmt.Printf("FAIL: "+format+"\n", args...) }
+
+// Run is called from a test; this is one as it stands in a _test.go file.
+// A bad configuration fails the test at once, naming the field; the run is
+// named after the test, its summary goes to t.Log, and its folder (with
+// junit.xml holding the SLO checks) is written in t.Cleanup, after the
+// assertions ran, under t.ArtifactDir(), which `go test -artifacts
+// -outputdir DIR` keeps. A failed SLO fails the test with one line, such
+// as
+//
+//	chat_test.go:21: ttft p99 = 933ms, want < 800ms (n=400; p99 needs n≥500)
+//
+// An example cannot be handed a *testing.T, so this one is compiled, not
+// run; Runner.Run's sloGate example runs the same kind of load outside a
+// test.
+func ExampleRun() {
+	testChatSLO := func(t *testing.T) { // func TestChatSLO(t *testing.T)
+		ep, err := sim.New(sim.Config{
+			FirstTokenLatency: 150 * time.Millisecond,
+			InterTokenLatency: 15 * time.Millisecond,
+			Capacity:          8,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := llmtest.Run(t, llmtest.Config{
+			Endpoint: ep,
+			Payloads: "testdata/prompts.jsonl",
+			Clients:  8,
+			Requests: 64,
+		})
+		assertions.SLO(t, res,
+			"ttft p99 < 800ms",
+			"tpot p50 <= 40ms",
+			"error_rate < 1%",
+		)
+	}
+	_ = testChatSLO
+}
+
+// A load test with SLO gates outside a test: the Runner returns the result
+// and an error instead of failing a test, and printT stands in for the
+// test's t. This is what [Run] does inside a test, less the test's
+// reporting and artifacts.
+func ExampleRunner_Run_sloGate() {
+	ep, err := sim.New(sim.Config{
+		Seed:              1,
+		FirstTokenLatency: 2 * time.Millisecond,
+		InterTokenLatency: 500 * time.Microsecond,
+		Capacity:          8,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := llmtest.NewRunner(llmtest.Config{
+		Endpoint: ep,
+		Payloads: "testdata/prompts.jsonl", // 4 chat payloads, 72 output tokens in all
+		Clients:  4,
+	}).Run(context.Background(), llmtest.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ok := assertions.SLO(printT{}, res,
+		"ttft p99 < 1s",
+		"tpot p50 <= 100ms",
+		"error_rate < 1%",
+		"goodput(ttft < 1s, tpot < 100ms) >= 95%",
+	)
+	fmt.Println("requests:", res.Stats.TotalRequests, "failed:", res.Stats.FailedRequests)
+	fmt.Println("output tokens:", res.Stats.TotalOutputTokens)
+	fmt.Println("SLOs met:", ok)
+	// Output:
+	// requests: 16 failed: 0
+	// output tokens: 288
+	// SLOs met: true
+}
+
+// A Runner keeps a base configuration; each run overrides some of its
+// fields (LLMeter's Runner and run).
+func ExampleRunner() {
+	ep, err := sim.New(sim.Config{Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	runner := llmtest.NewRunner(llmtest.Config{
+		Endpoint: ep,
+		Payloads: "testdata/prompts.jsonl",
+	})
+	for _, clients := range []int{1, 4} {
+		res, err := runner.Run(context.Background(), llmtest.Config{Clients: clients, Requests: 2})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("clients=%d: %d requests, %d failed\n", clients, res.Stats.TotalRequests, res.Stats.FailedRequests)
+	}
+	// Output:
+	// clients=1: 2 requests, 0 failed
+	// clients=4: 8 requests, 0 failed
+}
+
+// Benchmark sends b.N requests and reports the run in units that
+// benchstat compares. In a _test.go file its call is the body of a
+// benchmark, func BenchmarkChat(b *testing.B); here testing.Benchmark
+// plays `go test -bench` and the example prints the units reported.
+func ExampleBenchmark() {
+	ep, err := sim.New(sim.Config{
+		Seed:              1,
+		FirstTokenLatency: 2 * time.Millisecond,
+		InterTokenLatency: 500 * time.Microsecond,
+		Capacity:          8,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	result := testing.Benchmark(func(b *testing.B) {
+		llmtest.Benchmark(b, llmtest.Config{
+			Endpoint: ep,
+			Payloads: "testdata/prompts.jsonl",
+			Clients:  4,
+		})
+	})
+	var units []string
+	for unit := range result.Extra {
+		units = append(units, unit)
+	}
+	slices.Sort(units)
+	fmt.Println(units)
+	// Output:
+	// [e2e-p99-ns itl-p99-ns out-tokens/s req/s tpot-p50-ns ttft-p50-ns ttft-p99-ns]
+}
+
+// Payloads come from a .jsonl file (one JSON object per line), a .json
+// file (an object or an array of objects) or a directory of them;
+// Config.Payloads takes the path and loads it the same way. A line that is
+// not a JSON object is a *PayloadError naming its file and line.
+func ExampleLoadPayloads() {
+	ps, err := llmtest.LoadPayloads("testdata/prompts.jsonl")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(ps), "payloads; the first asks for", ps[0]["max_tokens"], "tokens")
+
+	dir, err := os.MkdirTemp("", "llmtest-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	bad := filepath.Join(dir, "bad.jsonl")
+	lines := `{"prompt": "a fine line", "max_tokens": 8}` + "\n\n" + `{"prompt": "unclosed` + "\n"
+	if err := os.WriteFile(bad, []byte(lines), 0o644); err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = llmtest.LoadPayloads(bad)
+	var perr *llmtest.PayloadError
+	if errors.As(err, &perr) {
+		fmt.Printf("%s, line %d: %v\n", filepath.Base(perr.Source), perr.Line, perr.Err)
+	}
+	// Output:
+	// 4 payloads; the first asks for 16 tokens
+	// bad.jsonl, line 3: invalid JSON: unexpected EOF
+}
+
+// A run folder can be read back, to compare or re-check a saved run.
+func ExampleLoadResult() {
+	ep, err := sim.New(sim.Config{Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := os.MkdirTemp("", "llmtest-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(out)
+	_, err = llmtest.NewRunner(llmtest.Config{
+		Endpoint:   ep,
+		Payloads:   "testdata/prompts.jsonl",
+		Clients:    2,
+		OutputPath: out,
+		RunName:    "saved",
+	}).Run(context.Background(), llmtest.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := llmtest.LoadResult(filepath.Join(out, "saved"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.RunName, res.Endpoint.Provider, res.Stats.TotalRequests, "requests, interrupted:", res.Interrupted)
+	fmt.Println("errors within 1% of requests:", assertions.ErrorRate(printT{}, res, 0.01))
+	// Output:
+	// saved sim 8 requests, interrupted: false
+	// errors within 1% of requests: true
+}
