@@ -18,8 +18,8 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
-	"github.com/llmtest/llmtest/endpoints/internal/httpx/httpxtest"
 	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/keepalivetest"
 )
 
 const testKey = "sk-httpx-test-0123456789"
@@ -61,7 +61,7 @@ func post(t *testing.T, ctx context.Context, c *Client) (string, *endpointstest.
 const body = "data: hello\n\n"
 
 func TestPostResendsWhenAReusedConnectionDied(t *testing.T) {
-	srv := httpxtest.NewServer(t, httpxtest.OnNextRequest, "text/event-stream", body)
+	srv := keepalivetest.NewServer(t, keepalivetest.OnNextRequest, "text/event-stream", body)
 	c := newClient(t, srv.URL, nil, nil)
 	// 1: a fresh connection, kept; 2: sent on it, which the server closes
 	// unanswered, then resent afresh; 3: a fresh connection again.
@@ -77,7 +77,7 @@ func TestPostResendsWhenAReusedConnectionDied(t *testing.T) {
 
 func TestPostDoesNotResendOtherFailures(t *testing.T) {
 	t.Run("fresh connection", func(t *testing.T) {
-		srv := httpxtest.NewServer(t, httpxtest.Fresh, "text/event-stream", body)
+		srv := keepalivetest.NewServer(t, keepalivetest.Fresh, "text/event-stream", body)
 		c := newClient(t, srv.URL, nil, nil)
 		_, rec, err := post(t, t.Context(), c)
 		require.Error(t, err)
@@ -86,7 +86,7 @@ func TestPostDoesNotResendOtherFailures(t *testing.T) {
 		assert.Len(t, srv.Dropped(), 1, "sent once")
 	})
 	t.Run("response cut after its first byte", func(t *testing.T) {
-		srv := httpxtest.NewServer(t, httpxtest.CutNextResponse, "text/event-stream", body)
+		srv := keepalivetest.NewServer(t, keepalivetest.CutNextResponse, "text/event-stream", body)
 		c := newClient(t, srv.URL, nil, nil)
 		_, _, err := post(t, t.Context(), c)
 		require.NoError(t, err)
@@ -97,7 +97,7 @@ func TestPostDoesNotResendOtherFailures(t *testing.T) {
 		assert.Equal(t, 1, srv.Answered())
 	})
 	t.Run("another RoundTripper", func(t *testing.T) {
-		srv := httpxtest.NewServer(t, httpxtest.OnNextRequest, "text/event-stream", body)
+		srv := keepalivetest.NewServer(t, keepalivetest.OnNextRequest, "text/event-stream", body)
 		tr := NewTransport(0)
 		t.Cleanup(tr.CloseIdleConnections)
 		// Idempotency-Key makes a POST replayable to net/http: without
@@ -116,10 +116,12 @@ func TestPostDoesNotResendOtherFailures(t *testing.T) {
 // roundTripper hides the *http.Transport it wraps.
 type roundTripper struct{ rt http.RoundTripper }
 
-func (r roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return r.rt.RoundTrip(req) }
+func (r roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	return r.rt.RoundTrip(req)
+}
 
 func TestPostResendsThroughTheCallersTransport(t *testing.T) {
-	srv := httpxtest.NewServer(t, httpxtest.OnNextRequest, "text/event-stream", body)
+	srv := keepalivetest.NewServer(t, keepalivetest.OnNextRequest, "text/event-stream", body)
 	tr := NewTransport(0)
 	t.Cleanup(tr.CloseIdleConnections)
 	var redirects atomic.Int32
@@ -141,7 +143,7 @@ func TestPostResendsThroughTheCallersTransport(t *testing.T) {
 }
 
 func TestPostKeepsTheCallersTrace(t *testing.T) {
-	srv := httpxtest.NewServer(t, httpxtest.OnNextRequest, "text/event-stream", body)
+	srv := keepalivetest.NewServer(t, keepalivetest.OnNextRequest, "text/event-stream", body)
 	c := newClient(t, srv.URL, nil, nil)
 	var got atomic.Int32
 	ctx := httptrace.WithClientTrace(t.Context(), &httptrace.ClientTrace{
@@ -218,7 +220,7 @@ func TestError(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
-	srv := httpxtest.NewServer(t, httpxtest.AfterResponse, "text/event-stream", body)
+	srv := keepalivetest.NewServer(t, keepalivetest.AfterResponse, "text/event-stream", body)
 	c := newClient(t, srv.URL, nil, nil)
 	require.Len(t, c.own, 2)
 	assert.True(t, c.own[0] == c.first.Transport && c.own[1] == c.fresh.Transport, "Close releases both transports it made")

@@ -1,7 +1,7 @@
-// Package httpxtest provides an HTTP/1.1 server on 127.0.0.1 that closes
+// Package keepalivetest provides an HTTP/1.1 server on 127.0.0.1 that closes
 // kept-alive connections under its clients, as some LLM servers do, for
 // testing how the providers resend.
-package httpxtest
+package keepalivetest
 
 import (
 	"bufio"
@@ -71,7 +71,7 @@ func NewServer(t testing.TB, closing Closing, contentType, body string) *Server 
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("httpxtest: listen: %v", err)
+		t.Fatalf("keepalivetest: listen: %v", err)
 	}
 	s := &Server{
 		URL:         "http://" + ln.Addr().String(),
