@@ -33,6 +33,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := anthropic.MessagesPayload("Tell me a story", 64, 16)
 	if err != nil {
 		fmt.Println(err)
@@ -66,6 +67,7 @@ func ExampleMessagesPayload() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := anthropic.MessagesPayload("Tell me a story", 2048, 1024)
 	if err != nil {
 		fmt.Println(err)
@@ -98,6 +100,7 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	fmt.Printf("%+v\n", ep.Info())
 
 	_, err = anthropic.New(anthropic.Config{BaseURL: "api.anthropic.com"})
@@ -121,6 +124,7 @@ func ExampleEndpoint_Invoke_statusError() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	req, err := ep.Prepare(endpoints.Payload{
 		"messages":   []any{map[string]any{"role": "user", "content": "Hi"}},
 		"max_tokens": 16,

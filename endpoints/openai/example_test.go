@@ -33,6 +33,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := openai.ChatPayload("Say hello", 16)
 	if err != nil {
 		fmt.Println(err)
@@ -80,6 +81,7 @@ func Example_responses() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := openai.ResponsesPayload("Say hello", 64)
 	if err != nil {
 		fmt.Println(err)
@@ -112,6 +114,7 @@ func ExampleResponsesPayload() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := openai.ResponsesPayload("Tell me a story", 128)
 	if err != nil {
 		fmt.Println(err)
@@ -137,6 +140,7 @@ func ExampleChatPayload() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := openai.ChatPayload("Tell me a story", 128)
 	if err != nil {
 		fmt.Println(err)
@@ -165,6 +169,7 @@ func ExampleCompletionPayload() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := openai.CompletionPayload("Once upon a time", 64)
 	if err != nil {
 		fmt.Println(err)
@@ -196,6 +201,7 @@ func ExampleNew_azure() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	fmt.Printf("%+v\n", ep.Info())
 
 	_, err = openai.New(openai.Config{BaseURL: "https://api.openai.com/v1", API: "embeddings"})
@@ -219,6 +225,7 @@ func ExampleEndpoint_Invoke_statusError() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	req, err := ep.Prepare(endpoints.Payload{"messages": []any{map[string]any{"role": "user", "content": "Hi"}}})
 	if err != nil {
 		fmt.Println(err)
