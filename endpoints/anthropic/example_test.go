@@ -141,3 +141,24 @@ func ExampleEndpoint_Invoke_statusError() {
 	// true 500
 	// HTTP 500: api_error: sim: injected fault (error) in request 1
 }
+
+// Redact takes every secret the endpoint holds out of a text, in any
+// case: the key, credential headers, and the password and query values of
+// its base URL. The llmtest engine passes each recorded response and error
+// through it.
+func ExampleEndpoint_Redact() {
+	ep, err := anthropic.New(anthropic.Config{
+		BaseURL: "https://gateway.example/anthropic?token=gw-12345678",
+		APIKey:  "sk-ant-example-key",
+		Headers: map[string]string{"X-Gateway-Auth": "hdr-12345678"},
+		Model:   "claude-sonnet-4-5",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ep.Close() // releases its idle connections
+	fmt.Println(ep.Redact("x-api-key: SK-ANT-EXAMPLE-KEY, token gw-12345678, auth hdr-12345678"))
+	// Output:
+	// x-api-key: [REDACTED], token [REDACTED], auth [REDACTED]
+}

@@ -239,3 +239,25 @@ func ExampleEndpoint_Invoke_statusError() {
 	// true 429 2s
 	// HTTP 429: Rate limit reached (retry after 2s)
 }
+
+// Redact takes every secret the endpoint holds out of a text, in any
+// case: the key, and the password, Basic authorization and query values of
+// its base URL. The llmtest engine passes each recorded response and error
+// through it.
+func ExampleEndpoint_Redact() {
+	ep, err := openai.New(openai.Config{
+		BaseURL: "http://user:pw-12345678@127.0.0.1:8000/v1?key=qk-12345678",
+		APIKey:  "sk-example-key",
+		Model:   "my-model",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ep.Close() // releases its idle connections
+	fmt.Println(ep.Redact("echo: SK-EXAMPLE-KEY, key=qk-12345678, Basic dXNlcjpwdy0xMjM0NTY3OA=="))
+	fmt.Println(ep.Info().URL)
+	// Output:
+	// echo: [REDACTED], key=[REDACTED], Basic [REDACTED]
+	// http://127.0.0.1:8000/v1
+}
