@@ -105,20 +105,15 @@ func New(cfg Config) (*Endpoint, error) {
 	return e, nil
 }
 
-// Close releases the idle connections of the Endpoint's own transport. A
-// client given in Config.HTTPClient is left as it is: its owner closes its
-// connections (with http.Client.CloseIdleConnections). Close always
-// returns nil and is safe to call more than once; it must not be called
-// while requests are in flight, and an Endpoint used after Close opens
-// new connections, which another Close releases.
+// Close releases the idle connections of the Endpoint's own transport,
+// and returns nil. It is safe to call more than once, but not while
+// requests are in flight; see the package documentation, "Connection
+// reuse", for a client given in Config.HTTPClient.
 func (e *Endpoint) Close() error { return e.http.Close() }
 
 // Redact returns s with every secret the Endpoint holds replaced by
-// "[REDACTED]", whatever its ASCII case: Config.APIKey, the values of
-// Config.Headers that look like credentials, and the user name, password
-// (and the Basic Authorization value Go derives from them) and query
-// values of Config.BaseURL. It implements [endpoints.Redactor]: the engine
-// passes every recorded response text and error through it.
+// "[REDACTED]", in any ASCII case: see the package documentation,
+// "Secrets". It implements [endpoints.Redactor].
 func (e *Endpoint) Redact(s string) string { return e.secrets.Redact(s) }
 
 // Info names the endpoint: provider "anthropic", Config.Model, name

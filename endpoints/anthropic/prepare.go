@@ -67,28 +67,12 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 		return nil, err
 	}
 
-	switch m := q["model"].(type) {
-	case nil:
-		if e.model == "" {
-			return nil, errors.New("anthropic: payload: model: missing, and Config.Model is empty")
-		}
-		q["model"] = e.model
-	case string:
-		if m == "" {
-			return nil, errors.New("anthropic: payload: model: want a non-empty string, got an empty string")
-		}
-	default:
-		return nil, fmt.Errorf("anthropic: payload: model: want a non-empty string, got %s", jsonval.Describe(m))
+	if err := jsonval.SetModel(q, e.model); err != nil {
+		return nil, fmt.Errorf("anthropic: payload: %w", err)
 	}
-
-	stream := true
-	switch s := q["stream"].(type) {
-	case nil:
-		q["stream"] = true
-	case bool:
-		stream = s
-	default:
-		return nil, fmt.Errorf("anthropic: payload: stream: want a boolean, got %s", jsonval.Describe(s))
+	stream, err := jsonval.SetStream(q)
+	if err != nil {
+		return nil, fmt.Errorf("anthropic: payload: %w", err)
 	}
 
 	body, err := json.Marshal(q)

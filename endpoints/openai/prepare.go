@@ -76,28 +76,12 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 		}
 	}
 
-	switch m, ok := q["model"]; {
-	case !ok || m == nil:
-		if e.model == "" {
-			return nil, errors.New("openai: payload: model: missing, and Config.Model is empty")
-		}
-		q["model"] = e.model
-	default:
-		if s, ok := m.(string); !ok || s == "" {
-			return nil, fmt.Errorf("openai: payload: model: want a non-empty string, got %s", jsonval.Describe(m))
-		}
+	if err := jsonval.SetModel(q, e.model); err != nil {
+		return nil, fmt.Errorf("openai: payload: %w", err)
 	}
-
-	stream := true
-	switch s, ok := q["stream"]; {
-	case !ok || s == nil:
-		q["stream"] = true
-	default:
-		b, ok := s.(bool)
-		if !ok {
-			return nil, fmt.Errorf("openai: payload: stream: want a boolean, got %s", jsonval.Describe(s))
-		}
-		stream = b
+	stream, err := jsonval.SetStream(q)
+	if err != nil {
+		return nil, fmt.Errorf("openai: payload: %w", err)
 	}
 	if so, ok := q["stream_options"]; ok && so != nil {
 		if _, ok := so.(map[string]any); !ok {
