@@ -23,6 +23,7 @@ func simOverHTTP(b *testing.B, cfg sim.Config) *openai.Endpoint {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { _ = ep.Close() })
 	return ep
 }
 

@@ -1,7 +1,10 @@
 package llmtest_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -89,11 +92,7 @@ func TestNoSecretInAnyArtifactLogOrError(t *testing.T) {
 				assert.Equal(t, 4, res.Stats.TotalRequests)
 				files := scanDir(t, dir, c.secrets)
 				assert.GreaterOrEqual(t, files, 5, "run folder files scanned")
-				for _, s := range c.secrets {
-					for _, text := range texts {
-						assert.NotContains(t, text, s)
-					}
-				}
+				assertNoSecret(t, texts, c.secrets)
 				if hostile {
 					assert.Contains(t, strings.Join(texts, "\n"), "echo", "the hostile server's errors reach the result")
 				}
@@ -103,8 +102,9 @@ func TestNoSecretInAnyArtifactLogOrError(t *testing.T) {
 }
 
 // runCapturing runs p through llmtest.Run in a subtest and returns what
-// the run let out — the log lines, test attributes, step summary, returned
-// invocation errors — and the run folder.
+// the run let out — the log lines, test attributes, summary text, step
+// summary, returned invocation errors and response texts — and the run
+// folder.
 func runCapturing(t *testing.T, ep endpoints.Endpoint, p endpoints.Payload) (texts []string, dir string, res *llmtest.Result) {
 	dir = filepath.Join(t.TempDir(), "run")
 	summary := filepath.Join(t.TempDir(), "step-summary.md")
@@ -121,9 +121,9 @@ func runCapturing(t *testing.T, ep endpoints.Endpoint, p endpoints.Payload) (tex
 		})
 	})
 	require.NotNil(t, res)
-	texts = append(texts, ct.text())
+	texts = append(texts, ct.text(), res.SummaryText())
 	for _, inv := range res.Invocations {
-		texts = append(texts, inv.Error)
+		texts = append(texts, inv.Error, inv.ResponseText)
 	}
 	texts = append(texts, fmt.Sprintf("%+v", ep.Info()))
 	b, err := os.ReadFile(summary)
@@ -132,8 +132,22 @@ func runCapturing(t *testing.T, ep endpoints.Endpoint, p endpoints.Payload) (tex
 	return texts, dir, res
 }
 
-// scanDir fails when a secret appears in a file under dir, and returns
-// the number of files scanned.
+// assertNoSecret fails when one of secrets appears in one of texts, in
+// any ASCII case.
+func assertNoSecret(t *testing.T, texts, secrets []string, where ...string) {
+	t.Helper()
+	for _, text := range texts {
+		low := strings.ToLower(text)
+		for _, s := range secrets {
+			if strings.Contains(low, strings.ToLower(s)) {
+				t.Errorf("secret %q leaked %s into %q", s, strings.Join(where, " "), text)
+			}
+		}
+	}
+}
+
+// scanDir fails when a secret appears in a file under dir, in any ASCII
+// case, and returns the number of files scanned.
 func scanDir(t *testing.T, dir string, secrets []string) int {
 	t.Helper()
 	n := 0
@@ -146,9 +160,7 @@ func scanDir(t *testing.T, dir string, secrets []string) int {
 			return err
 		}
 		n++
-		for _, s := range secrets {
-			assert.NotContains(t, string(b), s, "a secret in %s", path)
-		}
+		assertNoSecret(t, []string{string(b)}, secrets, "in "+path)
 		return nil
 	}))
 	return n
@@ -241,6 +253,7 @@ func openaiEndpoint(api openai.API) func(t *testing.T, hostile bool) endpoints.E
 		}
 		ep, err := openai.New(openai.Config{BaseURL: base + "/v1", APIKey: fakeKey, Model: "m", API: api})
 		require.NoError(t, err)
+		t.Cleanup(func() { _ = ep.Close() })
 		return ep
 	}
 }
@@ -252,6 +265,7 @@ func anthropicEndpoint(t *testing.T, hostile bool) endpoints.Endpoint {
 	}
 	ep, err := anthropic.New(anthropic.Config{BaseURL: base, APIKey: fakeKey, Model: "m"})
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = ep.Close() })
 	return ep
 }
 
@@ -338,6 +352,181 @@ func sagemakerEndpoint(style sagemaker.Style) func(t *testing.T, hostile bool) e
 	}
 }
 
+// redacted replaces a secret in every text.
+const redacted = "[REDACTED]"
+
+// Secrets of the echo tests: a base URL's password and a key in its query
+// string.
+const (
+	urlUser     = "llmtest-user"
+	urlPassword = "pw-llmtest-FAKE-4c1d9e77"
+	queryKey    = "qk-llmtest-FAKE-a83b2f60"
+)
+
+// TestNoEchoedSecretInAnyChannel runs the HTTP endpoints against servers
+// that echo a secret the endpoint sent — the Basic Authorization Go
+// derives from a base URL's user information, a key in the base URL's
+// query, the API key as sent and upper-cased — into an error status, an error in a
+// stream and the model's output, split across two chunks. Neither the
+// secret nor its upper-cased form reaches an error, a response text, the
+// summary text, a log line or a file of the run folder.
+func TestNoEchoedSecretInAnyChannel(t *testing.T) {
+	basic := base64.StdEncoding.EncodeToString([]byte(urlUser + ":" + urlPassword))
+	echoes := []struct {
+		name    string
+		secrets []string
+		// base returns the base URL for a server's URL.
+		base func(srv string) string
+		echo func(r *http.Request) string
+	}{
+		{"basic-auth", []string{urlPassword, basic}, func(srv string) string {
+			return strings.Replace(srv, "http://", "http://"+urlUser+":"+urlPassword+"@", 1)
+		}, func(r *http.Request) string { return r.Header.Get("Authorization") }},
+		{"query-key", []string{queryKey}, func(srv string) string { return srv + "?key=" + queryKey },
+			func(r *http.Request) string { return "key=" + r.URL.Query().Get("key") }},
+		{"key", []string{fakeKey}, func(srv string) string { return srv },
+			func(r *http.Request) string { return r.Header.Get("Authorization") + r.Header.Get("X-Api-Key") }},
+		{"upper-cased-key", []string{fakeKey}, func(srv string) string { return srv },
+			func(r *http.Request) string {
+				return strings.ToUpper(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + r.Header.Get("X-Api-Key"))
+			}},
+	}
+	providers := []struct {
+		shape    string
+		payload  endpoints.Payload
+		endpoint func(t *testing.T, base string, key string) endpoints.Endpoint
+	}{
+		{"openai-chat", mustPayload(openai.ChatPayload("Say hello.", 8)), func(t *testing.T, base, key string) endpoints.Endpoint {
+			ep, err := openai.New(openai.Config{BaseURL: base, APIKey: key, Model: "m"})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = ep.Close() })
+			return ep
+		}},
+		{"openai-responses", mustPayload(openai.ResponsesPayload("Say hello.", 8)), func(t *testing.T, base, key string) endpoints.Endpoint {
+			ep, err := openai.New(openai.Config{BaseURL: base, APIKey: key, Model: "m", API: openai.Responses})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = ep.Close() })
+			return ep
+		}},
+		{"anthropic", mustPayload(anthropic.MessagesPayload("Say hello.", 8, 0)), func(t *testing.T, base, key string) endpoints.Endpoint {
+			ep, err := anthropic.New(anthropic.Config{BaseURL: base, APIKey: key, Model: "m"})
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = ep.Close() })
+			return ep
+		}},
+	}
+	for _, p := range providers {
+		for _, e := range echoes {
+			t.Run(p.shape+"/"+e.name, func(t *testing.T) {
+				key := fakeKey
+				if e.name == "basic-auth" && p.shape != "anthropic" {
+					key = "" // a Bearer key would take the place of Basic
+				}
+				srv := echoHTTP(t, p.shape, e.echo)
+				ep := p.endpoint(t, e.base(srv+"/v1"), key)
+				texts, dir, res := runCapturing(t, ep, p.payload)
+				assert.Equal(t, 4, res.Stats.TotalRequests)
+				assert.Equal(t, 3, res.Stats.FailedRequests, "two error statuses and an error in a stream")
+				secrets := e.secrets
+				if key != "" {
+					secrets = append(secrets, key)
+				}
+				assertNoSecret(t, texts, secrets)
+				assert.GreaterOrEqual(t, scanDir(t, dir, secrets), 5, "run folder files scanned")
+
+				var outputs, errs []string
+				for _, inv := range res.Invocations {
+					if inv.Failed() {
+						errs = append(errs, inv.Error)
+					} else {
+						outputs = append(outputs, inv.ResponseText)
+					}
+				}
+				require.Len(t, outputs, 1)
+				assert.Contains(t, outputs[0], "echo: ", "the model's output arrived")
+				assert.Contains(t, outputs[0], redacted, "the echoed secret in it was redacted")
+				for _, msg := range errs {
+					assert.Contains(t, msg, redacted, "the echo in each error was redacted")
+				}
+				assert.Contains(t, res.SummaryText(), redacted, "the summary shows the errors, redacted")
+			})
+		}
+	}
+}
+
+func mustPayload(p endpoints.Payload, err error) endpoints.Payload {
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// echoHTTP is a server that puts what echo returns for each request into
+// its answer, in turn: an error status (401), an error in a stream, and a
+// successful stream whose model output is "echo: " and the echo, split in
+// the middle of it across two chunks; shape is the wire format:
+// "openai-chat", "openai-responses" or "anthropic".
+func echoHTTP(t *testing.T, shape string, echo func(r *http.Request) string) string {
+	var mu sync.Mutex
+	n := 0
+	q := func(s string) string {
+		b, err := json.Marshal(s)
+		if err != nil {
+			panic(err)
+		}
+		return string(b)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		text := "echo: " + echo(r)
+		mu.Lock()
+		kind := n % 3
+		n++
+		mu.Unlock()
+		switch kind {
+		case 0:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			if shape == "anthropic" {
+				fmt.Fprintf(w, `{"type":"error","error":{"type":"authentication_error","message":%s}}`, q(text))
+			} else {
+				fmt.Fprintf(w, `{"error":{"message":%s,"type":"invalid_request_error"}}`, q(text))
+			}
+			return
+		case 1:
+			w.Header().Set("Content-Type", "text/event-stream")
+			if shape == "anthropic" {
+				fmt.Fprintf(w, "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":%s}}\n\n", q(text))
+			} else {
+				fmt.Fprintf(w, "data: {\"error\":{\"message\":%s}}\n\n", q(text))
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		half := len(text) - len(text)/3 // inside the secret
+		for _, part := range []string{text[:half], text[half:]} {
+			switch shape {
+			case "openai-chat":
+				fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":%s}}]}\n\n", q(part))
+			case "openai-responses":
+				fmt.Fprintf(w, "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":%s}\n\n", q(part))
+			case "anthropic":
+				fmt.Fprintf(w, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":%s}}\n\n", q(part))
+			}
+		}
+		switch shape {
+		case "openai-chat":
+			fmt.Fprint(w, "data: [DONE]\n\n")
+		case "openai-responses":
+			fmt.Fprint(w, "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"r1\",\"status\":\"completed\",\"output\":[]}}\n\n")
+		case "anthropic":
+			fmt.Fprint(w, "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 // TestNoSessionTokenFromAnyCredentialSource checks the session token of
 // credentials that come from the shared credentials file, which the
 // endpoints cannot know before a request is signed: a server echoing it
@@ -387,10 +576,7 @@ func TestNoSessionTokenFromAnyCredentialSource(t *testing.T) {
 			assert.Contains(t, strings.Join(texts, "\n"), "x-amz-security-token:[REDACTED]", "the echo arrived, redacted")
 			assert.Equal(t, token, srv.Requests()[0].Header.Get("X-Amz-Security-Token"), "signed with the file's credentials")
 			scanDir(t, dir, []string{token, secret})
-			for _, text := range texts {
-				assert.NotContains(t, text, token)
-				assert.NotContains(t, text, secret)
-			}
+			assertNoSecret(t, texts, []string{token, secret})
 		})
 	}
 }

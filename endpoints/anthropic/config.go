@@ -3,11 +3,12 @@ package anthropic
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
+
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 const (
@@ -22,19 +23,19 @@ const (
 	// DefaultMaxIdleConnsPerHost is the number of idle keep-alive
 	// connections the default transport keeps per host when
 	// Config.MaxIdleConnsPerHost is zero.
-	DefaultMaxIdleConnsPerHost = 1024
+	DefaultMaxIdleConnsPerHost = httpx.DefaultMaxIdleConnsPerHost
 
 	// DefaultDialTimeout bounds how long the default transport waits for a
 	// TCP connection.
-	DefaultDialTimeout = 30 * time.Second
+	DefaultDialTimeout = httpx.DefaultDialTimeout
 
 	// DefaultTLSHandshakeTimeout bounds how long the default transport
 	// waits for a TLS handshake.
-	DefaultTLSHandshakeTimeout = 10 * time.Second
+	DefaultTLSHandshakeTimeout = httpx.DefaultTLSHandshakeTimeout
 
 	// DefaultIdleConnTimeout is how long the default transport keeps an
 	// idle connection open.
-	DefaultIdleConnTimeout = 90 * time.Second
+	DefaultIdleConnTimeout = httpx.DefaultIdleConnTimeout
 
 	// MaxErrorBody is the most of an error response's body, in bytes, that
 	// Invoke reads to find the server's message.
@@ -63,7 +64,8 @@ type Config struct {
 
 	// APIKey is sent as the x-api-key header. Empty sends none (a gateway
 	// may authenticate otherwise; put its header in Headers). It never
-	// appears in Info, in an error or in a log line.
+	// appears in Info, in an error, in a recorded response or in a log
+	// line.
 	APIKey string
 
 	// Version is sent as the anthropic-version header. Empty means
@@ -75,16 +77,21 @@ type Config struct {
 
 	// Headers are extra request headers, such as "anthropic-beta" for beta
 	// features. They are set after the endpoint's own headers, so they
-	// can replace them. Their values are kept out of errors when they look
-	// like credentials (a name containing "key", "token", "secret",
-	// "auth", "cookie", "signature" or "password").
+	// can replace them. Their values are secrets, kept out of errors and
+	// recorded responses as APIKey is, when they look like credentials (a
+	// name containing "key", "token", "secret", "auth", "cookie",
+	// "signature" or "password").
 	Headers map[string]string
 
 	// HTTPClient sends the requests; nil means a client with a transport
 	// tuned for load (see New). A client given here is used as it is:
 	// MaxIdleConnsPerHost does not apply to it, and its transport should
 	// keep at least as many idle connections per host as there are
-	// clients, so that connections are reused.
+	// clients, so that connections are reused. A request that dies on a
+	// reused connection is resent through a copy of it only when its
+	// Transport is an *http.Transport or nil (see the package
+	// documentation, "Connection reuse"), and Endpoint.Close leaves its
+	// connections to its owner.
 	HTTPClient *http.Client
 
 	// MaxIdleConnsPerHost is the number of idle keep-alive connections the
@@ -97,7 +104,8 @@ type Config struct {
 
 // parseBaseURL checks the base URL and returns the request URL and the
 // root URL that Info shows (without user information, query or "/v1").
-func parseBaseURL(base string, secrets redactor) (reqURL *url.URL, shown string, err error) {
+// secrets redacts the error of a URL that cannot be parsed.
+func parseBaseURL(base string, secrets *redact.Redactor) (reqURL *url.URL, shown string, err error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		// A url.Error quotes the whole URL, which may hold credentials:
@@ -105,7 +113,7 @@ func parseBaseURL(base string, secrets redactor) (reqURL *url.URL, shown string,
 		msg := "anthropic: Config.BaseURL: not a valid URL"
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
-			msg += ": " + secrets.redact(uerr.Err.Error())
+			msg += ": " + secrets.Redact(uerr.Err.Error())
 		}
 		return nil, "", errors.New(msg)
 	}
@@ -129,59 +137,4 @@ func parseBaseURL(base string, secrets redactor) (reqURL *url.URL, shown string,
 
 	u.Path += route
 	return u, shown, nil
-}
-
-// newTransport returns the default transport: keep-alive connections,
-// HTTP/1.1, no compression (so that no layer buffers a stream to inflate
-// it), bounded dial and TLS handshake times, and no response timeout of its
-// own: Invoke's context bounds each request.
-func newTransport(maxIdle int) *http.Transport {
-	dialer := &net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         dialer.DialContext,
-		MaxIdleConnsPerHost: maxIdle,
-		IdleConnTimeout:     DefaultIdleConnTimeout,
-		TLSHandshakeTimeout: DefaultTLSHandshakeTimeout,
-		DisableCompression:  true,
-		ForceAttemptHTTP2:   false,
-		WriteBufferSize:     16 << 10,
-		ReadBufferSize:      16 << 10,
-	}
-}
-
-// validHeaderName reports whether name is an HTTP field name (a token,
-// RFC 9110).
-func validHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
-			continue
-		}
-		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
-			return false
-		}
-	}
-	return true
-}
-
-// validHeaderValue reports whether v can be sent as a header value without
-// changing the request's framing.
-func validHeaderValue(v string) bool {
-	return !strings.ContainsAny(v, "\r\n\x00")
-}
-
-// secretHeader reports whether a header's value should be kept out of
-// error messages.
-func secretHeader(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range [...]string{"key", "token", "secret", "auth", "cookie", "signature", "password"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
 }

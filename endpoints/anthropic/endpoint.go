@@ -1,36 +1,33 @@
 package anthropic
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // Endpoint sends requests to Anthropic's Messages API. It implements
-// [endpoints.Endpoint]; create it with New. Its methods are safe for
-// concurrent use.
+// [endpoints.Endpoint], [endpoints.Redactor] and io.Closer; create it with
+// New and Close it when done. Its methods are safe for concurrent use.
 type Endpoint struct {
-	model  string
-	url    string // request URL
-	shown  string // base URL without credentials, query or /v1
-	info   endpoints.Info
-	client *http.Client
-
-	// Request headers, built once and copied for each request.
-	streamHeader, wholeHeader http.Header
-
-	secrets redactor
+	model   string
+	url     string // request URL
+	info    endpoints.Info
+	http    *httpx.Client
+	secrets *redact.Redactor
 }
 
-var _ endpoints.Endpoint = (*Endpoint)(nil)
+var (
+	_ endpoints.Endpoint = (*Endpoint)(nil)
+	_ endpoints.Redactor = (*Endpoint)(nil)
+	_ io.Closer          = (*Endpoint)(nil)
+)
 
 // New checks cfg and returns an Endpoint. An error names the Config field
 // at fault and never contains the API key.
@@ -41,91 +38,83 @@ var _ endpoints.Endpoint = (*Endpoint)(nil)
 // streams are not buffered for decompression), bounds dialing by
 // DefaultDialTimeout and TLS handshakes by DefaultTLSHandshakeTimeout, uses
 // the proxy the environment names (HTTPS_PROXY, NO_PROXY and the like), and
-// follows no redirects (a 3xx status is a failed request). Nothing retries
-// a request: neither the client nor the transport, which is given no way
-// to send a body twice.
+// follows no redirects (a 3xx status is a failed request). Close releases
+// its idle connections.
+//
+// A request is sent again only when it died on a reused keep-alive
+// connection before any byte of its response arrived, once, on a fresh
+// connection (see the package documentation, "Connection reuse"). Nothing
+// else resends a request: neither the client nor the transport, which is
+// given no way to send a body twice.
 func New(cfg Config) (*Endpoint, error) {
-	if !validHeaderValue(cfg.APIKey) {
+	if !httpx.ValidHeaderValue(cfg.APIKey) {
 		return nil, errors.New("anthropic: Config.APIKey: contains a line break or NUL")
 	}
-	if !validHeaderValue(cfg.Version) {
+	if !httpx.ValidHeaderValue(cfg.Version) {
 		return nil, errors.New("anthropic: Config.Version: contains a line break or NUL")
 	}
 	if cfg.MaxIdleConnsPerHost < 0 {
 		return nil, fmt.Errorf("anthropic: Config.MaxIdleConnsPerHost: want a positive number or zero, got %d", cfg.MaxIdleConnsPerHost)
 	}
-	secrets := redactor{cfg.APIKey}
-	for name, value := range cfg.Headers {
-		if !validHeaderName(name) {
-			return nil, fmt.Errorf("anthropic: Config.Headers: invalid header name %q", name)
-		}
-		if !validHeaderValue(value) {
-			return nil, fmt.Errorf("anthropic: Config.Headers[%q]: value contains a line break or NUL", name)
-		}
-		if secretHeader(name) && value != "" {
-			secrets = append(secrets, value)
-		}
-	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	reqURL, shown, err := parseBaseURL(base, secrets)
-	if err != nil {
-		return nil, err
-	}
-	if pw, ok := reqURL.User.Password(); ok && pw != "" {
-		secrets = append(secrets, pw)
-	}
 	version := cfg.Version
 	if version == "" {
 		version = DefaultVersion
 	}
-
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("Anthropic-Version", version)
 	if cfg.APIKey != "" {
 		h.Set("X-Api-Key", cfg.APIKey)
 	}
-	for name, value := range cfg.Headers {
-		h.Set(name, value)
+	secrets, err := httpx.SetHeaders(h, cfg.Headers, "anthropic")
+	if err != nil {
+		return nil, err
 	}
-	streamHeader, wholeHeader := h.Clone(), h.Clone()
-	if h.Get("Accept") == "" {
-		streamHeader.Set("Accept", "text/event-stream")
-		wholeHeader.Set("Accept", "application/json")
+	secrets = append(secrets, cfg.APIKey)
+	base := cfg.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
 	}
+	reqURL, shown, err := parseBaseURL(base, redact.New(secrets...))
+	if err != nil {
+		return nil, err
+	}
+	secrets = append(secrets, redact.URLSecrets(reqURL)...)
 
-	client := cfg.HTTPClient
-	if client == nil {
-		maxIdle := cfg.MaxIdleConnsPerHost
-		if maxIdle == 0 {
-			maxIdle = DefaultMaxIdleConnsPerHost
-		}
-		client = &http.Client{
-			Transport: newTransport(maxIdle),
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
-		}
-	}
-	return &Endpoint{
+	e := &Endpoint{
 		model: cfg.Model,
 		url:   reqURL.String(),
-		shown: shown,
 		info: endpoints.Info{
 			Provider: "anthropic",
 			Model:    cfg.Model,
 			Name:     "messages",
 			URL:      shown,
 		},
-		client:       client,
-		streamHeader: streamHeader,
-		wholeHeader:  wholeHeader,
-		secrets:      secrets,
-	}, nil
+		secrets: redact.New(secrets...),
+	}
+	e.http = httpx.New(httpx.Config{
+		Provider:            "anthropic",
+		URL:                 reqURL,
+		Header:              h,
+		Redactor:            e.secrets,
+		ErrorMessage:        httpx.TypedErrorMessage,
+		MaxErrorBody:        MaxErrorBody,
+		HTTPClient:          cfg.HTTPClient,
+		MaxIdleConnsPerHost: cfg.MaxIdleConnsPerHost,
+	})
+	return e, nil
 }
+
+// Close releases the idle connections of the Endpoint's own transport,
+// and returns nil. It is safe to call more than once, but not while
+// requests are in flight; see the package documentation, "Connection
+// reuse", for a client given in Config.HTTPClient.
+func (e *Endpoint) Close() error { return e.http.Close() }
+
+// Redact returns s with every secret the Endpoint holds replaced by
+// "[REDACTED]", in any ASCII case: see the package documentation,
+// "Secrets". It implements [endpoints.Redactor].
+func (e *Endpoint) Redact(s string) string { return e.secrets.Redact(s) }
 
 // Info names the endpoint: provider "anthropic", Config.Model, name
 // "messages" and the base URL without user information, query or "/v1"
@@ -141,9 +130,14 @@ func (e *Endpoint) Info() endpoints.Info { return e.info }
 // message_stop, or a whole message decoded. A non-2xx status is an
 // *endpoints.StatusError; an error the API reports in a stream or in place
 // of a message is a *ResponseError; a stream that ends before message_stop
-// is an error wrapping endpoints.ErrIncompleteStream. Invoke blocks until
-// the response has ended, and returns promptly, with an error wrapping
-// ctx.Err(), once ctx is done. It never retries.
+// is an error wrapping endpoints.ErrIncompleteStream. Should ctx end while
+// the body of an error status is read, the error wraps both the
+// *endpoints.StatusError and ctx.Err(). Invoke blocks until the response
+// has ended, and returns promptly, with an error wrapping ctx.Err(), once
+// ctx is done. It sends a request twice only when the first attempt died
+// on a reused connection before any byte of its response arrived (see the
+// package documentation, "Connection reuse"), calling rec.Resend before
+// the second.
 func (e *Endpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpoints.Recorder) error {
 	if req == nil || req.Body == nil {
 		return errNotPrepared
@@ -153,43 +147,19 @@ func (e *Endpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpo
 	reqCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	hreq, err := http.NewRequestWithContext(reqCtx, http.MethodPost, e.url, bytes.NewReader(req.Body))
+	resp, err := e.http.Post(reqCtx, req.Body, req.Stream, rec)
 	if err != nil {
-		return e.transportError(ctx, err, 0)
-	}
-	hreq.GetBody = nil // so that the transport cannot send the request again
-	if req.Stream {
-		hreq.Header = e.streamHeader.Clone()
-	} else {
-		hreq.Header = e.wholeHeader.Clone()
-	}
-
-	resp, err := e.client.Do(hreq)
-	if err != nil {
-		return e.transportError(ctx, err, 0)
+		return err
 	}
 	defer resp.Body.Close()
 
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		serr := e.secrets.statusError(resp)
-		if ctx.Err() != nil {
-			return e.transportError(ctx, ctx.Err(), 0)
-		}
-		return serr
-	}
 	if !req.Stream {
 		return e.whole(ctx, resp.Body, rec)
 	}
-	if isJSON(resp.Header.Get("Content-Type")) {
+	if httpx.IsJSON(resp.Header.Get("Content-Type")) {
 		return e.jsonInsteadOfStream(ctx, resp.Body)
 	}
 	return e.stream(ctx, resp.Body, resp.Header.Get("Content-Type"), rec, cancel)
-}
-
-// isJSON reports whether a Content-Type is JSON.
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // jsonInsteadOfStream handles a stream request answered with a JSON body:
@@ -208,23 +178,15 @@ func (e *Endpoint) jsonInsteadOfStream(ctx context.Context, body io.Reader) erro
 		`set "stream": false in the payload to measure this server without streaming`)
 }
 
-// transportError describes a failure to send a request or to read its
-// response: an error wrapping ctx.Err() once ctx is done, else the error
-// with credentials and the request URL's query taken out of its text.
+// transportError describes a failure to read a response: an error
+// wrapping ctx.Err() once ctx is done, else the error with secrets taken
+// out of its text. events is the number of events read.
 func (e *Endpoint) transportError(ctx context.Context, err error, events int) error {
 	var after string
 	if events > 0 {
 		after = fmt.Sprintf(" after %d events", events)
 	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("anthropic: request ended%s: %w", after, ctx.Err())
-	}
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err // its text holds the URL, query included
-	}
-	msg := fmt.Sprintf("anthropic: POST %s%s%s: %v", e.shown, route, after, err)
-	return &transportError{msg: e.secrets.redact(msg), err: err}
+	return e.http.Error(ctx, err, after)
 }
 
 // responseError builds the error for an error event, or an error in place
@@ -236,8 +198,8 @@ func (e *Endpoint) responseError(ev *event, raw []byte, events int) *ResponseErr
 		msg = string(raw)
 	}
 	return &ResponseError{
-		Type:    e.secrets.short(string(ev.errType)),
-		Message: e.secrets.message(msg),
+		Type:    e.secrets.Message(string(ev.errType), 64),
+		Message: e.secrets.Message(msg, endpoints.MaxErrorMessage),
 		Events:  events,
 	}
 }
@@ -248,10 +210,11 @@ func (e *Endpoint) responseError(ev *event, raw []byte, events int) *ResponseErr
 func (e *Endpoint) whole(ctx context.Context, body io.Reader, rec endpoints.Recorder) error {
 	st := getState()
 	defer putState(st)
-	if err := readBody(&st.body, body, MaxResponseBody); err != nil {
+	data, err := httpx.ReadBody(st.body[:0], body, MaxResponseBody)
+	st.body = data
+	if err != nil {
 		return e.transportError(ctx, err, 0)
 	}
-	data := st.body.Bytes()
 	d := &st.dec
 	if err := d.decode(data); err != nil {
 		return fmt.Errorf("anthropic: response: %w", err)
@@ -274,22 +237,6 @@ func (e *Endpoint) whole(ctx context.Context, body io.Reader, rec endpoints.Reco
 	rec.Complete(string(ev.text))
 	if u := ev.usage.counts(true); u != (endpoints.Usage{}) {
 		rec.Usage(u)
-	}
-	return nil
-}
-
-// errBodyTooLarge reports a response body over MaxResponseBody.
-var errBodyTooLarge = fmt.Errorf("response body larger than %d bytes", MaxResponseBody)
-
-// readBody reads all of r into buf, which it resets first, failing beyond
-// limit bytes.
-func readBody(buf *bytes.Buffer, r io.Reader, limit int64) error {
-	buf.Reset()
-	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
-		return err
-	}
-	if int64(buf.Len()) > limit {
-		return errBodyTooLarge
 	}
 	return nil
 }

@@ -73,6 +73,7 @@ func newEndpoint(t testing.TB, srv *httptest.Server, cfg Config) *Endpoint {
 	}
 	e, err := New(cfg)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = e.Close() })
 	return e
 }
 
@@ -714,8 +715,7 @@ func TestNew(t *testing.T) {
 		e, err := New(Config{})
 		require.NoError(t, err)
 		assert.Equal(t, DefaultBaseURL+"/v1/messages", e.url)
-		assert.Equal(t, DefaultVersion, e.streamHeader.Get("Anthropic-Version"))
-		tr, ok := e.client.Transport.(*http.Transport)
+		tr, ok := e.http.HTTPClient().Transport.(*http.Transport)
 		require.True(t, ok)
 		assert.Equal(t, DefaultMaxIdleConnsPerHost, tr.MaxIdleConnsPerHost)
 		assert.True(t, tr.DisableCompression)
@@ -723,20 +723,21 @@ func TestNew(t *testing.T) {
 
 		e, err = New(Config{MaxIdleConnsPerHost: 16})
 		require.NoError(t, err)
-		assert.Equal(t, 16, e.client.Transport.(*http.Transport).MaxIdleConnsPerHost)
+		assert.Equal(t, 16, e.http.HTTPClient().Transport.(*http.Transport).MaxIdleConnsPerHost)
 	})
 	t.Run("own client", func(t *testing.T) {
 		c := &http.Client{}
 		e, err := New(Config{HTTPClient: c})
 		require.NoError(t, err)
-		assert.Same(t, c, e.client)
+		assert.Same(t, c, e.http.HTTPClient())
 	})
 	t.Run("caller's headers are copied", func(t *testing.T) {
+		srv, got := captureServer(t, serveSSE(lf(basic...), whole))
 		h := map[string]string{"X-A": "1"}
-		e, err := New(Config{Headers: h})
-		require.NoError(t, err)
+		e := newEndpoint(t, srv, Config{Headers: h})
 		h["X-A"] = "2"
-		assert.Equal(t, "1", e.streamHeader.Get("X-A"))
+		require.NoError(t, invoke(t, e, payload(), &endpointstest.Recorder{}))
+		assert.Equal(t, "1", (<-got).header.Get("X-A"))
 	})
 }
 

@@ -33,6 +33,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := anthropic.MessagesPayload("Tell me a story", 64, 16)
 	if err != nil {
 		fmt.Println(err)
@@ -66,6 +67,7 @@ func ExampleMessagesPayload() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := anthropic.MessagesPayload("Tell me a story", 2048, 1024)
 	if err != nil {
 		fmt.Println(err)
@@ -98,6 +100,7 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	fmt.Printf("%+v\n", ep.Info())
 
 	_, err = anthropic.New(anthropic.Config{BaseURL: "api.anthropic.com"})
@@ -121,6 +124,7 @@ func ExampleEndpoint_Invoke_statusError() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	req, err := ep.Prepare(endpoints.Payload{
 		"messages":   []any{map[string]any{"role": "user", "content": "Hi"}},
 		"max_tokens": 16,
@@ -136,4 +140,25 @@ func ExampleEndpoint_Invoke_statusError() {
 	// Output:
 	// true 500
 	// HTTP 500: api_error: sim: injected fault (error) in request 1
+}
+
+// Redact takes every secret the endpoint holds out of a text, in any
+// case: the key, credential headers, and the password and query values of
+// its base URL. The llmtest engine passes each recorded response and error
+// through it.
+func ExampleEndpoint_Redact() {
+	ep, err := anthropic.New(anthropic.Config{
+		BaseURL: "https://gateway.example/anthropic?token=gw-12345678",
+		APIKey:  "sk-ant-example-key",
+		Headers: map[string]string{"X-Gateway-Auth": "hdr-12345678"},
+		Model:   "claude-sonnet-4-5",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ep.Close() // releases its idle connections
+	fmt.Println(ep.Redact("x-api-key: SK-ANT-EXAMPLE-KEY, token gw-12345678, auth hdr-12345678"))
+	// Output:
+	// x-api-key: [REDACTED], token [REDACTED], auth [REDACTED]
 }

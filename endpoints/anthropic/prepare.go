@@ -1,7 +1,6 @@
 package anthropic
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,16 +40,8 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 	if p == nil {
 		return nil, errors.New("anthropic: payload: empty")
 	}
-	// A JSON round trip gives a deep copy in plain JSON types, whatever Go
-	// types the caller used, and checks that the payload can be encoded.
-	raw, err := json.Marshal(p)
+	q, err := jsonval.Decode(p)
 	if err != nil {
-		return nil, fmt.Errorf("anthropic: payload: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // numbers are sent again exactly as written
-	var q map[string]any
-	if err := dec.Decode(&q); err != nil {
 		return nil, fmt.Errorf("anthropic: payload: %w", err)
 	}
 
@@ -76,28 +67,12 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 		return nil, err
 	}
 
-	switch m := q["model"].(type) {
-	case nil:
-		if e.model == "" {
-			return nil, errors.New("anthropic: payload: model: missing, and Config.Model is empty")
-		}
-		q["model"] = e.model
-	case string:
-		if m == "" {
-			return nil, errors.New("anthropic: payload: model: want a non-empty string, got an empty string")
-		}
-	default:
-		return nil, fmt.Errorf("anthropic: payload: model: want a non-empty string, got %s", describe(m))
+	if err := jsonval.SetModel(q, e.model); err != nil {
+		return nil, fmt.Errorf("anthropic: payload: %w", err)
 	}
-
-	stream := true
-	switch s := q["stream"].(type) {
-	case nil:
-		q["stream"] = true
-	case bool:
-		stream = s
-	default:
-		return nil, fmt.Errorf("anthropic: payload: stream: want a boolean, got %s", describe(s))
+	stream, err := jsonval.SetStream(q)
+	if err != nil {
+		return nil, fmt.Errorf("anthropic: payload: %w", err)
 	}
 
 	body, err := json.Marshal(q)
@@ -128,17 +103,17 @@ func messagesText(v any) ([]string, error) {
 	}
 	msgs, ok := v.([]any)
 	if !ok || len(msgs) == 0 {
-		return nil, fmt.Errorf("anthropic: payload: messages: want a non-empty list of messages, got %s", describe(v))
+		return nil, fmt.Errorf("anthropic: payload: messages: want a non-empty list of messages, got %s", jsonval.Describe(v))
 	}
 	var texts []string
 	for i, m := range msgs {
 		field := fmt.Sprintf("messages[%d]", i)
 		msg, ok := m.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("anthropic: payload: %s: want an object, got %s", field, describe(m))
+			return nil, fmt.Errorf("anthropic: payload: %s: want an object, got %s", field, jsonval.Describe(m))
 		}
 		if role, _ := msg["role"].(string); role != "user" && role != "assistant" {
-			return nil, fmt.Errorf(`anthropic: payload: %s.role: want "user" or "assistant", got %s`, field, describe(msg["role"]))
+			return nil, fmt.Errorf(`anthropic: payload: %s.role: want "user" or "assistant", got %s`, field, jsonval.Describe(msg["role"]))
 		}
 		t, err := contentText(field+".content", msg["content"])
 		if err != nil {
@@ -162,24 +137,24 @@ func contentText(field string, v any) (string, error) {
 			bf := fmt.Sprintf("%s[%d]", field, j)
 			block, ok := b.(map[string]any)
 			if !ok {
-				return "", fmt.Errorf("anthropic: payload: %s: want a content block object, got %s", bf, describe(b))
+				return "", fmt.Errorf("anthropic: payload: %s: want a content block object, got %s", bf, jsonval.Describe(b))
 			}
 			typ, ok := block["type"].(string)
 			if !ok || typ == "" {
-				return "", fmt.Errorf("anthropic: payload: %s.type: want a non-empty string, got %s", bf, describe(block["type"]))
+				return "", fmt.Errorf("anthropic: payload: %s.type: want a non-empty string, got %s", bf, jsonval.Describe(block["type"]))
 			}
 			if typ != "text" {
 				continue
 			}
 			t, ok := block["text"].(string)
 			if !ok {
-				return "", fmt.Errorf("anthropic: payload: %s.text: want a string, got %s", bf, describe(block["text"]))
+				return "", fmt.Errorf("anthropic: payload: %s.text: want a string, got %s", bf, jsonval.Describe(block["text"]))
 			}
 			parts = appendText(parts, t)
 		}
 		return strings.Join(parts, "\n"), nil
 	}
-	return "", fmt.Errorf("anthropic: payload: %s: want a string or a list of content blocks, got %s", field, describe(v))
+	return "", fmt.Errorf("anthropic: payload: %s: want a string or a list of content blocks, got %s", field, jsonval.Describe(v))
 }
 
 // positive returns the value v of field as a positive whole number.
@@ -189,7 +164,7 @@ func positive(field string, v any) (int, error) {
 	}
 	n, ok := jsonval.Int(v)
 	if !ok || n <= 0 {
-		return 0, fmt.Errorf("anthropic: payload: %s: want a positive whole number, got %s", field, describe(v))
+		return 0, fmt.Errorf("anthropic: payload: %s: want a positive whole number, got %s", field, jsonval.Describe(v))
 	}
 	return n, nil
 }
@@ -202,11 +177,11 @@ func checkThinking(v any, maxTokens int) error {
 	}
 	th, ok := v.(map[string]any)
 	if !ok {
-		return fmt.Errorf("anthropic: payload: thinking: want an object, got %s", describe(v))
+		return fmt.Errorf("anthropic: payload: thinking: want an object, got %s", jsonval.Describe(v))
 	}
 	typ, ok := th["type"].(string)
 	if !ok || typ == "" {
-		return fmt.Errorf("anthropic: payload: thinking.type: want a non-empty string, got %s", describe(th["type"]))
+		return fmt.Errorf("anthropic: payload: thinking.type: want a non-empty string, got %s", jsonval.Describe(th["type"]))
 	}
 	if typ != "enabled" {
 		return nil
@@ -219,30 +194,4 @@ func checkThinking(v any, maxTokens int) error {
 		return fmt.Errorf("anthropic: payload: thinking.budget_tokens: want less than max_tokens (%d), got %d", maxTokens, budget)
 	}
 	return nil
-}
-
-// describe names the JSON type of a decoded value, for error messages; it
-// never quotes a string, which could be long or private.
-func describe(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null or nothing"
-	case string:
-		if v == "" {
-			return "an empty string"
-		}
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "the number " + string(v)
-	case map[string]any:
-		return "an object"
-	case []any:
-		if len(v) == 0 {
-			return "an empty list"
-		}
-		return "a list"
-	}
-	return fmt.Sprintf("%T", v)
 }

@@ -28,7 +28,7 @@ func newSim(t *testing.T, cfg sim.Config) (*sim.Server, *Endpoint, *sim.Model) {
 	t.Cleanup(s.Close)
 	e, err := New(Config{BaseURL: s.URL + "/v1", APIKey: simKey, Model: "claude-sim"})
 	require.NoError(t, err)
-	t.Cleanup(e.client.CloseIdleConnections)
+	t.Cleanup(func() { _ = e.Close() })
 	twin, err := sim.NewModel(s.Model().Config())
 	require.NoError(t, err)
 	return s, e, twin

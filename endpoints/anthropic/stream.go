@@ -6,28 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"sync"
-	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
 	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/endpoints/internal/sse"
 )
 
-const (
-	// drainTimeout bounds how long Invoke waits, after message_stop, for
-	// the server to end the response, so that the connection can be
-	// reused. A server that takes longer costs the connection, not the
-	// request.
-	drainTimeout = 250 * time.Millisecond
-
-	// maxDrain is the most Invoke reads after message_stop.
-	maxDrain = 64 << 10
-
-	// maxKeep is the largest buffer a pooled state keeps.
-	maxKeep = 1 << 20
-)
+// maxKeep is the largest buffer a pooled state keeps.
+const maxKeep = 1 << 20
 
 // state is the working memory of one request: the SSE reader, the event
 // decoder and the body buffer. It is pooled, so that a request allocates
@@ -35,7 +23,7 @@ const (
 type state struct {
 	sse  sse.Reader
 	dec  decoder
-	body bytes.Buffer
+	body []byte
 }
 
 var statePool = sync.Pool{New: func() any { return new(state) }}
@@ -44,8 +32,8 @@ func getState() *state { return statePool.Get().(*state) }
 
 func putState(st *state) {
 	st.sse.Reset(nil) // drops the body; keeps buffers up to 1 MiB
-	if st.body.Cap() > maxKeep {
-		st.body = bytes.Buffer{}
+	if cap(st.body) > maxKeep {
+		st.body = nil
 	}
 	st.dec.trim()
 	statePool.Put(st)
@@ -99,7 +87,7 @@ func (e *Endpoint) stream(ctx context.Context, body io.Reader, contentType strin
 		case "":
 		case evMessageStart, evContentBlockStart, evContentBlockDelta, evMessageDelta, evError:
 		case evMessageStop:
-			drain(r, body, cancel)
+			httpx.Drain(body, r.ReadErr(), cancel)
 			return nil
 		default:
 			continue // ping, content_block_stop, or a type Invoke does not read
@@ -161,7 +149,7 @@ func (e *Endpoint) stream(ctx context.Context, body io.Reader, contentType strin
 				rec.Usage(u.counts(true))
 			}
 		case evMessageStop:
-			drain(r, body, cancel)
+			httpx.Drain(body, r.ReadErr(), cancel)
 			return nil
 		case evError:
 			return e.responseError(ev, bytes.TrimSpace(data), n)
@@ -180,10 +168,7 @@ func named(name []byte) string {
 // streamEnd turns the error that ended the event stream into Invoke's
 // result. n is the number of events read.
 func (e *Endpoint) streamEnd(ctx context.Context, r *sse.Reader, err error, n int, contentType string) error {
-	var hint string // for a response that is no event stream at all
-	if mt, _, _ := mime.ParseMediaType(contentType); n == 0 && mt != "text/event-stream" {
-		hint = fmt.Sprintf(" (the response's Content-Type is %q)", redact.Truncate(contentType, 64))
-	}
+	hint := httpx.ContentTypeHint(contentType, n)
 	switch {
 	case ctx.Err() != nil:
 		return e.transportError(ctx, err, n)
@@ -201,8 +186,7 @@ func (e *Endpoint) streamEnd(ctx context.Context, r *sse.Reader, err error, n in
 	}
 	// A read error: the connection broke. The error unwraps to both
 	// ErrIncompleteStream and the read error.
-	msg := fmt.Sprintf("anthropic: stream broken after %d events, without message_stop: %v", n, err)
-	return &transportError{msg: e.secrets.redact(msg), err: fmt.Errorf("%w: %w", endpoints.ErrIncompleteStream, err)}
+	return fmt.Errorf("anthropic: stream broken after %d events, without message_stop: %w (%w)", n, err, endpoints.ErrIncompleteStream)
 }
 
 // isMessageStop reports whether an event is a message_stop, by its name or,
@@ -213,16 +197,4 @@ func isMessageStop(ev sse.Event) bool {
 	}
 	var d decoder
 	return d.decode(ev.Data) == nil && string(d.ev.typ) == evMessageStop
-}
-
-// drain reads what follows message_stop until the body ends, so that the
-// transport can reuse the connection. It gives up after drainTimeout or
-// maxDrain bytes by cancelling the request, which closes the connection.
-func drain(r *sse.Reader, body io.Reader, cancel context.CancelFunc) {
-	if r.ReadErr() != nil {
-		return // the body has ended already
-	}
-	t := time.AfterFunc(drainTimeout, cancel)
-	defer t.Stop()
-	_, _ = io.CopyN(io.Discard, body, maxDrain)
 }

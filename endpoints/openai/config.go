@@ -3,11 +3,12 @@ package openai
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
+
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // API selects the OpenAI API an Endpoint calls.
@@ -29,19 +30,19 @@ const (
 	// DefaultMaxIdleConnsPerHost is the number of idle keep-alive
 	// connections the default transport keeps per host when
 	// Config.MaxIdleConnsPerHost is zero.
-	DefaultMaxIdleConnsPerHost = 1024
+	DefaultMaxIdleConnsPerHost = httpx.DefaultMaxIdleConnsPerHost
 
 	// DefaultDialTimeout bounds how long the default transport waits for a
 	// TCP connection.
-	DefaultDialTimeout = 30 * time.Second
+	DefaultDialTimeout = httpx.DefaultDialTimeout
 
 	// DefaultTLSHandshakeTimeout bounds how long the default transport
 	// waits for a TLS handshake.
-	DefaultTLSHandshakeTimeout = 10 * time.Second
+	DefaultTLSHandshakeTimeout = httpx.DefaultTLSHandshakeTimeout
 
 	// DefaultIdleConnTimeout is how long the default transport keeps an
 	// idle connection open.
-	DefaultIdleConnTimeout = 90 * time.Second
+	DefaultIdleConnTimeout = httpx.DefaultIdleConnTimeout
 
 	// MaxErrorBody is the most of an error response's body, in bytes, that
 	// Invoke reads to find the server's message.
@@ -61,8 +62,9 @@ type Config struct {
 	BaseURL string
 
 	// APIKey is sent as "Authorization: Bearer <APIKey>". Empty sends no
-	// Authorization header. It never appears in Info, in an error or in a
-	// log line.
+	// Authorization header (a BaseURL with user information then sends
+	// it as Basic authorization). It never appears in Info, in an error,
+	// in a recorded response or in a log line.
 	APIKey string
 
 	// Model is put into every payload that has no "model" of its own.
@@ -73,8 +75,10 @@ type Config struct {
 
 	// Headers are extra request headers, such as an organization or
 	// project header, or "api-key" for Azure OpenAI key authentication.
-	// Their values are kept out of errors when they look like credentials
-	// (a name containing "key", "token", "secret", "auth" or "cookie").
+	// Their values are secrets, kept out of errors and recorded responses
+	// as APIKey is, when they look like credentials (a name containing
+	// "key", "token", "secret", "auth", "cookie", "signature" or
+	// "password").
 	Headers map[string]string
 
 	// APIVersion, when not empty, is sent as the api-version query
@@ -85,7 +89,11 @@ type Config struct {
 	// tuned for load (see New). A client given here is used as it is:
 	// MaxIdleConnsPerHost does not apply to it, and its transport should
 	// keep at least as many idle connections per host as there are
-	// clients, so that connections are reused.
+	// clients, so that connections are reused. A request that dies on a
+	// reused connection is resent through a copy of it only when its
+	// Transport is an *http.Transport or nil (see the package
+	// documentation, "Connection reuse"), and Endpoint.Close leaves its
+	// connections to its owner.
 	HTTPClient *http.Client
 
 	// MaxIdleConnsPerHost is the number of idle keep-alive connections the
@@ -109,11 +117,13 @@ func (a API) route() (string, bool) {
 	return "", false
 }
 
-// parseBaseURL checks cfg.BaseURL and returns the request URL for the API
-// and the URL that Info shows.
-func parseBaseURL(cfg Config, route string) (reqURL *url.URL, shown string, err error) {
+// parseBaseURL checks cfg.BaseURL and returns the request URL for the API,
+// the URL that Info shows and the secrets the base URL carries (its user
+// information and query values; api-version, which the endpoint adds, is
+// none).
+func parseBaseURL(cfg Config, route string) (reqURL *url.URL, shown string, secrets []string, err error) {
 	if cfg.BaseURL == "" {
-		return nil, "", errors.New("openai: Config.BaseURL: required")
+		return nil, "", nil, errors.New("openai: Config.BaseURL: required")
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil {
@@ -122,18 +132,18 @@ func parseBaseURL(cfg Config, route string) (reqURL *url.URL, shown string, err 
 		msg := "openai: Config.BaseURL: not a valid URL"
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
-			msg += ": " + redactor{cfg.APIKey}.redact(uerr.Err.Error())
+			msg += ": " + redact.New(cfg.APIKey).Redact(uerr.Err.Error())
 		}
-		return nil, "", errors.New(msg)
+		return nil, "", nil, errors.New(msg)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, "", fmt.Errorf("openai: Config.BaseURL: want an http or https URL, got scheme %q", u.Scheme)
+		return nil, "", nil, fmt.Errorf("openai: Config.BaseURL: want an http or https URL, got scheme %q", u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, "", errors.New("openai: Config.BaseURL: no host")
+		return nil, "", nil, errors.New("openai: Config.BaseURL: no host")
 	}
 	if u.Fragment != "" {
-		return nil, "", errors.New("openai: Config.BaseURL: want no fragment")
+		return nil, "", nil, errors.New("openai: Config.BaseURL: want no fragment")
 	}
 	u.RawPath = ""
 	u.Path = strings.TrimSuffix(u.Path, "/")
@@ -141,6 +151,7 @@ func parseBaseURL(cfg Config, route string) (reqURL *url.URL, shown string, err 
 	show := *u
 	show.User, show.RawQuery, show.ForceQuery = nil, "", false
 	shown = show.String()
+	secrets = redact.URLSecrets(u)
 
 	u.Path += "/" + route
 	if cfg.APIVersion != "" {
@@ -148,38 +159,5 @@ func parseBaseURL(cfg Config, route string) (reqURL *url.URL, shown string, err 
 		q.Set("api-version", cfg.APIVersion)
 		u.RawQuery = q.Encode()
 	}
-	return u, shown, nil
-}
-
-// newTransport returns the default transport: keep-alive connections,
-// HTTP/1.1, no compression (so that no layer buffers a stream to inflate
-// it), bounded dial and TLS handshake times, and no response timeout of its
-// own (Invoke's context bounds each request).
-func newTransport(maxIdle int) *http.Transport {
-	dialer := &net.Dialer{Timeout: DefaultDialTimeout, KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dialer.DialContext,
-		MaxIdleConns:          0, // no limit across hosts
-		MaxIdleConnsPerHost:   maxIdle,
-		IdleConnTimeout:       DefaultIdleConnTimeout,
-		TLSHandshakeTimeout:   DefaultTLSHandshakeTimeout,
-		ExpectContinueTimeout: 0,
-		DisableCompression:    true,
-		ForceAttemptHTTP2:     false,
-		WriteBufferSize:       16 << 10,
-		ReadBufferSize:        16 << 10,
-	}
-}
-
-// secretHeader reports whether a header's value should be kept out of
-// error messages.
-func secretHeader(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range []string{"key", "token", "secret", "auth", "cookie", "signature", "password"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
+	return u, shown, secrets, nil
 }

@@ -73,14 +73,18 @@
 //
 // # Errors
 //
-// Invoke never retries; every failure is the request's result:
+// Every failure is the request's result; only a request that never reached
+// the server is sent again (see Connection reuse):
 //
 //   - A non-2xx status is an [*endpoints.StatusError] with the status code,
 //     the server's message (from OpenAI's {"error":{"message":...}}, or
 //     {"error":"..."}, {"message":...}, {"detail":...}, else the body's text;
 //     at most [MaxErrorBody] bytes of the body are read) truncated to
 //     endpoints.MaxErrorMessage bytes, and the delay of a Retry-After (or
-//     retry-after-ms) header.
+//     retry-after-ms) header. When the context ends while that body is
+//     read (a 429 whose body trickles past the request's timeout), the
+//     error wraps both the StatusError, so that the request keeps its
+//     status code, and ctx.Err().
 //   - An error object in a stream ({"error":{...}} as a chunk, or vLLM's
 //     {"object":"error","message":...}), an "event: error", or an error
 //     object in place of a whole response is a [*ResponseError].
@@ -93,9 +97,19 @@
 //   - Once the context is done, Invoke returns promptly with an error
 //     wrapping ctx.Err().
 //
-// No error text contains the API key, a credential header value or the
-// password of the base URL: they are replaced by "[REDACTED]" wherever a
-// server echoes them.
+// # Secrets
+//
+// The Endpoint knows every secret it holds: Config.APIKey, the values of
+// Config.Headers whose name contains "key", "token", "secret", "auth",
+// "cookie", "signature" or "password", and the user name, password and
+// query values of Config.BaseURL, with the "Authorization: Basic" value Go
+// derives from user information. No error text contains one: wherever a
+// server echoes one, in any ASCII case, it is replaced by "[REDACTED]".
+// [Endpoint.Redact] does the same to any text, and the llmtest engine
+// passes every recorded response text and error through it, so that a
+// server that streams a key back as model output does not get it into a
+// record, a file or a log either. [Endpoint.Info] shows the base URL
+// without user information and query.
 //
 // # Connection reuse
 //
@@ -106,10 +120,36 @@
 // one request per connection at a time, as LLMeter's clients do. A
 // connection is reused only after its response body has been read to the
 // end: after [DONE] (or the Responses API's final event), Invoke reads on
-// until the server ends the response,
-// for at most 250ms, and otherwise gives up the connection (not the
-// request). Error responses are read to their end for the same reason, up
-// to MaxErrorBody bytes.
+// until the server ends the response, for at most 250ms, and otherwise
+// gives up the connection (not the request). Error responses are read to
+// their end for the same reason, up to MaxErrorBody bytes.
+//
+// Some servers close a kept-alive connection after a response although
+// they announced Keep-Alive (llama.cpp's llama-server does so after every
+// streamed response), or close an idle one just as a request goes out on
+// it. The request sent next on that connection fails before any byte of a
+// response arrives (EOF, "http: server closed idle connection",
+// "connection reset by peer") without ever reaching the model. Invoke
+// sends such a request once more, on a fresh connection (one opened for
+// it, with keep-alives off, and closed after it), and calls
+// [endpoints.Recorder.Resend] first: the engine counts one retry on the
+// invocation, forgets the failed attempt and restarts the request's clock,
+// so the request is timed from the resend, the send that produced its
+// response. Only that case is resent, and only once: a failure on a fresh
+// connection, a response that breaks after its first byte, an error
+// status, a timeout are the request's result. Net/http's transport resends
+// nothing itself, as requests carry no GetBody.
+//
+// With [Config].HTTPClient, the resend goes through a copy of that client
+// whose transport is a copy of its *http.Transport (http.DefaultTransport
+// when its Transport is nil) with keep-alives off; a client with any other
+// RoundTripper gets no resend.
+//
+// [Endpoint.Close] releases the idle connections of the Endpoint's own
+// transport (each holds a file descriptor and two goroutines); a program
+// that builds endpoints over and over, such as one run per test, closes
+// each when done. A client given in Config.HTTPClient is its owner's to
+// close.
 //
 // # Responses API
 //

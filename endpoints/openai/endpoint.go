@@ -1,39 +1,34 @@
 package openai
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
 	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // Endpoint sends requests to an OpenAI-compatible HTTP API. It implements
-// [endpoints.Endpoint]; create it with New. Its methods are safe for
-// concurrent use.
+// [endpoints.Endpoint], [endpoints.Redactor] and io.Closer; create it with
+// New and Close it when done. Its methods are safe for concurrent use.
 type Endpoint struct {
-	cfg    Config
-	api    API
-	route  string // "chat/completions", "completions" or "responses"
-	url    string // request URL
-	shown  string // base URL without credentials or query
-	info   endpoints.Info
-	client *http.Client
-
-	// Request headers, built once and copied for each request.
-	streamHeader, wholeHeader http.Header
-
-	secrets redactor
+	model   string // Config.Model
+	api     API
+	url     string // request URL
+	info    endpoints.Info
+	http    *httpx.Client
+	secrets *redact.Redactor
 }
 
-var _ endpoints.Endpoint = (*Endpoint)(nil)
+var (
+	_ endpoints.Endpoint = (*Endpoint)(nil)
+	_ endpoints.Redactor = (*Endpoint)(nil)
+	_ io.Closer          = (*Endpoint)(nil)
+)
 
 // New checks cfg and returns an Endpoint. An error names the Config field
 // at fault and never contains the API key.
@@ -45,9 +40,14 @@ var _ endpoints.Endpoint = (*Endpoint)(nil)
 // DefaultDialTimeout and TLS handshakes by DefaultTLSHandshakeTimeout, uses
 // the proxy named by the environment (HTTPS_PROXY, NO_PROXY and the like)
 // as http.DefaultTransport does, and follows no redirects (a 3xx status is
-// a failed request). Nothing retries a request: not the client, and not the
-// transport, which is given no way to send a request body twice; a request
-// that fails is reported as failed.
+// a failed request). Close releases its idle connections.
+//
+// A request is sent again only when it died on a reused keep-alive
+// connection before any byte of its response arrived, once, on a fresh
+// connection (see the package documentation, "Connection reuse"). Nothing
+// else resends a request: not the client, and not the transport, which is
+// given no way to send a request body twice; a request that fails is
+// reported as failed.
 func New(cfg Config) (*Endpoint, error) {
 	route, ok := cfg.API.route()
 	if !ok {
@@ -57,95 +57,61 @@ func New(cfg Config) (*Endpoint, error) {
 	if api == "" {
 		api = Chat
 	}
-	if strings.ContainsAny(cfg.APIKey, "\r\n\x00") {
+	if !httpx.ValidHeaderValue(cfg.APIKey) {
 		return nil, errors.New("openai: Config.APIKey: contains a line break or NUL")
 	}
 	if cfg.MaxIdleConnsPerHost < 0 {
 		return nil, fmt.Errorf("openai: Config.MaxIdleConnsPerHost: want a positive number or zero, got %d", cfg.MaxIdleConnsPerHost)
 	}
-	reqURL, shown, err := parseBaseURL(cfg, route)
+	reqURL, shown, secrets, err := parseBaseURL(cfg, route)
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	if cfg.APIKey != "" {
+		h.Set("Authorization", "Bearer "+cfg.APIKey)
+	}
+	hs, err := httpx.SetHeaders(h, cfg.Headers, "openai")
 	if err != nil {
 		return nil, err
 	}
 
 	e := &Endpoint{
+		model: cfg.Model,
 		api:   api,
-		route: route,
 		url:   reqURL.String(),
-		shown: shown,
 		info: endpoints.Info{
 			Provider: "openai",
 			Model:    cfg.Model,
 			Name:     route,
 			URL:      shown,
 		},
-		secrets: redactor{cfg.APIKey},
+		secrets: redact.New(append(append(secrets, cfg.APIKey), hs...)...),
 	}
-	if pw, ok := reqURL.User.Password(); ok && pw != "" {
-		e.secrets = append(e.secrets, pw)
-	}
-
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	if cfg.APIKey != "" {
-		h.Set("Authorization", "Bearer "+cfg.APIKey)
-	}
-	headers := make(map[string]string, len(cfg.Headers))
-	for name, value := range cfg.Headers {
-		if !validHeaderName(name) {
-			return nil, fmt.Errorf("openai: Config.Headers: invalid header name %q", name)
-		}
-		if strings.ContainsAny(value, "\r\n\x00") {
-			return nil, fmt.Errorf("openai: Config.Headers[%q]: value contains a line break or NUL", name)
-		}
-		h.Set(name, value)
-		headers[name] = value
-		if secretHeader(name) && value != "" {
-			e.secrets = append(e.secrets, value)
-		}
-	}
-	cfg.Headers = headers
-	e.cfg = cfg
-
-	e.streamHeader = h.Clone()
-	e.wholeHeader = h.Clone()
-	if e.streamHeader.Get("Accept") == "" {
-		e.streamHeader.Set("Accept", "text/event-stream")
-		e.wholeHeader.Set("Accept", "application/json")
-	}
-
-	e.client = cfg.HTTPClient
-	if e.client == nil {
-		maxIdle := cfg.MaxIdleConnsPerHost
-		if maxIdle == 0 {
-			maxIdle = DefaultMaxIdleConnsPerHost
-		}
-		e.client = &http.Client{
-			Transport: newTransport(maxIdle),
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
-		}
-	}
+	e.http = httpx.New(httpx.Config{
+		Provider:            "openai",
+		URL:                 reqURL,
+		Header:              h,
+		Redactor:            e.secrets,
+		ErrorMessage:        httpx.ErrorMessage,
+		MaxErrorBody:        MaxErrorBody,
+		HTTPClient:          cfg.HTTPClient,
+		MaxIdleConnsPerHost: cfg.MaxIdleConnsPerHost,
+	})
 	return e, nil
 }
 
-// validHeaderName reports whether name is an HTTP token (RFC 9110).
-func validHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
+// Close releases the idle connections of the Endpoint's own transport,
+// and returns nil. It is safe to call more than once, but not while
+// requests are in flight; see the package documentation, "Connection
+// reuse", for a client given in Config.HTTPClient.
+func (e *Endpoint) Close() error { return e.http.Close() }
+
+// Redact returns s with every secret the Endpoint holds replaced by
+// "[REDACTED]", in any ASCII case: see the package documentation,
+// "Secrets". It implements [endpoints.Redactor].
+func (e *Endpoint) Redact(s string) string { return e.secrets.Redact(s) }
 
 // Info names the endpoint: provider "openai", Config.Model, the API route
 // ("chat/completions", "completions" or "responses") and the base URL
@@ -164,9 +130,13 @@ func (e *Endpoint) Info() endpoints.Info { return e.info }
 // Responses API response that is incomplete for another reason is an
 // *IncompleteError; a stream that ends before [DONE] (or before the
 // Responses API's final event) is an error wrapping
-// endpoints.ErrIncompleteStream. Invoke blocks until the response has
-// ended, and returns promptly, with an error wrapping ctx.Err(), once ctx
-// is done. It never retries.
+// endpoints.ErrIncompleteStream. Should ctx end while the body of an error
+// status is read, the error wraps both the *endpoints.StatusError and
+// ctx.Err(). Invoke blocks until the response has ended, and returns
+// promptly, with an error wrapping ctx.Err(), once ctx is done. It sends a
+// request twice only when the first attempt died on a reused connection
+// before any byte of its response arrived (see the package documentation,
+// "Connection reuse"), calling rec.Resend before the second.
 func (e *Endpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpoints.Recorder) error {
 	if req == nil || req.Body == nil {
 		return errNotPrepared
@@ -176,32 +146,14 @@ func (e *Endpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpo
 	reqCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	hreq, err := http.NewRequestWithContext(reqCtx, http.MethodPost, e.url, bytes.NewReader(req.Body))
+	resp, err := e.http.Post(reqCtx, req.Body, req.Stream, rec)
 	if err != nil {
-		return e.transportError(ctx, err, 0)
-	}
-	hreq.GetBody = nil // so that the transport cannot resend the request
-	if req.Stream {
-		hreq.Header = e.streamHeader.Clone()
-	} else {
-		hreq.Header = e.wholeHeader.Clone()
-	}
-
-	resp, err := e.client.Do(hreq)
-	if err != nil {
-		return e.transportError(ctx, err, 0)
+		return err
 	}
 	defer resp.Body.Close()
 
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		serr := e.secrets.statusError(resp)
-		if ctx.Err() != nil {
-			return e.transportError(ctx, ctx.Err(), 0)
-		}
-		return serr
-	}
 	if req.Stream {
-		if isJSON(resp.Header.Get("Content-Type")) {
+		if httpx.IsJSON(resp.Header.Get("Content-Type")) {
 			return e.jsonInsteadOfStream(ctx, resp.Body)
 		}
 		if e.api == Responses {
@@ -213,12 +165,6 @@ func (e *Endpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpo
 		return e.wholeResponse(ctx, resp.Body, rec)
 	}
 	return e.whole(ctx, resp.Body, rec)
-}
-
-// isJSON reports whether a Content-Type is JSON.
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // jsonInsteadOfStream handles a stream request answered with a JSON body:
@@ -240,23 +186,15 @@ func (e *Endpoint) jsonInsteadOfStream(ctx context.Context, body io.Reader) erro
 		`set "stream": false in the payload to measure this server without streaming`)
 }
 
-// transportError describes a failure to send a request or to read its
-// response: an error wrapping ctx.Err() once ctx is done, else the error
-// with credentials and the request URL's query taken out of its text.
+// transportError describes a failure to read a response: an error
+// wrapping ctx.Err() once ctx is done, else the error with secrets taken
+// out of its text. chunks is the number of chunks (events) read.
 func (e *Endpoint) transportError(ctx context.Context, err error, chunks int) error {
 	var after string
 	if chunks > 0 {
 		after = fmt.Sprintf(" after %d %s", chunks, e.unit())
 	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("openai: request ended%s: %w", after, ctx.Err())
-	}
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err // its text holds the URL
-	}
-	msg := fmt.Sprintf("openai: POST %s/%s%s: %v", e.shown, e.route, after, err)
-	return &transportError{msg: e.secrets.redact(msg), err: err}
+	return e.http.Error(ctx, err, after)
 }
 
 // responseError builds the error for an error the server reported inside a
@@ -268,9 +206,9 @@ func (e *Endpoint) responseError(msg, typ, code, raw []byte, chunks int) *Respon
 		m = string(raw)
 	}
 	return &ResponseError{
-		Message: e.secrets.message(m),
-		Type:    redact.Truncate(e.secrets.redact(string(typ)), 64),
-		Code:    redact.Truncate(e.secrets.redact(string(code)), 64),
+		Message: e.secrets.Message(m, endpoints.MaxErrorMessage),
+		Type:    e.secrets.Message(string(typ), 64),
+		Code:    e.secrets.Message(string(code), 64),
 		Chunks:  chunks,
 		events:  e.api == Responses,
 	}
@@ -289,7 +227,7 @@ func (e *Endpoint) unit() string {
 func (e *Endpoint) whole(ctx context.Context, body io.Reader, rec endpoints.Recorder) error {
 	st := getState()
 	defer putState(st)
-	data, err := readBody(st.body[:0], body, MaxResponseBody)
+	data, err := httpx.ReadBody(st.body[:0], body, MaxResponseBody)
 	st.body = data
 	if err != nil {
 		return e.transportError(ctx, err, 0)
@@ -320,27 +258,4 @@ func (e *Endpoint) whole(ctx context.Context, body io.Reader, rec endpoints.Reco
 		rec.Usage(c.usage)
 	}
 	return nil
-}
-
-// errBodyTooLarge reports a response body over MaxResponseBody.
-var errBodyTooLarge = fmt.Errorf("response body larger than %d bytes", MaxResponseBody)
-
-// readBody appends all of r to buf, failing beyond limit bytes.
-func readBody(buf []byte, r io.Reader, limit int) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if len(buf) > limit {
-			return buf, errBodyTooLarge
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }

@@ -75,6 +75,7 @@ func newEndpoint(t testing.TB, srv *httptest.Server, cfg Config) *Endpoint {
 	}
 	e, err := New(cfg)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = e.Close() })
 	return e
 }
 
@@ -766,7 +767,7 @@ func TestNew(t *testing.T) {
 	t.Run("default transport", func(t *testing.T) {
 		e, err := New(Config{BaseURL: "https://api.example.com/v1/"})
 		require.NoError(t, err)
-		tr, ok := e.client.Transport.(*http.Transport)
+		tr, ok := e.http.HTTPClient().Transport.(*http.Transport)
 		require.True(t, ok)
 		assert.Equal(t, DefaultMaxIdleConnsPerHost, tr.MaxIdleConnsPerHost)
 		assert.True(t, tr.DisableCompression)
@@ -775,20 +776,21 @@ func TestNew(t *testing.T) {
 
 		e, err = New(Config{BaseURL: "https://api.example.com/v1", MaxIdleConnsPerHost: 16})
 		require.NoError(t, err)
-		assert.Equal(t, 16, e.client.Transport.(*http.Transport).MaxIdleConnsPerHost)
+		assert.Equal(t, 16, e.http.HTTPClient().Transport.(*http.Transport).MaxIdleConnsPerHost)
 	})
 	t.Run("own client", func(t *testing.T) {
 		c := &http.Client{}
 		e, err := New(Config{BaseURL: "https://api.example.com/v1", HTTPClient: c})
 		require.NoError(t, err)
-		assert.Same(t, c, e.client)
+		assert.Same(t, c, e.http.HTTPClient())
 	})
 	t.Run("caller's headers are copied", func(t *testing.T) {
+		srv, got := captureServer(t, serveSSE(lf(dHello, dDone), whole))
 		h := map[string]string{"X-A": "1"}
-		e, err := New(Config{BaseURL: "https://api.example.com/v1", Headers: h})
-		require.NoError(t, err)
+		e := newEndpoint(t, srv, Config{Headers: h})
 		h["X-A"] = "2"
-		assert.Equal(t, "1", e.streamHeader.Get("X-A"))
+		require.NoError(t, invoke(t, e, chatPayload(), &endpointstest.Recorder{}))
+		assert.Equal(t, "1", (<-got).header.Get("X-A"))
 	})
 }
 
@@ -832,20 +834,6 @@ func TestPayloadConstructors(t *testing.T) {
 		assert.ErrorContains(t, err, "is empty")
 		_, err = f("x", 0)
 		assert.ErrorContains(t, err, "maxTokens: want a positive number, got 0")
-	}
-}
-
-func TestErrorBodyMessage(t *testing.T) {
-	for body, want := range map[string]string{
-		`{"error":{"message":"m","type":"t"}}`: "m",
-		`{"error":{"type":"t"}}`:               `{"type":"t"}`,
-		`{"error":"e"}`:                        "e",
-		`{"message":"m","object":"error"}`:     "m",
-		`{"detail":"d"}`:                       "d",
-		`[1,2]`:                                "[1,2]",
-		" plain text \n":                       "plain text",
-	} {
-		assert.Equal(t, want, errorBodyMessage([]byte(body)), body)
 	}
 }
 

@@ -1,17 +1,9 @@
 package openai
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/internal/httpx"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // ResponseError is an error the server reported in the body of a response
@@ -20,9 +12,9 @@ import (
 // completion; for the Responses API, also a response.failed event, or a
 // response whose status is "failed".
 type ResponseError struct {
-	// Message is the server's message, truncated to
-	// endpoints.MaxErrorMessage bytes, with the API key and credential
-	// header values replaced by "[REDACTED]".
+	// Message is the server's message, on one line, truncated to
+	// endpoints.MaxErrorMessage bytes, with every secret of the Endpoint
+	// (see Endpoint.Redact) replaced by "[REDACTED]".
 	Message string
 	// Type is the error's type as the server sent it, such as
 	// "server_error"; empty when it sent none.
@@ -67,96 +59,6 @@ func (e *ResponseError) Error() string {
 		b.WriteString(")")
 	}
 	return b.String()
-}
-
-// redactor removes credentials from text that came from a server or from
-// the transport, before it reaches an error.
-type redactor []string
-
-const redacted = "[REDACTED]"
-
-func (r redactor) redact(s string) string {
-	for _, secret := range r {
-		if secret != "" && strings.Contains(s, secret) {
-			s = strings.ReplaceAll(s, secret, redacted)
-		}
-	}
-	return s
-}
-
-// message prepares a server's message for an error: one line, without
-// credentials, at most endpoints.MaxErrorMessage bytes.
-func (r redactor) message(s string) string {
-	s = r.redact(s)
-	s = strings.Join(strings.Fields(s), " ")
-	return redact.Truncate(s, endpoints.MaxErrorMessage)
-}
-
-// transportError is an error from sending a request or reading its
-// response, with credentials taken out of its text. It unwraps to the
-// original error, so that errors.Is finds context.Canceled and the like.
-type transportError struct {
-	msg string
-	err error
-}
-
-func (e *transportError) Error() string { return e.msg }
-func (e *transportError) Unwrap() error { return e.err }
-
-// statusError builds the error for a response with a non-2xx status: it
-// reads at most MaxErrorBody bytes of the body and takes the server's
-// message out of them.
-func (r redactor) statusError(resp *http.Response) *endpoints.StatusError {
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody))
-	msg := errorBodyMessage(body)
-	if msg == "" {
-		msg = http.StatusText(resp.StatusCode)
-	}
-	return &endpoints.StatusError{
-		StatusCode: resp.StatusCode,
-		Message:    r.message(msg),
-		RetryAfter: httpx.RetryAfter(resp.Header),
-	}
-}
-
-// errorBodyMessage finds the message in an error response body: OpenAI's
-// {"error":{"message":...}}, {"error":"..."}, {"message":...} (vLLM and
-// others), {"detail":...} (FastAPI servers); else the body's text.
-func errorBodyMessage(body []byte) string {
-	body = bytes.TrimSpace(body)
-	var v map[string]any
-	if json.Unmarshal(body, &v) == nil {
-		if e, ok := v["error"].(map[string]any); ok {
-			if m := jsonText(e["message"]); m != "" {
-				return m
-			}
-		}
-		for _, key := range []string{"error", "message", "detail"} {
-			if m := jsonText(v[key]); m != "" {
-				return m
-			}
-		}
-	}
-	return string(body)
-}
-
-// jsonText returns a decoded JSON value as message text: a string as it is,
-// an object or an array (such as FastAPI's list of validation errors) as
-// compact JSON.
-func jsonText(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case map[string]any, []any:
-		b, err := json.Marshal(v)
-		if err != nil {
-			return ""
-		}
-		return string(b)
-	}
-	return ""
 }
 
 // errNotPrepared is returned by Invoke for a Request that Prepare did not

@@ -33,6 +33,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := openai.ChatPayload("Say hello", 16)
 	if err != nil {
 		fmt.Println(err)
@@ -80,6 +81,7 @@ func Example_responses() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := openai.ResponsesPayload("Say hello", 64)
 	if err != nil {
 		fmt.Println(err)
@@ -112,6 +114,7 @@ func ExampleResponsesPayload() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := openai.ResponsesPayload("Tell me a story", 128)
 	if err != nil {
 		fmt.Println(err)
@@ -137,6 +140,7 @@ func ExampleChatPayload() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := openai.ChatPayload("Tell me a story", 128)
 	if err != nil {
 		fmt.Println(err)
@@ -165,6 +169,7 @@ func ExampleCompletionPayload() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := openai.CompletionPayload("Once upon a time", 64)
 	if err != nil {
 		fmt.Println(err)
@@ -196,6 +201,7 @@ func ExampleNew_azure() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	fmt.Printf("%+v\n", ep.Info())
 
 	_, err = openai.New(openai.Config{BaseURL: "https://api.openai.com/v1", API: "embeddings"})
@@ -219,6 +225,7 @@ func ExampleEndpoint_Invoke_statusError() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	req, err := ep.Prepare(endpoints.Payload{"messages": []any{map[string]any{"role": "user", "content": "Hi"}}})
 	if err != nil {
 		fmt.Println(err)
@@ -231,4 +238,26 @@ func ExampleEndpoint_Invoke_statusError() {
 	// Output:
 	// true 429 2s
 	// HTTP 429: Rate limit reached (retry after 2s)
+}
+
+// Redact takes every secret the endpoint holds out of a text, in any
+// case: the key, and the password, Basic authorization and query values of
+// its base URL. The llmtest engine passes each recorded response and error
+// through it.
+func ExampleEndpoint_Redact() {
+	ep, err := openai.New(openai.Config{
+		BaseURL: "http://user:pw-12345678@127.0.0.1:8000/v1?key=qk-12345678",
+		APIKey:  "sk-example-key",
+		Model:   "my-model",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer ep.Close() // releases its idle connections
+	fmt.Println(ep.Redact("echo: SK-EXAMPLE-KEY, key=qk-12345678, Basic dXNlcjpwdy0xMjM0NTY3OA=="))
+	fmt.Println(ep.Info().URL)
+	// Output:
+	// echo: [REDACTED], key=[REDACTED], Basic [REDACTED]
+	// http://127.0.0.1:8000/v1
 }

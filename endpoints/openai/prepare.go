@@ -1,7 +1,6 @@
 package openai
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,16 +49,8 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 	if p == nil {
 		return nil, errors.New("openai: payload: empty")
 	}
-	// A JSON round trip gives a deep copy in plain JSON types, whatever Go
-	// types the caller used, and checks that the payload can be encoded.
-	raw, err := json.Marshal(p)
+	q, err := jsonval.Decode(p)
 	if err != nil {
-		return nil, fmt.Errorf("openai: payload: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // numbers are sent again exactly as written
-	var q map[string]any
-	if err := dec.Decode(&q); err != nil {
 		return nil, fmt.Errorf("openai: payload: %w", err)
 	}
 
@@ -80,37 +71,21 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 	for _, key := range limits {
 		if v, ok := q[key]; ok {
 			if n, ok := jsonval.Int(v); !ok || n <= 0 {
-				return nil, fmt.Errorf("openai: payload: %s: want a positive whole number, got %s", key, describe(v))
+				return nil, fmt.Errorf("openai: payload: %s: want a positive whole number, got %s", key, jsonval.Describe(v))
 			}
 		}
 	}
 
-	switch m, ok := q["model"]; {
-	case !ok || m == nil:
-		if e.cfg.Model == "" {
-			return nil, errors.New("openai: payload: model: missing, and Config.Model is empty")
-		}
-		q["model"] = e.cfg.Model
-	default:
-		if s, ok := m.(string); !ok || s == "" {
-			return nil, fmt.Errorf("openai: payload: model: want a non-empty string, got %s", describe(m))
-		}
+	if err := jsonval.SetModel(q, e.model); err != nil {
+		return nil, fmt.Errorf("openai: payload: %w", err)
 	}
-
-	stream := true
-	switch s, ok := q["stream"]; {
-	case !ok || s == nil:
-		q["stream"] = true
-	default:
-		b, ok := s.(bool)
-		if !ok {
-			return nil, fmt.Errorf("openai: payload: stream: want a boolean, got %s", describe(s))
-		}
-		stream = b
+	stream, err := jsonval.SetStream(q)
+	if err != nil {
+		return nil, fmt.Errorf("openai: payload: %w", err)
 	}
 	if so, ok := q["stream_options"]; ok && so != nil {
 		if _, ok := so.(map[string]any); !ok {
-			return nil, fmt.Errorf("openai: payload: stream_options: want an object, got %s", describe(so))
+			return nil, fmt.Errorf("openai: payload: stream_options: want an object, got %s", jsonval.Describe(so))
 		}
 	} else if stream && e.api != Responses {
 		// The Responses API reports usage in its final event unasked.
@@ -137,17 +112,17 @@ func chatPrompt(q map[string]any) (string, error) {
 	}
 	msgs, ok := v.([]any)
 	if !ok || len(msgs) == 0 {
-		return "", fmt.Errorf("openai: payload: messages: want a non-empty list of messages, got %s", describe(v))
+		return "", fmt.Errorf("openai: payload: messages: want a non-empty list of messages, got %s", jsonval.Describe(v))
 	}
 	var texts []string
 	for i, m := range msgs {
 		msg, ok := m.(map[string]any)
 		if !ok {
-			return "", fmt.Errorf("openai: payload: messages[%d]: want an object, got %s", i, describe(m))
+			return "", fmt.Errorf("openai: payload: messages[%d]: want an object, got %s", i, jsonval.Describe(m))
 		}
 		role, ok := msg["role"].(string)
 		if !ok || role == "" {
-			return "", fmt.Errorf("openai: payload: messages[%d].role: want a non-empty string, got %s", i, describe(msg["role"]))
+			return "", fmt.Errorf("openai: payload: messages[%d].role: want a non-empty string, got %s", i, jsonval.Describe(msg["role"]))
 		}
 		switch c := msg["content"].(type) {
 		case string:
@@ -157,16 +132,16 @@ func chatPrompt(q map[string]any) (string, error) {
 			for j, part := range c {
 				pm, ok := part.(map[string]any)
 				if !ok {
-					return "", fmt.Errorf("openai: payload: messages[%d].content[%d]: want an object, got %s", i, j, describe(part))
+					return "", fmt.Errorf("openai: payload: messages[%d].content[%d]: want an object, got %s", i, j, jsonval.Describe(part))
 				}
 				typ, ok := pm["type"].(string)
 				if !ok || typ == "" {
-					return "", fmt.Errorf("openai: payload: messages[%d].content[%d].type: want a non-empty string, got %s", i, j, describe(pm["type"]))
+					return "", fmt.Errorf("openai: payload: messages[%d].content[%d].type: want a non-empty string, got %s", i, j, jsonval.Describe(pm["type"]))
 				}
 				if typ == "text" {
 					t, ok := pm["text"].(string)
 					if !ok {
-						return "", fmt.Errorf("openai: payload: messages[%d].content[%d].text: want a string, got %s", i, j, describe(pm["text"]))
+						return "", fmt.Errorf("openai: payload: messages[%d].content[%d].text: want a string, got %s", i, j, jsonval.Describe(pm["text"]))
 					}
 					parts = append(parts, t)
 				}
@@ -176,9 +151,9 @@ func chatPrompt(q map[string]any) (string, error) {
 			if _, calls := msg["tool_calls"]; role == "assistant" && calls {
 				continue
 			}
-			return "", fmt.Errorf("openai: payload: messages[%d].content: want a string or a list of parts, got %s", i, describe(msg["content"]))
+			return "", fmt.Errorf("openai: payload: messages[%d].content: want a string or a list of parts, got %s", i, jsonval.Describe(msg["content"]))
 		default:
-			return "", fmt.Errorf("openai: payload: messages[%d].content: want a string or a list of parts, got %s", i, describe(c))
+			return "", fmt.Errorf("openai: payload: messages[%d].content: want a string or a list of parts, got %s", i, jsonval.Describe(c))
 		}
 	}
 	return strings.Join(texts, "\n"), nil
@@ -195,11 +170,11 @@ func responsesPrompt(q map[string]any) (string, error) {
 			texts = append(texts, v)
 		}
 	default:
-		return "", fmt.Errorf("openai: payload: instructions: want a string, got %s", describe(v))
+		return "", fmt.Errorf("openai: payload: instructions: want a string, got %s", jsonval.Describe(v))
 	}
 	if r, ok := q["reasoning"]; ok && r != nil {
 		if _, ok := r.(map[string]any); !ok {
-			return "", fmt.Errorf("openai: payload: reasoning: want an object, got %s", describe(r))
+			return "", fmt.Errorf("openai: payload: reasoning: want an object, got %s", jsonval.Describe(r))
 		}
 	}
 
@@ -231,7 +206,7 @@ func responsesPrompt(q map[string]any) (string, error) {
 			}
 		}
 	default:
-		return "", fmt.Errorf("openai: payload: input: want %s, got %s", want, describe(v))
+		return "", fmt.Errorf("openai: payload: input: want %s, got %s", want, jsonval.Describe(v))
 	}
 	return strings.Join(texts, "\n"), nil
 }
@@ -241,13 +216,13 @@ func responsesPrompt(q map[string]any) (string, error) {
 func inputItem(i int, v any) (text string, isMsg bool, err error) {
 	item, ok := v.(map[string]any)
 	if !ok {
-		return "", false, fmt.Errorf("openai: payload: input[%d]: want an object, got %s", i, describe(v))
+		return "", false, fmt.Errorf("openai: payload: input[%d]: want an object, got %s", i, jsonval.Describe(v))
 	}
 	typ, hasType := item["type"]
 	if hasType && typ != nil {
 		s, ok := typ.(string)
 		if !ok || s == "" {
-			return "", false, fmt.Errorf("openai: payload: input[%d].type: want a non-empty string, got %s", i, describe(typ))
+			return "", false, fmt.Errorf("openai: payload: input[%d].type: want a non-empty string, got %s", i, jsonval.Describe(typ))
 		}
 		if s != "message" {
 			return "", false, nil // another kind of item, sent as it is
@@ -257,7 +232,7 @@ func inputItem(i int, v any) (text string, isMsg bool, err error) {
 	}
 	role, ok := item["role"].(string)
 	if !ok || role == "" {
-		return "", false, fmt.Errorf("openai: payload: input[%d].role: want a non-empty string, got %s", i, describe(item["role"]))
+		return "", false, fmt.Errorf("openai: payload: input[%d].role: want a non-empty string, got %s", i, jsonval.Describe(item["role"]))
 	}
 	switch c := item["content"].(type) {
 	case string:
@@ -267,24 +242,24 @@ func inputItem(i int, v any) (text string, isMsg bool, err error) {
 		for j, part := range c {
 			pm, ok := part.(map[string]any)
 			if !ok {
-				return "", false, fmt.Errorf("openai: payload: input[%d].content[%d]: want an object, got %s", i, j, describe(part))
+				return "", false, fmt.Errorf("openai: payload: input[%d].content[%d]: want an object, got %s", i, j, jsonval.Describe(part))
 			}
 			pt, ok := pm["type"].(string)
 			if !ok || pt == "" {
-				return "", false, fmt.Errorf("openai: payload: input[%d].content[%d].type: want a non-empty string, got %s", i, j, describe(pm["type"]))
+				return "", false, fmt.Errorf("openai: payload: input[%d].content[%d].type: want a non-empty string, got %s", i, j, jsonval.Describe(pm["type"]))
 			}
 			switch pt {
 			case "input_text", "text", "output_text":
 				t, ok := pm["text"].(string)
 				if !ok {
-					return "", false, fmt.Errorf("openai: payload: input[%d].content[%d].text: want a string, got %s", i, j, describe(pm["text"]))
+					return "", false, fmt.Errorf("openai: payload: input[%d].content[%d].text: want a string, got %s", i, j, jsonval.Describe(pm["text"]))
 				}
 				parts = append(parts, t)
 			}
 		}
 		return strings.Join(parts, "\n"), true, nil
 	}
-	return "", false, fmt.Errorf("openai: payload: input[%d].content: want a string or a list of parts, got %s", i, describe(item["content"]))
+	return "", false, fmt.Errorf("openai: payload: input[%d].content: want a string or a list of parts, got %s", i, jsonval.Describe(item["content"]))
 }
 
 // completionPrompt validates "prompt" and returns its text.
@@ -304,37 +279,11 @@ func completionPrompt(q map[string]any) (string, error) {
 		for i, e := range p {
 			s, ok := e.(string)
 			if !ok {
-				return "", fmt.Errorf("openai: payload: prompt[%d]: want a string, got %s", i, describe(e))
+				return "", fmt.Errorf("openai: payload: prompt[%d]: want a string, got %s", i, jsonval.Describe(e))
 			}
 			texts[i] = s
 		}
 		return strings.Join(texts, "\n"), nil
 	}
-	return "", fmt.Errorf("openai: payload: prompt: want a string or a non-empty list of strings, got %s", describe(v))
-}
-
-// describe names the JSON type of a decoded value, for error messages; it
-// never quotes the value, which could be long or private.
-func describe(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null or nothing"
-	case string:
-		if v == "" {
-			return "an empty string"
-		}
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "the number " + string(v)
-	case map[string]any:
-		return "an object"
-	case []any:
-		if len(v) == 0 {
-			return "an empty list"
-		}
-		return "a list"
-	}
-	return fmt.Sprintf("%T", v)
+	return "", fmt.Errorf("openai: payload: prompt: want a string or a non-empty list of strings, got %s", jsonval.Describe(v))
 }

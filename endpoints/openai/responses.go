@@ -8,8 +8,8 @@ import (
 	"io"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
 	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/endpoints/internal/sse"
 )
 
@@ -67,7 +67,7 @@ func (e *Endpoint) streamResponses(ctx context.Context, body io.Reader, contentT
 		end, err := rs.event(ev, false)
 		if end {
 			if err == nil {
-				drain(r, body, cancel)
+				httpx.Drain(body, r.ReadErr(), cancel)
 			}
 			return err
 		}
@@ -199,7 +199,7 @@ func (rs *respStream) errorEvent(data []byte) error {
 // A final event that the body ends in the middle of, before its blank
 // line, still counts, as a cut-off [DONE] does for Chat.
 func (rs *respStream) end(ctx context.Context, r *sse.Reader, err error, contentType string) error {
-	hint := contentTypeHint(contentType, rs.events)
+	hint := httpx.ContentTypeHint(contentType, rs.events)
 	switch {
 	case ctx.Err() != nil:
 		return rs.e.transportError(ctx, err, rs.events)
@@ -234,7 +234,7 @@ func (e *Endpoint) failedError(o *respObject, events int) *ResponseError {
 // for a reason other than max_output_tokens.
 func (e *Endpoint) incompleteError(reason []byte, events int) *IncompleteError {
 	return &IncompleteError{
-		Reason: redact.Truncate(e.secrets.redact(string(reason)), 64),
+		Reason: e.secrets.Message(string(reason), 64),
 		Events: events,
 	}
 }
@@ -243,7 +243,7 @@ func (e *Endpoint) incompleteError(reason []byte, events int) *IncompleteError {
 func (e *Endpoint) wholeResponse(ctx context.Context, body io.Reader, rec endpoints.Recorder) error {
 	st := getState()
 	defer putState(st)
-	data, err := readBody(st.body[:0], body, MaxResponseBody)
+	data, err := httpx.ReadBody(st.body[:0], body, MaxResponseBody)
 	st.body = data
 	if err != nil {
 		return e.transportError(ctx, err, 0)
@@ -263,7 +263,7 @@ func (e *Endpoint) wholeResponse(ctx context.Context, body io.Reader, rec endpoi
 	case status != "" && status != "completed":
 		// queued or in_progress (a background response), cancelled, or
 		// one this endpoint does not know
-		return fmt.Errorf("openai: response: status %q, want %q", redact.Truncate(e.secrets.redact(status), 64), "completed")
+		return fmt.Errorf("openai: response: status %q, want %q", e.secrets.Message(status, 64), "completed")
 	}
 	if o.hasID && len(o.id) > 0 {
 		rec.ID(string(o.id))

@@ -6,28 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"sync"
-	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
 	"github.com/llmtest/llmtest/endpoints/internal/sse"
 )
 
-const (
-	// drainTimeout bounds how long Invoke waits, after "data: [DONE]", for
-	// the server to end the response, so that the connection can be
-	// reused. A server that takes longer costs the connection, not the
-	// request.
-	drainTimeout = 250 * time.Millisecond
-
-	// maxDrain is the most Invoke reads after "data: [DONE]".
-	maxDrain = 64 << 10
-
-	// maxKeep is the largest buffer a pooled state keeps.
-	maxKeep = 1 << 20
-)
+// maxKeep is the largest buffer a pooled state keeps.
+const maxKeep = 1 << 20
 
 // state is the per-request working memory: the SSE reader and the chunk
 // decoder with their buffers. It is pooled, so that a request allocates
@@ -92,7 +79,7 @@ func (e *Endpoint) stream(ctx context.Context, body io.Reader, contentType strin
 		if trimmed := bytes.TrimSpace(data); len(trimmed) == 0 {
 			continue // an event without data: a keep-alive
 		} else if trimmed[0] == '[' && bytes.Equal(trimmed, done) {
-			drain(r, body, cancel)
+			httpx.Drain(body, r.ReadErr(), cancel)
 			return nil
 		}
 		chunks++
@@ -121,7 +108,7 @@ func (e *Endpoint) stream(ctx context.Context, body io.Reader, contentType strin
 // streamEnd turns the error that ended the event stream into Invoke's
 // result.
 func (e *Endpoint) streamEnd(ctx context.Context, r *sse.Reader, err error, chunks int, contentType string) error {
-	hint := contentTypeHint(contentType, chunks)
+	hint := httpx.ContentTypeHint(contentType, chunks)
 	switch {
 	case ctx.Err() != nil:
 		return e.transportError(ctx, err, chunks)
@@ -142,16 +129,6 @@ func (e *Endpoint) streamEnd(ctx context.Context, r *sse.Reader, err error, chun
 	return fmt.Errorf("openai: stream broken after %d chunks: %w (%w)", chunks, err, endpoints.ErrIncompleteStream)
 }
 
-// contentTypeHint names the response's Content-Type, for the error of a
-// stream that ended before any event arrived, when it is not
-// text/event-stream: such a response is no event stream at all.
-func contentTypeHint(contentType string, events int) string {
-	if mt, _, _ := mime.ParseMediaType(contentType); events == 0 && mt != "text/event-stream" {
-		return fmt.Sprintf(" (the response's Content-Type is %q)", redact.Truncate(contentType, 64))
-	}
-	return ""
-}
-
 // errorEvent builds the error for an "event: error": the message of the
 // JSON error object it carries, or its data as text.
 func (e *Endpoint) errorEvent(data []byte, chunks int) error {
@@ -166,16 +143,4 @@ func (e *Endpoint) errorEvent(data []byte, chunks int) error {
 		}
 	}
 	return e.responseError(nil, nil, nil, data, chunks)
-}
-
-// drain reads what follows [DONE] until the body ends, so that the
-// transport can reuse the connection, giving up after drainTimeout or
-// maxDrain bytes by cancelling the request, which closes the connection.
-func drain(r *sse.Reader, body io.Reader, cancel context.CancelFunc) {
-	if r.ReadErr() != nil {
-		return // the body has ended already
-	}
-	t := time.AfterFunc(drainTimeout, cancel)
-	defer t.Stop()
-	_, _ = io.CopyN(io.Discard, body, maxDrain)
 }

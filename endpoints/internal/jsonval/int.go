@@ -1,5 +1,9 @@
 // Package jsonval reads the values that encoding/json decodes into an
-// interface, as payloads hold them.
+// interface, as payloads hold them, for the providers' Prepare: a
+// payload's round trip into those values ([Decode]), numbers read as
+// whole numbers ([Int]), a value's kind named for an error ([Describe]),
+// and the "model" and "stream" defaults every provider applies
+// ([SetModel], [SetStream]).
 package jsonval
 
 import (
