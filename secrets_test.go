@@ -372,44 +372,52 @@ const (
 // summary text, a log line or a file of the run folder.
 func TestNoEchoedSecretInAnyChannel(t *testing.T) {
 	basic := base64.StdEncoding.EncodeToString([]byte(urlUser + ":" + urlPassword))
+	const gatewayToken = "gw-token-0123456789abcdef"
 	echoes := []struct {
 		name    string
 		secrets []string
 		// base returns the base URL for a server's URL.
 		base func(srv string) string
 		echo func(r *http.Request) string
+		// headers are the endpoint's extra headers; with them, no API key.
+		headers map[string]string
 	}{
 		{"basic-auth", []string{urlPassword, basic}, func(srv string) string {
 			return strings.Replace(srv, "http://", "http://"+urlUser+":"+urlPassword+"@", 1)
-		}, func(r *http.Request) string { return r.Header.Get("Authorization") }},
+		}, func(r *http.Request) string { return r.Header.Get("Authorization") }, nil},
 		{"query-key", []string{queryKey}, func(srv string) string { return srv + "?key=" + queryKey },
-			func(r *http.Request) string { return "key=" + r.URL.Query().Get("key") }},
+			func(r *http.Request) string { return "key=" + r.URL.Query().Get("key") }, nil},
 		{"key", []string{fakeKey}, func(srv string) string { return srv },
-			func(r *http.Request) string { return r.Header.Get("Authorization") + r.Header.Get("X-Api-Key") }},
+			func(r *http.Request) string { return r.Header.Get("Authorization") + r.Header.Get("X-Api-Key") }, nil},
 		{"upper-cased-key", []string{fakeKey}, func(srv string) string { return srv },
 			func(r *http.Request) string {
 				return strings.ToUpper(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + r.Header.Get("X-Api-Key"))
-			}},
+			}, nil},
+		// A gateway's token in an Authorization header of the user's: the
+		// server echoes the token alone, without its scheme.
+		{"gateway-token", []string{gatewayToken}, func(srv string) string { return srv },
+			func(r *http.Request) string { return strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") },
+			map[string]string{"Authorization": "Bearer " + gatewayToken}},
 	}
 	providers := []struct {
 		shape    string
 		payload  endpoints.Payload
-		endpoint func(t *testing.T, base string, key string) endpoints.Endpoint
+		endpoint func(t *testing.T, base string, key string, headers map[string]string) endpoints.Endpoint
 	}{
-		{"openai-chat", mustPayload(openai.ChatPayload("Say hello.", 8)), func(t *testing.T, base, key string) endpoints.Endpoint {
-			ep, err := openai.New(openai.Config{BaseURL: base, APIKey: key, Model: "m"})
+		{"openai-chat", mustPayload(openai.ChatPayload("Say hello.", 8)), func(t *testing.T, base, key string, headers map[string]string) endpoints.Endpoint {
+			ep, err := openai.New(openai.Config{BaseURL: base, APIKey: key, Model: "m", Headers: headers})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = ep.Close() })
 			return ep
 		}},
-		{"openai-responses", mustPayload(openai.ResponsesPayload("Say hello.", 8)), func(t *testing.T, base, key string) endpoints.Endpoint {
-			ep, err := openai.New(openai.Config{BaseURL: base, APIKey: key, Model: "m", API: openai.Responses})
+		{"openai-responses", mustPayload(openai.ResponsesPayload("Say hello.", 8)), func(t *testing.T, base, key string, headers map[string]string) endpoints.Endpoint {
+			ep, err := openai.New(openai.Config{BaseURL: base, APIKey: key, Model: "m", API: openai.Responses, Headers: headers})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = ep.Close() })
 			return ep
 		}},
-		{"anthropic", mustPayload(anthropic.MessagesPayload("Say hello.", 8, 0)), func(t *testing.T, base, key string) endpoints.Endpoint {
-			ep, err := anthropic.New(anthropic.Config{BaseURL: base, APIKey: key, Model: "m"})
+		{"anthropic", mustPayload(anthropic.MessagesPayload("Say hello.", 8, 0)), func(t *testing.T, base, key string, headers map[string]string) endpoints.Endpoint {
+			ep, err := anthropic.New(anthropic.Config{BaseURL: base, APIKey: key, Model: "m", Headers: headers})
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = ep.Close() })
 			return ep
@@ -419,11 +427,11 @@ func TestNoEchoedSecretInAnyChannel(t *testing.T) {
 		for _, e := range echoes {
 			t.Run(p.shape+"/"+e.name, func(t *testing.T) {
 				key := fakeKey
-				if e.name == "basic-auth" && p.shape != "anthropic" {
-					key = "" // a Bearer key would take the place of Basic
+				if (e.name == "basic-auth" && p.shape != "anthropic") || e.headers != nil {
+					key = "" // a Bearer key would take the place of Basic or the header's token
 				}
 				srv := echoHTTP(t, p.shape, e.echo)
-				ep := p.endpoint(t, e.base(srv+"/v1"), key)
+				ep := p.endpoint(t, e.base(srv+"/v1"), key, e.headers)
 				texts, dir, res := runCapturing(t, ep, p.payload)
 				assert.Equal(t, 4, res.Stats.TotalRequests)
 				assert.Equal(t, 3, res.Stats.FailedRequests, "two error statuses and an error in a stream")

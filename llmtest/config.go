@@ -70,16 +70,19 @@ type Config struct {
 	// Required; an empty source is an error.
 	Payloads any
 
-	// RunName names the run and its folder under OutputPath. Empty means a
-	// name made of the start time and a random suffix, unique per run.
+	// RunName names the run and its folder under OutputPath. Empty means,
+	// inside a test ([Run], [Benchmark]), the test's name (see Run), and
+	// otherwise a name made of the start time and a random suffix, unique
+	// per run.
 	RunName string
 
 	// Description is free text recorded with the run.
 	Description string
 
 	// Timeout is the deadline of each request, from its send time to the
-	// end of its response. A request that exceeds it is cancelled and
-	// recorded as failed. Zero means DefaultTimeout; negative is an error.
+	// end of its response. A request that exceeds it is stopped and
+	// recorded as failed (a timeout, not a cancellation). Zero means
+	// DefaultTimeout; negative is an error.
 	Timeout time.Duration
 
 	// Callbacks are called around the run and each request, in list order.
@@ -166,7 +169,7 @@ func (c Config) Validate() error {
 		return configErrorf("Payloads", "is required")
 	}
 	if scheme, ok := urlScheme(c.OutputPath); ok {
-		return configErrorf("OutputPath", "%q is a %s:// URL; only local folders are supported", c.OutputPath, scheme)
+		return configErrorf("OutputPath", "%s:// URLs are not supported; give a local folder", scheme)
 	}
 	if err := validRunName(c.RunName); err != nil {
 		return err
@@ -177,6 +180,15 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// Check checks c as a run would before sending anything: it validates the
+// rules, loads the payloads and prepares every one with the endpoint. It
+// returns the error the run would return, a *ConfigError or a
+// *PayloadError naming the field, file and line, and sends nothing.
+func (c Config) Check() error {
+	_, err := newEngine(c)
+	return err
 }
 
 // withDefaults returns c with every zero field that has a default set.

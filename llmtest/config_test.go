@@ -35,8 +35,8 @@ func TestConfigRules(t *testing.T) {
 		{"run name with slash", func(c *Config) { c.RunName = "a/b" }, "RunName", "path separator"},
 		{"run name dot-dot", func(c *Config) { c.RunName = ".." }, "RunName", "not a folder name"},
 		{"nil callback", func(c *Config) { c.Callbacks = []Callback{NopCallback{}, nil} }, "Callbacks[1]", "is nil"},
-		{"bucket URL", func(c *Config) { c.OutputPath = "s3://bucket/runs" }, "OutputPath", `"s3://bucket/runs" is a s3:// URL; only local folders are supported`},
-		{"file URL", func(c *Config) { c.OutputPath = "file:///tmp/runs" }, "OutputPath", "file:// URL"},
+		{"bucket URL", func(c *Config) { c.OutputPath = "s3://bucket/runs" }, "OutputPath", "s3:// URLs are not supported; give a local folder"},
+		{"file URL", func(c *Config) { c.OutputPath = "file:///tmp/runs" }, "OutputPath", "file:// URLs are not supported"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -134,4 +134,20 @@ func TestPrepareErrorNamesPayload(t *testing.T) {
 	assert.True(t, strings.HasSuffix(pe.Source, "p.jsonl"))
 	assert.Equal(t, 1, pe.Line)
 	assert.Contains(t, err.Error(), "p.jsonl:1: bad max_tokens")
+}
+
+func TestCheckSendsNothing(t *testing.T) {
+	ep := &fakeEndpoint{Chunks: []string{"a"}}
+	assert.NoError(t, Config{Endpoint: ep, Payloads: prompts(2)}.Check())
+
+	err := Config{Endpoint: ep, Payloads: prompts(1), Clients: -1}.Check()
+	var ce *ConfigError
+	assert.ErrorAs(t, err, &ce)
+
+	p := writeFile(t, "p.jsonl", "{\"prompt\":\"a\"}\n{\"prompt\":3}\n")
+	err = Config{Endpoint: ep, Payloads: p}.Check()
+	var pe *PayloadError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, 2, pe.Line, "the endpoint's refusal names the file and line")
+	assert.Zero(t, ep.calls.Load())
 }

@@ -41,8 +41,10 @@
 //   - time_per_output_token (TPOT): (TTLT − TTFT) / (visible output
 //     tokens − 1), only for streaming responses with more than one visible
 //     output token. Visible output tokens are the output tokens minus the
-//     reasoning tokens: the server's reasoning count when it reports one,
-//     else the tokenizer's count of the reasoning text received. The
+//     reasoning tokens: the server's reasoning count when it reports one;
+//     else the server's output tokens split between reasoning and visible
+//     text in the proportion the tokenizer counts of each (with no usage
+//     at all, the tokenizer's count of the visible text). The
 //     window from the first to the last visible token holds visible tokens
 //     only, so it is divided by those (the error LLMeter's PR #99 names).
 //     Each record says which counts it used (num_tokens_output_visible,

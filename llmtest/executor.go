@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -56,6 +57,9 @@ type engine struct {
 
 	start       time.Time
 	interrupted atomic.Bool
+	// failure is what run returned besides the interruption: a fatal
+	// error, a failed callback or write.
+	failure error
 }
 
 // newEngine validates cfg, applies defaults, loads the payloads and
@@ -168,10 +172,11 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	res.EndTime = time.Now()
 	res.computeStats(res.EndTime.Sub(res.StartTime))
 
+	var interruption error
 	if ctx.Err() != nil && e.interrupted.Load() {
-		err = errors.Join(err, fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx)))
+		interruption = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 	}
-	res.Interrupted = err != nil || e.interrupted.Load()
+	res.Interrupted = err != nil || interruption != nil || e.interrupted.Load()
 	for i, cb := range e.cfg.Callbacks {
 		if cerr := cb.AfterRun(cbCtx, res); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("llmtest: Callbacks[%d].AfterRun: %w", i, cerr))
@@ -183,7 +188,8 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	if save {
 		err = errors.Join(err, res.Save())
 	}
-	return res, err
+	e.failure = err
+	return res, errors.Join(err, interruption)
 }
 
 // more reports whether a client that has sent i requests sends another.
@@ -330,10 +336,9 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 	}
 	// A server may echo a credential back as text: take every secret of
 	// the endpoint's out of what is kept, after the tokens were counted.
-	if e.redactor != nil {
-		inv.ResponseText = e.redactor.Redact(inv.ResponseText)
-		inv.Error = e.redactor.Redact(inv.Error)
-	}
+	inv.ResponseText = e.redact(inv.ResponseText)
+	inv.Error = e.redact(inv.Error)
+	inv.ID = e.redact(inv.ID)
 	return inv, fatal
 }
 
@@ -341,10 +346,15 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 // window: the server's when it reported them, the tokenizer's otherwise.
 //
 // Output tokens include reasoning tokens, as servers count them. The
-// reasoning count is the server's, else the tokenizer's count of the
-// reasoning text received; the visible count, output minus reasoning, is
-// what TPOT divides its visible window by (dividing a visible-only window
-// by a count that includes reasoning understates TPOT).
+// visible count is what TPOT divides its visible window by (dividing a
+// visible-only window by a count that includes reasoning understates
+// TPOT): output minus the server's reasoning count when it reports one.
+// When it reports output tokens but no reasoning count (Anthropic), the
+// tokenizer counts the visible and the reasoning text, and the server's
+// output tokens are split in that proportion, so that a tokenizer that
+// counts differently from the server's (whitespace words) still divides
+// the server's count correctly; with a tokenizer that matches the
+// server's, this is the output minus the tokenizer's reasoning count.
 func (e *engine) countTokens(inv *Invocation, rec *recorder, req *endpoints.Request, idx int) {
 	u := rec.usage
 	if u.InputTokens > 0 {
@@ -354,21 +364,49 @@ func (e *engine) countTokens(inv *Invocation, rec *recorder, req *endpoints.Requ
 	}
 	inv.NumTokensInputCached = u.CachedInputTokens
 
-	switch {
-	case u.ReasoningTokens > 0:
-		inv.NumTokensReasoning, inv.ReasoningTokensFrom = u.ReasoningTokens, FromServer
-	case len(rec.reasoning) > 0:
-		inv.NumTokensReasoning, inv.ReasoningTokensFrom = e.cfg.Tokenizer.Count(string(rec.reasoning)), FromTokenizer
+	if u.OutputTokens == 0 && !inv.Succeeded() && inv.ResponseText == "" {
+		return // nothing arrived to count
+	}
+	reasoning := 0 // the tokenizer's count of the reasoning text
+	if len(rec.reasoning) > 0 && u.ReasoningTokens == 0 {
+		reasoning = e.cfg.Tokenizer.Count(string(rec.reasoning))
 	}
 	switch {
 	case u.OutputTokens > 0:
 		inv.NumTokensOutput, inv.OutputTokensFrom = u.OutputTokens, FromServer
-		inv.NumTokensVisible = max(u.OutputTokens-inv.NumTokensReasoning, 0)
-	case inv.Succeeded() || inv.ResponseText != "":
+		switch {
+		case u.ReasoningTokens > 0:
+			inv.NumTokensReasoning, inv.ReasoningTokensFrom = min(u.ReasoningTokens, u.OutputTokens), FromServer
+		case reasoning > 0:
+			visible := e.cfg.Tokenizer.Count(inv.ResponseText)
+			share := float64(visible) / float64(visible+reasoning)
+			inv.NumTokensReasoning = u.OutputTokens - int(math.Round(float64(u.OutputTokens)*share))
+			inv.ReasoningTokensFrom = FromTokenizer
+		}
+		inv.NumTokensVisible = inv.NumTokensOutput - inv.NumTokensReasoning
+	default:
 		visible := e.cfg.Tokenizer.Count(inv.ResponseText)
-		inv.NumTokensOutput, inv.OutputTokensFrom = visible+inv.NumTokensReasoning, FromTokenizer
+		if u.ReasoningTokens > 0 {
+			reasoning = u.ReasoningTokens
+		}
+		inv.NumTokensOutput, inv.OutputTokensFrom = visible+reasoning, FromTokenizer
 		inv.NumTokensVisible = visible
+		switch {
+		case u.ReasoningTokens > 0:
+			inv.NumTokensReasoning, inv.ReasoningTokensFrom = reasoning, FromServer
+		case reasoning > 0:
+			inv.NumTokensReasoning, inv.ReasoningTokensFrom = reasoning, FromTokenizer
+		}
 	}
+}
+
+// redact takes the endpoint's secrets out of s, for text that reaches a
+// record, a log or an error.
+func (e *engine) redact(s string) string {
+	if e.redactor == nil {
+		return s
+	}
+	return e.redactor.Redact(s)
 }
 
 // call runs Invoke, turning a panic into a failed request and a fatal

@@ -68,9 +68,13 @@ type Invocation struct {
 	// from its cache, when it said so.
 	NumTokensInputCached int
 	// NumTokensReasoning is the number of reasoning ("thinking") tokens
-	// among the output tokens: the server's count when it reports one,
-	// else the tokenizer's count of the reasoning text received; see
-	// ReasoningTokensFrom.
+	// among the output tokens: the server's count when it reports one;
+	// else, from the reasoning text received, counted with the tokenizer
+	// (ReasoningTokensFrom is FromTokenizer): when the server reported
+	// output tokens, they are split between reasoning and visible text in
+	// the proportion the tokenizer counts of each, so that a tokenizer
+	// that counts other units than the server's still splits the server's
+	// count right.
 	NumTokensReasoning int
 	// NumTokensVisible is the number of visible output tokens,
 	// NumTokensOutput - NumTokensReasoning: the count TimePerOutputToken
@@ -103,7 +107,8 @@ type Invocation struct {
 }
 
 // Failed reports whether the request failed. A cancelled request has not
-// failed.
+// failed, and has not succeeded either: use Succeeded to ask whether a
+// request completed.
 func (inv *Invocation) Failed() bool { return inv.Error != "" && !inv.Cancelled }
 
 // Succeeded reports whether the request completed without an error.

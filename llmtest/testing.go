@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -29,8 +29,10 @@ import (
 // The run is named after the test when Config.RunName is empty: t.Name()
 // made safe for a folder name ("TestChat/short_prompts" becomes
 // "TestChat-short_prompts"), with "-2", "-3"… for the second and later
-// runs of the same test, so that folders and JUnit classnames stay the same
-// from one go test to the next. The test's name is recorded in every
+// runs that would take the same folder in one go test process (a test's
+// second run, "TestA/b" and "TestA-b", -count), so that no run overwrites
+// another and folders and JUnit classnames stay the same from one go test
+// to the next. The test's name is recorded in every
 // artifact (test_name) whatever the run's name.
 //
 // The run folder is Config.OutputPath/RunName, or, when OutputPath is
@@ -58,7 +60,7 @@ func Run(t testing.TB, cfg Config) *Result {
 		cfg.OutputPath = t.ArtifactDir()
 	}
 	if cfg.RunName == "" {
-		cfg.RunName = testRunName(t)
+		cfg.RunName = testRunName(t, cfg.OutputPath)
 	}
 	e, err := newEngine(cfg)
 	if err != nil {
@@ -80,7 +82,8 @@ func Run(t testing.TB, cfg Config) *Result {
 	}
 	res, err := e.run(ctx, false)
 	if res != nil && errors.Is(err, ErrInterrupted) && errors.Is(context.Cause(ctx), errTestDeadline) {
-		err = nil
+		// Stopping for the deadline is not fatal; what else went wrong is.
+		err = e.failure
 		if serr := res.Save(); serr != nil {
 			t.Errorf("llmtest: saving run %s: %v", res.RunName, serr)
 		}
@@ -102,7 +105,7 @@ func Run(t testing.TB, cfg Config) *Result {
 		}
 	}
 	if err != nil {
-		t.Fatalf("llmtest: run %s: %v", e.cfg.RunName, err)
+		t.Fatalf("llmtest: run %s: %s", e.cfg.RunName, e.redact(err.Error()))
 	}
 	return res
 }
@@ -124,20 +127,31 @@ func DeadlineMargin(left time.Duration) time.Duration {
 	return m
 }
 
-// runNames counts the runs of each test that took their name from it.
-var runNames sync.Map // testing.TB → *atomic.Int32
+// claimed holds the run folders that default-named runs of this process
+// have taken, so that two runs never write one folder: the second run of a
+// test, two tests whose names make the same folder name ("TestA/b" and
+// "TestA-b"), a test run again by -count with a fixed OutputPath.
+var claimed = struct {
+	sync.Mutex
+	dirs map[string]bool
+}{dirs: map[string]bool{}}
 
-// testRunName returns the default run name of the n-th run of test t:
-// its name made safe for a folder name, with "-n" from the second run on.
-func testRunName(t testing.TB) string {
-	v, loaded := runNames.LoadOrStore(t, new(atomic.Int32))
-	if !loaded {
-		t.Cleanup(func() { runNames.Delete(t) })
+// testRunName returns the default run name of a run of test t with base
+// folder out: the test's name made safe for a folder name, with "-2",
+// "-3"… when an earlier run of this process has taken that folder.
+func testRunName(t testing.TB, out string) string {
+	base := folderName(t.Name())
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		abs = out
 	}
-	name := folderName(t.Name())
-	if n := v.(*atomic.Int32).Add(1); n > 1 {
-		name += "-" + strconv.Itoa(int(n))
+	claimed.Lock()
+	defer claimed.Unlock()
+	name := base
+	for n := 2; claimed.dirs[filepath.Join(abs, name)]; n++ {
+		name = base + "-" + strconv.Itoa(n)
 	}
+	claimed.dirs[filepath.Join(abs, name)] = true
 	return name
 }
 
@@ -230,14 +244,19 @@ func appendStepSummary(r *Result) error {
 // payload loading and preparation happen before it starts.
 //
 // A benchmark function runs several times with growing b.N, so Benchmark
-// writes artifacts only when Config.OutputPath is set (each round to its
-// own run folder). A bad configuration or a fatal run error fails the
+// writes artifacts only when Config.OutputPath is set, each round to its
+// own run folder: without Config.RunName, the benchmark's name made safe
+// for a folder name, then with "-2", "-3"… for the later rounds, as [Run]
+// names its runs. A bad configuration or a fatal run error fails the
 // benchmark; failed requests are counted, not fatal — check the result.
 func Benchmark(b *testing.B, cfg Config) *Result {
 	b.Helper()
 	clients := max(cfg.Clients, DefaultClients)
 	cfg.Requests = max(1, (b.N+clients-1)/clients)
 	cfg.Duration = 0
+	if cfg.RunName == "" && cfg.OutputPath != "" {
+		cfg.RunName = testRunName(b, cfg.OutputPath)
+	}
 	e, err := newEngine(cfg)
 	if err != nil {
 		b.Fatalf("%v", err)

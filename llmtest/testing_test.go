@@ -1,10 +1,14 @@
 package llmtest
 
 import (
+	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,7 +55,19 @@ func TestHelperProcess(t *testing.T) {
 		res := Run(t, Config{Endpoint: ep, Payloads: prompts(2), Clients: 2, Duration: time.Hour,
 			OutputPath: os.Getenv("LLMTEST_OUT")})
 		t.Logf("after Run: interrupted=%v cancelled=%d", res.Interrupted, res.Stats.CancelledRequests)
+	case "deadline-and-failure":
+		// Stopped for the deadline, and a callback failed too: the
+		// failure is not lost with the interruption.
+		ep := &fakeEndpoint{Chunks: []string{"a"}, Gap: 2 * time.Millisecond}
+		Run(t, Config{Endpoint: ep, Payloads: prompts(1), Duration: time.Hour, Callbacks: []Callback{failingAfterRun{}}})
+		t.Log("not reached: Run returned")
 	}
+}
+
+type failingAfterRun struct{ NopCallback }
+
+func (failingAfterRun) AfterRun(context.Context, *Result) error {
+	return errors.New("the exporter is down")
 }
 
 func runHelperProcess(t *testing.T, mode string, env ...string) string {
@@ -87,6 +103,18 @@ func TestRunStopsBeforeTheTestsDeadline(t *testing.T) {
 	assert.Positive(t, res.Stats.TotalRequests-res.Stats.CancelledRequests, "what completed is kept")
 	assert.Zero(t, res.Stats.FailedRequests, "requests cut at the deadline are cancelled, not failed")
 	assert.Equal(t, "TestHelperProcess", res.TestName)
+}
+
+func TestRunAtTheDeadlineKeepsOtherFailures(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.v", "-test.timeout=4s")
+	cmd.Env = append(os.Environ(), "LLMTEST_HELPER=deadline-and-failure")
+	b, err := cmd.CombinedOutput()
+	log := string(b)
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "the child test must fail:\n%s", log)
+	assert.Contains(t, log, "Callbacks[0].AfterRun: the exporter is down")
+	assert.NotContains(t, log, "not reached")
+	assert.NotContains(t, log, "panic: test timed out")
 }
 
 func TestDeadlineMargin(t *testing.T) {
@@ -125,6 +153,27 @@ func TestRunNamesFollowTheTest(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(out, names[0], JUnitFile))
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `classname="llmtest.TestRunNamesFollowTheTest-two_runs-one_test"`)
+}
+
+func TestDefaultRunNamesNeverShareAFolder(t *testing.T) {
+	out := t.TempDir()
+	ep := &fakeEndpoint{Chunks: []string{"a"}}
+	var names []string
+	var mu sync.Mutex
+	t.Run("group", func(t *testing.T) {
+		// "A/b" and "A-b" make the same folder name, at once or one after the other.
+		for _, name := range []string{"A/b", "A-b"} {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				res := Run(t, Config{Endpoint: ep, Payloads: prompts(1), OutputPath: out})
+				mu.Lock()
+				names = append(names, res.RunName)
+				mu.Unlock()
+			})
+		}
+	})
+	slices.Sort(names)
+	assert.Equal(t, []string{"TestDefaultRunNamesNeverShareAFolder-group-A-b", "TestDefaultRunNamesNeverShareAFolder-group-A-b-2"}, names)
 }
 
 func TestFolderName(t *testing.T) {

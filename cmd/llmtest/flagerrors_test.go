@@ -32,6 +32,11 @@ func TestErrorsNameTheFlag(t *testing.T) {
 	t.Setenv("BAD_KEY", "sk-llmtest-FAKE\nKEY-0123456789")
 	url := "http://127.0.0.1:1/v1"
 	invoke := []string{"run", "--api", "bedrock-invoke", "--model", "m", "--region", "us-east-1"}
+	// The payload file's third line is refused by the endpoint: the error
+	// names the file and line, as the engine would.
+	payloadFile := filepath.Join(t.TempDir(), "p.jsonl")
+	require.NoError(t, os.WriteFile(payloadFile, []byte(`{"messages":[{"role":"user","content":"hi"}]}`+"\n\n"+
+		`{"messages":[{"role":"user","content":"hi"}],"max_tokens":"x"}`+"\n"), 0o644))
 	cases := []struct {
 		want string
 		args []string
@@ -72,6 +77,11 @@ func TestErrorsNameTheFlag(t *testing.T) {
 		{"llmtest sim: --error-rate: must be in [0, 1], got 2", []string{"sim", "--error-rate", "2"}},
 		{"llmtest sim: --max-queue: needs a positive --capacity", []string{"sim", "--capacity", "0", "--max-queue", "1"}},
 		{`llmtest sim: --addr: not a loopback address: "0.0.0.0:0"`, []string{"sim", "--addr", "0.0.0.0:0"}},
+		// An endpoint's reason that names a field, in a payload's error.
+		{"--prompt: openai: payload: model: missing, and --model is empty", []string{"run", "--url", url, "--prompt", "hi"}},
+		{"--prompt: anthropic: payload: model: missing, and --model is empty", []string{"run", "--api", "anthropic", "--url", url, "--prompt", "hi"}},
+		{payloadFile + ":3: openai: payload: max_tokens: want a positive whole number, got a string",
+			[]string{"run", "--url", url, "--model", "m", "--payload", payloadFile}},
 	}
 	for _, c := range cases {
 		assertUsage(t, c.want, c.args...)
@@ -115,9 +125,9 @@ func TestPayloadErrorsNameTheFlag(t *testing.T) {
 	missing := filepath.Join(dir, "nope.jsonl")
 
 	assertUsage(t, "--payload: "+broken+":2: ", "run", "--payload", broken)
-	assertUsage(t, "--payload: "+wrongShape+": payload 3 of 3: openai: payload: messages: missing", "run", "--payload", wrongShape)
+	assertUsage(t, "--payload: "+wrongShape+":3: openai: payload: messages: missing", "run", "--payload", wrongShape)
 	assertUsage(t, "--payload: "+empty+": no payloads", "run", "--payload", empty)
 	assertUsage(t, "--payload: "+missing+": ", "run", "--payload", missing)
-	assertUsage(t, "--payload: "+wrongShape+": payload 3 of 3: ", "run", "--payload", wrongShape, "--url", "http://127.0.0.1:1/v1", "--model", "m")
+	assertUsage(t, "--payload: "+wrongShape+":3: ", "run", "--payload", wrongShape, "--url", "http://127.0.0.1:1/v1", "--model", "m")
 	assertUsage(t, `--slo: `, "run", "--payload", wrongShape, "--slo", "ttft p99 <")
 }

@@ -25,7 +25,7 @@ const stdoutName = "-"
 
 // urlScheme matches a path that starts with a URL scheme, such as
 // "s3://bucket/x" or "file:///tmp/x".
-var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]+://`)
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 
 // report is one report flag.
 type report struct {

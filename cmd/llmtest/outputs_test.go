@@ -148,7 +148,7 @@ func TestResultsKeptOnlyWhenWritten(t *testing.T) {
 
 	code, stdout, stderr = interrupted()
 	assert.Equal(t, exitTerminated, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	assert.Contains(t, stderr, "llmtest run: interrupted by SIGTERM; no results kept (no --out, --junit, --json or --md file given)\n")
+	assert.Contains(t, stderr, "llmtest run: interrupted by SIGTERM; no results kept (no --out, and no --junit, --json or --md file)\n")
 	assert.NotContains(t, stderr, "kept in")
 
 	code, stdout, stderr = interrupted("--json", "-")

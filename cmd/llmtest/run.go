@@ -141,7 +141,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // (what: "results" or "partial results"), or says that none do.
 func keptText(what string, kept []string) string {
 	if len(kept) == 0 {
-		return "no results kept (no --out, --junit, --json or --md file given)"
+		return "no results kept (no --out, and no --junit, --json or --md file)"
 	}
 	return what + " kept in " + strings.Join(kept, ", ")
 }
@@ -263,15 +263,24 @@ func (o *runOptions) closeEndpoint(ep endpoints.Endpoint, stderr io.Writer) {
 // checkPayloads prepares every payload with ep, as the run will, so that a
 // payload the endpoint refuses is an error before anything starts.
 func (o *runOptions) checkPayloads(ep endpoints.Endpoint, ps []endpoints.Payload) error {
+	reason := func(err error) string {
+		return fieldRefs(strings.TrimPrefix(err.Error(), "llmtest: "), tableNamer(providerFlags))
+	}
+	if o.payload != "" {
+		// Prepared as loaded, so that an error names the file and line.
+		if err := (llmtest.Config{Endpoint: ep, Payloads: o.payload}).Check(); err != nil {
+			return usageErrorf("--payload: %s", reason(err))
+		}
+	}
 	for i, p := range ps {
 		if _, err := ep.Prepare(p); err != nil {
 			switch {
 			case o.payload != "":
-				return usageErrorf("--payload: %s: payload %d of %d: %v", o.payload, i+1, len(ps), err)
+				return usageErrorf("--payload: %s: payload %d of %d: %s", o.payload, i+1, len(ps), reason(err))
 			case o.prompt != "":
-				return usageErrorf("--prompt: %v", err)
+				return usageErrorf("--prompt: %s", reason(err))
 			}
-			return usageErrorf("built-in prompt %d: %v", i+1, err)
+			return usageErrorf("built-in prompt %d: %s", i+1, reason(err))
 		}
 	}
 	return nil

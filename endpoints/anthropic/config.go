@@ -108,14 +108,7 @@ type Config struct {
 func parseBaseURL(base string, secrets *redact.Redactor) (reqURL *url.URL, shown string, err error) {
 	u, err := url.Parse(base)
 	if err != nil {
-		// A url.Error quotes the whole URL, which may hold credentials:
-		// only its cause is shown.
-		msg := "anthropic: Config.BaseURL: not a valid URL"
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			msg += ": " + secrets.Redact(uerr.Err.Error())
-		}
-		return nil, "", errors.New(msg)
+		return nil, "", httpx.URLError("anthropic: Config.BaseURL", base, err, secrets)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, "", fmt.Errorf("anthropic: Config.BaseURL: want an http or https URL, got scheme %q", u.Scheme)

@@ -127,14 +127,7 @@ func parseBaseURL(cfg Config, route string) (reqURL *url.URL, shown string, secr
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil {
-		// A url.Error quotes the whole URL, which may hold credentials:
-		// only its cause is shown.
-		msg := "openai: Config.BaseURL: not a valid URL"
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			msg += ": " + redact.New(cfg.APIKey).Redact(uerr.Err.Error())
-		}
-		return nil, "", nil, errors.New(msg)
+		return nil, "", nil, httpx.URLError("openai: Config.BaseURL", cfg.BaseURL, err, redact.New(cfg.APIKey))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, "", nil, fmt.Errorf("openai: Config.BaseURL: want an http or https URL, got scheme %q", u.Scheme)

@@ -745,7 +745,7 @@ func TestNew(t *testing.T) {
 		want string
 	}{
 		{"no BaseURL", Config{}, "openai: Config.BaseURL: required"},
-		{"bad URL", Config{BaseURL: "http://" + testKey + "@host:port/v1", APIKey: testKey}, `openai: Config.BaseURL: not a valid URL: invalid port ":port" after host`},
+		{"bad URL", Config{BaseURL: "http://" + testKey + "@host:port/v1", APIKey: testKey}, `openai: Config.BaseURL: not a valid URL (percent-encode the user name and password in it: a '/', '?', '#' or '@' there ends them)`},
 		{"bad URL echoing the key", Config{BaseURL: "http://host:" + testKey + "/v1", APIKey: testKey}, `openai: Config.BaseURL: not a valid URL: invalid port ":[REDACTED]" after host`},
 		{"relative URL", Config{BaseURL: "/v1"}, `openai: Config.BaseURL: want an http or https URL, got scheme ""`},
 		{"other scheme", Config{BaseURL: "ftp://host/v1"}, `openai: Config.BaseURL: want an http or https URL, got scheme "ftp"`},

@@ -1,9 +1,13 @@
 package httpx
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // ValidHeaderName reports whether name is an HTTP field name: a token
@@ -47,8 +51,10 @@ func SecretHeader(name string) bool {
 }
 
 // SetHeaders checks the extra headers of a provider's Config.Headers and
-// sets them on h, over what h holds; it returns the values that are
-// secrets (see SecretHeader), for the provider's Redactor. An error names
+// sets them on h, over what h holds; it returns the secrets in the values
+// of the headers that hold credentials (see SecretHeader and
+// redact.HeaderSecrets: "Bearer <token>" gives the token too), for the
+// provider's Redactor. An error names
 // the header at fault, as "<provider>: Config.Headers[...]".
 func SetHeaders(h http.Header, headers map[string]string, provider string) (secrets []string, err error) {
 	for name, value := range headers {
@@ -60,8 +66,26 @@ func SetHeaders(h http.Header, headers map[string]string, provider string) (secr
 		}
 		h.Set(name, value)
 		if SecretHeader(name) {
-			secrets = append(secrets, value)
+			secrets = append(secrets, redact.HeaderSecrets(value)...)
 		}
 	}
 	return secrets, nil
+}
+
+// URLError describes a URL that url.Parse refused, for "<field>: not a
+// valid URL". url.Parse's error quotes the URL, and its cause can quote a
+// part of it ("invalid port \":hunter2\" after host" for a password with
+// a slash in it), so the cause is shown only for a URL that holds no user
+// information, and without the secrets r knows; for a URL with user
+// information, the error says how to write credentials.
+func URLError(field, raw string, err error, r *redact.Redactor) error {
+	msg := field + ": not a valid URL"
+	var uerr *url.Error
+	switch {
+	case strings.Contains(raw, "@"):
+		msg += " (percent-encode the user name and password in it: a '/', '?', '#' or '@' there ends them)"
+	case errors.As(err, &uerr):
+		msg += ": " + r.Redact(uerr.Err.Error())
+	}
+	return errors.New(msg)
 }

@@ -2,8 +2,10 @@ package httpx
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -32,4 +34,22 @@ func TestHeaderChecks(t *testing.T) {
 		"X-Amz-Signature": true, "X-Password": true, "Client-Secret": true, "OpenAI-Organization": false, "anthropic-beta": false} {
 		assert.Equal(t, want, SecretHeader(name), "%q", name)
 	}
+}
+
+func TestURLErrorHidesCredentials(t *testing.T) {
+	raw := "http://user:super/secret@127.0.0.1:9/v1" // an unencoded '/' in the password
+	_, perr := url.Parse(raw)
+	require.Error(t, perr)
+	err := URLError("openai: Config.BaseURL", raw, perr, nil)
+	assert.NotContains(t, err.Error(), "super")
+	assert.NotContains(t, err.Error(), "secret")
+	assert.Contains(t, err.Error(), "openai: Config.BaseURL: not a valid URL (percent-encode")
+
+	raw = "http://127.0.0.1:80a/v1"
+	_, perr = url.Parse(raw)
+	require.Error(t, perr)
+	assert.EqualError(t, URLError("f", raw, perr, nil), `f: not a valid URL: invalid port ":80a" after host`)
+	raw = "http://127.0.0.1:key-in-the-port/v1"
+	_, perr = url.Parse(raw)
+	assert.EqualError(t, URLError("f", raw, perr, redact.New("key-in-the-port")), `f: not a valid URL: invalid port ":[REDACTED]" after host`)
 }

@@ -22,9 +22,16 @@ import (
 const Redacted = "[REDACTED]"
 
 // MinLen is the length, in bytes, below which a secret is not redacted:
-// replacing a shorter string would mangle ordinary text, and no provider
-// issues keys that short.
-const MinLen = 8
+// replacing a shorter string would mangle ordinary text. Keys of local
+// servers can be short ("llama-server --api-key secret"), so this floor is
+// low; values that are only guessed to be secrets (a URL's user name and
+// query values) must be MinGuessLen long.
+const MinLen = 4
+
+// MinGuessLen is the length, in bytes, from which URLSecrets takes a URL's
+// user name or query value for a secret: shorter ones ("?api-version=1",
+// "?stream=true") are more likely settings than credentials.
+const MinGuessLen = 8
 
 // maxLearned bounds the secrets a Redactor learns while it runs; a session
 // token changes when credentials are refreshed, a few times an hour.
@@ -109,25 +116,32 @@ func (r *Redactor) Message(s string, n int) string {
 	return Truncate(s, n)
 }
 
-// URLSecrets returns the secrets a URL carries: its user name and
-// password, decoded and as written, the user information as Go sends it in
-// a Basic Authorization header (base64 of "user:password"), and every query
-// value, decoded and query-escaped.
+// URLSecrets returns the secrets a URL carries: its password, decoded and
+// as written, the user information as Go sends it in a Basic Authorization
+// header (base64 of "user:password"), and its user name and query values of
+// at least MinGuessLen bytes, decoded and query-escaped.
 func URLSecrets(u *url.URL) []string {
 	if u == nil {
 		return nil
 	}
 	var out []string
+	guess := func(v string) {
+		if len(v) >= MinGuessLen {
+			out = append(out, v, url.QueryEscape(v))
+		}
+	}
 	if u.User != nil {
-		// A service may take a token as the user name, so it is a secret too.
+		// A service may take a token as the user name, so it may be a
+		// secret too.
 		user := u.User.Username()
 		pw, _ := u.User.Password()
-		out = append(out, user, pw, url.QueryEscape(user), url.QueryEscape(pw), u.User.String(),
+		guess(user)
+		out = append(out, pw, url.QueryEscape(pw), u.User.String(),
 			base64.StdEncoding.EncodeToString([]byte(user+":"+pw)))
 	}
 	for _, vs := range u.Query() {
 		for _, v := range vs {
-			out = append(out, v, url.QueryEscape(v))
+			guess(v)
 		}
 	}
 	return out
@@ -202,4 +216,29 @@ func lowerASCII(s string) string {
 		}
 	}
 	return s
+}
+
+// HeaderSecrets returns the secrets in the value of a header that holds a
+// credential: the value, the credentials after its authentication scheme
+// ("Bearer <token>" gives the token as well), and for the Basic scheme the
+// decoded user name and password (RFC 7617), so that a server that echoes
+// only the token or the password does not leak it.
+func HeaderSecrets(value string) []string {
+	out := []string{value}
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(value), " ")
+	if !ok {
+		return out
+	}
+	cred = strings.TrimSpace(cred)
+	out = append(out, cred)
+	if strings.EqualFold(scheme, "Basic") {
+		if b, err := base64.StdEncoding.DecodeString(cred); err == nil {
+			user, pw, _ := strings.Cut(string(b), ":")
+			out = append(out, string(b), pw)
+			if len(user) >= MinGuessLen {
+				out = append(out, user)
+			}
+		}
+	}
+	return out
 }

@@ -32,8 +32,10 @@ func TestRedactLeavesCleanTextAlone(t *testing.T) {
 }
 
 func TestShortAndEmptySecretsAreIgnored(t *testing.T) {
-	r := New("", "short", "1234567")
-	assert.Equal(t, "a short 1234567 text", r.Redact("a short 1234567 text"))
+	r := New("", "abc", "ab")
+	assert.Equal(t, "a short abc text", r.Redact("a short abc text"))
+	r = New("test") // llama-server --api-key test
+	assert.Equal(t, "a [REDACTED] text", r.Redact("a TEST text"))
 	var nilR *Redactor
 	assert.Equal(t, "text", nilR.Redact("text"))
 	nilR.Learn("whatever-secret") // no panic
@@ -74,6 +76,13 @@ func TestURLSecrets(t *testing.T) {
 		assert.Equal(t, "<"+Redacted+">", r.Redact("<"+leak+">"), leak)
 	}
 	assert.Nil(t, URLSecrets(nil))
+
+	// Short user names and query values are settings more likely than
+	// secrets; a password is always a secret.
+	u, err = url.Parse("https://bob:pw42@example.test/v1?api-version=1&stream=true")
+	require.NoError(t, err)
+	r = New(URLSecrets(u)...)
+	assert.Equal(t, "bob stream=true api-version=1 [REDACTED]", r.Redact("bob stream=true api-version=1 pw42"))
 }
 
 func TestTruncate(t *testing.T) {
@@ -90,4 +99,17 @@ func BenchmarkRedactCleanText(b *testing.B) {
 	for b.Loop() {
 		_ = r.Redact(text)
 	}
+}
+
+func TestHeaderSecrets(t *testing.T) {
+	r := New(HeaderSecrets("Bearer gw-token-0123456789abcdef")...)
+	assert.Equal(t, "bad token [REDACTED]", r.Redact("bad token gw-token-0123456789abcdef"))
+	assert.Equal(t, "[REDACTED]", r.Redact("Bearer gw-token-0123456789abcdef"))
+
+	// base64("service-account:hunter2-pass")
+	r = New(HeaderSecrets("Basic c2VydmljZS1hY2NvdW50Omh1bnRlcjItcGFzcw==")...)
+	for _, leak := range []string{"hunter2-pass", "service-account", "c2VydmljZS1hY2NvdW50Omh1bnRlcjItcGFzcw=="} {
+		assert.Equal(t, "<[REDACTED]>", r.Redact("<"+leak+">"), leak)
+	}
+	assert.Equal(t, []string{"plain-key-value"}, HeaderSecrets("plain-key-value"))
 }
