@@ -34,7 +34,7 @@ func TestStatusKeptWhenItsBodyOutlastsTheTimeout(t *testing.T) {
 				for _, b := range []byte(`{"error":{"message":"rate limited"}}`) {
 					_, _ = w.Write([]byte{b})
 					w.(http.Flusher).Flush()
-					select { // a byte every 100ms: the body takes 3.5s
+					select { // a byte every 100ms: the 36-byte body takes 3.6s
 					case <-time.After(100 * time.Millisecond):
 					case <-r.Context().Done():
 						return

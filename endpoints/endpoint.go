@@ -29,8 +29,9 @@ type Endpoint interface {
 // credentials and session tokens. The engine passes the text it keeps of
 // every response (its visible text and its error) through Redact before
 // the record reaches a callback, a file, a report or a log, so that a
-// server that echoes a credential cannot leak it. The endpoint's own
-// errors are already redacted.
+// server that echoes a credential cannot leak it. An endpoint still
+// redacts the errors it builds from what a server sent, since they reach
+// callers of Invoke outside the engine too.
 type Redactor interface {
 	// Redact returns s with every secret the endpoint holds replaced by
 	// "[REDACTED]", matched without regard to ASCII case. It returns s

@@ -196,7 +196,7 @@ func folderName(name string) string {
 // seconds), together with "llmtest.run_name". Keys without a value in the
 // run are left out.
 var AttrKeys = []string{
-	"total_requests", "failed_requests", "failed_requests_rate", "requests_per_minute",
+	"total_requests", "failed_requests", "cancelled_requests", "failed_requests_rate", "requests_per_minute",
 	"output_tokens_per_second", "total_test_time",
 	"time_to_first_token-p50", "time_to_first_token-p99",
 	"time_per_output_token-p50", "time_per_output_token-p99",

@@ -232,8 +232,8 @@ func plural(n int, one, many string) string {
 func accounting(run *Run) string {
 	total, failed := count(run, keyTotalRequests), count(run, keyFailedRequests)
 	rate, ok := stat(run, keyFailedRate)
-	if !ok && total > 0 {
-		rate = float64(failed) / float64(total)
+	if ended := total - count(run, keyCancelled); !ok && ended > 0 {
+		rate = float64(failed) / float64(ended)
 	}
 	cancelled := ""
 	if n := count(run, keyCancelled); n > 0 {

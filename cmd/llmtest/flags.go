@@ -36,7 +36,10 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok
 	return exitUsage, false
 }
 
-var flagDash = regexp.MustCompile(`(^|[ :])-([A-Za-z][A-Za-z0-9-]*)`)
+// flagDash matches a flag's name where the flag package's errors put it
+// ("… for flag -clients: …", "… not defined: -bogus", "… for -stream: …",
+// "… an argument: -out"), and not in the quoted value.
+var flagDash = regexp.MustCompile(`(flag |for |defined: |argument: )-([A-Za-z][A-Za-z0-9-]*)`)
 
 // printFlags writes the flags of fs as flag.PrintDefaults does, each named
 // with two dashes, as the command's messages name them.

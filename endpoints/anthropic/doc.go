@@ -157,15 +157,18 @@
 // announced Keep-Alive, or close an idle one just as a request goes out on
 // it. The request sent next on that connection fails before any byte of a
 // response arrives (EOF, "http: server closed idle connection",
-// "connection reset by peer") without ever reaching the model. Invoke
-// sends such a request once more, on a fresh connection (one opened for
+// "connection reset by peer", a broken pipe) without ever reaching the
+// model. Invoke sends such a request once more, on a fresh connection (one opened for
 // it, with keep-alives off, and closed after it), and calls
 // [endpoints.Recorder.Resend] first: the engine counts one retry on the
 // invocation, forgets the failed attempt and restarts the request's clock,
 // so the request is timed from the resend, the send that produced its
 // response. Only that case is resent, and only once: a failure on a fresh
 // connection, a response that breaks after its first byte, an error
-// status, a timeout are the request's result. Net/http's transport resends
+// status, a timeout, an error of another kind are the request's result.
+// (A server that reads a request on a reused connection and crashes before
+// a byte of its answer looks the same as a stale connection: that request
+// is sent again, and its record shows the retry.) Net/http's transport resends
 // nothing itself, as requests carry no GetBody.
 //
 // With [Config].HTTPClient, the resend goes through a copy of that client

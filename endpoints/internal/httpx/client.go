@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/redact"
@@ -62,8 +65,9 @@ type Config struct {
 // response arrives ("EOF", "http: server closed idle connection",
 // "connection reset by peer"), although the server never saw it. Post
 // watches each attempt with net/http/httptrace, and when an attempt fails
-// on a reused connection before the first byte of its response, with the
-// request's context still live, it calls the Recorder's Resend and sends
+// on a reused connection before the first byte of its response, with one
+// of those errors and the request's context still live, it calls the
+// Recorder's Resend and sends
 // the request once more, on a connection that is certainly fresh: a copy
 // of the transport with keep-alives off, which dials for every request
 // and closes the connection after it. That second attempt is the
@@ -193,11 +197,24 @@ func (c *Client) send(ctx context.Context, body []byte, stream bool, rec endpoin
 		return resp, nil
 	}
 	// a is not pooled again: the transport may still be reading for it.
-	if !a.reused.Load() || a.responded.Load() || ctx.Err() != nil {
+	if !a.reused.Load() || a.responded.Load() || ctx.Err() != nil || !staleConnection(err) {
 		return nil, err
 	}
 	rec.Resend()
 	return c.do(ctx, c.fresh, body, stream)
+}
+
+// staleConnection reports whether err is how a request fails on a
+// connection the server has closed: the connection's end (EOF), a reset,
+// a broken pipe, or net/http's "server closed idle connection".
+func staleConnection(err error) bool {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, net.ErrClosed):
+		return true
+	}
+	return strings.Contains(err.Error(), "server closed idle connection")
 }
 
 // do sends one attempt with hc.

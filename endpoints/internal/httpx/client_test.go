@@ -3,13 +3,16 @@ package httpx
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -230,4 +233,24 @@ func TestClose(t *testing.T) {
 	assert.NoError(t, c.Close())
 	_, _, err = post(t, t.Context(), c)
 	assert.NoError(t, err, "a closed Client opens new connections")
+}
+
+func TestStaleConnectionErrors(t *testing.T) {
+	for _, err := range []error{
+		io.EOF,
+		&url.Error{Op: "Post", URL: "http://x", Err: io.EOF},
+		fmt.Errorf("read tcp: %w", syscall.ECONNRESET),
+		fmt.Errorf("write tcp: %w", syscall.EPIPE),
+		errors.New("http: server closed idle connection"),
+		net.ErrClosed,
+	} {
+		assert.True(t, staleConnection(err), "%v", err)
+	}
+	for _, err := range []error{
+		errors.New("tls: handshake failure"),
+		fmt.Errorf("dial tcp: %w", syscall.ECONNREFUSED),
+		context.DeadlineExceeded,
+	} {
+		assert.False(t, staleConnection(err), "%v", err)
+	}
 }
