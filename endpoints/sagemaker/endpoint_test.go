@@ -705,7 +705,7 @@ func TestHTTPClientAndAWSConfig(t *testing.T) {
 	assert.Equal(t, tgiTokens, rec.Chunks)
 	require.Len(t, hc.reqs, 1)
 	r := hc.reqs[0]
-	assert.NotNil(t, r.GetBody, "the body is sent from memory (awsrt.WholeBody)")
+	assert.NotNil(t, r.GetBody, "the body is sent from memory (wholebody.Client)")
 	assert.Equal(t, int64(len(srv.Requests()[0].Body)), r.ContentLength)
 	assert.True(t, srv.Requests()[0].Signed("sagemaker"))
 }

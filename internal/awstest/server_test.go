@@ -18,6 +18,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/llmtest/llmtest/internal/wholebody"
 )
 
 func TestMain(m *testing.M) {
@@ -25,12 +27,20 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// httpClient is the SDK's HTTP client wrapped as the endpoints wrap it:
+// without wholebody.Client, a response stream of the fast local server is
+// now and then cut with "use of closed network connection" when the SDK
+// closes the request body before net/http has finished with it (see
+// package wholebody).
+func httpClient() aws.HTTPClient { return wholebody.Client(awshttp.NewBuildableClient()) }
+
 func bedrockClient(s *Server) *bedrockruntime.Client {
 	return bedrockruntime.New(bedrockruntime.Options{
 		Region:       Region,
 		Credentials:  Credentials(),
 		BaseEndpoint: aws.String(s.URL),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   httpClient(),
 	})
 }
 
@@ -40,6 +50,7 @@ func sagemakerClient(s *Server) *sagemakerruntime.Client {
 		Credentials:  Credentials(),
 		BaseEndpoint: aws.String(s.URL),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   httpClient(),
 	})
 }
 

@@ -5,11 +5,9 @@
 package awsrt
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -30,6 +28,7 @@ import (
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/httpx"
 	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/wholebody"
 )
 
 // NewRetryer returns the SDK's standard retryer making at most maxAttempts
@@ -51,41 +50,12 @@ func NewRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
 }
 
 // NewHTTPClient returns the SDK's HTTP client with maxIdle idle
-// connections per host, wrapped by WholeBody.
+// connections per host, wrapped by wholebody.Client.
 func NewHTTPClient(maxIdle int) aws.HTTPClient {
-	return WholeBody(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+	return wholebody.Client(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = 0 // no limit across hosts
 		t.MaxIdleConnsPerHost = maxIdle
 	}))
-}
-
-// WholeBody wraps c so that every request goes out with its body read
-// into memory first. The SDK closes a request's body as soon as the
-// response headers arrive; when the server answers before net/http's
-// write loop has made its final read of the body (a fast server streaming
-// its response does), that read fails and the transport closes the
-// connection under the response, which then ends with "use of closed
-// network connection" (aws/aws-sdk-go-v2 issues 1825 and 2737). An
-// in-memory body cannot fail that way. Request bodies here are small JSON
-// documents, so the copy is cheap.
-func WholeBody(c aws.HTTPClient) aws.HTTPClient { return wholeBody{c} }
-
-type wholeBody struct{ c aws.HTTPClient }
-
-func (w wholeBody) Do(r *http.Request) (*http.Response, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return w.c.Do(r)
-	}
-	b, err := io.ReadAll(r.Body)
-	r.Body.Close()
-	if err != nil {
-		return nil, fmt.Errorf("reading the request body: %w", err)
-	}
-	r2 := r.WithContext(r.Context()) // a shallow copy
-	r2.Body = io.NopCloser(bytes.NewReader(b))
-	r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-	r2.ContentLength = int64(len(b))
-	return w.c.Do(r2)
 }
 
 // Attempts counts the attempts the SDK made for one call. Add it to the

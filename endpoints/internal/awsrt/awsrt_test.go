@@ -4,63 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/llmtest/llmtest/internal/wholebody"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// closingBody is a request body that fails once closed, as the SDK's does.
-type closingBody struct {
-	r      io.Reader
-	closed bool
-}
-
-func (b *closingBody) Read(p []byte) (int, error) {
-	if b.closed {
-		return 0, errors.New("read after close")
-	}
-	return b.r.Read(p)
-}
-
-func (b *closingBody) Close() error { b.closed = true; return nil }
-
-func TestWholeBody(t *testing.T) {
-	var got string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got = string(b)
-	}))
-	defer srv.Close()
-
-	body := &closingBody{r: strings.NewReader(`{"a":1}`)}
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL, body)
-	require.NoError(t, err)
-	req.ContentLength = 7
-	resp, err := WholeBody(srv.Client()).Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, `{"a":1}`, got)
-	assert.True(t, body.closed, "the SDK's body is closed once read")
-
-	// A request without a body goes through as it is.
-	got = "unset"
-	req2, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL, http.NoBody)
-	require.NoError(t, err)
-	resp, err = WholeBody(srv.Client()).Do(req2)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Empty(t, got)
-}
 
 func TestRedactor(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "envsecret-0123456789")
@@ -117,7 +73,7 @@ func TestLoad(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "eu-west-1", st.Config.Region)
 	assert.Equal(t, 3, st.Retryer.MaxAttempts())
-	assert.IsType(t, wholeBody{}, st.HTTPClient)
+	assert.Equal(t, reflect.TypeOf(wholebody.Client(nil)), reflect.TypeOf(st.HTTPClient))
 	assert.Equal(t, "[REDACTED]", st.Secrets.Redact("load-secret-0123456789"))
 
 	// An AWSConfig keeps its retryer unless MaxAttempts says otherwise, and
@@ -126,7 +82,7 @@ func TestLoad(t *testing.T) {
 	st, err = Load(t.Context(), Settings{Service: "bedrock", AWSConfig: &theirs})
 	require.NoError(t, err)
 	assert.Nil(t, st.Retryer)
-	assert.Equal(t, wholeBody{http.DefaultClient}, st.HTTPClient)
+	assert.Equal(t, wholebody.Client(http.DefaultClient), st.HTTPClient)
 	st, err = Load(t.Context(), Settings{Service: "bedrock", AWSConfig: &theirs, MaxAttempts: 2})
 	require.NoError(t, err)
 	assert.Equal(t, 2, st.Retryer.MaxAttempts())

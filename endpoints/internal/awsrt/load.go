@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/llmtest/llmtest/internal/wholebody"
 )
 
 // Settings are the AWS settings of an endpoint's Config.
@@ -33,7 +35,7 @@ type Setup struct {
 	// Retryer replaces the client's retryer; nil keeps AWSConfig's, which
 	// applies when MaxAttempts is zero.
 	Retryer aws.Retryer
-	// HTTPClient sends the client's requests, wrapped by WholeBody.
+	// HTTPClient sends the client's requests, wrapped by wholebody.Client.
 	HTTPClient aws.HTTPClient
 	// Secrets redacts the credentials known so far; add its Learn to the
 	// client's APIOptions for those known when requests are signed.
@@ -77,9 +79,9 @@ func Load(ctx context.Context, s Settings) (*Setup, error) {
 	}
 	switch {
 	case s.HTTPClient != nil:
-		st.HTTPClient = WholeBody(s.HTTPClient)
+		st.HTTPClient = wholebody.Client(s.HTTPClient)
 	case s.AWSConfig != nil && s.AWSConfig.HTTPClient != nil:
-		st.HTTPClient = WholeBody(s.AWSConfig.HTTPClient)
+		st.HTTPClient = wholebody.Client(s.AWSConfig.HTTPClient)
 	default:
 		st.HTTPClient = NewHTTPClient(s.MaxIdleConnsPerHost)
 	}
