@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
+	"github.com/llmtest/llmtest/internal/jsonscan"
 )
 
 // usage is a Messages usage object. A field counts as reported when it is

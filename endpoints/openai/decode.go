@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
+	"github.com/llmtest/llmtest/internal/jsonscan"
 )
 
 // shape says where a response keeps the text of a choice.

@@ -8,9 +8,9 @@ import (
 	"io"
 
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
 	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/endpoints/internal/sse"
+	"github.com/llmtest/llmtest/internal/jsonscan"
 )
 
 // Event types of the Responses API stream that Invoke acts on; it ignores
