@@ -21,7 +21,7 @@ func (e *Endpoint) converse(ctx context.Context, in *bedrockruntime.ConverseInpu
 	out, err := e.client.Converse(ctx, in, attempts(&at))
 	at.Report(rec)
 	if err != nil {
-		return e.secrets.CallError(ctx, "bedrock", "converse", err)
+		return awsrt.CallError(ctx, e.secrets, "bedrock", "converse", err)
 	}
 	requestID(out.ResultMetadata, rec)
 	msg, ok := out.Output.(*types.ConverseOutputMemberMessage)
@@ -57,7 +57,7 @@ func (e *Endpoint) converseStream(ctx context.Context, in *bedrockruntime.Conver
 	out, err := e.client.ConverseStream(ctx, in, attempts(&at), ownProtocol)
 	at.Report(rec)
 	if err != nil {
-		return e.secrets.CallError(ctx, "bedrock", name, err)
+		return awsrt.CallError(ctx, e.secrets, "bedrock", name, err)
 	}
 	stream := out.GetStream()
 	defer stream.Close()

@@ -17,7 +17,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
-	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/internal/awstest"
 )
 
@@ -419,7 +419,7 @@ func TestSecretsNeverShow(t *testing.T) {
 			e := newEndpoint(t, srv, Config{API: ConverseStream})
 			err := invoke(t, e, hello(), &endpointstest.Recorder{})
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), awsrt.Redacted)
+			assert.Contains(t, err.Error(), redact.Redacted)
 			awstest.AssertNoSecret(t, err.Error(), fmt.Sprintf("%+v", e.Info()), fmt.Sprintf("%#v", err))
 		})
 	}

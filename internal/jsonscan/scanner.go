@@ -315,12 +315,65 @@ func (s *Scanner) Skip() bool {
 	if s.err != nil {
 		return false
 	}
-	if i, ok := skipFast(s.data, s.pos, MaxDepth-s.depth); ok {
+	if i, ok := skipFast(s.data, s.pos, MaxDepth-s.depth, atValue); ok {
 		s.pos = i
 		s.comma = true
 		return true
 	}
 	return s.skipSlow() // to find the error, or for deep nesting
+}
+
+// EndObject consumes what is left of the object being read: its members,
+// skipped with their syntax checked, and its closing '}'. It does what a
+// loop of NextKey and Skip does, faster; call it where NextKey could be
+// called.
+func (s *Scanner) EndObject() bool {
+	entry := inObject
+	if s.comma {
+		entry = afterMember
+	}
+	return s.endContainer(entry) || s.endSlow(true)
+}
+
+// EndArray consumes what is left of the array being read: its elements,
+// skipped with their syntax checked, and its closing ']'. It does what a
+// loop of NextElement and Skip does, faster; call it where NextElement
+// could be called.
+func (s *Scanner) EndArray() bool {
+	entry := inArray
+	if s.comma {
+		entry = afterElement
+	}
+	return s.endContainer(entry) || s.endSlow(false)
+}
+
+// endContainer is the fast path of EndObject and EndArray.
+func (s *Scanner) endContainer(entry int) bool {
+	if s.err != nil || s.depth == 0 {
+		return false
+	}
+	i, ok := skipFast(s.data, s.pos, MaxDepth-s.depth+1, entry)
+	if ok {
+		s.pos = i
+		s.depth--
+		s.comma = true
+	}
+	return ok
+}
+
+// endSlow is the slow path of EndObject and EndArray, with precise
+// errors.
+func (s *Scanner) endSlow(object bool) bool {
+	if object {
+		for s.NextKey() {
+			s.Skip()
+		}
+	} else {
+		for s.NextElement() {
+			s.Skip()
+		}
+	}
+	return s.err == nil
 }
 
 // skipSlow is Skip, value by value, with precise errors.

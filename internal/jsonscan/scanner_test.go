@@ -115,6 +115,53 @@ func check(t testing.TB, data []byte) {
 	if (s.Err() != nil) != (wantErr != nil) {
 		t.Fatalf("%q: Skip of members error %v, encoding/json error %v", data, s.Err(), wantErr)
 	}
+	for members := range 3 {
+		s.Reset(data)
+		endAfter(&s, members)
+		s.End()
+		if (s.Err() != nil) != (wantErr != nil) {
+			t.Fatalf("%q: EndObject or EndArray after %d members: error %v, encoding/json error %v", data, members, s.Err(), wantErr)
+		}
+	}
+}
+
+// endAfter opens a container, reads up to n of its members or elements
+// (the last of them, when it is a container of the same kind, opened and
+// ended itself), and ends it with EndObject or EndArray; it skips a value
+// that is not a container.
+func endAfter(s *Scanner, n int) {
+	switch s.Peek() {
+	case Object:
+		s.BeginObject()
+		for i := range n {
+			if !s.NextKey() {
+				return // closed, or an error
+			}
+			if i == n-1 && s.Peek() == Object {
+				s.BeginObject()
+				s.EndObject()
+				continue
+			}
+			s.Skip()
+		}
+		s.EndObject()
+	case Array:
+		s.BeginArray()
+		for i := range n {
+			if !s.NextElement() {
+				return
+			}
+			if i == n-1 && s.Peek() == Array {
+				s.BeginArray()
+				s.EndArray()
+				continue
+			}
+			s.Skip()
+		}
+		s.EndArray()
+	default:
+		s.Skip()
+	}
 }
 
 var seeds = []string{
