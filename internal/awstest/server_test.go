@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -241,4 +242,23 @@ func TestFrameAndEnv(t *testing.T) {
 	assert.Equal(t, "true", os.Getenv("AWS_EC2_METADATA_DISABLED"))
 	assert.Empty(t, os.Getenv("AWS_PROFILE"))
 	AssertNoSecret(t, "nothing here", AccessKeyID)
+	var ft failTB
+	AssertNoSecret(&ft, "a "+strings.ToUpper(SessionToken)+" b")
+	assert.True(t, ft.failed, "an upper-cased secret is found")
+}
+
+// failTB records whether a check failed.
+type failTB struct {
+	testing.TB
+	failed bool
+}
+
+func (f *failTB) Helper()               {}
+func (f *failTB) Errorf(string, ...any) { f.failed = true }
+
+func TestEcho(t *testing.T) {
+	s := New(t, func(x *Exchange) { x.JSON(200, `{"m":"`+Echo(x, true)+`"}`) })
+	out, err := bedrockClient(s).InvokeModel(testContext(t), &bedrockruntime.InvokeModelInput{ModelId: aws.String("m"), Body: []byte(`{}`)})
+	require.NoError(t, err)
+	assert.Equal(t, `{"m":"echo: `+strings.ToUpper(SessionToken)+` `+strings.ToUpper(SecretAccessKey)+`"}`, string(out.Body))
 }
