@@ -75,7 +75,7 @@ func TestNoCredentialInErrorsRecordsOrSummary(t *testing.T) {
 			return awstest.Reply(200, `{"choices":[{"message":{"content":"said `+echo+`"}}]}`)
 		},
 		bedrock.InvokeModelWithResponseStream: func(echo string) awstest.Handler {
-			return awstest.Stream(awstest.Chunk(`{"choices":[{"delta":{"content":"said `+echo+`"}}],"amazon-bedrock-invocationMetrics":{"inputTokenCount":3,"outputTokenCount":2}}`))
+			return awstest.Stream(awstest.Chunk(`{"choices":[{"delta":{"content":"said ` + echo + `"}}],"amazon-bedrock-invocationMetrics":{"inputTokenCount":3,"outputTokenCount":2}}`))
 		},
 	}
 	credentials := map[string]struct {
