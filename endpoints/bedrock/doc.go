@@ -136,9 +136,22 @@
 // credentials of Config.AWSConfig. Without explicit credentials, a Bedrock
 // API key in AWS_BEARER_TOKEN_BEDROCK is used as the SDK uses it. No
 // credential is ever read from flags or written anywhere: Info holds the
-// model ID, the API and Config.BaseEndpoint only, and error texts have the
-// secret access key, the session token and a Bedrock API key replaced by
-// "[REDACTED]" wherever a service echoes them.
+// model ID, the API and Config.BaseEndpoint only (without its query), and
+// error texts have the secret access key, the session token, a Bedrock API
+// key and the query values of Config.BaseEndpoint replaced by
+// "[REDACTED]", in any ASCII case, wherever a service echoes them. The
+// session and bearer tokens of credentials the endpoint cannot read ahead
+// (shared files, SSO, assumed roles) are learned as each request is
+// signed. [Endpoint.Redact] does the same to any text: the engine passes
+// every response text through it before it is recorded.
+//
+// # Connections
+//
+// [Endpoint.Close] releases the idle connections of the HTTP client the
+// endpoint built; a client given in Config.HTTPClient or Config.AWSConfig
+// belongs to its owner, who closes it. The engine never closes an
+// endpoint: the test or the command that made it does, once its runs are
+// over.
 //
 // # Errors
 //
