@@ -24,7 +24,7 @@ func (e *Endpoint) invoke(ctx context.Context, in *bedrockruntime.InvokeModelInp
 	if err != nil {
 		return awsrt.CallError(ctx, e.secrets, "bedrock", "invoke", err)
 	}
-	requestID(out.ResultMetadata, rec)
+	awsrt.RequestID(out.ResultMetadata, rec)
 	u, err := e.paths.ReadBody(out.Body, rec)
 	if err != nil {
 		return fmt.Errorf("bedrock: invoke: response: %w", err)
@@ -63,7 +63,7 @@ func (e *Endpoint) invokeStream(ctx context.Context, in *bedrockruntime.InvokeMo
 	}
 	stream := out.GetStream()
 	defer stream.Close()
-	requestID(out.ResultMetadata, rec)
+	awsrt.RequestID(out.ResultMetadata, rec)
 
 	ps := e.paths
 	cr := ps.NewChunkReader()

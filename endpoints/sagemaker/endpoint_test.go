@@ -48,6 +48,7 @@ func newEndpoint(t testing.TB, srv *awstest.Server, cfg Config) *Endpoint {
 	}
 	e, err := New(t.Context(), cfg)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = e.Close() })
 	return e
 }
 

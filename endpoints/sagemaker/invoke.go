@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/smithy-go/middleware"
-
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
 )
@@ -21,7 +18,7 @@ func (e *Endpoint) invoke(ctx context.Context, p *prepared, rec endpoints.Record
 	if err != nil {
 		return e.callError(ctx, name, err)
 	}
-	requestID(out.ResultMetadata, rec)
+	awsrt.RequestID(out.ResultMetadata, rec)
 	u, err := p.paths.ReadBody(out.Body, rec)
 	if err != nil {
 		return fmt.Errorf("sagemaker: %s: response: %w", name, err)
@@ -30,11 +27,4 @@ func (e *Endpoint) invoke(ctx context.Context, p *prepared, rec endpoints.Record
 		rec.Usage(u)
 	}
 	return nil
-}
-
-// requestID reports the AWS request ID of a response as its ID.
-func requestID(md middleware.Metadata, rec endpoints.Recorder) {
-	if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
-		rec.ID(id)
-	}
 }

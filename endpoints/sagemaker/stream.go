@@ -27,7 +27,7 @@ func (e *Endpoint) invokeStream(ctx context.Context, p *prepared, rec endpoints.
 	}
 	stream := out.GetStream()
 	defer stream.Close()
-	requestID(out.ResultMetadata, rec)
+	awsrt.RequestID(out.ResultMetadata, rec)
 
 	d := newDecoder(p.paths, p.style == TGI, rec)
 	events := stream.Events()

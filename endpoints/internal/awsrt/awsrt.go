@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -95,6 +96,14 @@ func (a *Attempts) handle(ctx context.Context, in middleware.InitializeInput, ne
 func (a *Attempts) Report(rec endpoints.Recorder) {
 	if a.n > 0 {
 		rec.Retries(a.n - 1)
+	}
+}
+
+// RequestID reports the AWS request ID of a response, from the call's
+// metadata, as its ID.
+func RequestID(md middleware.Metadata, rec endpoints.Recorder) {
+	if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
+		rec.ID(id)
 	}
 }
 
