@@ -172,7 +172,9 @@
 //   - A response or chunk whose JSON does not fit the configured paths is
 //     an error naming the path and the step that failed, such as
 //     `path "choices[0].message.content": at "choices[0]": not found (the
-//     array has 0 elements)`.
+//     array has 0 elements)`. One that is not JSON, wherever the fault and
+//     whatever its first letter, is "invalid JSON at offset <n>: ..."
+//     (wrapping jsonscan's ErrSyntax): each is read whole, once.
 //   - Once the context is done, Invoke returns promptly with an error
 //     wrapping ctx.Err().
 package bedrock

@@ -179,7 +179,9 @@
 //     breaks or holds a corrupt frame is an error wrapping
 //     [endpoints.ErrIncompleteStream].
 //   - A body or line whose JSON does not fit the paths is an error naming
-//     the path and the step that failed.
+//     the path and the step that failed. One that is not JSON, wherever
+//     the fault and whatever its first letter, is "invalid JSON at offset
+//     <n>: ..." (wrapping jsonscan's ErrSyntax): each is read whole, once.
 //   - Once the context is done, Invoke returns promptly with an error
 //     wrapping ctx.Err(), whatever the stream was doing.
 package sagemaker
