@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
+	"github.com/llmtest/llmtest/internal/jsonscan"
 )
 
 // usage is a Messages usage object. A field counts as reported when it is
@@ -157,15 +157,10 @@ func (d *decoder) decode(data []byte) error {
 	d.resetContent()
 	ev.hasError, ev.errType, ev.errMessage = false, ev.errType[:0], ev.errMessage[:0]
 
-	if k := s.Peek(); k != jsonscan.Object {
-		if k == jsonscan.Invalid {
-			s.Skip() // to describe the syntax error
-			return s.Err()
-		}
-		return fmt.Errorf("want a JSON object, got %s", k)
+	if err := s.BeginTopObject(); err != nil {
+		return err // "invalid JSON" for a text that is not JSON at all
 	}
 	var messageErr, usageErr, deltaErr, blockErr, contentErr error
-	s.BeginObject()
 	for s.NextKey() {
 		switch string(s.Key()) {
 		case "type":

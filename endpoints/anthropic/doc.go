@@ -72,7 +72,7 @@
 // goes to Recorder.ID first.
 //
 // Decoding an event allocates nothing: a small JSON walker (package
-// endpoints/internal/jsonscan, which the openai endpoint shares) scans the
+// internal/jsonscan, which the openai endpoint shares) scans the
 // event's data in place, skips what it does not need and unescapes text
 // into buffers reused from event to event, accepting exactly what
 // encoding/json accepts (fuzz tests hold it to that). A thinking delta

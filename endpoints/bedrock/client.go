@@ -1,7 +1,6 @@
 package bedrock
 
 import (
-	"cmp"
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,33 +10,21 @@ import (
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
 )
 
-// newClient builds the Bedrock Runtime client for cfg, and the secrets its
-// errors must not show.
-func newClient(ctx context.Context, cfg Config) (*bedrockruntime.Client, *awsrt.Redactor, error) {
-	st, err := awsrt.Load(ctx, awsrt.Settings{
-		Service:             "bedrock",
-		Region:              cfg.Region,
-		Credentials:         cfg.Credentials,
-		AWSConfig:           cfg.AWSConfig,
-		MaxAttempts:         cfg.MaxAttempts,
-		MaxBackoff:          cfg.MaxBackoff,
-		HTTPClient:          cfg.HTTPClient,
-		MaxIdleConnsPerHost: cmp.Or(cfg.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost),
-	})
+// newClient builds the Bedrock Runtime client for cfg, and returns it with
+// its set-up: the secrets its errors must not show and the HTTP client to
+// release.
+func newClient(ctx context.Context, cfg Config) (*bedrockruntime.Client, *awsrt.Setup, error) {
+	st, err := awsrt.Load(ctx, cfg.settings())
 	if err != nil {
 		return nil, nil, err
 	}
 	client := bedrockruntime.NewFromConfig(st.Config, func(o *bedrockruntime.Options) {
-		o.Region = st.Config.Region
-		o.APIOptions = append(o.APIOptions, st.Secrets.Learn)
 		if cfg.BaseEndpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.BaseEndpoint)
 		}
 		if st.Retryer != nil {
-			o.Retryer = st.Retryer
 			o.RetryMaxAttempts = 0 // else AWS_MAX_ATTEMPTS would wrap the retryer
 		}
-		o.HTTPClient = st.HTTPClient
 		if cfg.Credentials != nil {
 			// Explicit credentials mean SigV4, even when the environment
 			// holds a Bedrock API key.
@@ -46,7 +33,7 @@ func newClient(ctx context.Context, cfg Config) (*bedrockruntime.Client, *awsrt.
 			o.AuthSchemePreference = nil
 		}
 	})
-	return client, st.Secrets, nil
+	return client, st, nil
 }
 
 // ownProtocol gives one streaming call a protocol of its own. The client's

@@ -7,9 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-
-	"github.com/llmtest/llmtest/endpoints/internal/jsonpath"
 
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
 )
@@ -43,16 +40,16 @@ const (
 	// DefaultMaxAttempts is the number of attempts per request when
 	// Config.MaxAttempts is zero: one, so that no request is retried and a
 	// load test sees the service's throttling and errors as they are.
-	DefaultMaxAttempts = 1
+	DefaultMaxAttempts = awsrt.DefaultMaxAttempts
 
 	// DefaultMaxBackoff is the longest pause between two attempts when
 	// Config.MaxBackoff is zero (the SDK's default).
-	DefaultMaxBackoff = retry.DefaultMaxBackoff
+	DefaultMaxBackoff = awsrt.DefaultMaxBackoff
 
 	// DefaultMaxIdleConnsPerHost is the number of idle keep-alive
 	// connections the default HTTP client keeps per host when
 	// Config.MaxIdleConnsPerHost is zero.
-	DefaultMaxIdleConnsPerHost = 1024
+	DefaultMaxIdleConnsPerHost = awsrt.DefaultMaxIdleConnsPerHost
 )
 
 // The default JSON paths of the InvokeModel operations, for models that
@@ -161,39 +158,40 @@ type Config struct {
 	IgnoreStreamEnd bool
 }
 
-// paths holds the parsed JSON paths of the InvokeModel operations.
-type paths struct {
-	text, reasoning, inTokens, outTokens                        *jsonpath.Path
-	streamText, streamReasoning, streamIn, streamOut, streamEnd *jsonpath.Path
+// defaultPaths are the default JSON paths of the InvokeModel operations.
+var defaultPaths = awsrt.PathConfig{
+	Text: DefaultTextPath, Reasoning: DefaultReasoningPath,
+	InputTokens: DefaultInputTokensPath, OutputTokens: DefaultOutputTokensPath,
+	StreamText: DefaultStreamTextPath, StreamReasoning: DefaultStreamReasoningPath,
+	StreamInputTokens: DefaultStreamInputTokensPath, StreamOutputTokens: DefaultStreamOutputTokensPath,
+	StreamEnd: DefaultStreamEndPath,
 }
 
-func parsePaths(cfg Config) (*paths, error) {
-	var p paths
-	for _, f := range []struct {
-		name, value, def string
-		dst              **jsonpath.Path
-	}{
-		{"TextPath", cfg.TextPath, DefaultTextPath, &p.text},
-		{"ReasoningPath", cfg.ReasoningPath, DefaultReasoningPath, &p.reasoning},
-		{"InputTokensPath", cfg.InputTokensPath, DefaultInputTokensPath, &p.inTokens},
-		{"OutputTokensPath", cfg.OutputTokensPath, DefaultOutputTokensPath, &p.outTokens},
-		{"StreamTextPath", cfg.StreamTextPath, DefaultStreamTextPath, &p.streamText},
-		{"StreamReasoningPath", cfg.StreamReasoningPath, DefaultStreamReasoningPath, &p.streamReasoning},
-		{"StreamInputTokensPath", cfg.StreamInputTokensPath, DefaultStreamInputTokensPath, &p.streamIn},
-		{"StreamOutputTokensPath", cfg.StreamOutputTokensPath, DefaultStreamOutputTokensPath, &p.streamOut},
-		{"StreamEndPath", cfg.StreamEndPath, DefaultStreamEndPath, &p.streamEnd},
-	} {
-		v := f.value
-		if v == "" {
-			v = f.def
-		}
-		jp, err := jsonpath.Parse(v)
-		if err != nil {
-			return nil, fmt.Errorf("bedrock: Config.%s: %w", f.name, err)
-		}
-		*f.dst = jp
+// parsePaths parses the JSON paths of cfg, the defaults where cfg's are
+// empty.
+func parsePaths(cfg Config) (*awsrt.Paths, error) {
+	return awsrt.ParsePaths("bedrock", awsrt.PathConfig{
+		Text: cfg.TextPath, Reasoning: cfg.ReasoningPath,
+		InputTokens: cfg.InputTokensPath, OutputTokens: cfg.OutputTokensPath,
+		StreamText: cfg.StreamTextPath, StreamReasoning: cfg.StreamReasoningPath,
+		StreamInputTokens: cfg.StreamInputTokensPath, StreamOutputTokens: cfg.StreamOutputTokensPath,
+		StreamEnd: cfg.StreamEndPath,
+	}, defaultPaths)
+}
+
+// settings returns the AWS settings of cfg.
+func (cfg Config) settings() awsrt.Settings {
+	return awsrt.Settings{
+		Service:             "bedrock",
+		Region:              cfg.Region,
+		Credentials:         cfg.Credentials,
+		BaseEndpoint:        cfg.BaseEndpoint,
+		MaxAttempts:         cfg.MaxAttempts,
+		MaxBackoff:          cfg.MaxBackoff,
+		HTTPClient:          cfg.HTTPClient,
+		MaxIdleConnsPerHost: cfg.MaxIdleConnsPerHost,
+		AWSConfig:           cfg.AWSConfig,
 	}
-	return &p, nil
 }
 
 // check validates the fields of cfg that need no AWS configuration.
@@ -213,19 +211,8 @@ func (cfg Config) check() (api API, shownURL string, err error) {
 		return "", "", fmt.Errorf("bedrock: Config.API: unknown API %q, want %q, %q, %q or %q",
 			cfg.API, Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream)
 	}
-	if cfg.MaxAttempts < 0 {
-		return "", "", fmt.Errorf("bedrock: Config.MaxAttempts: want a positive number or zero, got %d", cfg.MaxAttempts)
-	}
-	if cfg.MaxBackoff < 0 {
-		return "", "", fmt.Errorf("bedrock: Config.MaxBackoff: want a positive duration or zero, got %v", cfg.MaxBackoff)
-	}
-	if cfg.MaxIdleConnsPerHost < 0 {
-		return "", "", fmt.Errorf("bedrock: Config.MaxIdleConnsPerHost: want a positive number or zero, got %d", cfg.MaxIdleConnsPerHost)
-	}
-	if cfg.BaseEndpoint != "" {
-		if shownURL, err = awsrt.CheckBaseEndpoint("bedrock", cfg.BaseEndpoint); err != nil {
-			return "", "", err
-		}
+	if shownURL, err = cfg.settings().Check(); err != nil {
+		return "", "", err
 	}
 	return api, shownURL, nil
 }

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
@@ -21,9 +19,9 @@ func (e *Endpoint) converse(ctx context.Context, in *bedrockruntime.ConverseInpu
 	out, err := e.client.Converse(ctx, in, attempts(&at))
 	at.Report(rec)
 	if err != nil {
-		return e.secrets.CallError(ctx, "bedrock", "converse", err)
+		return awsrt.CallError(ctx, e.secrets, "bedrock", "converse", err)
 	}
-	requestID(out.ResultMetadata, rec)
+	awsrt.RequestID(out.ResultMetadata, rec)
 	msg, ok := out.Output.(*types.ConverseOutputMemberMessage)
 	if !ok {
 		return errors.New("bedrock: converse: the response has no output message")
@@ -57,11 +55,11 @@ func (e *Endpoint) converseStream(ctx context.Context, in *bedrockruntime.Conver
 	out, err := e.client.ConverseStream(ctx, in, attempts(&at), ownProtocol)
 	at.Report(rec)
 	if err != nil {
-		return e.secrets.CallError(ctx, "bedrock", name, err)
+		return awsrt.CallError(ctx, e.secrets, "bedrock", name, err)
 	}
 	stream := out.GetStream()
 	defer stream.Close()
-	requestID(out.ResultMetadata, rec)
+	awsrt.RequestID(out.ResultMetadata, rec)
 
 	events := stream.Events()
 	n := 0
@@ -127,11 +125,4 @@ func usage(u *types.TokenUsage) (endpoints.Usage, bool) {
 		CachedInputTokens: cached,
 	}
 	return r, r != endpoints.Usage{}
-}
-
-// requestID reports the AWS request ID of a response as its ID.
-func requestID(md middleware.Metadata, rec endpoints.Recorder) {
-	if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
-		rec.ID(id)
-	}
 }

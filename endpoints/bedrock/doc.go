@@ -136,9 +136,22 @@
 // credentials of Config.AWSConfig. Without explicit credentials, a Bedrock
 // API key in AWS_BEARER_TOKEN_BEDROCK is used as the SDK uses it. No
 // credential is ever read from flags or written anywhere: Info holds the
-// model ID, the API and Config.BaseEndpoint only, and error texts have the
-// secret access key, the session token and a Bedrock API key replaced by
-// "[REDACTED]" wherever a service echoes them.
+// model ID, the API and Config.BaseEndpoint only (without its query), and
+// error texts have the secret access key, the session token, a Bedrock API
+// key and the query values of Config.BaseEndpoint replaced by
+// "[REDACTED]", in any ASCII case, wherever a service echoes them. The
+// session and bearer tokens of credentials the endpoint cannot read ahead
+// (shared files, SSO, assumed roles) are learned as each request is
+// signed. [Endpoint.Redact] does the same to any text: the engine passes
+// every response text through it before it is recorded.
+//
+// # Connections
+//
+// [Endpoint.Close] releases the idle connections of the HTTP client the
+// endpoint built; a client given in Config.HTTPClient or Config.AWSConfig
+// belongs to its owner, who closes it. The engine never closes an
+// endpoint: the test or the command that made it does, once its runs are
+// over.
 //
 // # Errors
 //
@@ -159,7 +172,9 @@
 //   - A response or chunk whose JSON does not fit the configured paths is
 //     an error naming the path and the step that failed, such as
 //     `path "choices[0].message.content": at "choices[0]": not found (the
-//     array has 0 elements)`.
+//     array has 0 elements)`. One that is not JSON, wherever the fault and
+//     whatever its first letter, is "invalid JSON at offset <n>: ..."
+//     (wrapping jsonscan's ErrSyntax): each is read whole, once.
 //   - Once the context is done, Invoke returns promptly with an error
 //     wrapping ctx.Err().
 package bedrock

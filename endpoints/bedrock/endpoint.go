@@ -2,11 +2,13 @@ package bedrock
 
 import (
 	"context"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // Endpoint calls a model on Amazon Bedrock through the Bedrock Runtime API.
@@ -17,13 +19,18 @@ type Endpoint struct {
 	modelID string
 	info    endpoints.Info
 	client  *bedrockruntime.Client
-	paths   *paths
-	secrets *awsrt.Redactor
+	setup   *awsrt.Setup
+	paths   *awsrt.Paths
+	secrets *redact.Redactor
 
 	ignoreStreamEnd bool
 }
 
-var _ endpoints.Endpoint = (*Endpoint)(nil)
+var (
+	_ endpoints.Endpoint = (*Endpoint)(nil)
+	_ endpoints.Redactor = (*Endpoint)(nil)
+	_ io.Closer          = (*Endpoint)(nil)
+)
 
 // New checks cfg, loads the AWS configuration (unless cfg.AWSConfig is
 // set) and returns an Endpoint. It sends no request and, when credentials
@@ -39,7 +46,7 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, secrets, err := newClient(ctx, cfg)
+	client, setup, err := newClient(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +60,9 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 			URL:      shown,
 		},
 		client:  client,
+		setup:   setup,
 		paths:   ps,
-		secrets: secrets,
+		secrets: setup.Secrets,
 
 		ignoreStreamEnd: cfg.IgnoreStreamEnd,
 	}, nil
@@ -65,6 +73,26 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 // Config.BaseEndpoint when it is set (without query). It never contains a
 // credential.
 func (e *Endpoint) Info() endpoints.Info { return e.info }
+
+// Redact returns s with every credential the endpoint holds replaced by
+// "[REDACTED]", matched without regard to ASCII case: the secret access
+// key and session token of static credentials and of the environment, a
+// Bedrock API key in AWS_BEARER_TOKEN_BEDROCK, the query values of
+// Config.BaseEndpoint, and every session or bearer token a request has
+// been signed with. The engine passes each response text through it, so
+// that a model or service that echoes a credential does not get it into
+// the record. It implements [endpoints.Redactor].
+func (e *Endpoint) Redact(s string) string { return e.secrets.Redact(s) }
+
+// Close releases the idle connections of the HTTP client the endpoint
+// built. A client given in Config.HTTPClient or Config.AWSConfig is left
+// alone: its owner closes it. Close always returns nil and may be called
+// more than once; a request sent after Close still works, on a new
+// connection.
+func (e *Endpoint) Close() error {
+	e.setup.CloseIdleConnections()
+	return nil
+}
 
 // Invoke sends one prepared request and reports the response to rec as it
 // arrives. It implements [endpoints.Endpoint]; see the package

@@ -17,7 +17,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
-	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/internal/awstest"
 )
 
@@ -47,6 +47,7 @@ func newEndpoint(t testing.TB, srv *awstest.Server, cfg Config) *Endpoint {
 	}
 	e, err := New(t.Context(), cfg)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = e.Close() })
 	return e
 }
 
@@ -419,7 +420,7 @@ func TestSecretsNeverShow(t *testing.T) {
 			e := newEndpoint(t, srv, Config{API: ConverseStream})
 			err := invoke(t, e, hello(), &endpointstest.Recorder{})
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), awsrt.Redacted)
+			assert.Contains(t, err.Error(), redact.Redacted)
 			awstest.AssertNoSecret(t, err.Error(), fmt.Sprintf("%+v", e.Info()), fmt.Sprintf("%#v", err))
 		})
 	}

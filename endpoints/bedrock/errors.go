@@ -63,7 +63,7 @@ func (e *Endpoint) streamError(ctx context.Context, name string, err error, even
 	if errors.As(err, &apiErr) {
 		se := &StreamError{
 			Type:    apiErr.ErrorCode(),
-			Message: e.secrets.Message(apiErr.ErrorMessage()),
+			Message: awsrt.Message(e.secrets, apiErr.ErrorMessage()),
 			Events:  events,
 		}
 		var mse *types.ModelStreamErrorException
@@ -72,7 +72,7 @@ func (e *Endpoint) streamError(ctx context.Context, name string, err error, even
 				se.OriginalStatusCode = int(*mse.OriginalStatusCode)
 			}
 			if se.Message == "" && mse.OriginalMessage != nil {
-				se.Message = e.secrets.Message(*mse.OriginalMessage)
+				se.Message = awsrt.Message(e.secrets, *mse.OriginalMessage)
 			}
 		}
 		return se

@@ -39,6 +39,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := bedrock.ConversePayload("Say hello.", 64, bedrock.WithSystem("Be brief."))
 	if err != nil {
 		fmt.Println(err)
@@ -102,6 +103,7 @@ func ExampleConfig_jsonPaths() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	req, err := ep.Prepare(map[string]any{"inputText": "Greet me", "textGenerationConfig": map[string]any{"maxTokenCount": 8}})
 	if err != nil {
 		fmt.Println(err)

@@ -16,39 +16,17 @@ import (
 )
 
 // invoke calls InvokeModel and reads the text and token counts out of the
-// response body with the configured paths.
+// response body with the configured paths, in one pass.
 func (e *Endpoint) invoke(ctx context.Context, in *bedrockruntime.InvokeModelInput, rec endpoints.Recorder) error {
 	var at awsrt.Attempts
 	out, err := e.client.InvokeModel(ctx, in, attempts(&at))
 	at.Report(rec)
 	if err != nil {
-		return e.secrets.CallError(ctx, "bedrock", "invoke", err)
+		return awsrt.CallError(ctx, e.secrets, "bedrock", "invoke", err)
 	}
-	requestID(out.ResultMetadata, rec)
-	body := out.Body
-	ps := e.paths
-
-	text, found, err := ps.text.Text(body, nil)
-	if err == nil && !found {
-		_, err = ps.text.Get(body) // nil for a null text, which is empty
-	}
+	awsrt.RequestID(out.ResultMetadata, rec)
+	u, err := e.paths.ReadBody(out.Body, rec)
 	if err != nil {
-		return fmt.Errorf("bedrock: invoke: response: %w", err)
-	}
-	reasoning, found, err := ps.reasoning.Text(body, nil)
-	if err != nil {
-		return fmt.Errorf("bedrock: invoke: response: %w", err)
-	}
-	if found && len(reasoning) > 0 {
-		rec.Reasoning(string(reasoning))
-	}
-	rec.Complete(string(text))
-
-	var u endpoints.Usage
-	if u.InputTokens, _, err = ps.inTokens.Count(body); err != nil {
-		return fmt.Errorf("bedrock: invoke: response: %w", err)
-	}
-	if u.OutputTokens, _, err = ps.outTokens.Count(body); err != nil {
 		return fmt.Errorf("bedrock: invoke: response: %w", err)
 	}
 	if resp, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response); ok {
@@ -60,7 +38,7 @@ func (e *Endpoint) invoke(ctx context.Context, in *bedrockruntime.InvokeModelInp
 		}
 	}
 	if u.InputTokens > 0 || u.OutputTokens > 0 {
-		rec.Usage(endpoints.Usage{InputTokens: max(u.InputTokens, 0), OutputTokens: max(u.OutputTokens, 0)})
+		rec.Usage(u)
 	}
 	return nil
 }
@@ -81,14 +59,14 @@ func (e *Endpoint) invokeStream(ctx context.Context, in *bedrockruntime.InvokeMo
 	out, err := e.client.InvokeModelWithResponseStream(ctx, in, attempts(&at), ownProtocol)
 	at.Report(rec)
 	if err != nil {
-		return e.secrets.CallError(ctx, "bedrock", name, err)
+		return awsrt.CallError(ctx, e.secrets, "bedrock", name, err)
 	}
 	stream := out.GetStream()
 	defer stream.Close()
-	requestID(out.ResultMetadata, rec)
+	awsrt.RequestID(out.ResultMetadata, rec)
 
 	ps := e.paths
-	var buf [512]byte // unescaped text, reused from chunk to chunk
+	cr := ps.NewChunkReader()
 	events := stream.Events()
 	n := 0
 	ended := false
@@ -109,7 +87,7 @@ func (e *Endpoint) invokeStream(ctx context.Context, in *bedrockruntime.InvokeMo
 			}
 			if !ended && !e.ignoreStreamEnd {
 				return fmt.Errorf("bedrock: %s: %w: the stream ended after %d events without a chunk with %s",
-					name, endpoints.ErrIncompleteStream, n, ps.streamEnd)
+					name, endpoints.ErrIncompleteStream, n, ps.StreamEnd)
 			}
 			return nil
 		}
@@ -118,32 +96,19 @@ func (e *Endpoint) invokeStream(ctx context.Context, in *bedrockruntime.InvokeMo
 		if !ok {
 			continue // an event this version of the API does not define
 		}
-		b := chunk.Value.Bytes
-		if t, found, err := ps.streamText.Text(b, buf[:0]); err != nil {
-			return fmt.Errorf("bedrock: %s: chunk %d: %w", name, n, err)
-		} else if found && len(t) > 0 {
-			rec.TextBytes(t)
-		}
-		if t, found, err := ps.streamReasoning.Text(b, buf[:0]); err != nil {
-			return fmt.Errorf("bedrock: %s: chunk %d: %w", name, n, err)
-		} else if found && len(t) > 0 {
-			rec.Reasoning(string(t))
-		}
-		inTok, inFound, err := ps.streamIn.Count(b)
+		c, err := cr.ReadChunk(chunk.Value.Bytes)
 		if err != nil {
 			return fmt.Errorf("bedrock: %s: chunk %d: %w", name, n, err)
 		}
-		outTok, outFound, err := ps.streamOut.Count(b)
-		if err != nil {
-			return fmt.Errorf("bedrock: %s: chunk %d: %w", name, n, err)
+		if len(c.Text) > 0 {
+			rec.TextBytes(c.Text)
 		}
-		if (inFound && inTok > 0) || (outFound && outTok > 0) {
-			rec.Usage(endpoints.Usage{InputTokens: max(inTok, 0), OutputTokens: max(outTok, 0)})
+		if len(c.Reasoning) > 0 {
+			rec.Reasoning(string(c.Reasoning))
 		}
-		if !ended {
-			if ended, err = ps.streamEnd.Present(b); err != nil {
-				return fmt.Errorf("bedrock: %s: chunk %d: %w", name, n, err)
-			}
+		if c.Usage.InputTokens > 0 || c.Usage.OutputTokens > 0 {
+			rec.Usage(c.Usage)
 		}
+		ended = ended || c.End
 	}
 }

@@ -52,7 +52,7 @@ func TestInvokeModel(t *testing.T) {
 		{"text of the wrong type", Config{}, awstest.Reply(200, `{"choices":[{"message":{"content":["a"]}}]}`), "", nil, endpoints.Usage{},
 			`bedrock: invoke: response: path "choices[0].message.content": at "choices[0].message.content": wrong type (want a string, got an array)`, jsonpath.ErrType},
 		{"not JSON", Config{}, func(x *awstest.Exchange) { x.Body(200, "text/plain", []byte("plain words")) }, "", nil, endpoints.Usage{},
-			`bedrock: invoke: response: path "choices[0].message.content": at "choices": invalid JSON`, jsonpath.ErrSyntax},
+			`bedrock: invoke: response: invalid JSON at offset 0: want a JSON value, found 'p'`, jsonpath.ErrSyntax},
 		{"usage of the wrong type", Config{}, awstest.Reply(200, `{"choices":[{"message":{"content":"a"}}],"usage":{"prompt_tokens":"9"}}`), "", nil, endpoints.Usage{},
 			`bedrock: invoke: response: path "usage.prompt_tokens": at "usage.prompt_tokens": wrong type (want a number, got a string)`, jsonpath.ErrType},
 	}
@@ -134,7 +134,7 @@ func TestInvokeModelStream(t *testing.T) {
 		{"text of the wrong type", Config{}, awstest.Stream(awstest.Chunk(c2), awstest.Chunk(`{"choices":[{"delta":{"content":7}}]}`)),
 			[]string{"Hel"}, nil, endpoints.Usage{}, `bedrock: invoke-stream: chunk 2: path "choices[0].delta.content": at "choices[0].delta.content": wrong type (want a string, got a number)`, jsonpath.ErrType},
 		{"chunk not JSON", Config{}, awstest.Stream(awstest.Chunk(`data: {}`)),
-			nil, nil, endpoints.Usage{}, `bedrock: invoke-stream: chunk 1: path "choices[0].delta.content": at "choices": invalid JSON`, jsonpath.ErrSyntax},
+			nil, nil, endpoints.Usage{}, `bedrock: invoke-stream: chunk 1: invalid JSON at offset 0: want a JSON value, found 'd'`, jsonpath.ErrSyntax},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

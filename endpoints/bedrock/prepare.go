@@ -1,7 +1,6 @@
 package bedrock
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -19,6 +18,7 @@ import (
 	smithydocument "github.com/aws/smithy-go/document"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
 	"github.com/llmtest/llmtest/endpoints/internal/jsonval"
 )
 
@@ -45,26 +45,13 @@ import (
 // the request body for InvokeModel, and empty for Converse, whose body the
 // SDK encodes.
 func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
-	if p == nil {
-		return nil, errors.New("bedrock: payload: empty")
-	}
-	raw, err := json.Marshal(p)
+	q, raw, err := awsrt.DecodePayload("bedrock", p)
 	if err != nil {
-		return nil, fmt.Errorf("bedrock: payload: %w", err)
+		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var q map[string]any
-	if err := dec.Decode(&q); err != nil {
-		return nil, fmt.Errorf("bedrock: payload: %w", err)
-	}
-	stream := e.api == ConverseStream || e.api == InvokeModelWithResponseStream
-	if s, ok := q["stream"]; ok && s != nil {
-		b, ok := s.(bool)
-		if !ok {
-			return nil, fmt.Errorf("bedrock: payload: stream: want a boolean, got %s", describe(s))
-		}
-		stream = b
+	stream, _, err := awsrt.StreamFlag("bedrock", q, e.api == ConverseStream || e.api == InvokeModelWithResponseStream)
+	if err != nil {
+		return nil, err
 	}
 	req := &endpoints.Request{Payload: endpoints.Payload(q), Stream: stream}
 
@@ -149,8 +136,11 @@ type converseParts struct {
 
 // fieldError is a payload error naming its field.
 func fieldError(field, format string, args ...any) error {
-	return fmt.Errorf("bedrock: payload: %s: %s", field, fmt.Sprintf(format, args...))
+	return awsrt.FieldError("bedrock", field, format, args...)
 }
+
+// describe names the JSON type of a decoded value, for error messages.
+func describe(v any) string { return awsrt.Describe(v) }
 
 func parseConverse(q map[string]any) (*converseParts, error) {
 	if err := onlyKeys("", q, converseFields); err != nil {
@@ -627,32 +617,4 @@ func promptText(q map[string]any) string {
 		add(q[k])
 	}
 	return strings.Join(texts, "\n")
-}
-
-// describe names the JSON type of a decoded value, for error messages; it
-// never quotes the value, which could be long or private.
-func describe(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null or nothing"
-	case string:
-		if v == "" {
-			return "an empty string"
-		}
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "the number " + string(v)
-	case float64:
-		return fmt.Sprintf("the number %v", v)
-	case map[string]any:
-		return "an object"
-	case []any:
-		if len(v) == 0 {
-			return "an empty list"
-		}
-		return "a list"
-	}
-	return fmt.Sprintf("%T", v)
 }

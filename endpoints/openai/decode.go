@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
+	"github.com/llmtest/llmtest/internal/jsonscan"
 )
 
 // shape says where a response keeps the text of a choice.
@@ -128,20 +128,9 @@ func (d *decoder) decode(data []byte) error {
 }
 
 // beginTop opens the top-level object of a text, failing when the text is
-// not an object.
-func (d *decoder) beginTop() error {
-	s := &d.s
-	switch k := s.Peek(); k {
-	case jsonscan.Object:
-		s.BeginObject()
-		return nil
-	case jsonscan.Invalid:
-		s.Skip() // to describe the syntax error
-		return s.Err()
-	default:
-		return fmt.Errorf("want a JSON object, got %s", k)
-	}
-}
+// not an object: with "invalid JSON" when it is not JSON at all, whatever
+// its first byte.
+func (d *decoder) beginTop() error { return d.s.BeginTopObject() }
 
 // orErr returns the first of its errors that is not nil.
 func orErr(errs ...error) error {

@@ -55,7 +55,7 @@
 // [endpoints.Recorder.Reasoning].
 //
 // Decoding a chunk allocates nothing: a JSON walker (package
-// endpoints/internal/jsonscan, which the anthropic endpoint shares) scans
+// internal/jsonscan, which the anthropic endpoint shares) scans
 // each chunk in place, skips what it does not need and unescapes the text
 // it needs into a buffer reused from chunk to chunk, accepting exactly what
 // encoding/json accepts. Reasoning deltas cost one string each, as

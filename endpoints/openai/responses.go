@@ -9,8 +9,8 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/httpx"
-	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
 	"github.com/llmtest/llmtest/endpoints/internal/sse"
+	"github.com/llmtest/llmtest/internal/jsonscan"
 )
 
 // Event types of the Responses API stream that Invoke acts on; it ignores

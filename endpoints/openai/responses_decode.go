@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
+	"github.com/llmtest/llmtest/internal/jsonscan"
 )
 
 // respEvent is what the decoder takes out of one event of a Responses API

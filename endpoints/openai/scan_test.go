@@ -1,6 +1,6 @@
 package openai
 
-import "github.com/llmtest/llmtest/endpoints/internal/jsonscan"
+import "github.com/llmtest/llmtest/internal/jsonscan"
 
 // maxDepth is the deepest nesting the decoder accepts, encoding/json's.
 const maxDepth = jsonscan.MaxDepth

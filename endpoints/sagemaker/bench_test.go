@@ -77,7 +77,7 @@ func BenchmarkDecode(b *testing.B) {
 					bytes += int64(len(p))
 				}
 				var rec countRecorder
-				d := &decoder{paths: ps, tgi: style == TGI, rec: &rec}
+				d := newDecoder(ps, style == TGI, &rec)
 				b.SetBytes(bytes)
 				b.ReportAllocs()
 				for b.Loop() {
@@ -109,7 +109,7 @@ func TestDecodeAllocs(t *testing.T) {
 		}
 		parts := benchParts(style, 64, 37)
 		var rec countRecorder
-		d := &decoder{paths: ps, tgi: style == TGI, rec: &rec}
+		d := newDecoder(ps, style == TGI, &rec)
 		for _, p := range parts { // grows the line buffer
 			if err := d.part(p); err != nil {
 				t.Fatal(err)

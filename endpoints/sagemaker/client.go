@@ -1,7 +1,6 @@
 package sagemaker
 
 import (
-	"cmp"
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,38 +10,23 @@ import (
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
 )
 
-// newClient builds the SageMaker Runtime client for cfg, and the secrets
-// its errors must not show.
-func newClient(ctx context.Context, cfg Config) (*sagemakerruntime.Client, *awsrt.Redactor, error) {
-	st, err := awsrt.Load(ctx, awsrt.Settings{
-		Service:             "sagemaker",
-		Region:              cfg.Region,
-		Credentials:         cfg.Credentials,
-		AWSConfig:           cfg.AWSConfig,
-		MaxAttempts:         cfg.MaxAttempts,
-		MaxBackoff:          cfg.MaxBackoff,
-		HTTPClient:          cfg.HTTPClient,
-		MaxIdleConnsPerHost: cmp.Or(cfg.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost),
-	})
+// newClient builds the SageMaker Runtime client for cfg, and returns it
+// with its set-up: the secrets its errors must not show and the HTTP
+// client to release.
+func newClient(ctx context.Context, cfg Config) (*sagemakerruntime.Client, *awsrt.Setup, error) {
+	st, err := awsrt.Load(ctx, cfg.settings())
 	if err != nil {
 		return nil, nil, err
 	}
 	client := sagemakerruntime.NewFromConfig(st.Config, func(o *sagemakerruntime.Options) {
-		o.Region = st.Config.Region
-		o.APIOptions = append(o.APIOptions, st.Secrets.Learn)
 		if cfg.BaseEndpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.BaseEndpoint)
 		}
 		if st.Retryer != nil {
-			o.Retryer = st.Retryer
 			o.RetryMaxAttempts = 0 // else AWS_MAX_ATTEMPTS would wrap the retryer
 		}
-		o.HTTPClient = st.HTTPClient
-		if cfg.Credentials != nil {
-			o.Credentials = cfg.Credentials
-		}
 	})
-	return client, st.Secrets, nil
+	return client, st, nil
 }
 
 // ownProtocol gives one streaming call a protocol of its own. The client's

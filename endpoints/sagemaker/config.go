@@ -7,9 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-
-	"github.com/llmtest/llmtest/endpoints/internal/jsonpath"
 
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
 )
@@ -55,16 +52,16 @@ const (
 	// DefaultMaxAttempts is the number of attempts per request when
 	// Config.MaxAttempts is zero: one, so that no request is retried and a
 	// load test sees the service's throttling and errors as they are.
-	DefaultMaxAttempts = 1
+	DefaultMaxAttempts = awsrt.DefaultMaxAttempts
 
 	// DefaultMaxBackoff is the longest pause between two attempts when
 	// Config.MaxBackoff is zero (the SDK's default).
-	DefaultMaxBackoff = retry.DefaultMaxBackoff
+	DefaultMaxBackoff = awsrt.DefaultMaxBackoff
 
 	// DefaultMaxIdleConnsPerHost is the number of idle keep-alive
 	// connections the default HTTP client keeps per host when
 	// Config.MaxIdleConnsPerHost is zero.
-	DefaultMaxIdleConnsPerHost = 1024
+	DefaultMaxIdleConnsPerHost = awsrt.DefaultMaxIdleConnsPerHost
 
 	// DefaultContentType is the content type of the request body when
 	// Config.ContentType is empty.
@@ -211,61 +208,47 @@ type Config struct {
 	IgnoreStreamEnd bool
 }
 
-// paths holds the parsed JSON paths of one style. A nil path is not
-// looked for.
-type paths struct {
-	text, reasoning, inTokens, outTokens                        *jsonpath.Path
-	streamText, streamReasoning, streamIn, streamOut, streamEnd *jsonpath.Path
-}
-
-// styleDefaults are the default paths of each style, in the order of the
-// fields of paths.
-var styleDefaults = map[Style][9]string{
+// styleDefaults are the default paths of each style.
+var styleDefaults = map[Style]awsrt.PathConfig{
 	TGI: {
-		DefaultTGITextPath, "", DefaultTGIInputTokensPath, DefaultTGIOutputTokensPath,
-		DefaultTGIStreamTextPath, "", DefaultTGIStreamInputTokensPath, DefaultTGIStreamOutputTokensPath,
-		DefaultTGIStreamEndPath,
+		Text: DefaultTGITextPath, InputTokens: DefaultTGIInputTokensPath, OutputTokens: DefaultTGIOutputTokensPath,
+		StreamText: DefaultTGIStreamTextPath, StreamInputTokens: DefaultTGIStreamInputTokensPath,
+		StreamOutputTokens: DefaultTGIStreamOutputTokensPath, StreamEnd: DefaultTGIStreamEndPath,
 	},
 	OpenAI: {
-		DefaultOpenAITextPath, DefaultOpenAIReasoningPath, DefaultOpenAIInputTokensPath, DefaultOpenAIOutputTokensPath,
-		DefaultOpenAIStreamTextPath, DefaultOpenAIStreamReasoningPath, DefaultOpenAIStreamInputTokensPath, DefaultOpenAIStreamOutputTokensPath,
-		"",
+		Text: DefaultOpenAITextPath, Reasoning: DefaultOpenAIReasoningPath,
+		InputTokens: DefaultOpenAIInputTokensPath, OutputTokens: DefaultOpenAIOutputTokensPath,
+		StreamText: DefaultOpenAIStreamTextPath, StreamReasoning: DefaultOpenAIStreamReasoningPath,
+		StreamInputTokens: DefaultOpenAIStreamInputTokensPath, StreamOutputTokens: DefaultOpenAIStreamOutputTokensPath,
 	},
 }
 
 // parsePaths parses the paths of style: cfg's where set, else the
-// style's defaults.
-func parsePaths(cfg Config, style Style) (*paths, error) {
-	var p paths
-	defaults := styleDefaults[style]
-	for i, f := range []struct {
-		name, value string
-		dst         **jsonpath.Path
-	}{
-		{"TextPath", cfg.TextPath, &p.text},
-		{"ReasoningPath", cfg.ReasoningPath, &p.reasoning},
-		{"InputTokensPath", cfg.InputTokensPath, &p.inTokens},
-		{"OutputTokensPath", cfg.OutputTokensPath, &p.outTokens},
-		{"StreamTextPath", cfg.StreamTextPath, &p.streamText},
-		{"StreamReasoningPath", cfg.StreamReasoningPath, &p.streamReasoning},
-		{"StreamInputTokensPath", cfg.StreamInputTokensPath, &p.streamIn},
-		{"StreamOutputTokensPath", cfg.StreamOutputTokensPath, &p.streamOut},
-		{"StreamEndPath", cfg.StreamEndPath, &p.streamEnd},
-	} {
-		v := f.value
-		if v == "" {
-			v = defaults[i]
-		}
-		if v == "" {
-			continue
-		}
-		jp, err := jsonpath.Parse(v)
-		if err != nil {
-			return nil, fmt.Errorf("sagemaker: Config.%s: %w", f.name, err)
-		}
-		*f.dst = jp
+// style's defaults. The stream's Set also reads the paths of TGI's special
+// tokens and of error objects (lineExtra).
+func parsePaths(cfg Config, style Style) (*awsrt.Paths, error) {
+	return awsrt.ParsePaths("sagemaker", awsrt.PathConfig{
+		Text: cfg.TextPath, Reasoning: cfg.ReasoningPath,
+		InputTokens: cfg.InputTokensPath, OutputTokens: cfg.OutputTokensPath,
+		StreamText: cfg.StreamTextPath, StreamReasoning: cfg.StreamReasoningPath,
+		StreamInputTokens: cfg.StreamInputTokensPath, StreamOutputTokens: cfg.StreamOutputTokensPath,
+		StreamEnd: cfg.StreamEndPath,
+	}, styleDefaults[style], lineExtra...)
+}
+
+// settings returns the AWS settings of cfg.
+func (cfg Config) settings() awsrt.Settings {
+	return awsrt.Settings{
+		Service:             "sagemaker",
+		Region:              cfg.Region,
+		Credentials:         cfg.Credentials,
+		BaseEndpoint:        cfg.BaseEndpoint,
+		MaxAttempts:         cfg.MaxAttempts,
+		MaxBackoff:          cfg.MaxBackoff,
+		HTTPClient:          cfg.HTTPClient,
+		MaxIdleConnsPerHost: cfg.MaxIdleConnsPerHost,
+		AWSConfig:           cfg.AWSConfig,
 	}
-	return &p, nil
 }
 
 // check validates the fields of cfg that need no AWS configuration.
@@ -306,19 +289,8 @@ func (cfg Config) check() (api API, shownURL string, err error) {
 			return "", "", err
 		}
 	}
-	if cfg.MaxAttempts < 0 {
-		return "", "", fmt.Errorf("sagemaker: Config.MaxAttempts: want a positive number or zero, got %d", cfg.MaxAttempts)
-	}
-	if cfg.MaxBackoff < 0 {
-		return "", "", fmt.Errorf("sagemaker: Config.MaxBackoff: want a positive duration or zero, got %v", cfg.MaxBackoff)
-	}
-	if cfg.MaxIdleConnsPerHost < 0 {
-		return "", "", fmt.Errorf("sagemaker: Config.MaxIdleConnsPerHost: want a positive number or zero, got %d", cfg.MaxIdleConnsPerHost)
-	}
-	if cfg.BaseEndpoint != "" {
-		if shownURL, err = awsrt.CheckBaseEndpoint("sagemaker", cfg.BaseEndpoint); err != nil {
-			return "", "", err
-		}
+	if shownURL, err = cfg.settings().Check(); err != nil {
+		return "", "", err
 	}
 	return api, shownURL, nil
 }

@@ -25,7 +25,7 @@ func TestDecoderReportsACompleteLineBeforeItsLineEnd(t *testing.T) {
 			ps = e.openai
 		}
 		var rec endpointstest.Recorder
-		d := &decoder{paths: ps, tgi: c.style == TGI, rec: &rec}
+		d := newDecoder(ps, c.style == TGI, &rec)
 		// The JSON arrives whole, split in two parts; the line end comes
 		// in a later part, as a container that flushes them apart sends.
 		half := len(c.line) / 2
@@ -40,7 +40,7 @@ func TestDecoderReportsACompleteLineBeforeItsLineEnd(t *testing.T) {
 
 	// Braces inside strings do not close the value early.
 	var rec endpointstest.Recorder
-	d := &decoder{paths: e.tgi, tgi: true, rec: &rec}
+	d := newDecoder(e.tgi, true, &rec)
 	require.NoError(t, d.part([]byte(`data:{"token":{"text":"a}"}`)))
 	assert.Empty(t, rec.Chunks)
 	require.NoError(t, d.part([]byte(`,"generated_text":"x\"}]"}`)))
@@ -50,7 +50,7 @@ func TestDecoderReportsACompleteLineBeforeItsLineEnd(t *testing.T) {
 func TestDecoderRejectsLinesThatAreNotJSON(t *testing.T) {
 	e := offline(t, Config{})
 	var rec endpointstest.Recorder
-	d := &decoder{paths: e.tgi, tgi: true, rec: &rec}
+	d := newDecoder(e.tgi, true, &rec)
 	require.NoError(t, d.part([]byte("event: token\nid: 7\nretry: 10\n: a comment\n\n")), "SSE fields and comments are skipped")
 	err := d.part([]byte("Hello world\n"))
 	require.Error(t, err)
@@ -61,7 +61,7 @@ func TestDecoderRejectsLinesThatAreNotJSON(t *testing.T) {
 func TestDecoderBoundsALine(t *testing.T) {
 	e := offline(t, Config{})
 	var rec endpointstest.Recorder
-	d := &decoder{paths: e.tgi, tgi: true, rec: &rec}
+	d := newDecoder(e.tgi, true, &rec)
 	chunk := []byte(strings.Repeat("x", 1<<20))
 	var err error
 	for i := 0; i <= MaxLine>>20 && err == nil; i++ {

@@ -139,9 +139,22 @@
 // config.LoadDefaultConfig, which also supplies the region, or the
 // credentials of Config.AWSConfig. No credential is ever read from flags
 // or written anywhere: Info holds the endpoint or inference component
-// name, the API and Config.BaseEndpoint only, and error texts have the
-// secret access key and the session token replaced by "[REDACTED]"
-// wherever a service or a model server echoes them.
+// name, the API and Config.BaseEndpoint only (without its query), and
+// error texts have the secret access key, the session token and the query
+// values of Config.BaseEndpoint replaced by "[REDACTED]", in any ASCII
+// case, wherever a service or a model server echoes them. The session
+// tokens of credentials the endpoint cannot read ahead (shared files, SSO,
+// assumed roles) are learned as each request is signed. [Endpoint.Redact]
+// does the same to any text: the engine passes every response text
+// through it before it is recorded.
+//
+// # Connections
+//
+// [Endpoint.Close] releases the idle connections of the HTTP client the
+// endpoint built; a client given in Config.HTTPClient or Config.AWSConfig
+// belongs to its owner, who closes it. The engine never closes an
+// endpoint: the test or the command that made it does, once its runs are
+// over.
 //
 // # Errors
 //
@@ -166,7 +179,9 @@
 //     breaks or holds a corrupt frame is an error wrapping
 //     [endpoints.ErrIncompleteStream].
 //   - A body or line whose JSON does not fit the paths is an error naming
-//     the path and the step that failed.
+//     the path and the step that failed. One that is not JSON, wherever
+//     the fault and whatever its first letter, is "invalid JSON at offset
+//     <n>: ..." (wrapping jsonscan's ErrSyntax): each is read whole, once.
 //   - Once the context is done, Invoke returns promptly with an error
 //     wrapping ctx.Err(), whatever the stream was doing.
 package sagemaker

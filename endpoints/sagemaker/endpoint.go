@@ -3,11 +3,13 @@ package sagemaker
 import (
 	"cmp"
 	"context"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // Endpoint calls a model hosted on an Amazon SageMaker endpoint through the
@@ -18,12 +20,17 @@ type Endpoint struct {
 	api     API
 	info    endpoints.Info
 	client  *sagemakerruntime.Client
-	tgi     *paths
-	openai  *paths
-	secrets *awsrt.Redactor
+	setup   *awsrt.Setup
+	tgi     *awsrt.Paths
+	openai  *awsrt.Paths
+	secrets *redact.Redactor
 }
 
-var _ endpoints.Endpoint = (*Endpoint)(nil)
+var (
+	_ endpoints.Endpoint = (*Endpoint)(nil)
+	_ endpoints.Redactor = (*Endpoint)(nil)
+	_ io.Closer          = (*Endpoint)(nil)
+)
 
 // New checks cfg, loads the AWS configuration (unless cfg.AWSConfig is
 // set) and returns an Endpoint. It sends no request and, when credentials
@@ -43,7 +50,7 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	client, secrets, err := newClient(ctx, cfg)
+	client, setup, err := newClient(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -66,9 +73,10 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 			URL:      shown,
 		},
 		client:  client,
+		setup:   setup,
 		tgi:     tgi,
 		openai:  openai,
-		secrets: secrets,
+		secrets: setup.Secrets,
 	}, nil
 }
 
@@ -77,6 +85,25 @@ func New(ctx context.Context, cfg Config) (*Endpoint, error) {
 // (LLMeter's endpoint_name), and Config.BaseEndpoint when it is set
 // (without query). It never contains a credential.
 func (e *Endpoint) Info() endpoints.Info { return e.info }
+
+// Redact returns s with every credential the endpoint holds replaced by
+// "[REDACTED]", matched without regard to ASCII case: the secret access
+// key and session token of static credentials and of the environment, the
+// query values of Config.BaseEndpoint, and every session token a request
+// has been signed with. The engine passes each response text through it,
+// so that a model server that echoes a credential does not get it into
+// the record. It implements [endpoints.Redactor].
+func (e *Endpoint) Redact(s string) string { return e.secrets.Redact(s) }
+
+// Close releases the idle connections of the HTTP client the endpoint
+// built. A client given in Config.HTTPClient or Config.AWSConfig is left
+// alone: its owner closes it. Close always returns nil and may be called
+// more than once; a request sent after Close still works, on a new
+// connection.
+func (e *Endpoint) Close() error {
+	e.setup.CloseIdleConnections()
+	return nil
+}
 
 // Invoke sends one prepared request and reports the response to rec as it
 // arrives. It implements [endpoints.Endpoint]; see the package
@@ -105,7 +132,7 @@ func (e *Endpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpo
 // afterwards.
 type prepared struct {
 	style  Style
-	paths  *paths
+	paths  *awsrt.Paths
 	invoke *sagemakerruntime.InvokeEndpointInput
 	stream *sagemakerruntime.InvokeEndpointWithResponseStreamInput
 }

@@ -18,7 +18,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
-	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/internal/awstest"
 )
 
@@ -48,6 +48,7 @@ func newEndpoint(t testing.TB, srv *awstest.Server, cfg Config) *Endpoint {
 	}
 	e, err := New(t.Context(), cfg)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = e.Close() })
 	return e
 }
 
@@ -225,7 +226,7 @@ func TestInvokeResponseErrors(t *testing.T) {
 		name, body, want string
 	}{
 		{"text not found", `{"choices":[]}`, `sagemaker: invoke: response: path "choices[0].message.content": at "choices[0]": not found (the array has 0 elements)`},
-		{"not JSON", `plain words`, `sagemaker: invoke: response: path "choices[0].message.content": at "choices": invalid JSON (invalid JSON at byte 0: invalid character 'p' looking for a value)`},
+		{"not JSON", `plain words`, `sagemaker: invoke: response: invalid JSON at offset 0: want a JSON value, found 'p'`},
 		{"usage of the wrong type", `{"choices":[{"message":{"content":"a"}}],"usage":{"prompt_tokens":"9"}}`,
 			`sagemaker: invoke: response: path "usage.prompt_tokens": at "usage.prompt_tokens": wrong type (want a number, got a string)`},
 	}
@@ -375,7 +376,7 @@ func TestStreamIncomplete(t *testing.T) {
 		{"OpenAI without [DONE]", chat(), awstest.Stream(parts(chatLine(`{"content":"Hello"}`)+chatUsage, 1000)...), []string{"Hello"},
 			"sagemaker: invoke-stream: incomplete stream: the stream ended after 1 events without [DONE]"},
 		{"ends inside a line", chat(), awstest.Stream(parts(chatLine(`{"content":"Hello"}`)+`data: {"choices":[{"delta":{"content":"wor`, 1000)...), []string{"Hello"},
-			"sagemaker: invoke-stream: incomplete stream: the stream ended inside line 2 after 1 events: path"},
+			"sagemaker: invoke-stream: incomplete stream: the stream ended inside line 2 after 1 events: invalid JSON"},
 		{"cut inside a frame", tgi(), func(x *awstest.Exchange) {
 			_ = x.Send(awstest.PayloadPart([]byte(tgiLine("Hello", false))))
 			_ = x.Write(frame[:len(frame)/2])
@@ -414,7 +415,7 @@ func TestStreamBadLines(t *testing.T) {
 	}{
 		{"text of the wrong type", chatLine(`{"content":"a"}`) + chatLine(`{"content":7}`) + chatDone,
 			`sagemaker: invoke-stream: line 2 (event 1): path "choices[0].delta.content": at "choices[0].delta.content": wrong type (want a string, got a number)`},
-		{"line not JSON", "data: hello\n\n", `sagemaker: invoke-stream: line 1 (event 1): path "choices[0].delta.content": at "choices": invalid JSON (invalid JSON at byte 0: invalid character 'h' looking for a value)`},
+		{"line not JSON", "data: hello\n\n", `sagemaker: invoke-stream: line 1 (event 1): invalid JSON at offset 0: want a JSON value, found 'h'`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -617,7 +618,7 @@ func TestSecretsNeverShow(t *testing.T) {
 			e := newEndpoint(t, srv, Config{API: InvokeEndpointWithResponseStream})
 			err := invoke(t, e, tgi(), &endpointstest.Recorder{})
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), awsrt.Redacted)
+			assert.Contains(t, err.Error(), redact.Redacted)
 			awstest.AssertNoSecret(t, err.Error(), fmt.Sprintf("%+v", e.Info()), fmt.Sprintf("%#v", err))
 			var me *ModelError
 			if errors.As(err, &me) {
@@ -705,7 +706,7 @@ func TestHTTPClientAndAWSConfig(t *testing.T) {
 	assert.Equal(t, tgiTokens, rec.Chunks)
 	require.Len(t, hc.reqs, 1)
 	r := hc.reqs[0]
-	assert.NotNil(t, r.GetBody, "the body is sent from memory (awsrt.WholeBody)")
+	assert.NotNil(t, r.GetBody, "the body is sent from memory (wholebody.Client)")
 	assert.Equal(t, int64(len(srv.Requests()[0].Body)), r.ContentLength)
 	assert.True(t, srv.Requests()[0].Signed("sagemaker"))
 }

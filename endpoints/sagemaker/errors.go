@@ -97,22 +97,22 @@ func (e *ModelError) Error() string { return e.Status.Error() }
 func (e *ModelError) Unwrap() error { return e.Status }
 
 // callError describes a failed call of the operation name: as
-// awsrt.Redactor.CallError does, and a *ModelError for SageMaker's
+// awsrt.CallError does, and a *ModelError for SageMaker's
 // ModelError.
 func (e *Endpoint) callError(ctx context.Context, name string, err error) error {
-	cerr := e.secrets.CallError(ctx, "sagemaker", name, err)
+	cerr := awsrt.CallError(ctx, e.secrets, "sagemaker", name, err)
 	var me *types.ModelError
 	var status *endpoints.StatusError
 	if !errors.As(err, &me) || !errors.As(cerr, &status) {
 		return cerr
 	}
 	r := e.secrets
-	out := &ModelError{Status: status, Message: r.Message(me.ErrorMessage())}
+	out := &ModelError{Status: status, Message: awsrt.Message(r, me.ErrorMessage())}
 	if me.OriginalStatusCode != nil {
 		out.OriginalStatusCode = int(*me.OriginalStatusCode)
 	}
 	if me.OriginalMessage != nil {
-		out.OriginalMessage = r.Message(*me.OriginalMessage)
+		out.OriginalMessage = awsrt.Message(r, *me.OriginalMessage)
 	}
 	if me.LogStreamArn != nil {
 		out.LogStreamARN = *me.LogStreamArn
@@ -124,7 +124,7 @@ func (e *Endpoint) callError(ctx context.Context, name string, err error) error 
 	if m := cmp.Or(out.OriginalMessage, out.Message); m != "" {
 		msg += ": " + m
 	}
-	status.Message = r.Message(msg)
+	status.Message = awsrt.Message(r, msg)
 	return out
 }
 
@@ -140,12 +140,12 @@ func (e *Endpoint) streamError(ctx context.Context, name string, err error, even
 	if errors.As(err, &apiErr) {
 		se := &StreamError{
 			Type:    apiErr.ErrorCode(),
-			Message: e.secrets.Message(apiErr.ErrorMessage()),
+			Message: awsrt.Message(e.secrets, apiErr.ErrorMessage()),
 			Events:  events,
 		}
 		var mse *types.ModelStreamError
 		if errors.As(err, &mse) && mse.ErrorCode_ != nil {
-			se.Code = e.secrets.Message(*mse.ErrorCode_)
+			se.Code = awsrt.Message(e.secrets, *mse.ErrorCode_)
 		}
 		return se
 	}

@@ -38,6 +38,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, err := sagemaker.TGIPayload("Say hello", 16)
 	if err != nil {
 		fmt.Println(err)
@@ -82,6 +83,7 @@ func ExampleModelError() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	p, _ := sagemaker.ChatPayload("Write a novel", 1000000)
 	req, err := ep.Prepare(p)
 	if err != nil {
@@ -111,6 +113,7 @@ func ExampleEndpoint_Prepare() {
 		fmt.Println(err)
 		return
 	}
+	defer ep.Close() // releases its idle connections
 	req, err := ep.Prepare(endpoints.Payload{"messages": []any{map[string]any{"role": "user", "content": "Hi"}}, "max_tokens": 32})
 	if err != nil {
 		fmt.Println(err)

@@ -1,7 +1,6 @@
 package sagemaker
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
 	"github.com/llmtest/llmtest/endpoints/internal/jsonval"
 )
 
@@ -39,18 +39,9 @@ import (
 // its Prompt the payload's text: "inputs", or the messages' string
 // contents and text parts joined with "\n".
 func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
-	if p == nil {
-		return nil, errors.New("sagemaker: payload: empty")
-	}
-	raw, err := json.Marshal(p)
+	q, raw, err := awsrt.DecodePayload("sagemaker", p)
 	if err != nil {
-		return nil, fmt.Errorf("sagemaker: payload: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var q map[string]any
-	if err := dec.Decode(&q); err != nil {
-		return nil, fmt.Errorf("sagemaker: payload: %w", err)
+		return nil, err
 	}
 
 	style := e.cfg.Style
@@ -65,15 +56,12 @@ func (e *Endpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
 		}
 	}
 
-	stream := e.api == InvokeEndpointWithResponseStream
+	stream, present, err := awsrt.StreamFlag("sagemaker", q, e.api == InvokeEndpointWithResponseStream)
+	if err != nil {
+		return nil, err
+	}
 	changed := false
-	if s, ok := q["stream"]; ok && s != nil {
-		b, ok := s.(bool)
-		if !ok {
-			return nil, fieldError("stream", "want a boolean, got %s", describe(s))
-		}
-		stream = b
-	} else {
+	if !present {
 		q["stream"] = stream
 		changed = true
 	}
@@ -224,31 +212,8 @@ func positive(field string, v any) error {
 
 // fieldError is a payload error naming its field.
 func fieldError(field, format string, args ...any) error {
-	return fmt.Errorf("sagemaker: payload: %s: %s", field, fmt.Sprintf(format, args...))
+	return awsrt.FieldError("sagemaker", field, format, args...)
 }
 
-// describe names the JSON type of a decoded value, for error messages; it
-// never quotes the value, which could be long or private.
-func describe(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null or nothing"
-	case string:
-		if v == "" {
-			return "an empty string"
-		}
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "the number " + string(v)
-	case map[string]any:
-		return "an object"
-	case []any:
-		if len(v) == 0 {
-			return "an empty list"
-		}
-		return "a list"
-	}
-	return fmt.Sprintf("%T", v)
-}
+// describe names the JSON type of a decoded value, for error messages.
+func describe(v any) string { return awsrt.Describe(v) }

@@ -27,9 +27,9 @@ func (e *Endpoint) invokeStream(ctx context.Context, p *prepared, rec endpoints.
 	}
 	stream := out.GetStream()
 	defer stream.Close()
-	requestID(out.ResultMetadata, rec)
+	awsrt.RequestID(out.ResultMetadata, rec)
 
-	d := &decoder{paths: p.paths, tgi: p.style == TGI, rec: rec}
+	d := newDecoder(p.paths, p.style == TGI, rec)
 	events := stream.Events()
 	n := 0
 	for {
@@ -81,8 +81,8 @@ func (e *Endpoint) lineError(err error, events int) *StreamError {
 	if !errors.As(err, &se) {
 		return nil
 	}
-	se.Message = e.secrets.Message(se.Message)
-	se.Code = e.secrets.Message(se.Code)
+	se.Message = awsrt.Message(e.secrets, se.Message)
+	se.Code = awsrt.Message(e.secrets, se.Code)
 	se.Events = events
 	return se
 }
@@ -93,14 +93,19 @@ func (e *Endpoint) lineError(err error, events int) *StreamError {
 // line buffer has grown to the longest line split across parts, decoding
 // a part allocates nothing; a line within one part is read in place.
 type decoder struct {
-	paths *paths
+	paths *awsrt.Paths
 	tgi   bool
 	rec   endpoints.Recorder
+	cr    *awsrt.ChunkReader // reads each line's JSON in one pass
 
-	line  []byte    // the beginning of a line split across parts
-	buf   [512]byte // unescaped text, reused from line to line
-	lines int       // the number of data lines read
-	ended bool      // whether the end marker was seen
+	line  []byte // the beginning of a line split across parts
+	lines int    // the number of data lines read
+	ended bool   // whether the end marker was seen
+}
+
+// newDecoder returns a decoder of one stream read with ps.
+func newDecoder(ps *awsrt.Paths, tgi bool, rec endpoints.Recorder) *decoder {
+	return &decoder{paths: ps, tgi: tgi, rec: rec, cr: ps.NewChunkReader()}
 }
 
 var (
@@ -160,8 +165,8 @@ func (d *decoder) finish() error {
 
 // endMarker names what ends a stream, for errors.
 func (d *decoder) endMarker() string {
-	if d.paths.streamEnd != nil {
-		return "[DONE] or a line with " + d.paths.streamEnd.String()
+	if d.paths.StreamEnd != nil {
+		return "[DONE] or a line with " + d.paths.StreamEnd.String()
 	}
 	return "[DONE]"
 }
@@ -188,43 +193,25 @@ func (d *decoder) handle(l []byte) error {
 		d.ended = true
 		return nil
 	}
-	ps := d.paths
-	text, found, err := ps.streamText.Text(l, d.buf[:0])
+	c, err := d.cr.ReadChunk(l)
 	if err != nil {
 		return err
 	}
-	if found {
-		if len(text) > 0 && !(d.tgi && special(l)) {
-			d.rec.TextBytes(text)
+	v := d.cr.Values
+	if c.TextFound {
+		if len(c.Text) > 0 && !(d.tgi && special(v)) {
+			d.rec.TextBytes(c.Text)
 		}
-	} else if err := errorObject(l); err != nil {
+	} else if err := errorObject(v); err != nil {
 		return err
 	}
-	if ps.streamReasoning != nil {
-		r, found, err := ps.streamReasoning.Text(l, d.buf[:0])
-		if err != nil {
-			return err
-		}
-		if found && len(r) > 0 {
-			d.rec.Reasoning(string(r))
-		}
+	if len(c.Reasoning) > 0 {
+		d.rec.Reasoning(string(c.Reasoning))
 	}
-	in, err := count(ps.streamIn, l)
-	if err != nil {
-		return err
+	if c.Usage.InputTokens > 0 || c.Usage.OutputTokens > 0 {
+		d.rec.Usage(c.Usage)
 	}
-	out, err := count(ps.streamOut, l)
-	if err != nil {
-		return err
-	}
-	if in > 0 || out > 0 {
-		d.rec.Usage(endpoints.Usage{InputTokens: in, OutputTokens: out})
-	}
-	if !d.ended && ps.streamEnd != nil {
-		if d.ended, err = ps.streamEnd.Present(l); err != nil {
-			return err
-		}
-	}
+	d.ended = d.ended || c.End
 	return nil
 }
 
@@ -287,60 +274,76 @@ func sseField(l []byte) bool {
 	return false
 }
 
-// The paths of the fields of TGI's token and of error objects.
-var (
-	specialPath      = jsonpath.MustParse("token.special")
-	errorPath        = jsonpath.MustParse("error")
-	errorMessagePath = jsonpath.MustParse("error.message")
-	errorCodePath    = jsonpath.MustParse("error_type|error.type|error.code")
-	objectPath       = jsonpath.MustParse("object")
-	messagePath      = jsonpath.MustParse("message")
-	codePath         = jsonpath.MustParse("type|code")
+// lineExtra are the paths each line is read with besides the configured
+// ones: TGI's special token and the fields of error objects, at the
+// indexes below.
+var lineExtra = []*jsonpath.Path{
+	jsonpath.MustParse("token.special"),
+	jsonpath.MustParse("error"),
+	jsonpath.MustParse("error.message"),
+	jsonpath.MustParse("error_type|error.type|error.code"),
+	jsonpath.MustParse("object"),
+	jsonpath.MustParse("message"),
+	jsonpath.MustParse("type|code"),
+}
+
+// The indexes of lineExtra in a line's Values.
+const (
+	lineSpecial = awsrt.ChunkExtra + iota
+	lineError
+	lineErrorMessage
+	lineErrorCode
+	lineObject
+	lineMessage
+	lineCode
 )
 
 // special reports whether a TGI line's token is a special token, such as
 // the end-of-sequence token, whose text is not part of the output.
-func special(l []byte) bool {
-	v, found, err := specialPath.Lookup(l)
-	if err != nil || !found {
+func special(v *jsonpath.Values) bool {
+	val, found := v.Lookup(lineSpecial)
+	if !found {
 		return false
 	}
-	b, err := v.Bool()
+	b, err := val.Bool()
 	return err == nil && b
 }
 
-// errorObject returns a *StreamError when line l is an error object: TGI's
-// {"error": "...", "error_type": "..."}, OpenAI's {"error": {"message":
-// ..., "type": ...}} or vLLM's {"object": "error", "message": ...}.
-func errorObject(l []byte) error {
-	v, found, err := errorPath.Lookup(l)
-	if err == nil && found && (v.Kind() == jsonpath.String || v.Kind() == jsonpath.Object) {
-		se := &StreamError{Type: ModelErrorType, Code: text(errorCodePath, l)}
-		if v.Kind() == jsonpath.String {
-			se.Message = text(errorPath, l)
+// errorObject returns a *StreamError when the line read into v is an error
+// object: TGI's {"error": "...", "error_type": "..."}, OpenAI's {"error":
+// {"message": ..., "type": ...}} or vLLM's {"object": "error", "message":
+// ...}.
+func errorObject(v *jsonpath.Values) error {
+	if val, found := v.Lookup(lineError); found && (val.Kind() == jsonpath.String || val.Kind() == jsonpath.Object) {
+		se := &StreamError{Type: ModelErrorType, Code: text(v, lineErrorCode)}
+		if val.Kind() == jsonpath.String {
+			se.Message = text(v, lineError)
 		} else {
-			se.Message = text(errorMessagePath, l)
+			se.Message = text(v, lineErrorMessage)
 		}
 		return se
 	}
-	if t, found, err := objectPath.Text(l, nil); err == nil && found && string(t) == "error" {
-		return &StreamError{Type: ModelErrorType, Code: text(codePath, l), Message: text(messagePath, l)}
+	if val, found := v.Lookup(lineObject); found && val.Kind() == jsonpath.String {
+		if t, _ := val.Text(nil); string(t) != "error" { // no allocation
+			return nil
+		}
+		return &StreamError{Type: ModelErrorType, Code: text(v, lineCode), Message: text(v, lineMessage)}
 	}
 	return nil
 }
 
-// text returns the string or number p leads to in l, or "".
-func text(p *jsonpath.Path, l []byte) string {
-	v, found, err := p.Lookup(l)
-	if err != nil || !found {
+// text returns the string or number path i leads to, or "".
+func text(v *jsonpath.Values, i int) string {
+	val, found := v.Lookup(i)
+	if !found {
 		return ""
 	}
-	switch v.Kind() {
+	switch val.Kind() {
 	case jsonpath.String:
-		t, _ := v.Text(nil)
+		t, _ := val.Text(nil)
 		return string(t)
 	case jsonpath.Number:
-		return string(v.Raw())
+		return string(val.Raw())
 	}
 	return ""
 }

@@ -28,16 +28,28 @@ func Credentials() aws.CredentialsProvider {
 // log line or an endpoint's Info.
 func Secrets() []string { return []string{SecretAccessKey, SessionToken} }
 
-// AssertNoSecret fails the test when one of texts contains a secret.
+// AssertNoSecret fails the test when one of texts contains a secret, in
+// any ASCII case: a service that upper-cases what it echoes leaks it too.
 func AssertNoSecret(t testing.TB, texts ...string) {
 	t.Helper()
 	for _, s := range texts {
 		for _, secret := range Secrets() {
-			if strings.Contains(s, secret) {
+			if strings.Contains(strings.ToLower(s), strings.ToLower(secret)) {
 				t.Errorf("a secret leaked into %q", s)
 			}
 		}
 	}
+}
+
+// Echo is what a hostile service answers: the session token the request
+// was signed with and, when secretKey is set, the secret access key, both
+// upper-cased, so that only a redactor that ignores case takes them out.
+func Echo(x *Exchange, secretKey bool) string {
+	s := "echo: " + strings.ToUpper(x.Request.Header.Get("X-Amz-Security-Token"))
+	if secretKey {
+		s += " " + strings.ToUpper(SecretAccessKey)
+	}
+	return s
 }
 
 // IsolateEnv removes every AWS_ environment variable of the process, points

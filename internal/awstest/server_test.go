@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/llmtest/llmtest/internal/wholebody"
 )
 
 func TestMain(m *testing.M) {
@@ -25,12 +28,20 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// httpClient is the SDK's HTTP client wrapped as the endpoints wrap it:
+// without wholebody.Client, a response stream of the fast local server is
+// now and then cut with "use of closed network connection" when the SDK
+// closes the request body before net/http has finished with it (see
+// package wholebody).
+func httpClient() aws.HTTPClient { return wholebody.Client(awshttp.NewBuildableClient()) }
+
 func bedrockClient(s *Server) *bedrockruntime.Client {
 	return bedrockruntime.New(bedrockruntime.Options{
 		Region:       Region,
 		Credentials:  Credentials(),
 		BaseEndpoint: aws.String(s.URL),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   httpClient(),
 	})
 }
 
@@ -40,6 +51,7 @@ func sagemakerClient(s *Server) *sagemakerruntime.Client {
 		Credentials:  Credentials(),
 		BaseEndpoint: aws.String(s.URL),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   httpClient(),
 	})
 }
 
@@ -230,4 +242,23 @@ func TestFrameAndEnv(t *testing.T) {
 	assert.Equal(t, "true", os.Getenv("AWS_EC2_METADATA_DISABLED"))
 	assert.Empty(t, os.Getenv("AWS_PROFILE"))
 	AssertNoSecret(t, "nothing here", AccessKeyID)
+	var ft failTB
+	AssertNoSecret(&ft, "a "+strings.ToUpper(SessionToken)+" b")
+	assert.True(t, ft.failed, "an upper-cased secret is found")
+}
+
+// failTB records whether a check failed.
+type failTB struct {
+	testing.TB
+	failed bool
+}
+
+func (f *failTB) Helper()               {}
+func (f *failTB) Errorf(string, ...any) { f.failed = true }
+
+func TestEcho(t *testing.T) {
+	s := New(t, func(x *Exchange) { x.JSON(200, `{"m":"`+Echo(x, true)+`"}`) })
+	out, err := bedrockClient(s).InvokeModel(testContext(t), &bedrockruntime.InvokeModelInput{ModelId: aws.String("m"), Body: []byte(`{}`)})
+	require.NoError(t, err)
+	assert.Equal(t, `{"m":"echo: `+strings.ToUpper(SessionToken)+` `+strings.ToUpper(SecretAccessKey)+`"}`, string(out.Body))
 }

@@ -1,24 +1,29 @@
-// Package awsrt holds what the Bedrock and SageMaker endpoints share in
-// their use of the AWS SDK for Go v2: the retryer and HTTP client a load
-// test wants, the per-call attempt count, credential redaction, and the
-// reading of AWS error responses.
+// Package awsrt is what the Bedrock and SageMaker endpoints share in their
+// use of the AWS SDK for Go v2, so that each idea has one home:
+//
+//   - the client set-up ([Settings], [Load]): the configuration loaded,
+//     the retryer and HTTP client a load test wants, and the credentials
+//     redacted;
+//   - the JSON paths of the model's own bodies and chunks ([PathConfig],
+//     [ParsePaths], [Paths]), read in one pass per document;
+//   - the payload reading of Prepare ([DecodePayload], [StreamFlag],
+//     [Describe]);
+//   - the per-call attempt count ([Attempts]) and the errors of calls and
+//     error responses ([CallError], [StatusError]), without credentials.
 package awsrt
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -50,42 +55,19 @@ func NewRetryer(maxAttempts int, maxBackoff time.Duration) aws.Retryer {
 	})
 }
 
-// NewHTTPClient returns the SDK's HTTP client with maxIdle idle
-// connections per host, wrapped by WholeBody.
-func NewHTTPClient(maxIdle int) aws.HTTPClient {
-	return WholeBody(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
-		t.MaxIdleConns = 0 // no limit across hosts
-		t.MaxIdleConnsPerHost = maxIdle
-	}))
-}
-
-// WholeBody wraps c so that every request goes out with its body read
-// into memory first. The SDK closes a request's body as soon as the
-// response headers arrive; when the server answers before net/http's
-// write loop has made its final read of the body (a fast server streaming
-// its response does), that read fails and the transport closes the
-// connection under the response, which then ends with "use of closed
-// network connection" (aws/aws-sdk-go-v2 issues 1825 and 2737). An
-// in-memory body cannot fail that way. Request bodies here are small JSON
-// documents, so the copy is cheap.
-func WholeBody(c aws.HTTPClient) aws.HTTPClient { return wholeBody{c} }
-
-type wholeBody struct{ c aws.HTTPClient }
-
-func (w wholeBody) Do(r *http.Request) (*http.Response, error) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return w.c.Do(r)
+// NewHTTPClient returns an HTTP client on the SDK's default transport
+// settings with maxIdle idle connections per host, which follows no
+// redirect (the runtime APIs send none) and which the caller can release
+// the idle connections of (CloseIdleConnections). The SDK's own client
+// offers no way to reach its transport.
+func NewHTTPClient(maxIdle int) *http.Client {
+	tr := awshttp.NewBuildableClient().GetTransport() // a fresh copy
+	tr.MaxIdleConns = 0                               // no limit across hosts
+	tr.MaxIdleConnsPerHost = maxIdle
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	b, err := io.ReadAll(r.Body)
-	r.Body.Close()
-	if err != nil {
-		return nil, fmt.Errorf("reading the request body: %w", err)
-	}
-	r2 := r.WithContext(r.Context()) // a shallow copy
-	r2.Body = io.NopCloser(bytes.NewReader(b))
-	r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-	r2.ContentLength = int64(len(b))
-	return w.c.Do(r2)
 }
 
 // Attempts counts the attempts the SDK made for one call. Add it to the
@@ -117,43 +99,21 @@ func (a *Attempts) Report(rec endpoints.Recorder) {
 	}
 }
 
-// Redactor removes credentials from text that came from a service or from
-// the SDK, before it reaches an error. It knows the secrets given to it
-// and, once added to a client's middleware with Learn, every session token
-// the client signs a request with, whatever provider supplied it (shared
-// files, SSO, assumed roles, container or instance credentials). Its
-// methods are safe for concurrent use.
-type Redactor struct {
-	static []string
-
-	mu      sync.RWMutex
-	learned []string // session tokens seen in signed requests, newest last
-}
-
-// Redacted replaces a credential in text.
-const Redacted = "[REDACTED]"
-
-// maxLearned bounds the session tokens a Redactor remembers; a token
-// changes when the credentials are refreshed, at most a few times an hour.
-const maxLearned = 16
-
-// NewRedactor returns a Redactor for the given secrets; those shorter than
-// 8 bytes are ignored, as redacting them would mangle ordinary text.
-func NewRedactor(secrets ...string) *Redactor {
-	r := &Redactor{}
-	for _, s := range secrets {
-		if len(s) >= 8 {
-			r.static = append(r.static, s)
-		}
+// RequestID reports the AWS request ID of a response, from the call's
+// metadata, as its ID.
+func RequestID(md middleware.Metadata, rec endpoints.Recorder) {
+	if id, ok := awsmiddleware.GetRequestIDMetadata(md); ok && id != "" {
+		rec.ID(id)
 	}
-	return r
 }
 
-// Secrets returns a Redactor for the credentials the environment holds
-// (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_BEARER_TOKEN_BEDROCK) and
-// those of p when it is a static provider; other providers are not asked,
-// since that could reach the network (Learn covers their session tokens).
-func Secrets(p aws.CredentialsProvider) *Redactor {
+// Secrets returns the redactor of an endpoint's credentials: those the
+// environment holds (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+// AWS_BEARER_TOKEN_BEDROCK), those of p when it is a static provider, and
+// the secrets of the base endpoint URL baseURL (its query values) when it
+// is set. Other providers are not asked, since that could reach the
+// network; Learn covers their session tokens.
+func Secrets(p aws.CredentialsProvider, baseURL string) *redact.Redactor {
 	var secrets []string
 	for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_BEARER_TOKEN_BEDROCK"} {
 		secrets = append(secrets, os.Getenv(name))
@@ -167,70 +127,38 @@ func Secrets(p aws.CredentialsProvider) *Redactor {
 			v = sp.Value
 		}
 	}
-	return NewRedactor(append(secrets, v.SecretAccessKey, v.SessionToken)...)
+	secrets = append(secrets, v.SecretAccessKey, v.SessionToken)
+	if u, err := url.Parse(baseURL); err == nil && baseURL != "" {
+		secrets = append(secrets, redact.URLSecrets(u)...)
+	}
+	return redact.New(secrets...)
 }
 
-// Learn adds to stack a middleware that, once a request is signed,
-// remembers its session token (the X-Amz-Security-Token header) and its
-// bearer token, so that no error shows them. Add it to a client's
-// APIOptions.
-func (r *Redactor) Learn(stack *middleware.Stack) error {
-	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("llmtestLearnTokens", r.learn), middleware.After)
-}
-
-func (r *Redactor) learn(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
-	middleware.FinalizeOutput, middleware.Metadata, error,
-) {
-	if req, ok := in.Request.(*smithyhttp.Request); ok {
-		r.remember(req.Header.Get("X-Amz-Security-Token"))
-		if auth := req.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
-			r.remember(strings.TrimPrefix(auth, "Bearer "))
+// Learn returns a client option (for APIOptions) that adds to the stack a
+// middleware which, once a request is signed, teaches r its session token
+// (the X-Amz-Security-Token header) and its bearer token, whatever
+// provider supplied them (shared files, SSO, assumed roles, container or
+// instance credentials), so that no error and no response text shows them.
+func Learn(r *redact.Redactor) func(*middleware.Stack) error {
+	learn := func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
+		middleware.FinalizeOutput, middleware.Metadata, error,
+	) {
+		if req, ok := in.Request.(*smithyhttp.Request); ok {
+			r.Learn(req.Header.Get("X-Amz-Security-Token"))
+			if auth := req.Header.Get("Authorization"); strings.HasPrefix(auth, "Bearer ") {
+				r.Learn(strings.TrimPrefix(auth, "Bearer "))
+			}
 		}
+		return next.HandleFinalize(ctx, in)
 	}
-	return next.HandleFinalize(ctx, in)
-}
-
-func (r *Redactor) remember(token string) {
-	if len(token) < 8 {
-		return
+	return func(stack *middleware.Stack) error {
+		return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("llmtestLearnTokens", learn), middleware.After)
 	}
-	r.mu.RLock()
-	known := slices.Contains(r.learned, token) || slices.Contains(r.static, token)
-	r.mu.RUnlock()
-	if known {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if slices.Contains(r.learned, token) {
-		return
-	}
-	if len(r.learned) == maxLearned {
-		r.learned = append(r.learned[:0], r.learned[1:]...)
-	}
-	r.learned = append(r.learned, token)
-}
-
-// Redact returns s with every credential replaced by Redacted.
-func (r *Redactor) Redact(s string) string {
-	for _, secret := range r.static {
-		s = strings.ReplaceAll(s, secret, Redacted)
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	for _, secret := range r.learned {
-		s = strings.ReplaceAll(s, secret, Redacted)
-	}
-	return s
 }
 
 // Message prepares a service's message for an error: one line, without
 // credentials, at most endpoints.MaxErrorMessage bytes.
-func (r *Redactor) Message(s string) string {
-	s = r.Redact(s)
-	s = strings.Join(strings.Fields(s), " ")
-	return redact.Truncate(s, endpoints.MaxErrorMessage)
-}
+func Message(r *redact.Redactor, s string) string { return r.Message(s, endpoints.MaxErrorMessage) }
 
 // SDKError is an error from the SDK with credentials taken out of its
 // text. It unwraps to the original error.
@@ -245,21 +173,21 @@ func (e *SDKError) Unwrap() error { return e.Err }
 // CallError describes a failed call of the operation name by service
 // ("bedrock", "sagemaker"): an error wrapping ctx.Err() once ctx is done,
 // an *endpoints.StatusError when the service answered with an error
-// status, else the SDK's error without credentials.
-func (r *Redactor) CallError(ctx context.Context, service, name string, err error) error {
+// status, else the SDK's error with r's secrets taken out.
+func CallError(ctx context.Context, r *redact.Redactor, service, name string, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("%s: %s: request ended: %w", service, name, ctx.Err())
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) && re.Response != nil && re.HTTPStatusCode() != 0 {
-		return r.StatusError(re, err)
+		return StatusError(r, re, err)
 	}
 	return &SDKError{Msg: r.Redact(service + ": " + name + ": " + err.Error()), Err: err}
 }
 
 // StatusError builds the error for an error response: its status, and the
-// service's error code and message.
-func (r *Redactor) StatusError(re *awshttp.ResponseError, err error) *endpoints.StatusError {
+// service's error code and message without r's secrets.
+func StatusError(r *redact.Redactor, re *awshttp.ResponseError, err error) *endpoints.StatusError {
 	status := re.HTTPStatusCode()
 	msg := http.StatusText(status)
 	var apiErr smithy.APIError
@@ -271,7 +199,7 @@ func (r *Redactor) StatusError(re *awshttp.ResponseError, err error) *endpoints.
 	}
 	return &endpoints.StatusError{
 		StatusCode: status,
-		Message:    r.Message(msg),
+		Message:    Message(r, msg),
 		RetryAfter: httpx.RetryAfter(re.Response.Header),
 	}
 }
@@ -283,12 +211,7 @@ func (r *Redactor) StatusError(re *awshttp.ResponseError, err error) *endpoints.
 func CheckBaseEndpoint(service, s string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil {
-		msg := service + ": Config.BaseEndpoint: not a valid URL"
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			msg += ": " + uerr.Err.Error()
-		}
-		return "", errors.New(msg)
+		return "", httpx.URLError(service+": Config.BaseEndpoint", s, err, nil)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", fmt.Errorf("%s: Config.BaseEndpoint: want an http or https URL, got scheme %q", service, u.Scheme)

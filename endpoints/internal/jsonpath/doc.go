@@ -6,6 +6,13 @@
 //	p, err := jsonpath.Parse("choices[0].message.content")
 //	text, found, err := p.Text(body, buf)
 //
+// or, for several values per chunk, in one pass:
+//
+//	set := jsonpath.NewSet(textPath, usagePath) // once
+//	values := set.NewValues()                   // per stream
+//	err := set.Read(chunk, values)              // per chunk
+//	text, found, err := values.Text(0, buf)
+//
 // # Syntax
 //
 // A path is a list of steps from the document's root:
@@ -34,21 +41,32 @@
 // apply to the value it meets (an index into an object, a key into a
 // string) — is not found, which is not an error: a stream chunk without
 // usage simply has none, and a chunk of another shape has none either.
-// Only malformed JSON is an error. [Path.Get] is Lookup for a value that
-// must be there, and [Path.Text], [Path.Int] and [Path.Count] also check
-// the type of the value found. Errors are [*Error] values that name the
-// path, the step at which the walk failed ("choices[0]") and why, and
-// wrap [ErrNotFound], [ErrType] or [ErrSyntax].
+// Only malformed JSON is an error, wherever it is: a lookup reads the
+// whole document, so that data that is not JSON ("falsey", "[1,", a
+// trailing word) is called invalid JSON whatever its first letter, even
+// when the path leads to a value before the fault. [Path.Get] is Lookup
+// for a value that must be there, and [Path.Text], [Path.Int] and
+// [Path.Count] also check the type of the value found. Errors are [*Error]
+// values that name the path, the step at which the walk failed
+// ("choices[0]") and why, and wrap [ErrNotFound], [ErrType] or [ErrSyntax]
+// (which is jsonscan.ErrSyntax).
 //
 // When an object has the same key twice, the first one is used (the JSON
 // standard leaves duplicates undefined; encoding/json keeps the last).
 //
+// # Sets
+//
+// A decoder that reads several values from each chunk gathers its paths
+// into a [Set]: [Set.Read] reads a document once, checking all of it, and
+// finds every path's value, which [Values] then hands out with the same
+// methods and results as the paths' own lookups. One pass costs about one
+// lookup, however many paths the Set holds.
+//
 // # Cost
 //
-// Lookup scans the document in place, from the start to the value, and
-// allocates nothing, not even for an error-free miss. It checks the JSON it
-// walks over, so malformed input is reported rather than misread, but it
-// does not read past the value it finds: text after it is not checked.
+// Lookups and Set reads scan the document in place with the module's one
+// JSON scanner (internal/jsonscan), skipping what no path asks for in its
+// fast loop, and allocate nothing, not even for an error-free miss.
 // [Value.Text] returns the string without copying when it holds no escape
 // sequence and is valid UTF-8, and otherwise unescapes it into a buffer the
 // caller reuses, with the same result as encoding/json (invalid UTF-8 and

@@ -23,6 +23,11 @@ var fuzzDocs = []string{
 	`{"a":1,"a":2}`,
 	`{"a":`,
 	`[1,2,3`,
+	`{"a":1,`,
+	`{"a":1} x`,
+	`[1,`,
+	`falsey`,
+	`this is not json`,
 }
 
 var fuzzPaths = []string{
@@ -63,6 +68,11 @@ func FuzzLookup(f *testing.F) {
 			if err != nil {
 				t.Fatalf("found and error %v", err)
 			}
+		}
+		// Every lookup reads the whole document: it is an error exactly
+		// when the document is not JSON, wherever the fault.
+		if syntax := errors.Is(err, ErrSyntax); syntax == json.Valid(doc) {
+			t.Fatalf("path %q in %q: error %v, but json.Valid is %v", path, doc, err, json.Valid(doc))
 		}
 		if !json.Valid(doc) || hasDuplicateKeys(doc) {
 			return

@@ -137,27 +137,27 @@ func TestLookupErrors(t *testing.T) {
 		want            string
 	}{
 		{"truncated", `{"choices":[{"delta":{"content":"Hi`, "choices[0].delta.content", ErrSyntax,
-			`path "choices[0].delta.content": at "choices[0].delta.content": invalid JSON (invalid JSON at byte 35: unexpected end of input)`},
+			`path "choices[0].delta.content": at "choices[0].delta.content": invalid JSON (unexpected end of input, unterminated string)`},
 		{"truncated while skipping", `{"id":"abc`, "choices", ErrSyntax,
-			`path "choices": at "choices": invalid JSON (invalid JSON at byte 10: unexpected end of input)`},
+			`path "choices": at "choices": invalid JSON (unexpected end of input, unterminated string)`},
 		{"bad literal", `{"a":nul}`, "a.b", ErrSyntax,
-			`path "a.b": at "a.b": invalid JSON (invalid JSON at byte 8: invalid character '}' in a literal)`},
+			`path "a.b": at "a.b": invalid JSON (at offset 8: invalid literal, found '}')`},
 		{"garbage", `hello`, "a", ErrSyntax,
-			`path "a": at "a": invalid JSON (invalid JSON at byte 0: invalid character 'h' looking for a value)`},
+			`path "a": at "a": invalid JSON (at offset 0: want a JSON value, found 'h')`},
 		{"empty", ``, "a", ErrSyntax,
-			`path "a": at "a": invalid JSON (invalid JSON at byte 0: unexpected end of input)`},
+			`path "a": at "a": invalid JSON (unexpected end of input, want a JSON value)`},
 		{"missing colon", `{"a" 1}`, "a", ErrSyntax,
-			`path "a": at "a": invalid JSON (invalid JSON at byte 5: invalid character '1' after an object key, want ":")`},
+			`path "a": at "a": invalid JSON (at offset 5: want ':' after object key, found '1')`},
 		{"control character", "{\"a\":\"x\ny\"}", "a", ErrSyntax,
-			`path "a": at "a": invalid JSON (invalid JSON at byte 7: control character in a string)`},
+			`path "a": at "a": invalid JSON (at offset 7: control character in string, found byte 0x0a)`},
 		{"bad escape", `{"a":"\q"}`, "a", ErrSyntax,
-			`path "a": at "a": invalid JSON (invalid JSON at byte 7: invalid escape in a string)`},
+			`path "a": at "a": invalid JSON (at offset 7: invalid escape in string, found 'q')`},
 		{"bad number", `{"a":01}`, "b", ErrSyntax,
-			`path "b": at "b": invalid JSON (invalid JSON at byte 6: invalid character '1' after an object value, want "," or "}")`},
+			`path "b": at "b": invalid JSON (at offset 6: want ',' or '}' after an object member, found '1')`},
 		{"syntax error stops alternatives", `{"a":[}`, "a[0]|b", ErrSyntax,
-			`path "a[0]|b": at "a[0]": invalid JSON (invalid JSON at byte 6: invalid character '}' looking for a value)`},
+			`path "a[0]|b": at "a[0]": invalid JSON (at offset 6: want a JSON value, found '}')`},
 		{"too deep", strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1), "[0]", ErrSyntax,
-			`nested too deeply`},
+			`exceeded the maximum nesting depth`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -396,4 +396,43 @@ func TestAlternativesSkipNullAndOtherTypes(t *testing.T) {
 	ok, err = p.Present([]byte(`{"a":null}`))
 	require.NoError(t, err)
 	assert.False(t, ok)
+}
+
+// TestNotJSONIsInvalidJSON checks that a lookup reads the whole document:
+// data that is not JSON is an ErrSyntax error whatever its first letter
+// and wherever the fault, even after the value the path leads to.
+func TestNotJSONIsInvalidJSON(t *testing.T) {
+	docs := []string{
+		"this is not json", "nope", "falsey", "trueish", "nullify", "123abc", "[1,", "<html>", "",
+		`{"a":1,`, `{"a":1} x`, `{"a":1}{"a":2}`, `{"a":1,"b":[}`, `[1,2`, `{"a":{"b":1}`, `{"a":"x","a":}`,
+	}
+	for _, path := range []string{"a", "[0]", "a.b|[1]"} {
+		p := MustParse(path)
+		for _, d := range docs {
+			data := []byte(d)
+			_, _, err := p.Lookup(data)
+			assert.ErrorIs(t, err, ErrSyntax, "Lookup %q in %q", path, d)
+			_, err = p.Get(data)
+			assert.ErrorIs(t, err, ErrSyntax, "Get %q in %q", path, d)
+			assert.ErrorContains(t, err, "invalid JSON", "Get %q in %q", path, d)
+			_, _, err = p.Text(data, nil)
+			assert.ErrorIs(t, err, ErrSyntax, "Text %q in %q", path, d)
+			_, _, err = p.Int(data)
+			assert.ErrorIs(t, err, ErrSyntax, "Int %q in %q", path, d)
+			_, _, err = p.Count(data)
+			assert.ErrorIs(t, err, ErrSyntax, "Count %q in %q", path, d)
+			_, err = p.Present(data)
+			assert.ErrorIs(t, err, ErrSyntax, "Present %q in %q", path, d)
+		}
+	}
+	_, err := MustParse("a").Get([]byte("falsey"))
+	assert.EqualError(t, err, `path "a": at "a": invalid JSON (at offset 5: want the end of the text after the top-level value, found 'y')`,
+		"not: want an object, got a boolean")
+
+	// Valid JSON of another shape is no syntax error.
+	_, found, err := MustParse("a").Lookup([]byte("false"))
+	assert.NoError(t, err)
+	assert.False(t, found)
+	_, err = MustParse("a").Get([]byte("false"))
+	assert.EqualError(t, err, `path "a": at "a": wrong type (want an object, got a boolean)`)
 }

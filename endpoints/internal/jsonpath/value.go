@@ -5,9 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/llmtest/llmtest/internal/jsonscan"
 )
 
 // Kind is the JSON type of a value.
@@ -49,8 +48,9 @@ var (
 	// ErrType is wrapped by the error of a value, or of a step on the way
 	// to it, whose JSON type is not the one wanted.
 	ErrType = errors.New("wrong type")
-	// ErrSyntax is wrapped by the error of malformed JSON.
-	ErrSyntax = errors.New("invalid JSON")
+	// ErrSyntax is wrapped by the error of malformed JSON; it is
+	// jsonscan.ErrSyntax.
+	ErrSyntax = jsonscan.ErrSyntax
 )
 
 // Error is a failed lookup.
@@ -104,26 +104,17 @@ func (v Value) Raw() []byte { return v.raw }
 
 // Text returns the string the value holds, unescaped: raw's content
 // itself, without copying, when it holds no escape and is valid UTF-8,
-// else buf[:0] with the unescaped string appended. The result is valid
-// until buf or the document is changed.
+// else buf[:0] with the unescaped string appended, as encoding/json
+// decodes it (invalid UTF-8 and lone surrogates become U+FFFD). The result
+// is valid until buf or the document is changed.
 func (v Value) Text(buf []byte) ([]byte, error) {
 	if v.kind != String {
 		return nil, wantType(String, v.kind)
 	}
-	s := v.raw[1 : len(v.raw)-1]
-	if !hasEscape(s) && utf8.Valid(s) {
-		return s, nil
-	}
-	return appendUnquoted(buf[:0], s), nil
-}
-
-func hasEscape(s []byte) bool {
-	for _, c := range s {
-		if c == '\\' {
-			return true
-		}
-	}
-	return false
+	var s jsonscan.Scanner
+	s.Reset(v.raw)
+	t, _ := s.Text(buf[:0]) // checked when found
+	return t, nil
 }
 
 // Int returns the value as an int when it is a number with no fraction,
@@ -173,28 +164,23 @@ func (v Value) Len() (int, error) {
 	if v.kind != Array && v.kind != Object {
 		return 0, errors.New("want an array or an object, got " + v.kind.String())
 	}
+	var s jsonscan.Scanner
+	s.Reset(v.raw)
 	n := 0
-	i := skipWS(v.raw, 1)
-	if v.raw[i] == ']' || v.raw[i] == '}' {
-		return 0, nil
+	if v.kind == Array {
+		s.BeginArray()
+		for s.NextElement() {
+			s.Skip()
+			n++
+		}
+	} else {
+		s.BeginObject()
+		for s.NextKey() {
+			s.Skip()
+			n++
+		}
 	}
-	for {
-		n++
-		if v.kind == Object {
-			end, _, _ := scanString(v.raw, i)
-			i = skipWS(v.raw, end)
-			i = skipWS(v.raw, i+1) // ':'
-		}
-		end, err := skipValue(v.raw, i, 1)
-		if err != nil {
-			return 0, err // not reached: the value was checked when found
-		}
-		i = skipWS(v.raw, end)
-		if v.raw[i] != ',' {
-			return n, nil
-		}
-		i = skipWS(v.raw, i+1)
-	}
+	return n, s.Err() // nil: the value was checked when found
 }
 
 type typeError struct{ want, got Kind }
@@ -209,10 +195,12 @@ func wantType(want, got Kind) error { return &typeError{want, got} }
 // the way that the next step does not apply to (an index into an object, a
 // key into a string); a null at the end is found, with Kind Null. With
 // alternatives, the first one found is returned. The only error is an
-// *Error for malformed JSON, wrapping ErrSyntax. Lookup does not allocate.
+// *Error for malformed JSON anywhere in data, wrapping ErrSyntax. Lookup
+// does not allocate.
 func (p *Path) Lookup(data []byte) (v Value, found bool, err error) {
+	var s jsonscan.Scanner
 	for i := range p.alts {
-		r := p.alts[i].find(data)
+		r := p.alts[i].find(&s, data, i == 0)
 		if r.err != nil && r.got == Missing {
 			return Value{}, false, p.stepError(i, r)
 		}
@@ -228,9 +216,10 @@ func (p *Path) Lookup(data []byte) (v Value, found bool, err error) {
 // step did not apply to the value it met, else ErrNotFound. With
 // alternatives, it wraps ErrNotFound and names the step of each.
 func (p *Path) Get(data []byte) (Value, error) {
+	var s jsonscan.Scanner
 	var misses []string
 	for i := range p.alts {
-		r := p.alts[i].find(data)
+		r := p.alts[i].find(&s, data, i == 0)
 		if r.err != nil && (r.got == Missing || len(p.alts) == 1) {
 			return Value{}, p.stepError(i, r)
 		}
@@ -300,9 +289,10 @@ func (p *Path) Present(data []byte) (bool, error) {
 // whether one was accepted and, when none was, the first of use's errors
 // as an ErrType error. Malformed JSON is an error at once.
 func (p *Path) first(data []byte, use func(Value) error) (bool, error) {
+	var s jsonscan.Scanner
 	var typeErr error
 	for i := range p.alts {
-		r := p.alts[i].find(data)
+		r := p.alts[i].find(&s, data, i == 0)
 		if r.err != nil && r.got == Missing {
 			return false, p.stepError(i, r)
 		}
@@ -338,181 +328,4 @@ func (p *Path) stepError(i int, r result) *Error {
 		e.Err = ErrNotFound
 	}
 	return e
-}
-
-// result is the outcome of walking one alternative.
-type result struct {
-	v     Value
-	found bool
-	seg   int   // the step that failed
-	why   uint8 // whyKey, whyNull, whyIndex
-	n     int   // the array's length, for whyIndex
-	got   Kind  // for a type error
-	err   error // a syntax or type error
-}
-
-const (
-	whyKey = iota + 1
-	whyNull
-	whyIndex
-)
-
-func (r result) detail() string {
-	switch {
-	case r.got != Missing:
-		return r.err.Error()
-	case r.err != nil:
-		return r.err.Error()
-	case r.why == whyKey:
-		return "no such key"
-	case r.why == whyNull && r.seg == 0 && r.n < 0:
-		return "the document is null"
-	case r.why == whyNull:
-		return "null"
-	case r.why == whyIndex:
-		if r.n == 1 {
-			return "the array has 1 element"
-		}
-		return "the array has " + strconv.Itoa(r.n) + " elements"
-	}
-	return ""
-}
-
-// find walks one alternative through d.
-func (a *alternative) find(d []byte) (r result) {
-	i := skipWS(d, 0)
-	for si := range a.segs {
-		seg := &a.segs[si]
-		r.seg = si
-		if i >= len(d) {
-			r.err = errEnd(i)
-			return r
-		}
-		k := kindOf(d[i])
-		want := Object
-		if seg.index >= 0 {
-			want = Array
-		}
-		switch k {
-		case want:
-		case Null:
-			if _, err := scanLiteral(d, i, litNull); err != nil {
-				r.err = err
-				return r
-			}
-			r.why = whyNull
-			if si > 0 {
-				r.seg = si - 1 // the step whose value is null
-			} else {
-				r.n = -1 // the document itself
-			}
-			return r
-		case Missing:
-			r.err = errChar(d, i, "looking for a value")
-			return r
-		default:
-			// Check the value, so that malformed JSON is reported as such.
-			if _, err := skipValue(d, i, si); err != nil {
-				r.err = err
-				return r
-			}
-			r.got, r.err = k, wantType(want, k)
-			return r
-		}
-		var ok bool
-		var err error
-		if seg.index >= 0 {
-			i, r.n, ok, err = findIndex(d, i, si+1, seg.index)
-			r.why = whyIndex
-		} else {
-			i, ok, err = findKey(d, i, si+1, seg.key)
-			r.why = whyKey
-		}
-		if err != nil {
-			r.err = err
-			return r
-		}
-		if !ok {
-			return r
-		}
-	}
-	end, err := skipValue(d, i, len(a.segs))
-	if err != nil {
-		r.seg = len(a.segs) - 1
-		r.err = err
-		return r
-	}
-	r.v = Value{kind: kindOf(d[i]), raw: d[i:end]}
-	r.found, r.why = true, 0
-	return r
-}
-
-// appendUnquoted appends the unescaped content of a checked JSON string
-// (without its quotes) to dst, as encoding/json decodes it: invalid UTF-8
-// bytes and lone surrogates become U+FFFD.
-func appendUnquoted(dst, s []byte) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '\\':
-			switch s[i+1] {
-			case 'b':
-				dst = append(dst, '\b')
-			case 'f':
-				dst = append(dst, '\f')
-			case 'n':
-				dst = append(dst, '\n')
-			case 'r':
-				dst = append(dst, '\r')
-			case 't':
-				dst = append(dst, '\t')
-			case 'u':
-				r := getu4(s[i:])
-				i += 6
-				if utf16.IsSurrogate(r) {
-					if r2 := getu4(s[i:]); r2 >= 0 {
-						if dec := utf16.DecodeRune(r, r2); dec != unicode.ReplacementChar {
-							dst = utf8.AppendRune(dst, dec)
-							i += 6
-							continue
-						}
-					}
-					r = unicode.ReplacementChar
-				}
-				dst = utf8.AppendRune(dst, r)
-				continue
-			default: // '"', '\\', '/'
-				dst = append(dst, s[i+1])
-			}
-			i += 2
-		case c < utf8.RuneSelf:
-			dst = append(dst, c)
-			i++
-		default:
-			r, size := utf8.DecodeRune(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				dst = utf8.AppendRune(dst, unicode.ReplacementChar)
-			} else {
-				dst = append(dst, s[i:i+size]...)
-			}
-			i += size
-		}
-	}
-	return dst
-}
-
-// getu4 decodes the \uXXXX escape at the start of s, or returns -1.
-func getu4(s []byte) rune {
-	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
-		return -1
-	}
-	var r rune
-	for _, c := range s[2:6] {
-		h := unhex(c)
-		if h < 0 {
-			return -1
-		}
-		r = r<<4 | rune(h)
-	}
-	return r
 }

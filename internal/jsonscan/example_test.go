@@ -3,7 +3,7 @@ package jsonscan_test
 import (
 	"fmt"
 
-	"github.com/llmtest/llmtest/endpoints/internal/jsonscan"
+	"github.com/llmtest/llmtest/internal/jsonscan"
 )
 
 // A decoder reads the fields it needs, skips the rest, and reuses its

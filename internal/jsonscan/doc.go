@@ -1,8 +1,12 @@
-// Package jsonscan reads one JSON text (RFC 8259) in place, value by value,
-// for the decoders of the streaming hot path: it checks the syntax of
+// Package jsonscan is the module's JSON toolkit for the hot paths. Its
+// [Scanner] reads one JSON text (RFC 8259) in place, value by value, for
+// the providers' decoders (openai and anthropic directly, bedrock and
+// sagemaker through endpoints/internal/jsonpath): it checks the syntax of
 // everything it passes over, skips what its caller does not ask for, and
 // unescapes the strings its caller does ask for into buffers the caller
 // reuses, so that decoding a chunk or an event allocates nothing.
+// [AppendQuote] writes a JSON string, for the response record and the
+// simulator's wire formats.
 //
 // It accepts exactly the texts encoding/json accepts (nesting included, up
 // to [MaxDepth] levels) and unescapes strings exactly as encoding/json
@@ -30,7 +34,10 @@
 // one value (read it or Skip it). [Scanner.Peek] tells the kind of the next
 // value without consuming it. Errors are sticky: after the first syntax
 // error every method reports false (or [Invalid]) and does nothing, so that
-// loops end, and [Scanner.Err] returns the error.
+// loops end, and [Scanner.Err] returns the error, which wraps [ErrSyntax].
+// [Scanner.BeginTopObject] opens a text that must be an object and, when
+// it is not one, says whether it is not JSON at all or JSON of another
+// type.
 //
 // # Speed
 //

@@ -1,6 +1,7 @@
 package jsonscan
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -82,7 +83,10 @@ func (s *Scanner) Reset(data []byte) {
 // maxKeptKey is the largest unescaped-key buffer Reset(nil) keeps.
 const maxKeptKey = 4 << 10
 
-// Err returns the first syntax error found, or nil.
+// ErrSyntax is wrapped by every error of a Scanner: the text is not JSON.
+var ErrSyntax = errors.New("invalid JSON")
+
+// Err returns the first syntax error found, or nil. It wraps ErrSyntax.
 func (s *Scanner) Err() error { return s.err }
 
 // Offset returns the position of the next byte to read.
@@ -93,9 +97,9 @@ func (s *Scanner) Offset() int { return s.pos }
 func (s *Scanner) fail(what string) bool {
 	if s.err == nil {
 		if s.pos >= len(s.data) {
-			s.err = fmt.Errorf("invalid JSON: unexpected end of input, %s", what)
+			s.err = fmt.Errorf("%w: unexpected end of input, %s", ErrSyntax, what)
 		} else {
-			s.err = fmt.Errorf("invalid JSON at offset %d: %s, found %s", s.pos, what, quoteByte(s.data[s.pos]))
+			s.err = fmt.Errorf("%w at offset %d: %s, found %s", ErrSyntax, s.pos, what, quoteByte(s.data[s.pos]))
 		}
 	}
 	return false
@@ -157,6 +161,27 @@ func (s *Scanner) BeginArray() bool {
 		return s.fail("want '['")
 	}
 	return s.open()
+}
+
+// BeginTopObject consumes the '{' that opens the text, for a decoder that
+// wants the text to be an object. When the text does not start with '{',
+// it reads on to say why, whatever the first byte: a text that is not
+// JSON, such as "this is not json", "nope", "falsey" or "[1,", fails with
+// its syntax error, which Err returns too; JSON of another type fails with
+// "want a JSON object, got <kind>", such as "got a boolean" for true.
+func (s *Scanner) BeginTopObject() error {
+	if s.err != nil {
+		return s.err
+	}
+	k := s.Peek()
+	if k == Object {
+		s.BeginObject()
+		return nil
+	}
+	if s.Skip() && s.End() {
+		return fmt.Errorf("want a JSON object, got %s", k)
+	}
+	return s.err
 }
 
 func (s *Scanner) open() bool {
@@ -290,12 +315,65 @@ func (s *Scanner) Skip() bool {
 	if s.err != nil {
 		return false
 	}
-	if i, ok := skipFast(s.data, s.pos, MaxDepth-s.depth); ok {
+	if i, ok := skipFast(s.data, s.pos, MaxDepth-s.depth, atValue); ok {
 		s.pos = i
 		s.comma = true
 		return true
 	}
 	return s.skipSlow() // to find the error, or for deep nesting
+}
+
+// EndObject consumes what is left of the object being read: its members,
+// skipped with their syntax checked, and its closing '}'. It does what a
+// loop of NextKey and Skip does, faster; call it where NextKey could be
+// called.
+func (s *Scanner) EndObject() bool {
+	entry := inObject
+	if s.comma {
+		entry = afterMember
+	}
+	return s.endContainer(entry) || s.endSlow(true)
+}
+
+// EndArray consumes what is left of the array being read: its elements,
+// skipped with their syntax checked, and its closing ']'. It does what a
+// loop of NextElement and Skip does, faster; call it where NextElement
+// could be called.
+func (s *Scanner) EndArray() bool {
+	entry := inArray
+	if s.comma {
+		entry = afterElement
+	}
+	return s.endContainer(entry) || s.endSlow(false)
+}
+
+// endContainer is the fast path of EndObject and EndArray.
+func (s *Scanner) endContainer(entry int) bool {
+	if s.err != nil || s.depth == 0 {
+		return false
+	}
+	i, ok := skipFast(s.data, s.pos, MaxDepth-s.depth+1, entry)
+	if ok {
+		s.pos = i
+		s.depth--
+		s.comma = true
+	}
+	return ok
+}
+
+// endSlow is the slow path of EndObject and EndArray, with precise
+// errors.
+func (s *Scanner) endSlow(object bool) bool {
+	if object {
+		for s.NextKey() {
+			s.Skip()
+		}
+	} else {
+		for s.NextElement() {
+			s.Skip()
+		}
+	}
+	return s.err == nil
 }
 
 // skipSlow is Skip, value by value, with precise errors.

@@ -28,6 +28,30 @@ func (s *Scanner) AppendString(dst []byte) ([]byte, bool) {
 	return unescape(dst, raw), true
 }
 
+// Text consumes a string and returns its unescaped value: a slice of the
+// text itself, without copying, when the string holds no escape and is
+// valid UTF-8, else buf with the value appended. The result is valid until
+// buf or the text changes.
+func (s *Scanner) Text(buf []byte) ([]byte, bool) {
+	if s.err != nil {
+		return nil, false
+	}
+	if s.next() != '"' {
+		return nil, s.fail("want a string")
+	}
+	start := s.pos + 1
+	flags, ok := s.scanString()
+	if !ok {
+		return nil, false
+	}
+	s.comma = true
+	raw := s.data[start : s.pos-1]
+	if flags == 0 || flags == hasNonASCII && utf8.Valid(raw) {
+		return raw, true
+	}
+	return unescape(buf, raw), true
+}
+
 // String scanning works eight bytes at a time: the SWAR masks below flag,
 // in the lowest flagged byte exactly, the first byte that needs attention.
 const (

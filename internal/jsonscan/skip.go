@@ -5,18 +5,44 @@ import (
 	"math/bits"
 )
 
-// skipFast skips one value starting at d[i] (white space first allowed) and
-// returns the index after it. It works on local state in a single loop, for
-// speed, and reports false, leaving the diagnosis to skipSlow, on a syntax
-// error, on nesting deeper than 64 levels, or deeper than maxNest.
-func skipFast(d []byte, i, maxNest int) (int, bool) {
+// Where skipFast starts.
+const (
+	atValue      = iota // at a value (white space first allowed)
+	inObject            // inside an object just opened: at its first key or '}'
+	inArray             // inside an array just opened: at its first element or ']'
+	afterMember         // inside an object after a member: at ',' or '}'
+	afterElement        // inside an array after an element: at ',' or ']'
+)
+
+// skipFast skips, from d[i], one value (entry atValue) or the rest of the
+// object or array being read, through its closing bracket, and returns the
+// index after it. It works on local state in a single loop, for speed, and
+// reports false, leaving the diagnosis to the caller's slow path, on a
+// syntax error, on nesting deeper than 64 levels, or deeper than maxNest
+// (which counts the container skipFast starts in).
+func skipFast(d []byte, i, maxNest, entry int) (int, bool) {
 	var objects uint64 // bit n set: level n is an object, else an array
 	n := 0             // nesting level
 	maxNest = min(maxNest, 64)
 	var c byte
 
+	switch entry {
+	case inObject:
+		n, objects = 1, 1
+		goto objectOpen
+	case inArray:
+		n = 1
+		goto arrayOpen
+	case afterMember:
+		n, objects = 1, 1
+		goto after
+	case afterElement:
+		n = 1
+		goto after
+	}
+
 value:
-	for i < len(d) && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
+	for i < len(d) && d[i] <= ' ' && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
 		i++
 	}
 	if i >= len(d) {
@@ -31,31 +57,14 @@ value:
 		}
 		objects |= 1 << (n - 1)
 		i++
-		for i < len(d) && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
-			i++
-		}
-		if i < len(d) && d[i] == '}' {
-			i++
-			objects &^= 1 << (n - 1)
-			n--
-			goto after
-		}
-		goto key
+		goto objectOpen
 	case '[':
 		if n++; n > maxNest {
 			return i, false
 		}
 		objects &^= 1 << (n - 1)
 		i++
-		for i < len(d) && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
-			i++
-		}
-		if i < len(d) && d[i] == ']' {
-			i++
-			n--
-			goto after
-		}
-		goto value
+		goto arrayOpen
 	case 't':
 		if len(d)-i < 4 || string(d[i:i+4]) != "true" {
 			return i, false
@@ -152,6 +161,29 @@ str: // d[i] is the opening quote of a string
 	}
 	return i, false // unterminated
 
+objectOpen: // after the '{' of an object
+	for i < len(d) && d[i] <= ' ' && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
+		i++
+	}
+	if i < len(d) && d[i] == '}' {
+		i++
+		objects &^= 1 << (n - 1)
+		n--
+		goto after
+	}
+	goto key
+
+arrayOpen: // after the '[' of an array
+	for i < len(d) && d[i] <= ' ' && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
+		i++
+	}
+	if i < len(d) && d[i] == ']' {
+		i++
+		n--
+		goto after
+	}
+	goto value
+
 key: // inside an object, at a key
 	if i >= len(d) || d[i] != '"' {
 		return i, false
@@ -160,7 +192,7 @@ key: // inside an object, at a key
 	goto str
 
 colon:
-	for i < len(d) && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
+	for i < len(d) && d[i] <= ' ' && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
 		i++
 	}
 	if i >= len(d) || d[i] != ':' {
@@ -173,7 +205,7 @@ after: // after a value
 	if n == 0 {
 		return i, true
 	}
-	for i < len(d) && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
+	for i < len(d) && d[i] <= ' ' && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
 		i++
 	}
 	if i >= len(d) {
@@ -183,7 +215,7 @@ after: // after a value
 		switch d[i] {
 		case ',':
 			i++
-			for i < len(d) && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
+			for i < len(d) && d[i] <= ' ' && (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r') {
 				i++
 			}
 			goto key

@@ -115,6 +115,53 @@ func check(t testing.TB, data []byte) {
 	if (s.Err() != nil) != (wantErr != nil) {
 		t.Fatalf("%q: Skip of members error %v, encoding/json error %v", data, s.Err(), wantErr)
 	}
+	for members := range 3 {
+		s.Reset(data)
+		endAfter(&s, members)
+		s.End()
+		if (s.Err() != nil) != (wantErr != nil) {
+			t.Fatalf("%q: EndObject or EndArray after %d members: error %v, encoding/json error %v", data, members, s.Err(), wantErr)
+		}
+	}
+}
+
+// endAfter opens a container, reads up to n of its members or elements
+// (the last of them, when it is a container of the same kind, opened and
+// ended itself), and ends it with EndObject or EndArray; it skips a value
+// that is not a container.
+func endAfter(s *Scanner, n int) {
+	switch s.Peek() {
+	case Object:
+		s.BeginObject()
+		for i := range n {
+			if !s.NextKey() {
+				return // closed, or an error
+			}
+			if i == n-1 && s.Peek() == Object {
+				s.BeginObject()
+				s.EndObject()
+				continue
+			}
+			s.Skip()
+		}
+		s.EndObject()
+	case Array:
+		s.BeginArray()
+		for i := range n {
+			if !s.NextElement() {
+				return
+			}
+			if i == n-1 && s.Peek() == Array {
+				s.BeginArray()
+				s.EndArray()
+				continue
+			}
+			s.Skip()
+		}
+		s.EndArray()
+	default:
+		s.Skip()
+	}
 }
 
 var seeds = []string{
@@ -380,4 +427,78 @@ func TestResetNilDropsAHugeKeyBuffer(t *testing.T) {
 	if cap(s.kbuf) == 0 {
 		t.Error("Reset(nil) dropped a small key buffer that is worth reusing")
 	}
+}
+
+// TestBeginTopObject checks that a text that is not JSON is called invalid
+// JSON whatever its first byte, and JSON of another type is named.
+func TestBeginTopObject(t *testing.T) {
+	for in, want := range map[string]string{
+		`this is not json`: `invalid JSON at offset 1: invalid literal, found 'h'`,
+		`nope`:             `invalid JSON at offset 1: invalid literal, found 'o'`,
+		`falsey`:           `invalid JSON at offset 5: want the end of the text after the top-level value, found 'y'`,
+		`truth`:            `invalid JSON at offset 3: invalid literal, found 't'`,
+		`trueish`:          `invalid JSON at offset 4: want the end of the text after the top-level value, found 'i'`,
+		`nullify`:          `invalid JSON at offset 4: want the end of the text after the top-level value, found 'i'`,
+		`[1,`:              `invalid JSON: unexpected end of input, want a JSON value`,
+		`123abc`:           `invalid JSON at offset 3: want the end of the text after the top-level value, found 'a'`,
+		`"unterminated`:    `invalid JSON: unexpected end of input, unterminated string`,
+		`<html>`:           `invalid JSON at offset 0: want a JSON value, found '<'`,
+		``:                 `invalid JSON: unexpected end of input, want a JSON value`,
+		`data: {}`:         `invalid JSON at offset 0: want a JSON value, found 'd'`,
+	} {
+		var s Scanner
+		s.Reset([]byte(in))
+		err := s.BeginTopObject()
+		assert.EqualError(t, err, want, "%q", in)
+		assert.ErrorIs(t, err, ErrSyntax, "%q", in)
+		assert.Equal(t, err, s.Err(), "%q: the error is kept", in)
+	}
+	for in, want := range map[string]string{
+		`true`: "want a JSON object, got a boolean", ` null `: "want a JSON object, got null", `-1.5`: "want a JSON object, got a number",
+		`"s"`: "want a JSON object, got a string", `[1,{}]`: "want a JSON object, got an array",
+	} {
+		var s Scanner
+		s.Reset([]byte(in))
+		err := s.BeginTopObject()
+		assert.EqualError(t, err, want, "%q", in)
+		assert.NotErrorIs(t, err, ErrSyntax, "%q", in)
+	}
+	var s Scanner
+	s.Reset([]byte(` {"a":1}`))
+	require.NoError(t, s.BeginTopObject())
+	require.True(t, s.NextKey())
+	assert.Equal(t, "a", string(s.Key()))
+}
+
+func TestText(t *testing.T) {
+	for in, want := range map[string]struct {
+		text   string
+		inText bool
+	}{
+		`"plain"`:           {"plain", true},
+		`"héllo 😀"`:         {"héllo 😀", true},
+		`""`:                {"", true},
+		`"a\nb"`:            {"a\nb", false},
+		`"\u00e9\ud83d"`:    {"é\uFFFD", false},
+		"\"bad \xff utf8\"": {"bad \uFFFD utf8", false},
+		`"0123456789\"abc"`: {`0123456789"abc`, false},
+	} {
+		var s Scanner
+		data := []byte(in)
+		s.Reset(data)
+		buf := make([]byte, 0, 64)
+		got, ok := s.Text(buf)
+		require.True(t, ok, in)
+		assert.Equal(t, want.text, string(got), in)
+		if len(got) > 0 {
+			assert.Equal(t, want.inText, &got[0] == &data[1], "%s: in place only without escapes", in)
+		}
+		assert.True(t, s.End(), in)
+	}
+	var s Scanner
+	s.Reset([]byte(`1`))
+	got, ok := s.Text([]byte("kept"))
+	assert.False(t, ok)
+	assert.Nil(t, got)
+	assert.EqualError(t, s.Err(), `invalid JSON at offset 0: want a string, found '1'`)
 }

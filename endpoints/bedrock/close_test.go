@@ -1,0 +1,108 @@
+package bedrock_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/bedrock"
+	"github.com/llmtest/llmtest/internal/awstest"
+	"github.com/llmtest/llmtest/llmtest"
+)
+
+// openFDs returns the number of the process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	return len(entries)
+}
+
+// settled polls, for at most ten seconds, until the process has no more
+// goroutines and file descriptors than at the baseline, and returns the
+// last counts.
+func settled(t *testing.T, goroutines, fds int) (int, int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		g, f := runtime.NumGoroutine(), openFDs(t)
+		if (g <= goroutines && f <= fds) || time.Now().After(deadline) {
+			return g, f
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// streamRun sends 8 streamed requests from 4 clients through ep, so that
+// its HTTP client keeps up to 4 idle connections.
+func streamRun(t *testing.T, ep endpoints.Endpoint) {
+	t.Helper()
+	r := llmtest.NewRunner(llmtest.Config{Endpoint: ep, Payloads: []endpoints.Payload{
+		{"messages": []any{map[string]any{"role": "user", "content": "hi"}}},
+	}})
+	res, err := r.Run(t.Context(), llmtest.Config{Clients: 4, Requests: 8})
+	require.NoError(t, err)
+	require.Equal(t, 0, res.Stats.FailedRequests, "%v", res.Invocations[0].Error)
+}
+
+// TestCloseReleasesConnections uses 20 endpoints for a run each and closes
+// them: the goroutines and file descriptors of their connections, on both
+// ends, go back to the baseline. Without Close, each endpoint's idle
+// connections would stay open for the transport's 90-second idle timeout.
+func TestCloseReleasesConnections(t *testing.T) {
+	srv := awstest.New(t, awstest.Stream(awstest.MessageStart(), awstest.TextDelta("Hi"), awstest.ContentBlockStop(),
+		awstest.MessageStop("end_turn"), awstest.Metadata(awstest.Usage{Input: 1, Output: 1}, 1)))
+	cfg := bedrock.Config{ModelID: "m", API: bedrock.ConverseStream, Region: awstest.Region, Credentials: awstest.Credentials(), BaseEndpoint: srv.URL}
+	use := func() {
+		ep, err := bedrock.New(t.Context(), cfg)
+		require.NoError(t, err)
+		streamRun(t, ep)
+		require.NoError(t, ep.Close())
+		require.NoError(t, ep.Close(), "Close is idempotent")
+	}
+	use() // what the first use starts once and keeps (none is known) is not a leak
+	goroutines, fds := settled(t, runtime.NumGoroutine(), openFDs(t))
+	for range 20 {
+		use()
+	}
+	g, f := settled(t, goroutines, fds)
+	assert.LessOrEqual(t, g, goroutines, "goroutines after 20 endpoints closed")
+	assert.LessOrEqual(t, f, fds, "file descriptors after 20 endpoints closed")
+}
+
+// TestCloseLeavesTheCallersClient checks that Close does not close the
+// connections of an HTTP client given in Config.HTTPClient: a second
+// endpoint on the same client reuses the first one's connection.
+func TestCloseLeavesTheCallersClient(t *testing.T) {
+	srv := awstest.New(t, awstest.Reply(200, awstest.ConverseBody("Hi", "", awstest.Usage{Input: 1, Output: 1})))
+	var dials atomic.Int32
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	client := &http.Client{Transport: tr}
+	payload := endpoints.Payload{"messages": []any{map[string]any{"role": "user", "content": "hi"}}}
+	for range 2 {
+		ep, err := bedrock.New(t.Context(), bedrock.Config{ModelID: "m", Region: awstest.Region, Credentials: awstest.Credentials(),
+			BaseEndpoint: srv.URL, HTTPClient: client})
+		require.NoError(t, err)
+		r := llmtest.NewRunner(llmtest.Config{Endpoint: ep, Payloads: []endpoints.Payload{payload}})
+		res, err := r.Run(t.Context(), llmtest.Config{Clients: 1, Requests: 1})
+		require.NoError(t, err)
+		require.Empty(t, res.Invocations[0].Error)
+		require.NoError(t, ep.Close())
+	}
+	assert.EqualValues(t, 1, dials.Load(), "the caller's idle connection outlived the first endpoint's Close")
+}
