@@ -278,9 +278,11 @@
 // # Health and metrics
 //
 // GET /health answers 200 while the server serves, so health checks and
-// readiness probes written for vLLM work against it. GET /metrics serves
-// the Prometheus text format 0.0.4 with vLLM's v1 metric names, types,
-// help texts and histogram buckets, each sample labelled
+// readiness probes written for vLLM work against it. GET /metrics serves,
+// through the Prometheus Go client (github.com/prometheus/client_golang),
+// the Prometheus text format 0.0.4 (OpenMetrics to a scraper that asks for
+// it) with vLLM's v1 metric names, types, help texts and histogram
+// buckets, each sample labelled
 // model_name=<the model name> and engine="0", so scrapers and dashboards
 // written for vLLM read it:
 //

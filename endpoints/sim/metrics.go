@@ -2,20 +2,15 @@ package sim
 
 import (
 	"errors"
-	"math"
-	"slices"
-	"strconv"
-	"strings"
-	"sync/atomic"
+	"net/http"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // This file holds what the HTTP server tells monitoring tools: vLLM's
 // Prometheus metrics on GET /metrics, and GET /health.
-
-// metricsContentType is the media type of the Prometheus text exposition
-// format 0.0.4, which vLLM's /metrics serves.
-const metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
 // Histogram buckets of vLLM's v1 engine, in seconds (upper bounds; +Inf is
 // implied).
@@ -44,59 +39,55 @@ const (
 // finishReasons are the label values, vLLM's names.
 var finishReasons = [numFinishReasons]string{"stop", "length", "abort", "error"}
 
-// metrics is what one handler counts of the requests it serves, exposed
-// in vLLM's names. Every field is updated with atomics, once or twice per
-// request and never per chunk, so recording takes no lock and allocates
-// nothing.
+// metrics is what one handler counts of the requests it serves, in vLLM's
+// names, types, help texts, labels (model_name, and engine "0") and
+// buckets, on a Prometheus registry of its own, which GET /metrics serves
+// in the text exposition format (OpenMetrics when the scraper asks for it).
+// Recording is a few atomic adds per request, never per chunk: no lock, no
+// allocation.
 type metrics struct {
-	labels     string // `model_name="…"}`, escaped: the labels after engine and the others
-	prompt     atomic.Uint64
-	generation atomic.Uint64
-	finished   [numFinishReasons]atomic.Uint64
-	ttft       histogram
-	e2e        histogram
+	prompt     prometheus.Counter
+	generation prometheus.Counter
+	finished   [numFinishReasons]prometheus.Counter
+	ttft       prometheus.Histogram
+	e2e        prometheus.Histogram
+	handler    http.Handler // serves the registry
 }
 
-func newMetrics(model string) *metrics {
-	var b strings.Builder
-	b.WriteString(`model_name="`)
-	for _, r := range model {
-		switch r {
-		case '\\':
-			b.WriteString(`\\`)
-		case '"':
-			b.WriteString(`\"`)
-		case '\n':
-			b.WriteString(`\n`)
-		default:
-			b.WriteRune(r)
-		}
+// newMetrics returns the metrics of a handler serving model, whose gauges
+// read running and waiting at each scrape.
+func newMetrics(model string, running, waiting func() int) *metrics {
+	labels := prometheus.Labels{"engine": "0", "model_name": model}
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels})
 	}
-	b.WriteString(`"}`)
-	return &metrics{
-		labels: b.String(),
-		ttft:   newHistogram(ttftBuckets),
-		e2e:    newHistogram(e2eBuckets),
+	histogram := func(name, help string, buckets []float64) prometheus.Histogram {
+		return prometheus.NewHistogram(prometheus.HistogramOpts{Name: name, Help: help, ConstLabels: labels, Buckets: buckets})
 	}
-}
-
-// histogram counts durations into fixed buckets, as a Prometheus
-// histogram does.
-type histogram struct {
-	bounds []float64       // upper bounds in seconds, ascending
-	counts []atomic.Uint64 // per bucket, not cumulative; the last is +Inf
-	sum    atomic.Int64    // nanoseconds
-}
-
-func newHistogram(bounds []float64) histogram {
-	return histogram{bounds: bounds, counts: make([]atomic.Uint64, len(bounds)+1)}
-}
-
-// observe counts d in the first bucket whose bound is at least d.
-func (h *histogram) observe(d time.Duration) {
-	i, _ := slices.BinarySearch(h.bounds, d.Seconds())
-	h.counts[i].Add(1)
-	h.sum.Add(int64(d))
+	gauge := func(name, help string, f func() int) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help, ConstLabels: labels},
+			func() float64 { return float64(f()) })
+	}
+	m := &metrics{
+		prompt:     counter("vllm:prompt_tokens_total", "Number of prefill tokens processed."),
+		generation: counter("vllm:generation_tokens_total", "Number of generation tokens processed."),
+		ttft:       histogram("vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", ttftBuckets),
+		e2e:        histogram("vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", e2eBuckets),
+	}
+	success := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "vllm:request_success_total", Help: "Count of successfully processed requests.", ConstLabels: labels,
+	}, []string{"finished_reason"})
+	for r, name := range finishReasons {
+		m.finished[r] = success.WithLabelValues(name) // every reason shows, from 0
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		gauge("vllm:num_requests_running", "Number of requests in model execution batches.", running),
+		gauge("vllm:num_requests_waiting", "Number of requests waiting to be processed.", waiting),
+		m.prompt, m.generation, success, m.ttft, m.e2e,
+	)
+	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true})
+	return m
 }
 
 // arrive starts tracking the request of plan p for m: it arrived at the
@@ -114,8 +105,8 @@ func (x *exchange) arrive(m *metrics, p *Plan, tokensPerChunk int) {
 // firstToken is the model's FirstToken hook: the request's prefill is done,
 // so its prompt tokens count, and its time to first token is observed.
 func (x *exchange) firstToken() {
-	x.stats.ttft.observe(time.Since(x.arrived))
-	x.stats.prompt.Add(uint64(x.input))
+	x.stats.ttft.Observe(time.Since(x.arrived).Seconds())
+	x.stats.prompt.Add(float64(x.input))
 }
 
 // completed records a request that completed, with finish reason r: all of
@@ -141,83 +132,7 @@ func (x *exchange) end(r finishReason, tokens int) {
 	if m == nil {
 		return
 	}
-	m.generation.Add(uint64(tokens))
-	m.finished[r].Add(1)
-	m.e2e.observe(time.Since(x.arrived))
-}
-
-// appendMetrics appends the metrics in the Prometheus text format 0.0.4,
-// with running and waiting the model's gauges, in the names, types, help
-// texts, labels and buckets vLLM's v1 engine exposes (labels model_name and
-// engine "0", sorted as vLLM's client sorts them).
-func (m *metrics) appendMetrics(dst []byte, running, waiting int) []byte {
-	dst = m.appendFamily(dst, "vllm:num_requests_running", "gauge", "Number of requests in model execution batches.", "", float64(running))
-	dst = m.appendFamily(dst, "vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", "", float64(waiting))
-	dst = m.appendFamily(dst, "vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.", "", float64(m.prompt.Load()))
-	dst = m.appendFamily(dst, "vllm:generation_tokens_total", "counter", "Number of generation tokens processed.", "", float64(m.generation.Load()))
-	dst = appendHeader(dst, "vllm:request_success_total", "counter", "Count of successfully processed requests.")
-	for r, name := range finishReasons {
-		dst = m.appendSample(dst, "vllm:request_success_total", `finished_reason="`+name+`",`, float64(m.finished[r].Load()))
-	}
-	dst = m.appendHistogram(dst, "vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", &m.ttft)
-	dst = m.appendHistogram(dst, "vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", &m.e2e)
-	return dst
-}
-
-func appendHeader(dst []byte, name, typ, help string) []byte {
-	dst = append(dst, "# HELP "...)
-	dst = append(dst, name...)
-	dst = append(dst, ' ')
-	dst = append(dst, help...)
-	dst = append(dst, "\n# TYPE "...)
-	dst = append(dst, name...)
-	dst = append(dst, ' ')
-	dst = append(dst, typ...)
-	return append(dst, '\n')
-}
-
-// appendFamily appends a metric family of one sample.
-func (m *metrics) appendFamily(dst []byte, name, typ, help, labels string, v float64) []byte {
-	dst = appendHeader(dst, name, typ, help)
-	return m.appendSample(dst, name, labels, v)
-}
-
-// appendSample appends one sample line; labels are the ones that sort
-// between engine and model_name, each followed by a comma.
-func (m *metrics) appendSample(dst []byte, name, labels string, v float64) []byte {
-	dst = append(dst, name...)
-	dst = append(dst, `{engine="0",`...)
-	dst = append(dst, labels...)
-	dst = append(dst, m.labels...)
-	dst = append(dst, ' ')
-	dst = appendValue(dst, v)
-	return append(dst, '\n')
-}
-
-// appendHistogram appends a histogram family: its cumulative buckets, its
-// count (the +Inf bucket, so the two always agree) and its sum in seconds.
-func (m *metrics) appendHistogram(dst []byte, name, help string, h *histogram) []byte {
-	dst = appendHeader(dst, name, "histogram", help)
-	var cum uint64
-	for i := range h.counts {
-		cum += h.counts[i].Load()
-		le := "+Inf"
-		if i < len(h.bounds) {
-			le = string(appendValue(nil, h.bounds[i]))
-		}
-		dst = m.appendSample(dst, name+"_bucket", `le="`+le+`",`, float64(cum))
-	}
-	dst = m.appendSample(dst, name+"_count", "", float64(cum))
-	return m.appendSample(dst, name+"_sum", "", time.Duration(h.sum.Load()).Seconds())
-}
-
-// appendValue appends v as Python's Prometheus client prints it: whole
-// numbers with ".0" ("3.0", "2560.0"), others in the shortest form that
-// reads back exactly.
-func appendValue(dst []byte, v float64) []byte {
-	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-		dst = strconv.AppendFloat(dst, v, 'f', -1, 64)
-		return append(dst, ".0"...)
-	}
-	return strconv.AppendFloat(dst, v, 'g', -1, 64)
+	m.generation.Add(float64(tokens))
+	m.finished[r].Inc()
+	m.e2e.Observe(time.Since(x.arrived).Seconds())
 }

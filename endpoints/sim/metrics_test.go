@@ -25,7 +25,7 @@ func scrape(t *testing.T, c *http.Client, s *sim.Server) map[string]*dto.MetricF
 	t.Helper()
 	res, out := do(t, c, "GET", s.URL+"/metrics", "")
 	require.Equal(t, http.StatusOK, res.StatusCode, out)
-	assert.Equal(t, "text/plain; version=0.0.4; charset=utf-8", res.Header.Get("Content-Type"))
+	assert.True(t, strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain; version=0.0.4; charset=utf-8"), res.Header.Get("Content-Type"))
 	parser := expfmt.NewTextParser(model.LegacyValidation)
 	fams, err := parser.TextToMetricFamilies(strings.NewReader(out))
 	require.NoError(t, err, out)
@@ -241,7 +241,7 @@ func TestServerMetricsGauges(t *testing.T) {
 			return false
 		}
 		defer res.Body.Close()
-		return strings.Contains(string(readOrNil(io.ReadAll(res.Body))), `vllm:request_success_total{engine="0",finished_reason="abort",model_name="llmtest-sim"} 2.0`+"\n")
+		return strings.Contains(string(readOrNil(io.ReadAll(res.Body))), `vllm:request_success_total{engine="0",finished_reason="abort",model_name="llmtest-sim"} 2`+"\n")
 	})
 	fams = scrape(t, c, s)
 	assert.Zero(t, sample(t, fams, "vllm:num_requests_running"))
@@ -287,4 +287,21 @@ func TestServerMetricsFaults(t *testing.T) {
 		assert.Equal(t, float64(plan.FaultAt), sample(t, fams, "vllm:generation_tokens_total"), "the tokens streamed before the cut")
 		assert.Equal(t, uint64(1), hist(t, fams, "vllm:time_to_first_token_seconds", ttftBounds).GetSampleCount())
 	})
+}
+
+// TestServerMetricsOpenMetrics checks that a scraper asking for
+// OpenMetrics gets it, as from vLLM's Prometheus client.
+func TestServerMetricsOpenMetrics(t *testing.T) {
+	s := sim.Start(t, sim.ServerConfig{})
+	req, err := http.NewRequestWithContext(t.Context(), "GET", s.URL+"/metrics", nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
+	res, err := client(t).Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(res.Header.Get("Content-Type"), "application/openmetrics-text"), res.Header.Get("Content-Type"))
+	assert.Contains(t, string(b), "# TYPE vllm:request_success counter")
+	assert.True(t, strings.HasSuffix(string(b), "# EOF\n"))
 }

@@ -242,7 +242,7 @@ func NewHandler(m *Model, cfg ServerConfig) http.Handler {
 		retryAfter:   []string{strconv.FormatInt(secs, 10)},
 		retryAfterMs: []string{strconv.FormatInt(int64(ms), 10)},
 		models:       appendOpenAIModels(nil, m.cfg.Model, time.Now().Unix()),
-		stats:        newMetrics(m.cfg.Model),
+		stats:        newMetrics(m.cfg.Model, m.InFlight, m.Queued),
 	}
 }
 
@@ -277,11 +277,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.methodNotAllowed(w, r, openaiErrors, "GET, HEAD")
 			return
 		}
-		body := h.stats.appendMetrics(make([]byte, 0, 8<<10), h.m.InFlight(), h.m.Queued())
-		hdr := w.Header()
-		hdr["Content-Type"] = []string{metricsContentType}
-		hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
-		_, _ = w.Write(body)
+		h.stats.handler.ServeHTTP(w, r)
 	case "/v1/models":
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			h.methodNotAllowed(w, r, openaiErrors, "GET, HEAD")
