@@ -140,7 +140,7 @@ func fieldError(field, format string, args ...any) error {
 }
 
 // describe names the JSON type of a decoded value, for error messages.
-func describe(v any) string { return awsrt.Describe(v) }
+func describe(v any) string { return jsonval.Describe(v) }
 
 func parseConverse(q map[string]any) (*converseParts, error) {
 	if err := onlyKeys("", q, converseFields); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/internal/jsonval"
 )
 
 // DecodePayload reads a payload as Prepare needs it: the JSON the payload
@@ -38,7 +39,7 @@ func StreamFlag(service string, q map[string]any, def bool) (stream, present boo
 	}
 	b, ok := s.(bool)
 	if !ok {
-		return false, true, FieldError(service, "stream", "want a boolean, got %s", Describe(s))
+		return false, true, FieldError(service, "stream", "want a boolean, got %s", jsonval.Describe(s))
 	}
 	return b, true, nil
 }
@@ -47,32 +48,4 @@ func StreamFlag(service string, q map[string]any, def bool) (stream, present boo
 // "<service>: payload: <field>: <message>".
 func FieldError(service, field, format string, args ...any) error {
 	return fmt.Errorf("%s: payload: %s: %s", service, field, fmt.Sprintf(format, args...))
-}
-
-// Describe names the JSON type of a decoded value, for error messages; it
-// never quotes the value, which could be long or private.
-func Describe(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "null or nothing"
-	case string:
-		if v == "" {
-			return "an empty string"
-		}
-		return "a string"
-	case bool:
-		return "a boolean"
-	case json.Number:
-		return "the number " + string(v)
-	case float64:
-		return fmt.Sprintf("the number %v", v)
-	case map[string]any:
-		return "an object"
-	case []any:
-		if len(v) == 0 {
-			return "an empty list"
-		}
-		return "a list"
-	}
-	return fmt.Sprintf("%T", v)
 }

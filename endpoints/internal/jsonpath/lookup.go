@@ -11,25 +11,6 @@ import (
 // have, the same as encoding/json's.
 const MaxDepth = jsonscan.MaxDepth
 
-// kindOf converts the scanner's kind of a value.
-func kindOf(k jsonscan.Kind) Kind {
-	switch k {
-	case jsonscan.Null:
-		return Null
-	case jsonscan.Bool:
-		return Bool
-	case jsonscan.Number:
-		return Number
-	case jsonscan.String:
-		return String
-	case jsonscan.Object:
-		return Object
-	case jsonscan.Array:
-		return Array
-	}
-	return Missing
-}
-
 // result is the outcome of walking one alternative.
 type result struct {
 	v     Value
@@ -97,8 +78,8 @@ func (a *alternative) find(s *jsonscan.Scanner, d []byte, whole bool) (r result)
 						r.n = -1 // the document itself
 					}
 				default:
-					r.got = kindOf(k)
-					r.err = wantType(kindOf(want), r.got)
+					r.got = k
+					r.err = wantType(want, r.got)
 				}
 			}
 			return a.finish(s, r, open, whole)
@@ -135,7 +116,7 @@ func (a *alternative) find(s *jsonscan.Scanner, d []byte, whole bool) (r result)
 	k := s.Peek()
 	start := s.Offset()
 	if s.Skip() {
-		r.v = Value{kind: kindOf(k), raw: d[start:s.Offset()]}
+		r.v = Value{kind: k, raw: d[start:s.Offset()]}
 		r.found, r.why, r.n = true, 0, 0
 	}
 	return a.finish(s, r, open, whole)

@@ -158,7 +158,7 @@ func (v *Values) read(n *node, data []byte) {
 		s.Skip()
 	}
 	if len(n.ends) > 0 && s.Err() == nil {
-		val := Value{kind: kindOf(k), raw: data[start:s.Offset()]}
+		val := Value{kind: k, raw: data[start:s.Offset()]}
 		for _, slot := range n.ends {
 			v.vals[slot] = val
 		}

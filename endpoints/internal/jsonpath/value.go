@@ -9,38 +9,22 @@ import (
 	"github.com/llmtest/llmtest/internal/jsonscan"
 )
 
-// Kind is the JSON type of a value.
-type Kind uint8
+// Kind is the JSON type of a value: the scanner's kinds, and Missing.
+// Its String names it as error messages do: "an object", "null", and
+// "nothing" for Missing.
+type Kind = jsonscan.Kind
 
+// The kinds of a Value.
 const (
 	// Missing is the kind of the zero Value: nothing was found.
-	Missing Kind = iota
-	Null
-	Bool
-	Number
-	String
-	Object
-	Array
+	Missing Kind = 0
+	Null         = jsonscan.Null
+	Bool         = jsonscan.Bool
+	Number       = jsonscan.Number
+	String       = jsonscan.String
+	Object       = jsonscan.Object
+	Array        = jsonscan.Array
 )
-
-// String names the kind as error messages do: "an object", "null".
-func (k Kind) String() string {
-	switch k {
-	case Null:
-		return "null"
-	case Bool:
-		return "a boolean"
-	case Number:
-		return "a number"
-	case String:
-		return "a string"
-	case Object:
-		return "an object"
-	case Array:
-		return "an array"
-	}
-	return "nothing"
-}
 
 var (
 	// ErrNotFound is wrapped by the error of a path that leads nowhere.
