@@ -4,11 +4,8 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
-	"runtime"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,33 +13,9 @@ import (
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/bedrock"
 	"github.com/llmtest/llmtest/internal/awstest"
+	"github.com/llmtest/llmtest/internal/leaktest"
 	"github.com/llmtest/llmtest/llmtest"
 )
-
-// openFDs returns the number of the process's open file descriptors.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	entries, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("no /proc/self/fd: %v", err)
-	}
-	return len(entries)
-}
-
-// settled polls, for at most ten seconds, until the process has no more
-// goroutines and file descriptors than at the baseline, and returns the
-// last counts.
-func settled(t *testing.T, goroutines, fds int) (int, int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		g, f := runtime.NumGoroutine(), openFDs(t)
-		if (g <= goroutines && f <= fds) || time.Now().After(deadline) {
-			return g, f
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // streamRun sends 8 streamed requests from 4 clients through ep, so that
 // its HTTP client keeps up to 4 idle connections.
@@ -72,13 +45,11 @@ func TestCloseReleasesConnections(t *testing.T) {
 		require.NoError(t, ep.Close(), "Close is idempotent")
 	}
 	use() // what the first use starts once and keeps (none is known) is not a leak
-	goroutines, fds := settled(t, runtime.NumGoroutine(), openFDs(t))
+	base := leaktest.Baseline(t)
 	for range 20 {
 		use()
 	}
-	g, f := settled(t, goroutines, fds)
-	assert.LessOrEqual(t, g, goroutines, "goroutines after 20 endpoints closed")
-	assert.LessOrEqual(t, f, fds, "file descriptors after 20 endpoints closed")
+	leaktest.Settle(t, base)
 }
 
 // TestCloseLeavesTheCallersClient checks that Close does not close the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
+	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
 // StreamError is an exception event in a response stream: the service or
@@ -62,7 +63,7 @@ func (e *Endpoint) streamError(ctx context.Context, name string, err error, even
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		se := &StreamError{
-			Type:    apiErr.ErrorCode(),
+			Type:    redact.Truncate(awsrt.Message(e.secrets, apiErr.ErrorCode()), 64),
 			Message: awsrt.Message(e.secrets, apiErr.ErrorMessage()),
 			Events:  events,
 		}

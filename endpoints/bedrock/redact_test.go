@@ -15,6 +15,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/bedrock"
+	"github.com/llmtest/llmtest/endpoints/endpointstest"
 	"github.com/llmtest/llmtest/internal/awstest"
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
@@ -35,6 +36,13 @@ func runTexts(t *testing.T, ep endpoints.Endpoint, p endpoints.Payload) (texts [
 		texts = append(texts, inv.Error, inv.ResponseText)
 	}
 	texts = append(texts, res.String())
+	// The endpoint's own error, as a caller of Invoke sees it, before the
+	// engine redacts it once more.
+	req, err := ep.Prepare(p)
+	require.NoError(t, err)
+	if ierr := ep.Invoke(t.Context(), req, &endpointstest.Recorder{}); ierr != nil {
+		texts = append(texts, ierr.Error())
+	}
 	var md, junit bytes.Buffer
 	require.NoError(t, reporters.NewMarkdown(&md).Write(res.Report()))
 	require.NoError(t, reporters.NewJUnit(&junit).Write(res.Report()))
@@ -103,6 +111,9 @@ func TestNoCredentialInErrorsRecordsOrSummary(t *testing.T) {
 			if stream {
 				channels["stream exception"] = func(x *awstest.Exchange) {
 					_ = x.Send(awstest.MessageStart(), awstest.Exception("internalServerException", awstest.Echo(x, creds.secretKey)))
+				}
+				channels["stream exception type"] = func(x *awstest.Exchange) {
+					_ = x.Send(awstest.MessageStart(), awstest.Exception(awstest.Echo(x, creds.secretKey), "boom"))
 				}
 			}
 			for channel, h := range channels {

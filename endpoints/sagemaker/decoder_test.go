@@ -54,7 +54,7 @@ func TestDecoderRejectsLinesThatAreNotJSON(t *testing.T) {
 	require.NoError(t, d.part([]byte("event: token\nid: 7\nretry: 10\n: a comment\n\n")), "SSE fields and comments are skipped")
 	err := d.part([]byte("Hello world\n"))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "line 1 is neither JSON nor a Server-Sent Events field")
+	assert.Contains(t, err.Error(), "invalid JSON")
 	assert.NotContains(t, err.Error(), "Hello", "the server's text is not quoted")
 }
 

@@ -23,6 +23,7 @@ func TestNotJSONIsInvalidJSON(t *testing.T) {
 		"data: this is not json", "data: nope", "data: falsey", "data: [1,", "[1,", "data: 123abc",
 		`data: {"token":{"text":"a"},"choices":[{"delta":{"content":"a"}}]} trailing`,
 		`{"token":{"text":"a"},"choices":[{"delta":{"content":"a"}}],"details":`,
+		"nope", "falsey", "123abc", // bare lines, not SSE fields
 	}
 	for _, style := range []Style{TGI, OpenAI} {
 		payload := chat()
@@ -42,6 +43,15 @@ func TestNotJSONIsInvalidJSON(t *testing.T) {
 			err := invoke(t, e, streamed(payload), &endpointstest.Recorder{})
 			assert.ErrorIs(t, err, jsonpath.ErrSyntax, "%s line %q", style, l)
 			assert.ErrorContains(t, err, "invalid JSON", "%s line %q", style, l)
+			assert.ErrorContains(t, err, "line 1 (event 1)", "%s line %q: one line number", style, l)
+		}
+		// Bare JSON that is not an object is said as such.
+		for _, l := range []string{"123", `"hello"`, "true"} {
+			srv := awstest.New(t, awstest.Stream(awstest.PayloadPart([]byte(l+"\n\n"))))
+			e := newEndpoint(t, srv, Config{Style: style})
+			err := invoke(t, e, streamed(payload), &endpointstest.Recorder{})
+			assert.ErrorContains(t, err, "line 1 (event 1)", "%s line %q", style, l)
+			assert.NotContains(t, err.Error(), "neither JSON", "%s line %q", style, l)
 		}
 	}
 }

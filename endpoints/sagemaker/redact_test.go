@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/endpointstest"
 	"github.com/llmtest/llmtest/endpoints/sagemaker"
 	"github.com/llmtest/llmtest/internal/awstest"
 	"github.com/llmtest/llmtest/llmtest"
@@ -35,6 +36,13 @@ func runTexts(t *testing.T, ep endpoints.Endpoint, p endpoints.Payload) (texts [
 		texts = append(texts, inv.Error, inv.ResponseText)
 	}
 	texts = append(texts, res.String())
+	// The endpoint's own error, as a caller of Invoke sees it, before the
+	// engine redacts it once more.
+	req, err := ep.Prepare(p)
+	require.NoError(t, err)
+	if ierr := ep.Invoke(t.Context(), req, &endpointstest.Recorder{}); ierr != nil {
+		texts = append(texts, ierr.Error())
+	}
 	var md, junit bytes.Buffer
 	require.NoError(t, reporters.NewMarkdown(&md).Write(res.Report()))
 	require.NoError(t, reporters.NewJUnit(&junit).Write(res.Report()))
@@ -105,6 +113,9 @@ func TestNoCredentialInErrorsRecordsOrSummary(t *testing.T) {
 					}
 					channels["stream exception"] = func(x *awstest.Exchange) {
 						_ = x.Send(awstest.PayloadPart([]byte("data:")), awstest.Exception("ModelStreamError", echo(x)))
+					}
+					channels["stream exception type"] = func(x *awstest.Exchange) {
+						_ = x.Send(awstest.PayloadPart([]byte("data:")), awstest.Exception(echo(x), "boom"))
 					}
 					channels["error object in the stream"] = func(x *awstest.Exchange) {
 						_ = x.Send(awstest.PayloadPart([]byte(`data: {"error":"` + echo(x) + `","error_type":"` + echo(x) + `"}` + "\n\n")))

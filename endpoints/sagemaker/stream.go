@@ -182,11 +182,8 @@ func (d *decoder) handle(l []byte) error {
 		if len(l) == 0 {
 			return nil
 		}
-	case l[0] != '{' && l[0] != '[':
-		if sseField(l) {
-			return nil // another SSE field
-		}
-		return fmt.Errorf("line %d is neither JSON nor a Server-Sent Events field", d.lines+1)
+	case l[0] != '{' && l[0] != '[' && sseField(l):
+		return nil // another SSE field
 	}
 	d.lines++
 	if bytes.Equal(l, doneData) {

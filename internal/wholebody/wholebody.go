@@ -19,7 +19,7 @@
 // [Client] removes the race: it reads the body into memory before the
 // request is sent, and net/http's final read of an in-memory body cannot
 // fail. The request bodies of the Bedrock and SageMaker runtime APIs are
-// small JSON documents, so the copy is cheap.
+// JSON documents, read once into a buffer of their length.
 package wholebody
 
 import (
@@ -31,9 +31,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// Client wraps c so that every request goes out with its body read into
-// memory first (see the package documentation). A request without a body
-// goes through as it is. An error reading the body fails the request
+// Client wraps c so that every request whose body has a known length goes
+// out with its body read into memory first (see the package
+// documentation). A request without a body, or with a body of unknown
+// length (a stream, sent chunked, which net/http does not read past its
+// end), goes through as it is. An error reading the body fails the request
 // without sending it.
 func Client(c aws.HTTPClient) aws.HTTPClient { return client{c} }
 
@@ -42,10 +44,11 @@ type client struct{ c aws.HTTPClient }
 // Do reads r's body, closes it, and sends a shallow copy of r whose body
 // is the bytes read.
 func (w client) Do(r *http.Request) (*http.Response, error) {
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength <= 0 {
 		return w.c.Do(r)
 	}
-	b, err := io.ReadAll(r.Body)
+	b := make([]byte, r.ContentLength)
+	_, err := io.ReadFull(r.Body, b)
 	r.Body.Close()
 	if err != nil {
 		return nil, fmt.Errorf("reading the request body: %w", err)

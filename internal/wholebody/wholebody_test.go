@@ -178,9 +178,19 @@ func TestClient(t *testing.T) {
 	fb := &failingBody{}
 	req, err = http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL, fb)
 	require.NoError(t, err)
+	req.ContentLength = 10
 	_, err = c.Do(req)
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "reading the request body: "), err.Error())
 	assert.True(t, fb.closed)
 	assert.Len(t, got, 2, "nothing was sent")
+
+	// A body of unknown length (a stream) goes through as it is, unread.
+	req, err = http.NewRequestWithContext(t.Context(), http.MethodPost, srv.URL, io.NopCloser(strings.NewReader("streamed")))
+	require.NoError(t, err)
+	req.ContentLength = -1
+	resp, err = c.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, `POST streamed`, got[2])
 }

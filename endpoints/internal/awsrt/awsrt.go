@@ -7,7 +7,7 @@
 //   - the JSON paths of the model's own bodies and chunks ([PathConfig],
 //     [ParsePaths], [Paths]), read in one pass per document;
 //   - the payload reading of Prepare ([DecodePayload], [StreamFlag],
-//     [Describe]);
+//     [FieldError]);
 //   - the per-call attempt count ([Attempts]) and the errors of calls and
 //     error responses ([CallError], [StatusError]), without credentials.
 package awsrt

@@ -93,7 +93,7 @@ type Setup struct {
 // AWSConfig.HTTPClient, whose owner closes it. It may be called more than
 // once, and requests sent afterwards open new connections.
 func (st *Setup) CloseIdleConnections() {
-	if st.owned != nil {
+	if st != nil && st.owned != nil {
 		st.owned.CloseIdleConnections()
 	}
 }

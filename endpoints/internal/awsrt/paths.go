@@ -1,6 +1,7 @@
 package awsrt
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/llmtest/llmtest/endpoints"
@@ -184,6 +185,9 @@ func (r *ChunkReader) ReadChunk(data []byte) (Chunk, error) {
 	if err := r.set.Read(data, v); err != nil {
 		return c, err
 	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] != '{' && t[0] != '[' {
+		return c, fmt.Errorf("want a JSON object, got %s", scalarKind(t[0]))
+	}
 	var err error
 	if c.Text, c.TextFound, err = v.Text(ChunkText, r.text[:0]); err != nil {
 		return c, err
@@ -203,6 +207,19 @@ func (r *ChunkReader) ReadChunk(data []byte) (Chunk, error) {
 	}
 	c.End = v.Present(ChunkEnd)
 	return c, nil
+}
+
+// scalarKind names the JSON type of a valid scalar by its first byte.
+func scalarKind(c byte) string {
+	switch c {
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }
 
 // count reads the token count at path i: zero when it leads nowhere or to

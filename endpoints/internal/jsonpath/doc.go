@@ -59,8 +59,10 @@
 // A decoder that reads several values from each chunk gathers its paths
 // into a [Set]: [Set.Read] reads a document once, checking all of it, and
 // finds every path's value, which [Values] then hands out with the same
-// methods and results as the paths' own lookups. One pass costs about one
-// lookup, however many paths the Set holds.
+// methods and results as the paths' own lookups. Malformed JSON is the one
+// difference: a Set read belongs to no single path, so its error is the
+// scanner's, wrapping [ErrSyntax], not an [*Error] naming a path. One pass
+// costs about one lookup, however many paths the Set holds.
 //
 // # Cost
 //

@@ -71,13 +71,16 @@ func (r *Redactor) Learn(secret string) {
 	if r == nil || len(secret) < MinLen {
 		return
 	}
-	secret = lowerASCII(secret)
+	// Most calls meet a token already known: compare without lowering a
+	// copy, so that they allocate nothing.
+	folded := func(s string) bool { return strings.EqualFold(s, secret) }
 	r.mu.RLock()
-	known := slices.Contains(r.learned, secret) || slices.Contains(r.static, secret)
+	known := slices.ContainsFunc(r.learned, folded) || slices.ContainsFunc(r.static, folded)
 	r.mu.RUnlock()
 	if known {
 		return
 	}
+	secret = lowerASCII(secret)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if slices.Contains(r.learned, secret) {
@@ -96,12 +99,14 @@ func (r *Redactor) Redact(s string) string {
 	if r == nil || s == "" {
 		return s
 	}
-	for _, secret := range r.static {
-		s = replaceFold(s, secret)
-	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	// Learned secrets (session tokens, ~1 KB) first: a short static secret
+	// inside one must not split it and leave its pieces.
 	for _, secret := range r.learned {
+		s = replaceFold(s, secret)
+	}
+	for _, secret := range r.static {
 		s = replaceFold(s, secret)
 	}
 	return s
