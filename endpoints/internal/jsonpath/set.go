@@ -216,13 +216,8 @@ func (v *Values) Int(i int) (n int, found bool, err error) {
 
 // Count returns the count path i leads to, as Path.Count does.
 func (v *Values) Count(i int) (n int, found bool, err error) {
-	found, err = v.first(i, func(val Value) error {
-		var err error
-		if val.kind == Array {
-			n, err = val.Len()
-		} else {
-			n, err = val.Int()
-		}
+	found, err = v.first(i, func(val Value) (err error) {
+		n, err = val.count()
 		return err
 	})
 	return n, found, err

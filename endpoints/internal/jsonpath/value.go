@@ -250,16 +250,19 @@ func (p *Path) Int(data []byte) (n int, found bool, err error) {
 // of an array (such as a list of tokens). found is false when the path
 // leads nowhere or to null; alternatives and other types are as for Text.
 func (p *Path) Count(data []byte) (n int, found bool, err error) {
-	found, err = p.first(data, func(v Value) error {
-		var err error
-		if v.kind == Array {
-			n, err = v.Len()
-		} else {
-			n, err = v.Int()
-		}
+	found, err = p.first(data, func(v Value) (err error) {
+		n, err = v.count()
 		return err
 	})
 	return n, found, err
+}
+
+// count reads v as a count: the length of an array, else a whole number.
+func (v Value) count() (int, error) {
+	if v.kind == Array {
+		return v.Len()
+	}
+	return v.Int()
 }
 
 // Present reports whether the path, or one of its alternatives, leads to
