@@ -10,7 +10,8 @@
 //	j.Strict = true
 //	err := j.Write(run)
 //
-// The package imports only the standard library. The llmtest package
+// The package imports the standard library and
+// github.com/HdrHistogram/hdrhistogram-go (for [Histogram]) only. The llmtest package
 // builds a Run from a Result (llmtest.Result.Report) and writes the
 // reports when a test ends.
 //

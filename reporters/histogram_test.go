@@ -1,0 +1,79 @@
+package reporters
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestHistogramIsExactBelow2048(t *testing.T) {
+	var h Histogram
+	for _, v := range []int64{1, 2, 3, 4, 5} {
+		h.Record(v)
+	}
+	assert.Equal(t, int64(5), h.Count())
+	// numpy: linear interpolation between closest ranks.
+	assert.Equal(t, []float64{1, 3, 4.6, 4.96, 5}, h.Quantiles(0, 50, 90, 99, 100))
+	assert.True(t, math.IsNaN(h.Quantile(101)))
+	assert.True(t, math.IsNaN(h.Quantile(-1)))
+	assert.True(t, math.IsNaN(new(Histogram).Quantile(50)), "empty")
+
+	h.Record(-7)
+	h.Record(math.MaxInt64)
+	assert.Equal(t, 0.0, h.Quantile(0), "negative values are recorded as 0")
+	assert.InEpsilon(t, float64(HistogramMax), h.Quantile(100), RelativeError, "and huge ones as the maximum")
+}
+
+func TestHistogramMergeIsLossless(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	whole, a, b := NewHistogram(), NewHistogram(), &Histogram{}
+	for i := range 10000 {
+		v := int64(rng.ExpFloat64() * 1e8)
+		whole.Record(v)
+		if i%3 == 0 {
+			a.Record(v)
+		} else {
+			b.Record(v)
+		}
+	}
+	var merged Histogram
+	require.NoError(t, merged.Merge(a))
+	require.NoError(t, merged.Merge(b))
+	require.NoError(t, merged.Merge(nil))
+	assert.Equal(t, whole.Count(), merged.Count())
+	ps := []float64{0, 50, 90, 99, 99.9, 100}
+	assert.Equal(t, whole.Quantiles(ps...), merged.Quantiles(ps...), "the same buckets, the same percentiles")
+	assert.Zero(t, new(Histogram).Clone().Count())
+	c := a.Clone()
+	c.Record(1)
+	assert.Equal(t, a.Count()+1, c.Count(), "a clone is independent")
+}
+
+func TestHistogramJSONRoundTrip(t *testing.T) {
+	h := NewHistogram()
+	for v := int64(1); v < 1e12; v *= 3 {
+		h.Record(v)
+	}
+	b, err := json.Marshal(h)
+	require.NoError(t, err)
+	assert.Regexp(t, `^"HISTF`, string(b), "HdrHistogram's base64 V2 compressed encoding")
+	var back Histogram
+	require.NoError(t, json.Unmarshal(b, &back))
+	ps := []float64{0, 25, 50, 75, 100}
+	assert.Equal(t, h.Quantiles(ps...), back.Quantiles(ps...))
+	assert.Equal(t, h.Count(), back.Count())
+
+	empty, err := json.Marshal(Histogram{})
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(empty, &back))
+	assert.Zero(t, back.Count())
+
+	assert.Error(t, json.Unmarshal([]byte(`12`), &back))
+	assert.Error(t, json.Unmarshal([]byte(`"not base64!"`), &back))
+	// A histogram of another geometry (values 1..1000, 2 digits).
+	assert.ErrorIs(t, json.Unmarshal([]byte(`"HISTFAAAACN42pJpmSzMwMDAxAABMJoRQjG/sP8AYXEyAQIAAP//SWgDcQ=="`), &back), ErrHistogramGeometry)
+}
