@@ -86,7 +86,7 @@ func runLoad(t *testing.T, ep endpoints.Endpoint, p endpoints.Payload, clients, 
 		Timeout:  10 * time.Second,
 	}).Run(ctx, llmtest.Config{})
 	require.NoError(t, err)
-	require.False(t, res.Interrupted)
+	require.False(t, res.Run.Interrupted)
 	return res
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"os"
 	"path/filepath"
 	"time"
@@ -25,86 +26,103 @@ const (
 	StatsFile     = "stats.json"
 	// JUnitFile, ReportJSONFile and ReportMarkdownFile hold the reports of
 	// the run and the checks recorded on it (package reporters).
+	// report.json is the run's model, which LoadResult reads back.
 	JUnitFile          = "junit.xml"
 	ReportJSONFile     = "report.json"
 	ReportMarkdownFile = "report.md"
 )
 
-// runMeta is the JSON form of a run's identity and load shape, shared by
-// run_config.json, summary.json and stats.json. Field names follow LLMeter.
-// It holds no secret: the endpoint appears only through its Info.
-type runMeta struct {
-	RunName      string  `json:"run_name"`
-	Description  string  `json:"run_description"`
-	TestName     string  `json:"test_name,omitempty"`
-	Provider     string  `json:"provider"`
-	ModelID      string  `json:"model_id"`
-	EndpointName string  `json:"endpoint_name"`
-	URL          string  `json:"url,omitempty"`
-	Clients      int     `json:"clients"`
-	Requests     int     `json:"n_requests"`
-	Duration     float64 `json:"run_duration,omitempty"`
-	RampUp       float64 `json:"ramp_up,omitempty"`
-	Timeout      float64 `json:"timeout"`
-	Tokenizer    string  `json:"tokenizer"`
-	Payloads     int     `json:"payloads"`
-	OutputPath   string  `json:"output_path,omitempty"`
+// LLMeter's documents — run_config.json, summary.json and stats.json — are
+// renderings of the model with LLMeter's field names, in a fixed order:
+// the run's identity and load shape (run_config.json adds low_memory);
+// summary.json adds the outcome; stats.json adds the flat stats keys of
+// reporters.Run.Stats. None holds a secret: the endpoint appears only
+// through its Info.
+
+// llmeterMeta returns the run's identity and load shape.
+func (r *Result) llmeterMeta() object {
+	run, c := &r.Run, &r.Run.Config
+	o := object{{"run_name", run.Name}, {"run_description", run.Description}}
+	o = o.addIf(run.TestName != "", "test_name", run.TestName)
+	o = append(o, member{"provider", run.Endpoint.Provider}, member{"model_id", run.Endpoint.Model},
+		member{"endpoint_name", run.Endpoint.Name})
+	o = o.addIf(run.Endpoint.URL != "", "url", run.Endpoint.URL)
+	o = append(o, member{"clients", c.Clients}, member{"n_requests", c.Requests})
+	o = o.addIf(c.Duration != 0, "run_duration", c.Duration)
+	o = o.addIf(c.RampUp != 0, "ramp_up", c.RampUp)
+	o = append(o, member{"timeout", c.Timeout}, member{"tokenizer", c.Tokenizer}, member{"payloads", c.Payloads})
+	return o.addIf(r.OutputPath != "", "output_path", r.OutputPath)
 }
 
-// summaryJSON is summary.json: the run's metadata and outcome.
-type summaryJSON struct {
-	runMeta
-	TotalRequests int        `json:"total_requests"`
-	TotalTestTime float64    `json:"total_test_time"`
-	StartTime     *time.Time `json:"start_time"`
-	EndTime       *time.Time `json:"end_time"`
-	Interrupted   bool       `json:"interrupted"`
+// llmeterSummary returns summary.json: the identity, load shape and
+// outcome.
+func (r *Result) llmeterSummary() object {
+	run := &r.Run
+	return append(r.llmeterMeta(),
+		member{"total_requests", run.Counts.Total},
+		member{"total_test_time", run.TestTime},
+		member{"start_time", utcOrNull(run.StartTime)},
+		member{"end_time", utcOrNull(run.EndTime)},
+		member{"interrupted", run.Interrupted})
 }
 
-func (r *Result) meta() runMeta {
-	return runMeta{
-		RunName:      r.RunName,
-		Description:  r.Description,
-		TestName:     r.TestName,
-		Provider:     r.Endpoint.Provider,
-		ModelID:      r.Endpoint.Model,
-		EndpointName: r.Endpoint.Name,
-		URL:          r.Endpoint.URL,
-		Clients:      r.Clients,
-		Requests:     r.Requests,
-		Duration:     r.Duration.Seconds(),
-		RampUp:       r.RampUp.Seconds(),
-		Timeout:      r.Timeout.Seconds(),
-		Tokenizer:    r.Tokenizer,
-		Payloads:     r.Payloads,
-		OutputPath:   r.OutputPath,
+// llmeterStats returns stats.json: summary.json's fields and the flat stats
+// keys, in report order.
+func (r *Result) llmeterStats() object {
+	o := r.llmeterSummary()
+	stats := r.Run.Stats()
+	for _, k := range r.Run.StatKeys() {
+		o = append(o, member{k, stats[k]})
 	}
+	return o
 }
 
-func (r *Result) summary() summaryJSON {
-	s := summaryJSON{
-		runMeta:       r.meta(),
-		TotalRequests: len(r.Invocations),
-		TotalTestTime: r.Stats.TotalTestTime.Seconds(),
-		Interrupted:   r.Interrupted,
+func utcOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
 	}
-	if !r.StartTime.IsZero() {
-		t := r.StartTime.UTC()
-		s.StartTime = &t
+	return t.UTC()
+}
+
+// object is a JSON object whose members keep their order (and may repeat
+// a key, as stats.json does for total_requests and total_test_time).
+type object []member
+
+type member struct {
+	key   string
+	value any
+}
+
+func (o object) addIf(cond bool, key string, value any) object {
+	if cond {
+		return append(o, member{key, value})
 	}
-	if !r.EndTime.IsZero() {
-		t := r.EndTime.UTC()
-		s.EndTime = &t
+	return o
+}
+
+// MarshalJSON writes the members in order.
+func (o object) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, m := range o {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, m.key)
+		b = append(b, ':')
+		v, err := json.Marshal(m.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m.key, err)
+		}
+		b = append(b, v...)
 	}
-	return s
+	return append(b, '}'), nil
 }
 
 // Save writes summary.json, stats.json and the reports — junit.xml,
-// report.json (the versioned summary of package reporters) and report.md —
-// to the run folder r.OutputPath, and responses.jsonl too when the folder
-// has none (a Result built in memory). The reports hold the checks recorded
-// so far: call Save again after adding checks. It is a no-op when
-// r.OutputPath is empty.
+// report.json (the run's model) and report.md — to the run folder
+// r.OutputPath, and responses.jsonl too when the folder has none (a Result
+// built in memory). The reports hold the checks recorded so far: call Save
+// again after adding checks. It is a no-op when r.OutputPath is empty.
 func (r *Result) Save() error {
 	if r.OutputPath == "" {
 		return nil
@@ -112,15 +130,16 @@ func (r *Result) Save() error {
 	return r.SaveTo(r.OutputPath)
 }
 
-// SaveTo writes what Save writes to dir, creating it if needed.
+// SaveTo writes what Save writes to dir, creating it if needed. When dir
+// has no responses.jsonl, it writes the records of Responses there.
 func (r *Result) SaveTo(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("llmtest: saving result: %w", err)
 	}
-	if err := writeJSONFile(filepath.Join(dir, SummaryFile), r.summary()); err != nil {
+	if err := writeJSONFile(filepath.Join(dir, SummaryFile), r.llmeterSummary()); err != nil {
 		return err
 	}
-	if err := writeJSONFile(filepath.Join(dir, StatsFile), r.statsDocument()); err != nil {
+	if err := writeJSONFile(filepath.Join(dir, StatsFile), r.llmeterStats()); err != nil {
 		return err
 	}
 	report := r.Report()
@@ -142,49 +161,32 @@ func (r *Result) SaveTo(dir string) error {
 	}
 	resp := filepath.Join(dir, ResponsesFile)
 	if _, err := os.Stat(resp); errors.Is(err, fs.ErrNotExist) {
-		var buf []byte
-		for i := range r.Invocations {
-			buf = r.Invocations[i].appendJSON(buf)
-			buf = append(buf, '\n')
-		}
-		if err := os.WriteFile(resp, buf, 0o644); err != nil {
+		if err := r.copyResponses(resp); err != nil {
 			return fmt.Errorf("llmtest: saving result: %w", err)
 		}
 	}
 	return nil
 }
 
-// statsDocument is stats.json: LLMeter's layout, the summary fields and the
-// flat stats keys in one object, keys in a stable order. Metrics without
-// samples have no keys.
-func (r *Result) statsDocument() json.Marshaler {
-	return orderedStats{summary: r.summary(), stats: r.Stats.Map()}
-}
-
-type orderedStats struct {
-	summary summaryJSON
-	stats   map[string]float64
-}
-
-func (o orderedStats) MarshalJSON() ([]byte, error) {
-	head, err := json.Marshal(o.summary)
+// copyResponses writes the records of Responses to a new responses.jsonl
+// at path.
+func (r *Result) copyResponses(path string) error {
+	f, err := os.Create(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var b bytes.Buffer
-	b.Write(head[:len(head)-1]) // drop the closing brace
-	for _, k := range sortedKeys(o.stats) {
-		b.WriteByte(',')
-		b.Write(appendString(nil, k))
-		b.WriteByte(':')
-		v, err := json.Marshal(o.stats[k])
+	rw := &responseWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}
+	for inv, err := range r.Responses() {
 		if err != nil {
-			return nil, fmt.Errorf("stats key %q: %w", k, err)
+			_ = rw.close()
+			return err
 		}
-		b.Write(v)
+		if err := rw.write(&inv); err != nil {
+			_ = rw.close()
+			return err
+		}
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return rw.close()
 }
 
 func writeJSONFile(path string, v any) error {
@@ -198,13 +200,15 @@ func writeJSONFile(path string, v any) error {
 	return nil
 }
 
-// startArtifacts creates the run folder and writes run_config.json and
-// payload.jsonl, and opens responses.jsonl for appending.
-func startArtifacts(dir string, meta runMeta, payloads []endpoints.Payload) (*responseWriter, error) {
+// startArtifacts creates the run folder of r and writes run_config.json
+// and payload.jsonl, and opens responses.jsonl for appending.
+func startArtifacts(r *Result, payloads []endpoints.Payload) (*responseWriter, error) {
+	dir := r.OutputPath
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("llmtest: creating run folder: %w", err)
 	}
-	if err := writeJSONFile(filepath.Join(dir, RunConfigFile), meta); err != nil {
+	config := append(r.llmeterMeta(), member{"low_memory", r.Run.Config.LowMemory})
+	if err := writeJSONFile(filepath.Join(dir, RunConfigFile), config); err != nil {
 		return nil, err
 	}
 	var pb bytes.Buffer
@@ -259,59 +263,173 @@ func (rw *responseWriter) close() error {
 	return err
 }
 
-// LoadResult reads a run folder back into a Result and recomputes its
-// statistics from responses.jsonl. A folder whose run was interrupted
-// loads too: without summary.json (the process died) the metadata comes
-// from run_config.json, a torn last line of responses.jsonl is dropped, and
-// the Result is marked Interrupted.
+// LoadResult reads a run folder back into a Result.
+//
+// A folder written by this version holds the run's model in report.json:
+// the Result is that model, checks included, with the invocations of
+// responses.jsonl unless the run was low-memory (Responses streams them
+// then). An older llmtest folder, and one written by LLMeter
+// (summary.json, stats.json and responses.jsonl), has its metadata read
+// from summary.json and its statistics recomputed, exactly, from
+// responses.jsonl. A folder whose run was interrupted loads too: without
+// summary.json (the process died) the metadata comes from run_config.json,
+// LLMeter's included, the time span from the records, a torn last line of
+// responses.jsonl is dropped, and the Result is marked Interrupted.
 func LoadResult(dir string) (*Result, error) {
-	var s summaryJSON
-	interrupted := false
-	if err := readJSONFile(filepath.Join(dir, SummaryFile), &s); err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		if err := readJSONFile(filepath.Join(dir, RunConfigFile), &s.runMeta); err != nil {
-			return nil, err
-		}
-		interrupted = true
-	}
-	invs, torn, err := readResponses(filepath.Join(dir, ResponsesFile))
+	run, err := readModel(filepath.Join(dir, ReportJSONFile))
 	if err != nil {
 		return nil, err
 	}
-	r := &Result{
-		RunName:     s.RunName,
-		Description: s.Description,
-		TestName:    s.TestName,
-		Endpoint: endpoints.Info{
-			Provider: s.Provider, Model: s.ModelID, Name: s.EndpointName, URL: s.URL,
-		},
-		Clients:     s.Clients,
-		Requests:    s.Requests,
-		Duration:    secondsToDurationOrZero(s.Duration),
-		RampUp:      secondsToDurationOrZero(s.RampUp),
-		Timeout:     secondsToDurationOrZero(s.Timeout),
-		Tokenizer:   s.Tokenizer,
-		Payloads:    s.Payloads,
-		Interrupted: s.Interrupted || interrupted || torn,
-		OutputPath:  dir,
-		Invocations: invs,
+	if run != nil {
+		r := &Result{Run: *run, OutputPath: dir}
+		if !run.Config.LowMemory {
+			r.Invocations, _, err = loadResponses(filepath.Join(dir, ResponsesFile))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+		}
+		r.Stats = statsOf(&r.Run)
+		return r, nil
 	}
-	if s.StartTime != nil {
-		r.StartTime = *s.StartTime
+
+	// An older folder: metadata from summary.json, or from run_config.json
+	// after a crash, statistics from the records.
+	f, err := readFields(filepath.Join(dir, SummaryFile))
+	crashed := false
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = readFields(filepath.Join(dir, RunConfigFile))
+		crashed = true
 	}
-	if s.EndTime != nil {
-		r.EndTime = *s.EndTime
+	if err != nil {
+		return nil, err
 	}
-	total := secondsToDurationOrZero(s.TotalTestTime)
+	r := &Result{OutputPath: dir, Run: f.model()}
+	total := secondsToDurationOrZero(f.number("total_test_time"))
+	if f.err != nil {
+		return nil, f.err
+	}
+	invs, torn, err := loadResponses(filepath.Join(dir, ResponsesFile))
+	if err != nil {
+		return nil, err
+	}
 	if total == 0 && len(invs) > 0 {
 		// No summary: the run spans from the first send to the latest end.
-		r.StartTime, r.EndTime = spanOf(invs)
-		total = r.EndTime.Sub(r.StartTime)
+		r.Run.StartTime, r.Run.EndTime = spanOf(invs)
+		total = r.Run.EndTime.Sub(r.Run.StartTime)
 	}
-	r.computeStats(total)
+	r.Run.Interrupted = r.Run.Interrupted || crashed || torn
+	r.Invocations = invs
+	r.fold(invs, total)
 	return r, nil
+}
+
+// readModel reads report.json, the model, when the folder has one of
+// schema version 2 or later; it returns nil and no error when the folder
+// has none or an older one (whose figures were not kept whole).
+func readModel(path string) (*reporters.Run, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("llmtest: reading run: %w", err)
+	}
+	defer f.Close()
+	run, err := reporters.ReadJSON(f)
+	if err != nil {
+		return nil, fmt.Errorf("llmtest: %s: %w", path, err)
+	}
+	if run.SchemaVersion < 2 {
+		return nil, nil
+	}
+	return run, nil
+}
+
+// fields are the members of an older summary.json or run_config.json, read
+// by name; err keeps the first member of a wrong type, naming the file and
+// the member.
+type fields struct {
+	path string
+	m    map[string]json.RawMessage
+	err  error
+}
+
+func readFields(path string) (*fields, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("llmtest: reading run: %w", err)
+	}
+	f := &fields{path: path}
+	if err := json.Unmarshal(b, &f.m); err != nil {
+		return nil, fmt.Errorf("llmtest: %s: line %d: %w", path, lineOf(b, err), err)
+	}
+	return f, nil
+}
+
+// get decodes member key into v; an absent or null member leaves v as is.
+func (f *fields) get(key string, v any) {
+	raw, ok := f.m[key]
+	if !ok || f.err != nil || bytes.Equal(raw, []byte("null")) {
+		return
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		f.err = fmt.Errorf("llmtest: %s: %s: %w", f.path, key, err)
+	}
+}
+
+func (f *fields) str(key string) (s string) { f.get(key, &s); return s }
+
+func (f *fields) number(key string) (v float64) { f.get(key, &v); return v }
+
+func (f *fields) integer(key string) int { return int(f.number(key)) }
+
+// model returns the run's identity, load shape, times and interruption.
+// LLMeter's run_config.json nests the endpoint in an object and writes the
+// tokenizer as one ({"tokenizer_module": …, "name": …}).
+func (f *fields) model() reporters.Run {
+	run := reporters.Run{
+		Name:        f.str("run_name"),
+		Description: f.str("run_description"),
+		TestName:    f.str("test_name"),
+		Endpoint: reporters.Endpoint{
+			Provider: f.str("provider"), Model: f.str("model_id"), Name: f.str("endpoint_name"), URL: f.str("url"),
+		},
+		Config: reporters.Config{
+			Clients:  f.integer("clients"),
+			Requests: f.integer("n_requests"),
+			Duration: f.number("run_duration"),
+			RampUp:   f.number("ramp_up"),
+			Timeout:  f.number("timeout"),
+			Payloads: f.integer("payloads"),
+		},
+	}
+	if raw := f.m["endpoint"]; len(raw) > 0 && raw[0] == '{' {
+		var ep struct {
+			Provider string `json:"provider"`
+			Model    string `json:"model_id"`
+			Name     string `json:"endpoint_name"`
+		}
+		f.get("endpoint", &ep)
+		run.Endpoint = reporters.Endpoint{Provider: ep.Provider, Model: ep.Model, Name: ep.Name}
+	}
+	if raw := f.m["tokenizer"]; len(raw) > 0 && raw[0] == '{' {
+		var tok struct {
+			Module string `json:"tokenizer_module"`
+			Name   string `json:"name"`
+		}
+		f.get("tokenizer", &tok)
+		run.Config.Tokenizer = tok.Module
+		if tok.Name != "" {
+			run.Config.Tokenizer += "/" + tok.Name
+		}
+	} else {
+		run.Config.Tokenizer = f.str("tokenizer")
+	}
+	f.get("low_memory", &run.Config.LowMemory)
+	f.get("start_time", &run.StartTime)
+	f.get("end_time", &run.EndTime)
+	f.get("interrupted", &run.Interrupted)
+	return run
 }
 
 func secondsToDurationOrZero(s float64) time.Duration {
@@ -328,52 +446,77 @@ func spanOf(invs []Invocation) (start, end time.Time) {
 		if start.IsZero() || inv.RequestTime.Before(start) {
 			start = inv.RequestTime
 		}
-		e := inv.RequestTime.Add(max(inv.TimeToLastToken, inv.TimeToFirstToken))
-		if e.After(end) {
+		if e := inv.endTime(); e.After(end) {
 			end = e
 		}
 	}
 	return start, end
 }
 
-func readJSONFile(path string, v any) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("llmtest: reading run: %w", err)
+// loadResponses reads every record of responses.jsonl at path; torn
+// reports a torn last line, dropped.
+func loadResponses(path string) (invs []Invocation, torn bool, err error) {
+	for inv, err := range readResponses(path, &torn) {
+		if err != nil {
+			return nil, false, err
+		}
+		invs = append(invs, inv)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("llmtest: %s: line %d: %w", path, lineOf(b, err), err)
-	}
-	return nil
+	return invs, torn, nil
 }
 
-// readResponses reads responses.jsonl. A malformed line is an error naming
-// it, except a last line without its newline, which a crash can leave
-// behind: that one is dropped and torn is true.
-func readResponses(path string) (invs []Invocation, torn bool, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, false, fmt.Errorf("llmtest: reading run: %w", err)
-	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
-	for line := 1; ; line++ {
-		b, rerr := br.ReadBytes('\n')
-		if len(bytes.TrimSpace(b)) > 0 {
-			var inv Invocation
-			if err := json.Unmarshal(b, &inv); err != nil {
-				if rerr == io.EOF { // unterminated last line
-					return invs, true, nil
+// readResponses returns an iterator over the records of responses.jsonl at
+// path, read one line at a time into a reused buffer, so that the file is
+// never held whole. A malformed line ends the iteration with an error
+// naming it, except a last line without its newline, which a crash can
+// leave behind: that one is dropped, and *torn (when torn is not nil) set.
+func readResponses(path string, torn *bool) iter.Seq2[Invocation, error] {
+	return func(yield func(Invocation, error) bool) {
+		f, err := os.Open(path)
+		if err != nil {
+			yield(Invocation{}, fmt.Errorf("llmtest: reading run: %w", err))
+			return
+		}
+		defer f.Close()
+		br := bufio.NewReaderSize(f, 64<<10)
+		var line []byte
+		for n := 1; ; n++ {
+			var rerr error
+			line, rerr = readLine(br, line[:0])
+			if len(bytes.TrimSpace(line)) > 0 {
+				var inv Invocation
+				if err := json.Unmarshal(line, &inv); err != nil {
+					if rerr == io.EOF { // an unterminated last line
+						if torn != nil {
+							*torn = true
+						}
+						return
+					}
+					yield(Invocation{}, fmt.Errorf("llmtest: %s:%d: %w", path, n, err))
+					return
 				}
-				return nil, false, fmt.Errorf("llmtest: %s:%d: %w", path, line, err)
+				if !yield(inv, nil) {
+					return
+				}
 			}
-			invs = append(invs, inv)
+			if rerr == io.EOF {
+				return
+			}
+			if rerr != nil {
+				yield(Invocation{}, fmt.Errorf("llmtest: reading %s: %w", path, rerr))
+				return
+			}
 		}
-		if rerr == io.EOF {
-			return invs, false, nil
-		}
-		if rerr != nil {
-			return nil, false, fmt.Errorf("llmtest: reading %s: %w", path, rerr)
+	}
+}
+
+// readLine appends the next line of br, with its newline, to buf.
+func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		buf = append(buf, chunk...)
+		if err != bufio.ErrBufferFull {
+			return buf, err
 		}
 	}
 }

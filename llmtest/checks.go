@@ -10,11 +10,11 @@ import (
 // and the reporters render it.
 type Check = reporters.Check
 
-// AddCheck records an evaluated check on the result, for the reports
-// written when the test ends. It is safe for concurrent use.
+// AddCheck records an evaluated check on the result's model, for the
+// reports written when the test ends. It is safe for concurrent use.
 func (r *Result) AddCheck(c Check) {
 	r.mu.Lock()
-	r.checks = append(r.checks, c)
+	r.Run.Checks = append(r.Run.Checks, c)
 	r.mu.Unlock()
 }
 
@@ -22,51 +22,19 @@ func (r *Result) AddCheck(c Check) {
 func (r *Result) Checks() []Check {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return slices.Clone(r.checks)
+	return slices.Clone(r.Run.Checks)
 }
 
-// Report returns the run's versioned summary: metadata, load shape, the
-// flat stats keys and the checks recorded so far.
+// Report returns the run's model as the reporters render it: a copy of
+// Run with the checks recorded so far. The copy shares Run's metrics and
+// histograms: do not modify them.
 func (r *Result) Report() *reporters.Run {
-	checks := r.Checks()
-	if checks == nil {
-		checks = []Check{}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	run := r.Run
+	run.Checks = slices.Clone(r.Run.Checks)
+	if run.Checks == nil {
+		run.Checks = []Check{}
 	}
-	return &reporters.Run{
-		SchemaVersion: reporters.SchemaVersion,
-		Name:          r.RunName,
-		Description:   r.Description,
-		TestName:      r.TestName,
-		Endpoint: reporters.Endpoint{
-			Provider: r.Endpoint.Provider,
-			Model:    r.Endpoint.Model,
-			Name:     r.Endpoint.Name,
-			URL:      r.Endpoint.URL,
-		},
-		Config: reporters.Config{
-			Clients:   r.Clients,
-			Requests:  r.Requests,
-			Duration:  r.Duration.Seconds(),
-			Timeout:   r.Timeout.Seconds(),
-			Tokenizer: r.Tokenizer,
-			Payloads:  r.Payloads,
-		},
-		StartTime:   r.StartTime.UTC(),
-		EndTime:     r.EndTime.UTC(),
-		Interrupted: r.Interrupted,
-		Stats:       r.Stats.Map(),
-		Samples:     r.sampleCounts(),
-		Checks:      checks,
-	}
-}
-
-// sampleCounts returns the number of samples of every metric that has any.
-func (r *Result) sampleCounts() map[string]int {
-	m := map[string]int{}
-	for _, metric := range Metrics {
-		if n := r.Stats.Summary(metric).N; n > 0 {
-			m[string(metric)] = n
-		}
-	}
-	return m
+	return &run
 }

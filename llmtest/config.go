@@ -87,6 +87,17 @@ type Config struct {
 
 	// Callbacks are called around the run and each request, in list order.
 	Callbacks []Callback
+
+	// LowMemory keeps no invocation in memory (LLMeter's low_memory): each
+	// record goes only to responses.jsonl as it completes, Result.
+	// Invocations stays empty, Result.Responses streams the records back
+	// from the file, and the statistics come from the run's model as it
+	// was built, their percentiles read from its histograms (within
+	// reporters.RelativeError, and marked so). The memory a run takes then
+	// stays flat however long it runs. It needs an output folder:
+	// Config.OutputPath (the test helpers [Run] and [Benchmark] default it
+	// to the test's artifact directory only for Run).
+	LowMemory bool
 }
 
 // ConfigError reports a Config field that breaks a rule.
@@ -142,6 +153,9 @@ func (c Config) merge(o Config) Config {
 	if o.Callbacks != nil {
 		c.Callbacks = o.Callbacks
 	}
+	if o.LowMemory {
+		c.LowMemory = true
+	}
 	return c
 }
 
@@ -167,6 +181,8 @@ func (c Config) Validate() error {
 		return configErrorf("Timeout", "must not be negative, got %v", c.Timeout)
 	case c.Payloads == nil:
 		return configErrorf("Payloads", "is required")
+	case c.LowMemory && c.OutputPath == "":
+		return configErrorf("LowMemory", "needs Config.OutputPath: a low-memory run keeps its records only in %s", ResponsesFile)
 	}
 	if scheme, ok := urlScheme(c.OutputPath); ok {
 		return configErrorf("OutputPath", "%s:// URLs are not supported; give a local folder", scheme)

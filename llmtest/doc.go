@@ -29,9 +29,11 @@
 //
 // # Metrics
 //
-// Each request is timed by the engine with the monotonic clock, from t0,
-// the moment just before the endpoint's Invoke is called (the request body
-// was built earlier, by Prepare, outside all timing):
+// Each request is timed by the engine's recorder with the monotonic clock,
+// from t0, the moment just before the endpoint's Invoke is called (the
+// request body was built earlier, by Prepare, outside all timing). The
+// recorder, which reads the clock, also derives the metrics from what it
+// recorded, in one place (recorder.go, its metrics method):
 //
 //   - time_to_first_token (TTFT): first non-empty visible text delta − t0.
 //     Absent for non-streaming responses.
@@ -75,12 +77,31 @@
 //
 // # Statistics
 //
-// Every metric is aggregated as average, min, max, p50, p90, p95, p99 and
-// p99.9, exactly, from the per-request samples. Percentiles interpolate
-// linearly between closest ranks (numpy's default; see [Percentile]).
-// [Stats.Map] gives LLMeter's flat keys such as "time_to_first_token-p99"
-// in seconds; the [Stats] fields give the same figures as time.Duration;
-// [Result.Percentile] gives any other percentile.
+// A run's statistics are its model, [Result.Run] (a [reporters.Run]),
+// which the engine builds as the run goes: each invocation is folded into
+// the counts, token totals, running aggregates, one histogram per metric
+// and the per-second time series as it arrives, so nothing is recomputed
+// at the end. Every metric is aggregated as average, min, max, p50, p90,
+// p95, p99 and p99.9. While a run keeps its invocations in memory (the
+// default), the percentiles are exact, from the per-request samples:
+// linear interpolation between closest ranks (numpy's default; see
+// [Percentile]). The histograms are always kept (HdrHistogram, 3
+// significant digits), so that any run can be merged; a low-memory run
+// (Config.LowMemory) reads its percentiles from them, within
+// reporters.RelativeError (0.1%) of the exact ones, and says so
+// ([Aggregate.Exact]). [Result.Stats] gives the figures as time.Duration,
+// [reporters.Run.Stats] LLMeter's flat keys such as
+// "time_to_first_token-p99" in seconds, and [Result.Percentile] any other
+// percentile.
+//
+// # Low-memory runs
+//
+// With Config.LowMemory (LLMeter's low_memory), a run keeps no invocation:
+// each record goes only to responses.jsonl, Result.Invocations stays
+// empty and [Result.Responses] streams the records back from the file.
+// The memory a run takes stays flat however long it runs; its statistics
+// are the model's, and the assertions and reports work on it as on any
+// other run.
 //
 // # Artifacts
 //
@@ -88,8 +109,11 @@
 // run_config.json (the run's settings and the endpoint's [endpoints.Info],
 // never a secret), payload.jsonl, responses.jsonl (one [Invocation] per
 // line, appended as responses complete, so that a crash keeps them),
-// summary.json and stats.json. [LoadResult] reads a folder back, also one
-// whose run was interrupted.
+// summary.json and stats.json (LLMeter's keys), and the reports: junit.xml,
+// report.md and report.json, the run's model with its histograms. Every
+// file is rendered from the model. [LoadResult] reads a folder back: this
+// version's from report.json, older ones and LLMeter's from their
+// summary.json and responses.jsonl, and one whose run was interrupted.
 //
 // # Callbacks
 //

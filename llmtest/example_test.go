@@ -218,7 +218,7 @@ func ExampleLoadResult() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(res.RunName, res.Endpoint.Provider, res.Stats.TotalRequests, "requests, interrupted:", res.Interrupted)
+	fmt.Println(res.Run.Name, res.Run.Endpoint.Provider, res.Stats.TotalRequests, "requests, interrupted:", res.Run.Interrupted)
 	fmt.Println("errors within 1% of requests:", assertions.ErrorRate(printT{}, res, 0.01))
 	// Output:
 	// saved sim 8 requests, interrupted: false

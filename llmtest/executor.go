@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 var (
@@ -106,35 +107,42 @@ func (e *engine) payloadError(i int, err error) error {
 	return pe
 }
 
+// newResult returns the result of the run, with its identity and resolved
+// load shape.
 func (e *engine) newResult() *Result {
 	c := &e.cfg
-	res := &Result{
-		RunName:     c.RunName,
+	info := c.Endpoint.Info()
+	res := &Result{Run: reporters.Run{
+		Name:        c.RunName,
 		Description: c.Description,
 		TestName:    e.testName,
-		Endpoint:    c.Endpoint.Info(),
-		Clients:     c.Clients,
-		Requests:    c.Requests,
-		Duration:    c.Duration,
-		RampUp:      c.RampUp,
-		Timeout:     c.Timeout,
-		Tokenizer:   c.Tokenizer.Name(),
-		Payloads:    len(e.payloads),
-	}
+		Endpoint:    reporters.Endpoint{Provider: info.Provider, Model: info.Model, Name: info.Name, URL: info.URL},
+		Config: reporters.Config{
+			Clients:   c.Clients,
+			Requests:  c.Requests,
+			Duration:  c.Duration.Seconds(),
+			RampUp:    c.RampUp.Seconds(),
+			Timeout:   c.Timeout.Seconds(),
+			Tokenizer: c.Tokenizer.Name(),
+			Payloads:  len(e.payloads),
+			LowMemory: c.LowMemory,
+		},
+	}}
 	if c.OutputPath != "" {
 		res.OutputPath = filepath.Join(c.OutputPath, c.RunName)
 	}
 	return res
 }
 
-// run sends the load and returns the result. With save, summary.json and
-// stats.json are written before it returns; otherwise the caller saves.
+// run sends the load and returns the result. With save, summary.json,
+// stats.json and the reports are written before it returns; otherwise the
+// caller saves.
 func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	res := e.newResult()
 	var rw *responseWriter
 	if res.OutputPath != "" {
 		var err error
-		if rw, err = startArtifacts(res.OutputPath, res.meta(), e.payloads); err != nil {
+		if rw, err = startArtifacts(res, e.payloads); err != nil {
 			return nil, err
 		}
 	}
@@ -155,8 +163,14 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	results := make(chan Invocation, 4*e.cfg.Clients)
 	var live atomic.Int32
 	live.Store(int32(e.cfg.Clients))
-	res.StartTime = time.Now()
-	e.start = res.StartTime
+	model := newModelBuilder(&res.Run, !e.cfg.LowMemory, true)
+	if n := e.cfg.Clients * e.cfg.Requests; n > 0 && !e.cfg.LowMemory {
+		// A counted run knows how many records it keeps: no slice grows.
+		res.Invocations = make([]Invocation, 0, n)
+		model.reserve(n)
+	}
+	start := time.Now()
+	e.start = start
 	for c := range e.cfg.Clients {
 		g.Go(func() error {
 			defer func() {
@@ -167,16 +181,18 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 			return e.client(gctx, c, results)
 		})
 	}
-	g.Go(func() error { return e.collect(cbCtx, results, res, rw, cancel) })
+	g.Go(func() error { return e.collect(cbCtx, results, res, model, rw, cancel) })
 	err := g.Wait()
-	res.EndTime = time.Now()
-	res.computeStats(res.EndTime.Sub(res.StartTime))
+	end := time.Now()
+	res.Run.StartTime, res.Run.EndTime = start.UTC(), end.UTC()
+	res.samples = model.finish(end.Sub(start))
 
 	var interruption error
 	if ctx.Err() != nil && e.interrupted.Load() {
 		interruption = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(ctx))
 	}
-	res.Interrupted = err != nil || interruption != nil || e.interrupted.Load()
+	res.Run.Interrupted = err != nil || interruption != nil || e.interrupted.Load()
+	res.Stats = statsOf(&res.Run)
 	for i, cb := range e.cfg.Callbacks {
 		if cerr := cb.AfterRun(cbCtx, res); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("llmtest: Callbacks[%d].AfterRun: %w", i, cerr))
@@ -272,13 +288,15 @@ func (e *engine) request(ctx context.Context, idx int) (*endpoints.Request, erro
 	return req, nil
 }
 
-// invoke sends one request and builds its record. The returned error is
-// fatal (the endpoint panicked); a failed request is only recorded.
+// invoke sends one request, classifies its outcome (success, failure,
+// timeout, cancellation), counts its tokens and builds its record with the
+// metrics the recorder derives. The returned error is fatal (the endpoint
+// panicked); a failed request is only recorded.
 func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Request, idx int, gaps *arena) (Invocation, error) {
 	rctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	rec.start()
 	err, fatal := e.call(rctx, req, rec)
-	end := rec.since()
+	rec.end()
 	cancel()
 
 	inv := Invocation{
@@ -311,29 +329,12 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 		}
 	}
 
-	// Timings.
-	if rec.completed == 0 {
-		inv.TimeToFirstToken = rec.firstText
-		inv.TimeToFirstOutput = rec.firstOutput
-	}
-	if inv.Succeeded() {
-		switch {
-		case rec.completed != 0:
-			inv.TimeToLastToken = rec.completed
-		case rec.chunks > 0:
-			inv.TimeToLastToken = rec.lastText
-		default:
-			inv.TimeToLastToken = end
-		}
-	}
-	if rec.completed == 0 {
-		inv.InterTokenLatencies = gaps.copy(rec.gaps)
-	}
-
 	e.countTokens(&inv, rec, req, idx)
-	if inv.Succeeded() && rec.completed == 0 && rec.chunks > 0 && inv.NumTokensVisible > 1 {
-		inv.TimePerOutputToken = max((rec.lastText-rec.firstText)/time.Duration(inv.NumTokensVisible-1), 1)
-	}
+	m := rec.metrics(inv.Succeeded(), inv.NumTokensVisible)
+	inv.TimeToFirstToken, inv.TimeToFirstOutput = m.TTFT, m.TTFO
+	inv.TimeToLastToken, inv.TimePerOutputToken = m.TTLT, m.TPOT
+	inv.InterTokenLatencies = gaps.copy(m.ITL)
+	inv.elapsed = m.End
 	// A server may echo a credential back as text: take every secret of
 	// the endpoint's out of what is kept, after the tokens were counted.
 	inv.ResponseText = e.redact(inv.ResponseText)
@@ -437,10 +438,11 @@ func (e *engine) countInput(req *endpoints.Request, idx int) int {
 
 // collect owns the result: it receives every invocation, numbers those
 // without an id, runs the AfterInvoke callbacks, appends to
-// responses.jsonl and keeps the record. It drains in until the clients
-// close it, whatever fails, so that no completed request is lost; a failing
+// responses.jsonl, folds the record into the run's model and keeps it
+// (unless the run is low-memory). It drains in until the clients close it,
+// whatever fails, so that no completed request is lost; a failing
 // callback or write cancels the run instead.
-func (e *engine) collect(ctx context.Context, in <-chan Invocation, res *Result, rw *responseWriter, cancel context.CancelCauseFunc) error {
+func (e *engine) collect(ctx context.Context, in <-chan Invocation, res *Result, model *modelBuilder, rw *responseWriter, cancel context.CancelCauseFunc) error {
 	var cbErr, writeErr error
 	n := 0
 	for inv := range in {
@@ -466,7 +468,10 @@ func (e *engine) collect(ctx context.Context, in <-chan Invocation, res *Result,
 				cancel(writeErr)
 			}
 		}
-		res.Invocations = append(res.Invocations, inv)
+		model.add(&inv)
+		if !e.cfg.LowMemory {
+			res.Invocations = append(res.Invocations, inv)
+		}
 	}
 	return errors.Join(cbErr, writeErr)
 }

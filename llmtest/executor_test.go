@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 func run(t *testing.T, cfg Config) *Result {
@@ -36,10 +37,10 @@ func TestRunAccounting(t *testing.T) {
 	assert.Equal(t, int64(15), ep.calls.Load())
 	assert.Equal(t, 15, res.Stats.TotalRequests)
 	assert.Zero(t, res.Stats.FailedRequests)
-	assert.False(t, res.Interrupted)
-	assert.Equal(t, 3, res.Clients)
-	assert.Equal(t, 5, res.Requests)
-	assert.Equal(t, endpoints.Info{Provider: "fake", Model: "fake-model", Name: "unit"}, res.Endpoint)
+	assert.False(t, res.Run.Interrupted)
+	assert.Equal(t, 3, res.Run.Config.Clients)
+	assert.Equal(t, 5, res.Run.Config.Requests)
+	assert.Equal(t, reporters.Endpoint{Provider: "fake", Model: "fake-model", Name: "unit"}, res.Run.Endpoint)
 	ids := map[string]bool{}
 	for _, inv := range res.Invocations {
 		assert.Equal(t, "hello big world", inv.ResponseText)
@@ -193,7 +194,7 @@ func TestTimeoutIsARecordedFailure(t *testing.T) {
 	}
 	assert.Equal(t, 2, res.Stats.FailedRequests)
 	assert.Equal(t, 1.0, res.Stats.FailedRequestsRate)
-	assert.False(t, res.Interrupted, "timeouts do not interrupt the run")
+	assert.False(t, res.Run.Interrupted, "timeouts do not interrupt the run")
 }
 
 func TestFailuresAreData(t *testing.T) {
@@ -250,7 +251,7 @@ func TestEndpointPanicIsFatalButKeepsResults(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "panicked: boom")
 	require.NotNil(t, res)
-	assert.True(t, res.Interrupted)
+	assert.True(t, res.Run.Interrupted)
 	require.Len(t, res.Invocations, 3)
 	assert.Equal(t, "endpoint panicked: boom", res.Invocations[2].Error)
 }
@@ -365,10 +366,10 @@ func TestCallbackErrorsAreFatal(t *testing.T) {
 			assert.Equal(t, int(ep.calls.Load()), len(res.Invocations), "every request sent is in the result")
 			assert.Contains(t, log, "a:AfterRun", "AfterRun runs on a failed run")
 			if method == "AfterRun" {
-				assert.False(t, res.Interrupted, "the load itself completed")
+				assert.False(t, res.Run.Interrupted, "the load itself completed")
 				assert.Len(t, res.Invocations, 50)
 			} else {
-				assert.True(t, res.Interrupted)
+				assert.True(t, res.Run.Interrupted)
 				assert.Less(t, len(res.Invocations), 50, "the run stopped early")
 			}
 		})
@@ -379,16 +380,16 @@ func TestDurationRunStopsOnTime(t *testing.T) {
 	ep := &fakeEndpoint{Chunks: []string{"x"}, Gap: 2 * time.Millisecond}
 	d := 150 * time.Millisecond
 	res := run(t, Config{Endpoint: ep, Payloads: prompts(3), Clients: 2, Duration: d})
-	assert.False(t, res.Interrupted)
-	assert.Zero(t, res.Requests)
-	assert.Equal(t, d, res.Duration)
+	assert.False(t, res.Run.Interrupted)
+	assert.Zero(t, res.Run.Config.Requests)
+	assert.Equal(t, d.Seconds(), res.Run.Config.Duration)
 	assert.GreaterOrEqual(t, res.Stats.TotalTestTime, d)
 	// No request starts after d; the last ones end one request later. The
 	// bound is loose so a loaded machine cannot flake it.
 	assert.Less(t, res.Stats.TotalTestTime, d+time.Second)
 	assert.Greater(t, len(res.Invocations), 10)
 	for _, inv := range res.Invocations {
-		assert.True(t, inv.RequestTime.Sub(res.StartTime) < d, "request sent after Duration ended")
+		assert.True(t, inv.RequestTime.Sub(res.Run.StartTime) < d, "request sent after Duration ended")
 	}
 }
 
@@ -421,7 +422,7 @@ func TestCancellationKeepsAPartialInterruptedResult(t *testing.T) {
 	require.ErrorIs(t, err, ErrInterrupted)
 	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, res)
-	assert.True(t, res.Interrupted)
+	assert.True(t, res.Run.Interrupted)
 	sent := int(ep.calls.Load())
 	assert.Equal(t, sent, len(res.Invocations), "every request sent is in the result")
 	assert.GreaterOrEqual(t, sent, 5)
@@ -442,7 +443,7 @@ func TestCancellationKeepsAPartialInterruptedResult(t *testing.T) {
 	assert.Equal(t, dir, res.OutputPath)
 	loaded, err := LoadResult(dir)
 	require.NoError(t, err)
-	assert.True(t, loaded.Interrupted)
+	assert.True(t, loaded.Run.Interrupted)
 	assert.Len(t, loaded.Invocations, sent)
 	assert.Equal(t, res.Stats.TotalRequests, loaded.Stats.TotalRequests)
 	assert.Equal(t, res.Stats.FailedRequests, loaded.Stats.FailedRequests)
@@ -470,7 +471,7 @@ func TestCancelledRequestsAreNeitherSuccessesNorFailures(t *testing.T) {
 	assert.Equal(t, 6, st.TimeToFirstToken.N, "cancelled requests are left out of latency aggregates")
 	assert.Equal(t, 6, st.TimeToLastToken.N)
 	assert.Equal(t, 12, st.TotalOutputTokens)
-	assert.Equal(t, float64(st.CancelledRequests), st.Map()["cancelled_requests"])
+	assert.Equal(t, float64(st.CancelledRequests), res.Run.Stats()["cancelled_requests"])
 	for _, inv := range res.Invocations {
 		if !inv.Cancelled {
 			continue
@@ -555,19 +556,22 @@ func TestArtifacts(t *testing.T) {
 
 	loaded, err := LoadResult(dir)
 	require.NoError(t, err)
-	assert.False(t, loaded.Interrupted)
-	assert.Equal(t, res.Stats.Map(), loaded.Stats.Map())
-	assert.Equal(t, res.Endpoint, loaded.Endpoint)
+	assert.False(t, loaded.Run.Interrupted)
+	assert.Equal(t, res.Run.Stats(), loaded.Run.Stats())
+	assert.Equal(t, res.Stats, loaded.Stats)
+	assert.Equal(t, res.Run.Endpoint, loaded.Run.Endpoint)
 	assert.Equal(t, res.Invocations[0].InterTokenLatencies, loaded.Invocations[0].InterTokenLatencies)
-	assert.True(t, res.StartTime.Equal(loaded.StartTime))
+	assert.True(t, res.Run.StartTime.Equal(loaded.Run.StartTime))
 }
 
 func TestLoadResultAfterACrash(t *testing.T) {
 	out := t.TempDir()
 	run(t, Config{Endpoint: &fakeEndpoint{Chunks: []string{"a"}}, Payloads: prompts(2), Requests: 4, OutputPath: out, RunName: "crash"})
 	dir := filepath.Join(out, "crash")
-	// A crash leaves no summary and may tear the last line.
-	require.NoError(t, os.Remove(filepath.Join(dir, SummaryFile)))
+	// A crash leaves no summary and no model, and may tear the last line.
+	for _, f := range []string{SummaryFile, StatsFile, ReportJSONFile} {
+		require.NoError(t, os.Remove(filepath.Join(dir, f)))
+	}
 	f, err := os.OpenFile(filepath.Join(dir, ResponsesFile), os.O_APPEND|os.O_WRONLY, 0)
 	require.NoError(t, err)
 	_, err = f.WriteString(`{"id":"torn","request_ti`)
@@ -576,8 +580,8 @@ func TestLoadResultAfterACrash(t *testing.T) {
 
 	res, err := LoadResult(dir)
 	require.NoError(t, err)
-	assert.True(t, res.Interrupted)
-	assert.Equal(t, "crash", res.RunName)
+	assert.True(t, res.Run.Interrupted)
+	assert.Equal(t, "crash", res.Run.Name)
 	assert.Len(t, res.Invocations, 4)
 	assert.Positive(t, res.Stats.TotalTestTime, "time span rebuilt from the records")
 
@@ -700,7 +704,7 @@ func TestRampUpSpreadsClientStarts(t *testing.T) {
 	require.Len(t, res.Invocations, 4)
 	var offsets []time.Duration
 	for _, inv := range res.Invocations {
-		offsets = append(offsets, inv.RequestTime.Sub(res.StartTime))
+		offsets = append(offsets, inv.RequestTime.Sub(res.Run.StartTime))
 	}
 	slices.Sort(offsets)
 	// Client c starts at c·50ms; the bounds only ever grow on a loaded
@@ -708,7 +712,7 @@ func TestRampUpSpreadsClientStarts(t *testing.T) {
 	for c, off := range offsets {
 		assert.GreaterOrEqual(t, off, time.Duration(c)*ramp/4, "client %d started early", c)
 	}
-	assert.Equal(t, ramp, res.RampUp)
+	assert.Equal(t, ramp.Seconds(), res.Run.Config.RampUp)
 
 	cfg := validConfig()
 	cfg.Duration, cfg.RampUp = time.Second, time.Second
@@ -740,7 +744,7 @@ func TestCancelDuringRampUp(t *testing.T) {
 		t.Fatal("Run did not return after cancellation during the ramp-up")
 	}
 	require.ErrorIs(t, err, ErrInterrupted)
-	assert.True(t, res.Interrupted)
+	assert.True(t, res.Run.Interrupted)
 	assert.Len(t, res.Invocations, 1)
 }
 

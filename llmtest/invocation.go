@@ -105,6 +105,21 @@ type Invocation struct {
 	// counted in cancelled_requests and left out of failed_requests, the
 	// failure rate and every latency aggregate.
 	Cancelled bool
+
+	// elapsed is the time from t0 to the end of the response or the
+	// failure, as the run measured it; records read back do not have it.
+	elapsed time.Duration
+}
+
+// endTime returns when the request ended: its send time plus the time
+// the run measured, or, for a record read back, plus its longest recorded
+// duration (its send time when it has none).
+func (inv *Invocation) endTime() time.Time {
+	d := inv.elapsed
+	if d == 0 {
+		d = max(inv.TimeToLastToken, inv.TimeToFirstToken, inv.TimeToFirstOutput)
+	}
+	return inv.RequestTime.Add(d)
 }
 
 // Failed reports whether the request failed. A cancelled request has not
@@ -210,32 +225,35 @@ func appendString(b []byte, s string) []byte { return jsonscan.AppendQuote(b, s,
 
 // invocationJSON is the decoded form of a responses.jsonl line.
 type invocationJSON struct {
-	ID                   string    `json:"id"`
-	RequestTime          time.Time `json:"request_time"`
-	InputPrompt          string    `json:"input_prompt"`
-	ResponseText         *string   `json:"response_text"`
-	TimeToFirstToken     *float64  `json:"time_to_first_token"`
-	TimeToFirstOutput    *float64  `json:"time_to_first_output"`
-	TimeToLastToken      *float64  `json:"time_to_last_token"`
-	TimePerOutputToken   *float64  `json:"time_per_output_token"`
-	NumTokensInput       *int      `json:"num_tokens_input"`
-	NumTokensOutput      *int      `json:"num_tokens_output"`
-	NumTokensInputCached *int      `json:"num_tokens_input_cached"`
-	NumTokensReasoning   *int      `json:"num_tokens_reasoning"`
-	NumTokensVisible     *int      `json:"num_tokens_output_visible"`
-	InputSource          *string   `json:"num_tokens_input_source"`
-	OutputSource         *string   `json:"num_tokens_output_source"`
-	ReasoningSource      *string   `json:"num_tokens_reasoning_source"`
-	Chunks               int       `json:"chunks"`
-	Retries              int       `json:"retries"`
-	StatusCode           *int      `json:"status_code"`
-	Error                *string   `json:"error"`
-	Cancelled            *bool     `json:"cancelled"`
-	InterTokenLatencies  []float64 `json:"inter_token_latencies"`
+	ID                   string          `json:"id"`
+	RequestTime          time.Time       `json:"request_time"`
+	InputPrompt          json.RawMessage `json:"input_prompt"`
+	ResponseText         *string         `json:"response_text"`
+	TimeToFirstToken     *float64        `json:"time_to_first_token"`
+	TimeToFirstOutput    *float64        `json:"time_to_first_output"`
+	TimeToLastToken      *float64        `json:"time_to_last_token"`
+	TimePerOutputToken   *float64        `json:"time_per_output_token"`
+	NumTokensInput       *int            `json:"num_tokens_input"`
+	NumTokensOutput      *int            `json:"num_tokens_output"`
+	NumTokensInputCached *int            `json:"num_tokens_input_cached"`
+	NumTokensReasoning   *int            `json:"num_tokens_reasoning"`
+	LLMeterReasoning     *int            `json:"num_tokens_output_reasoning"`
+	NumTokensVisible     *int            `json:"num_tokens_output_visible"`
+	InputSource          *string         `json:"num_tokens_input_source"`
+	OutputSource         *string         `json:"num_tokens_output_source"`
+	ReasoningSource      *string         `json:"num_tokens_reasoning_source"`
+	Chunks               int             `json:"chunks"`
+	Retries              *int            `json:"retries"`
+	StatusCode           *int            `json:"status_code"`
+	Error                *string         `json:"error"`
+	Cancelled            *bool           `json:"cancelled"`
+	InterTokenLatencies  []float64       `json:"inter_token_latencies"`
 }
 
-// UnmarshalJSON decodes a line of responses.jsonl. Counts without a source
-// field (files written by LLMeter) are taken as server-reported.
+// UnmarshalJSON decodes a line of responses.jsonl, also one written by
+// LLMeter: counts without a source field are taken as server-reported,
+// num_tokens_output_reasoning is the reasoning count, a null retries is 0,
+// and an input_prompt that is not a string is kept as its JSON text.
 func (inv *Invocation) UnmarshalJSON(b []byte) error {
 	var j invocationJSON
 	if err := json.Unmarshal(b, &j); err != nil {
@@ -244,9 +262,14 @@ func (inv *Invocation) UnmarshalJSON(b []byte) error {
 	*inv = Invocation{
 		ID:          j.ID,
 		RequestTime: j.RequestTime,
-		InputPrompt: j.InputPrompt,
+		InputPrompt: promptText(j.InputPrompt),
 		Chunks:      j.Chunks,
-		Retries:     j.Retries,
+	}
+	if j.Retries != nil {
+		inv.Retries = *j.Retries
+	}
+	if j.NumTokensReasoning == nil {
+		j.NumTokensReasoning = j.LLMeterReasoning // LLMeter's name
 	}
 	if j.ResponseText != nil {
 		inv.ResponseText = *j.ResponseText
@@ -314,6 +337,20 @@ func (inv *Invocation) UnmarshalJSON(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// promptText returns an input_prompt: a JSON string as its text, another
+// value (LLMeter records some prompts as objects) as its JSON, null or
+// absent as "".
+func promptText(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	if err := json.Unmarshal(raw, &s); err == nil {
+		return s
+	}
+	return string(raw)
 }
 
 // legacyInterruptedPrefix begins the error of a request cut by an

@@ -7,7 +7,8 @@ import (
 )
 
 // recorder is the engine's endpoints.Recorder: the one place where request
-// timings are taken. Each client goroutine owns one and reuses it for every
+// timings are taken, and where the per-request metrics are derived from
+// them (metrics). Each client goroutine owns one and reuses it for every
 // request, so the per-chunk path appends to buffers that have already grown
 // and allocates nothing.
 type recorder struct {
@@ -17,6 +18,7 @@ type recorder struct {
 	firstOutput time.Duration // first text or reasoning since t0
 	lastText    time.Duration // latest visible text since t0
 	completed   time.Duration // Complete call since t0; 0 = not called
+	ended       time.Duration // end of Invoke since t0; 0 = not ended
 
 	gaps      []time.Duration // gaps between visible text deltas
 	text      []byte          // visible text received
@@ -34,7 +36,7 @@ var _ endpoints.Recorder = (*recorder)(nil)
 // start clears the recorder and stamps t0. The engine calls it immediately
 // before Invoke.
 func (r *recorder) start() {
-	r.firstText, r.firstOutput, r.lastText, r.completed = 0, 0, 0, 0
+	r.firstText, r.firstOutput, r.lastText, r.completed, r.ended = 0, 0, 0, 0, 0
 	r.gaps = r.gaps[:0]
 	r.text = r.text[:0]
 	r.chunks = 0
@@ -43,6 +45,60 @@ func (r *recorder) start() {
 	r.id = ""
 	r.retries, r.resends = 0, 0
 	r.t0 = time.Now()
+}
+
+// end stamps the end of the request: the engine calls it when Invoke
+// returns.
+func (r *recorder) end() { r.ended = r.since() }
+
+// requestMetrics are the per-request metrics of one request, as the
+// package documentation defines them ("Metrics"). A zero duration is
+// absent.
+type requestMetrics struct {
+	TTFT, TTFO, TTLT, TPOT time.Duration
+	// ITL is the recorder's buffer of gaps: copy it before the next
+	// request.
+	ITL []time.Duration
+	// End is the time from t0 to the end of the response or the failure.
+	End time.Duration
+}
+
+// metrics derives the request's metrics from what was recorded, given
+// whether it succeeded and its visible output tokens (output minus
+// reasoning, counted after the response):
+//
+//   - TTFT, time to first token: the first non-empty visible text delta;
+//     TTFO, time to first output, also counts reasoning. Both are absent
+//     for a non-streaming response (one that called Complete).
+//   - TTLT, time to last token: the last visible text delta; for a
+//     non-streaming response, Complete; for a stream without visible
+//     text, the end. Absent for a request that did not succeed.
+//   - TPOT, time per output token: (TTLT − TTFT) / (visible tokens − 1),
+//     the visible window over the visible tokens in it, for a successful
+//     stream with more than one visible token; at least 1ns.
+//   - ITL, inter-token latency: the gaps between consecutive visible text
+//     deltas of a stream, in order, n−1 for n deltas.
+func (r *recorder) metrics(succeeded bool, visibleTokens int) requestMetrics {
+	m := requestMetrics{End: r.ended}
+	streamed := r.completed == 0
+	if streamed {
+		m.TTFT, m.TTFO, m.ITL = r.firstText, r.firstOutput, r.gaps
+	}
+	if !succeeded {
+		return m
+	}
+	switch {
+	case !streamed:
+		m.TTLT = r.completed
+	case r.chunks > 0:
+		m.TTLT = r.lastText
+	default:
+		m.TTLT = r.ended
+	}
+	if streamed && r.chunks > 0 && visibleTokens > 1 {
+		m.TPOT = max((r.lastText-r.firstText)/time.Duration(visibleTokens-1), 1)
+	}
+	return m
 }
 
 // since reads the monotonic clock once and returns the time since t0,

@@ -2,79 +2,63 @@ package llmtest
 
 import (
 	"fmt"
+	"iter"
 	"math"
+	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/reporters"
 )
 
-// Result is the outcome of one run: its configuration, every invocation and
-// the statistics computed from them.
+// Result is the outcome of one run: its model, its invocations and its
+// statistics.
 type Result struct {
-	// RunName and Description are the run's Config.RunName (with the
-	// default applied) and Config.Description.
-	RunName     string
-	Description string
-	// TestName is the name of the Go test that ran the load (with [Run]
-	// or [Benchmark]), empty outside go test.
-	TestName string
-	// Endpoint names the endpoint that received the load.
-	Endpoint endpoints.Info
-	// Clients, Requests, Duration and Timeout are the load shape run, with
-	// defaults applied. Requests is per client; zero when Duration was set.
-	Clients  int
-	Requests int
-	Duration time.Duration
-	RampUp   time.Duration
-	Timeout  time.Duration
-	// Tokenizer names the tokenizer used for counts the server did not
-	// report.
-	Tokenizer string
-	// Payloads is the number of distinct payloads.
-	Payloads int
-
-	// StartTime is when the first request was about to be sent; EndTime
-	// is when the last response ended. Both are wall-clock times.
-	StartTime time.Time
-	EndTime   time.Time
-	// Interrupted reports that the run ended early: its context was
-	// cancelled, a callback failed or an artifact could not be written.
-	// Everything that completed before is kept.
-	Interrupted bool
-	// OutputPath is the run's folder (Config.OutputPath/RunName), empty
-	// when the run wrote no artifacts.
+	// Run is the run's model: its identity and resolved load shape, start
+	// and end, counts, per-metric aggregates and histograms, per-second
+	// time series and checks (see [reporters.Run]). The run builds it as
+	// invocations arrive; every artifact and report renders it. Record
+	// checks with AddCheck, which is safe while other goroutines do the
+	// same, and read them with Checks.
+	Run reporters.Run
+	// OutputPath is the run's folder (Config.OutputPath/RunName, or the
+	// folder LoadResult read), empty when the run wrote no artifacts.
 	OutputPath string
 
 	// Invocations holds one record per request sent, in order of
-	// completion.
+	// completion; empty for a low-memory run (Config.LowMemory), whose
+	// records are only in responses.jsonl: see Responses, which reads
+	// either.
 	Invocations []Invocation
-	// Stats are computed from Invocations when the run ends.
+	// Stats are the model's statistics in Go types.
 	Stats Stats
 
-	samples samples
-
-	mu     sync.Mutex // guards checks and samples
-	checks []Check
+	mu      sync.Mutex // guards samples and Run.Checks
+	samples *samples   // nil until needed; built from Invocations
 }
 
 // TotalRequests returns the number of requests sent.
-func (r *Result) TotalRequests() int { return len(r.Invocations) }
+func (r *Result) TotalRequests() int { return r.Run.Counts.Total }
 
 // Percentile returns the p-th percentile (0 ≤ p ≤ 100) of metric over the
 // successful requests, in the metric's key unit (seconds for durations),
-// with [Percentile]'s method. ok is false when the metric is unknown, p is
+// with [Percentile]'s method: exact, from every sample, when the result
+// holds its invocations; otherwise (a low-memory or merged run, whose
+// Stats aggregates are not Exact) read from the metric's histogram, within
+// reporters.RelativeError. ok is false when the metric is unknown, p is
 // out of range or there are no samples.
 func (r *Result) Percentile(metric Metric, p float64) (v float64, ok bool) {
-	s := r.Samples(metric)
-	v = Percentile(s, p)
-	if math.IsNaN(v) {
+	if !metric.Valid() || !(p >= 0 && p <= 100) {
 		return 0, false
 	}
-	if metric.IsDuration() {
-		v /= 1e9
+	if s := r.Samples(metric); len(s) > 0 {
+		v = Percentile(s, p)
+		if metric.IsDuration() {
+			v = time.Duration(math.Round(v)).Seconds()
+		}
+		return v, true
 	}
-	return v, true
+	return r.Run.Metric(string(metric)).Percentile(p)
 }
 
 // DurationPercentile is Percentile for a duration metric, as a
@@ -83,34 +67,49 @@ func (r *Result) DurationPercentile(metric Metric, p float64) (time.Duration, bo
 	if !metric.IsDuration() {
 		return 0, false
 	}
-	v := Percentile(r.Samples(metric), p)
-	if math.IsNaN(v) {
-		return 0, false
-	}
-	return nsToDuration(v), true
+	v, ok := r.Percentile(metric, p)
+	return time.Duration(math.Round(v * 1e9)), ok
 }
 
-// Samples returns the sorted values of metric over the successful requests,
-// in nanoseconds for durations and tokens for counts. The slice is shared:
-// do not modify it.
+// Samples returns the sorted values of metric over the successful
+// requests, in nanoseconds for durations and tokens for counts, or nil
+// when the result holds no invocations (a low-memory run: see Responses).
+// The slice is shared: do not modify it.
 func (r *Result) Samples(metric Metric) []float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.samples == nil {
-		r.samples = collectSamples(r.Invocations)
+		b := newModelBuilder(&reporters.Run{}, true, false)
+		for i := range r.Invocations {
+			b.add(&r.Invocations[i])
+		}
+		r.samples = b.finish(0)
 	}
-	return r.samples[metric]
+	return r.samples.of(metric)
 }
 
-// computeStats fills Stats from Invocations, with total as the test time.
-func (r *Result) computeStats(total time.Duration) {
-	r.samples = collectSamples(r.Invocations)
-	r.Stats = computeStats(r.Invocations, total, r.samples)
+// Responses returns an iterator over the records of the run's requests, in
+// order of completion: Invocations when the result holds them, otherwise
+// (a low-memory run, or one loaded from a folder without keeping them)
+// responses.jsonl in OutputPath, read one line at a time, never whole. A
+// record that cannot be read ends the iteration with its error, naming
+// the file and line; a torn last line, which a crash leaves, is skipped.
+func (r *Result) Responses() iter.Seq2[Invocation, error] {
+	if !r.Run.Config.LowMemory || len(r.Invocations) > 0 || r.OutputPath == "" {
+		return func(yield func(Invocation, error) bool) {
+			for i := range r.Invocations {
+				if !yield(r.Invocations[i], nil) {
+					return
+				}
+			}
+		}
+	}
+	return readResponses(filepath.Join(r.OutputPath, ResponsesFile), nil)
 }
 
 // String returns a one-line description of the run.
 func (r *Result) String() string {
-	return fmt.Sprintf("llmtest run %s: %d requests, %d failed", r.RunName, r.Stats.TotalRequests, r.Stats.FailedRequests)
+	return fmt.Sprintf("llmtest run %s: %d requests, %d failed", r.Run.Name, r.Stats.TotalRequests, r.Stats.FailedRequests)
 }
 
 // NewResult builds a Result from invocation records, with statistics
@@ -119,6 +118,17 @@ func (r *Result) String() string {
 // imported records.
 func NewResult(invs []Invocation, totalTestTime time.Duration) *Result {
 	r := &Result{Invocations: invs}
-	r.computeStats(totalTestTime)
+	r.fold(invs, totalTestTime)
 	return r
+}
+
+// fold builds the model of r from invs, with exact percentiles, keeping
+// r.Run's identity and load shape.
+func (r *Result) fold(invs []Invocation, testTime time.Duration) {
+	b := newModelBuilder(&r.Run, true, false)
+	for i := range invs {
+		b.add(&invs[i])
+	}
+	r.samples = b.finish(testTime)
+	r.Stats = statsOf(&r.Run)
 }

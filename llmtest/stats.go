@@ -1,13 +1,14 @@
 package llmtest
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // Metric names a per-request measurement, spelled as LLMeter spells it.
@@ -28,10 +29,7 @@ const (
 )
 
 // Metrics lists every Metric, in the order reports show them.
-var Metrics = []Metric{
-	TimeToFirstToken, TimeToFirstOutput, TimeToLastToken, TimePerOutputToken,
-	InterTokenLatency, NumTokensInput, NumTokensOutput,
-}
+var Metrics = slices.Clone(metricIndex[:])
 
 // IsDuration reports whether m is measured in time.
 func (m Metric) IsDuration() bool {
@@ -65,11 +63,11 @@ func Percentile(sorted []float64, p float64) float64 {
 	return sorted[i] + (h-lo)*(sorted[i+1]-sorted[i])
 }
 
-// Summary aggregates one metric over the successful requests of a run. T
-// is time.Duration for durations and float64 for token counts. N is the
-// number of samples; with N == 0 every other field is zero and means
-// nothing.
-type Summary[T time.Duration | float64] struct {
+// Aggregate aggregates one metric over the successful requests of a run:
+// the typed form of a [reporters.Metric]. T is time.Duration for durations
+// and float64 for token counts. N is the number of samples; with N == 0
+// every other field is zero and means nothing.
+type Aggregate[T time.Duration | float64] struct {
 	N       int
 	Average T
 	Min     T
@@ -79,33 +77,20 @@ type Summary[T time.Duration | float64] struct {
 	P95     T
 	P99     T
 	P999    T // the 99.9th percentile
+	// Exact reports whether the percentiles were computed from every
+	// sample (the default, while a run keeps its invocations); otherwise
+	// they come from the metric's histogram, within
+	// reporters.RelativeError (a low-memory or merged run). N, Average,
+	// Min and Max are always exact.
+	Exact bool
 }
 
-func summarize[T time.Duration | float64](sorted []float64, conv func(float64) T) Summary[T] {
-	s := Summary[T]{N: len(sorted)}
-	if len(sorted) == 0 {
-		return s
-	}
-	var sum float64
-	for _, v := range sorted {
-		sum += v
-	}
-	s.Average = conv(sum / float64(len(sorted)))
-	s.Min, s.Max = conv(sorted[0]), conv(sorted[len(sorted)-1])
-	s.P50 = conv(Percentile(sorted, 50))
-	s.P90 = conv(Percentile(sorted, 90))
-	s.P95 = conv(Percentile(sorted, 95))
-	s.P99 = conv(Percentile(sorted, 99))
-	s.P999 = conv(Percentile(sorted, 99.9))
-	return s
-}
-
-func nsToDuration(ns float64) time.Duration { return time.Duration(math.Round(ns)) }
-func identity(v float64) float64            { return v }
-
-// Stats are a run's statistics. Failed requests are counted in
-// FailedRequests, cancelled ones in CancelledRequests, and both are
-// excluded from every per-request aggregate and token total.
+// Stats are a run's statistics in Go types: the counts, throughputs and
+// per-metric aggregates of its model ([Result.Run]), from which they are
+// derived. Failed requests are counted in FailedRequests, cancelled ones
+// in CancelledRequests, and both are excluded from every per-request
+// aggregate and token total. LLMeter's flat keys ("time_to_first_token-
+// p99") are [reporters.Run.Stats].
 type Stats struct {
 	// TotalRequests counts every request sent: successful, failed or
 	// cancelled.
@@ -132,131 +117,60 @@ type Stats struct {
 	// to the end of the last.
 	TotalTestTime time.Duration
 
-	TimeToFirstToken   Summary[time.Duration]
-	TimeToFirstOutput  Summary[time.Duration]
-	TimeToLastToken    Summary[time.Duration]
-	TimePerOutputToken Summary[time.Duration]
-	InterTokenLatency  Summary[time.Duration]
-	NumTokensInput     Summary[float64]
-	NumTokensOutput    Summary[float64]
+	TimeToFirstToken   Aggregate[time.Duration]
+	TimeToFirstOutput  Aggregate[time.Duration]
+	TimeToLastToken    Aggregate[time.Duration]
+	TimePerOutputToken Aggregate[time.Duration]
+	InterTokenLatency  Aggregate[time.Duration]
+	NumTokensInput     Aggregate[float64]
+	NumTokensOutput    Aggregate[float64]
 }
 
-// samples holds the sorted per-request values of every metric, in
-// nanoseconds for durations.
-type samples map[Metric][]float64
-
-func collectSamples(invs []Invocation) samples {
-	s := samples{}
-	var gaps int
-	for i := range invs {
-		gaps += len(invs[i].InterTokenLatencies)
+// statsOf derives the Stats of a run model.
+func statsOf(run *reporters.Run) Stats {
+	st := Stats{
+		TotalRequests:         run.Counts.Total,
+		FailedRequests:        run.Counts.Failed,
+		CancelledRequests:     run.Counts.Cancelled,
+		FailedRequestsRate:    run.FailedRequestsRate(),
+		RequestsPerMinute:     run.RequestsPerMinute(),
+		TotalInputTokens:      run.Tokens.Input,
+		TotalOutputTokens:     run.Tokens.Output,
+		OutputTokensPerSecond: run.OutputTokensPerSecond(),
+		TotalTestTime:         secondsToDurationOrZero(run.TestTime),
 	}
-	s[InterTokenLatency] = make([]float64, 0, gaps)
-	add := func(m Metric, d time.Duration) {
-		if d != 0 {
-			s[m] = append(s[m], float64(d))
-		}
-	}
-	for i := range invs {
-		inv := &invs[i]
-		if !inv.Succeeded() {
-			continue
-		}
-		add(TimeToFirstToken, inv.TimeToFirstToken)
-		add(TimeToFirstOutput, inv.TimeToFirstOutput)
-		add(TimeToLastToken, inv.TimeToLastToken)
-		add(TimePerOutputToken, inv.TimePerOutputToken)
-		for _, g := range inv.InterTokenLatencies {
-			s[InterTokenLatency] = append(s[InterTokenLatency], float64(g))
-		}
-		if inv.InputTokensFrom != "" {
-			s[NumTokensInput] = append(s[NumTokensInput], float64(inv.NumTokensInput))
-		}
-		if inv.OutputTokensFrom != "" {
-			s[NumTokensOutput] = append(s[NumTokensOutput], float64(inv.NumTokensOutput))
-		}
-	}
-	for _, v := range s {
-		slices.Sort(v)
-	}
-	return s
-}
-
-func computeStats(invs []Invocation, total time.Duration, s samples) Stats {
-	st := Stats{TotalRequests: len(invs), TotalTestTime: total}
-	for i := range invs {
-		inv := &invs[i]
-		switch {
-		case inv.Cancelled:
-			st.CancelledRequests++
-			continue
-		case inv.Failed():
-			st.FailedRequests++
-			continue
-		}
-		if inv.InputTokensFrom != "" {
-			st.TotalInputTokens += inv.NumTokensInput
-		}
-		if inv.OutputTokensFrom != "" {
-			st.TotalOutputTokens += inv.NumTokensOutput
-		}
-	}
-	ended := st.TotalRequests - st.CancelledRequests
-	if ended > 0 {
-		st.FailedRequestsRate = float64(st.FailedRequests) / float64(ended)
-	}
-	if secs := total.Seconds(); secs > 0 {
-		st.RequestsPerMinute = float64(ended) / secs * 60
-		st.OutputTokensPerSecond = float64(st.TotalOutputTokens) / secs
-	}
-	st.TimeToFirstToken = summarize(s[TimeToFirstToken], nsToDuration)
-	st.TimeToFirstOutput = summarize(s[TimeToFirstOutput], nsToDuration)
-	st.TimeToLastToken = summarize(s[TimeToLastToken], nsToDuration)
-	st.TimePerOutputToken = summarize(s[TimePerOutputToken], nsToDuration)
-	st.InterTokenLatency = summarize(s[InterTokenLatency], nsToDuration)
-	st.NumTokensInput = summarize(s[NumTokensInput], identity)
-	st.NumTokensOutput = summarize(s[NumTokensOutput], identity)
+	st.TimeToFirstToken = durations(run.Metric(string(TimeToFirstToken)))
+	st.TimeToFirstOutput = durations(run.Metric(string(TimeToFirstOutput)))
+	st.TimeToLastToken = durations(run.Metric(string(TimeToLastToken)))
+	st.TimePerOutputToken = durations(run.Metric(string(TimePerOutputToken)))
+	st.InterTokenLatency = durations(run.Metric(string(InterTokenLatency)))
+	st.NumTokensInput = tokens(run.Metric(string(NumTokensInput)))
+	st.NumTokensOutput = tokens(run.Metric(string(NumTokensOutput)))
 	return st
 }
 
-// Map returns the statistics as LLMeter's flat keys: "total_requests",
-// "failed_requests", "cancelled_requests", "failed_requests_rate", "requests_per_minute",
-// "total_input_tokens", "total_output_tokens", "output_tokens_per_second",
-// "total_test_time" (seconds) and "<metric>-<aggregate>" for every Metric
-// with at least one sample, where the aggregate is one of average, min,
-// max, p50, p90, p95, p99 and p99.9 — for example
-// "time_to_first_token-p99". Durations are in seconds.
-func (s *Stats) Map() map[string]float64 {
-	m := map[string]float64{
-		"total_requests":           float64(s.TotalRequests),
-		"failed_requests":          float64(s.FailedRequests),
-		"cancelled_requests":       float64(s.CancelledRequests),
-		"failed_requests_rate":     s.FailedRequestsRate,
-		"requests_per_minute":      s.RequestsPerMinute,
-		"total_input_tokens":       float64(s.TotalInputTokens),
-		"total_output_tokens":      float64(s.TotalOutputTokens),
-		"output_tokens_per_second": s.OutputTokensPerSecond,
-		"total_test_time":          s.TotalTestTime.Seconds(),
+func tokens(m *reporters.Metric) Aggregate[float64] {
+	if m == nil {
+		return Aggregate[float64]{}
 	}
-	for _, metric := range Metrics {
-		sum := s.Summary(metric)
-		if sum.N == 0 {
-			continue
-		}
-		vals := []float64{sum.Average, sum.Min, sum.Max, sum.P50, sum.P90, sum.P95, sum.P99, sum.P999}
-		for i, agg := range aggregateNames {
-			m[string(metric)+"-"+agg] = vals[i]
-		}
+	return Aggregate[float64]{
+		N: m.N, Average: m.Average, Min: m.Min, Max: m.Max,
+		P50: m.P50, P90: m.P90, P95: m.P95, P99: m.P99, P999: m.P999, Exact: m.Exact,
 	}
-	return m
 }
 
-// aggregateNames are the aggregate suffixes of stats keys, in Map's order.
-var aggregateNames = []string{"average", "min", "max", "p50", "p90", "p95", "p99", "p99.9"}
+func durations(m *reporters.Metric) Aggregate[time.Duration] {
+	t := tokens(m)
+	d := func(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
+	return Aggregate[time.Duration]{
+		N: t.N, Average: d(t.Average), Min: d(t.Min), Max: d(t.Max),
+		P50: d(t.P50), P90: d(t.P90), P95: d(t.P95), P99: d(t.P99), P999: d(t.P999), Exact: t.Exact,
+	}
+}
 
-// Summary returns the aggregates of metric in its key unit: seconds for
-// durations, tokens for counts. An unknown metric gives a zero Summary.
-func (s *Stats) Summary(metric Metric) Summary[float64] {
+// Aggregate returns the aggregates of metric in its key unit: seconds for
+// durations, tokens for counts. An unknown metric gives a zero Aggregate.
+func (s *Stats) Aggregate(metric Metric) Aggregate[float64] {
 	switch metric {
 	case TimeToFirstToken:
 		return seconds(s.TimeToFirstToken)
@@ -273,13 +187,14 @@ func (s *Stats) Summary(metric Metric) Summary[float64] {
 	case NumTokensOutput:
 		return s.NumTokensOutput
 	}
-	return Summary[float64]{}
+	return Aggregate[float64]{}
 }
 
-func seconds(d Summary[time.Duration]) Summary[float64] {
-	return Summary[float64]{
+func seconds(d Aggregate[time.Duration]) Aggregate[float64] {
+	return Aggregate[float64]{
 		N: d.N, Average: d.Average.Seconds(), Min: d.Min.Seconds(), Max: d.Max.Seconds(),
 		P50: d.P50.Seconds(), P90: d.P90.Seconds(), P95: d.P95.Seconds(), P99: d.P99.Seconds(), P999: d.P999.Seconds(),
+		Exact: d.Exact,
 	}
 }
 
@@ -294,7 +209,7 @@ func ParseStatKey(key string) (Metric, string, error) {
 	if !m.Valid() {
 		return "", "", fmt.Errorf("llmtest: stats key %q: unknown metric %q", key, m)
 	}
-	if !slices.Contains(aggregateNames, agg) {
+	if !slices.Contains(reporters.AggregateNames, agg) {
 		if p, ok := strings.CutPrefix(agg, "p"); ok {
 			if v, err := strconv.ParseFloat(p, 64); err == nil && v >= 0 && v <= 100 {
 				return m, agg, nil
@@ -303,35 +218,4 @@ func ParseStatKey(key string) (Metric, string, error) {
 		return "", "", fmt.Errorf("llmtest: stats key %q: unknown aggregate %q", key, agg)
 	}
 	return m, agg, nil
-}
-
-// sortedKeys returns the keys of m in a stable order: run totals first,
-// then per-metric keys in Metrics and aggregate order.
-func sortedKeys(m map[string]float64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	rank := func(k string) int {
-		if i := slices.Index(totalKeys, k); i >= 0 {
-			return i
-		}
-		for mi, metric := range Metrics {
-			for ai, agg := range aggregateNames {
-				if k == string(metric)+"-"+agg {
-					return len(totalKeys) + mi*len(aggregateNames) + ai
-				}
-			}
-		}
-		return math.MaxInt
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a, b))
-	})
-	return keys
-}
-
-var totalKeys = []string{
-	"total_requests", "failed_requests", "cancelled_requests", "failed_requests_rate", "requests_per_minute",
-	"total_input_tokens", "total_output_tokens", "output_tokens_per_second", "total_test_time",
 }

@@ -77,9 +77,7 @@ func syntheticRun() *Result {
 			NumTokensInput:      1000, InputTokensFrom: FromTokenizer,
 		})
 	}
-	r := &Result{Invocations: invs}
-	r.computeStats(10 * time.Second)
-	return r
+	return NewResult(invs, 10*time.Second)
 }
 
 func TestStatsSynthetic(t *testing.T) {
@@ -119,7 +117,7 @@ func TestStatsSynthetic(t *testing.T) {
 }
 
 func TestStatsMapKeys(t *testing.T) {
-	m := syntheticRun().Stats.Map()
+	m := syntheticRun().Run.Stats()
 	for _, k := range []string{
 		"total_requests", "failed_requests", "failed_requests_rate", "requests_per_minute",
 		"total_input_tokens", "total_output_tokens", "output_tokens_per_second", "total_test_time",
@@ -137,9 +135,7 @@ func TestStatsMapKeys(t *testing.T) {
 	assert.InDelta(t, 10.0, m["total_test_time"], 1e-12)
 	assert.InDelta(t, 25.5, m["num_tokens_input-average"], 1e-12)
 
-	empty := &Result{Invocations: []Invocation{{Error: "x"}}}
-	empty.computeStats(time.Second)
-	em := empty.Stats.Map()
+	em := NewResult([]Invocation{{Error: "x"}}, time.Second).Run.Stats()
 	assert.NotContains(t, em, "time_to_first_token-p50", "no samples, no key")
 	assert.Equal(t, 1.0, em["failed_requests_rate"])
 }

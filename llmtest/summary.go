@@ -7,22 +7,24 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // WriteSummary writes a one-screen text summary of the run to w: the run's
 // identity, its request accounting and throughput, and a table of the
 // aggregates of every metric that has samples.
 func (r *Result) WriteSummary(w io.Writer) error {
-	st := &r.Stats
+	st, run := &r.Stats, &r.Run
 	var b strings.Builder
-	fmt.Fprintf(&b, "llmtest run %s: %s", r.RunName, endpointLabel(r))
-	if r.Interrupted {
+	fmt.Fprintf(&b, "llmtest run %s: %s", run.Name, endpointLabel(run.Endpoint))
+	if run.Interrupted {
 		b.WriteString(" [interrupted]")
 	}
 	b.WriteByte('\n')
-	shape := plural(r.Clients, "client") + " × " + plural(r.Requests, "request")
-	if r.Duration > 0 {
-		shape = plural(r.Clients, "client") + " for " + r.Duration.String()
+	shape := plural(run.Config.Clients, "client") + " × " + plural(run.Config.Requests, "request")
+	if d := secondsToDurationOrZero(run.Config.Duration); d > 0 {
+		shape = plural(run.Config.Clients, "client") + " for " + d.String()
 	}
 	cancelled := ""
 	if st.CancelledRequests > 0 {
@@ -33,11 +35,13 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		FormatDuration(st.TotalTestTime), st.RequestsPerMinute, st.OutputTokensPerSecond)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tavg\tp50\tp90\tp99\tp99.9\tmax\tn\t")
+	exact := true
 	for _, m := range Metrics {
-		s := st.Summary(m)
+		s := st.Aggregate(m)
 		if s.N == 0 {
 			continue
 		}
+		exact = exact && s.Exact
 		f := func(v float64) string {
 			if m.IsDuration() {
 				return FormatDuration(secondsToDuration(v))
@@ -50,10 +54,17 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if errs := r.topErrors(3); len(errs) > 0 {
+	if !exact {
+		fmt.Fprintf(&b, "percentiles from histograms, within %g%%\n", 100*run.RelativeError)
+	}
+	if errs := topErrors(run.Errors, 3); len(errs) > 0 {
 		b.WriteString("errors:\n")
 		for _, e := range errs {
-			fmt.Fprintf(&b, "  %d× %s\n", e.n, e.msg)
+			msg := e.Message
+			if msg == "" {
+				msg = "(other errors)"
+			}
+			fmt.Fprintf(&b, "  %d× %s\n", e.Count, msg)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
@@ -67,9 +78,9 @@ func (r *Result) SummaryText() string {
 	return b.String()
 }
 
-func endpointLabel(r *Result) string {
+func endpointLabel(e reporters.Endpoint) string {
 	parts := []string{}
-	for _, s := range []string{r.Endpoint.Provider, r.Endpoint.Model, r.Endpoint.Name} {
+	for _, s := range []string{e.Provider, e.Model, e.Name} {
 		if s != "" {
 			parts = append(parts, s)
 		}
@@ -80,11 +91,6 @@ func endpointLabel(r *Result) string {
 	return strings.Join(parts, " ")
 }
 
-type errorCount struct {
-	msg string
-	n   int
-}
-
 // plural returns "1 request", "2 requests" and the like.
 func plural(n int, noun string) string {
 	if n == 1 {
@@ -93,35 +99,10 @@ func plural(n int, noun string) string {
 	return strconv.Itoa(n) + " " + noun + "s"
 }
 
-// topErrors returns the n most frequent error texts of failed requests,
-// most frequent first.
-func (r *Result) topErrors(n int) []errorCount {
-	counts := map[string]int{}
-	var order []string
-	for i := range r.Invocations {
-		if !r.Invocations[i].Failed() {
-			continue
-		}
-		e := r.Invocations[i].Error
-		if counts[e] == 0 {
-			order = append(order, e)
-		}
-		counts[e]++
-	}
-	out := make([]errorCount, 0, len(order))
-	for _, e := range order {
-		out = append(out, errorCount{msg: e, n: counts[e]})
-	}
-	// Stable: equal counts keep first-seen order.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].n > out[j-1].n; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	if len(out) > n {
-		out = out[:n]
-	}
-	return out
+// topErrors returns the n most frequent error messages of the model's
+// count, most frequent first.
+func topErrors(errs []reporters.ErrorCount, n int) []reporters.ErrorCount {
+	return errs[:min(n, len(errs))]
 }
 
 // FormatDuration formats d with three significant digits in the largest

@@ -85,15 +85,15 @@ func Run(t testing.TB, cfg Config) *Result {
 		// Stopping for the deadline is not fatal; what else went wrong is.
 		err = e.failure
 		if serr := res.Save(); serr != nil {
-			t.Errorf("llmtest: saving run %s: %v", res.RunName, serr)
+			t.Errorf("llmtest: saving run %s: %v", res.Run.Name, serr)
 		}
 		t.Errorf("llmtest: run %s stopped %s before the test's deadline (go test -timeout), so that its results could be saved: its load shape did not complete",
-			res.RunName, FormatDuration(margin))
+			res.Run.Name, FormatDuration(margin))
 	}
 	if res != nil {
 		t.Cleanup(func() {
 			if err := res.Save(); err != nil {
-				t.Errorf("llmtest: saving run %s: %v", res.RunName, err)
+				t.Errorf("llmtest: saving run %s: %v", res.Run.Name, err)
 			}
 			if err := appendStepSummary(res); err != nil {
 				t.Errorf("llmtest: %v", err)
@@ -204,8 +204,8 @@ var AttrKeys = []string{
 }
 
 func (r *Result) attrs() [][2]string {
-	m := r.Stats.Map()
-	out := [][2]string{{"llmtest.run_name", r.RunName}}
+	m := r.Run.Stats()
+	out := [][2]string{{"llmtest.run_name", r.Run.Name}}
 	for _, k := range AttrKeys {
 		if v, ok := m[k]; ok {
 			out = append(out, [2]string{"llmtest." + k, strconv.FormatFloat(v, 'g', 6, 64)})

@@ -34,7 +34,7 @@ func TestRunHelperWritesSummaryInCleanup(t *testing.T) {
 func TestRunHelperDefaultsToTheArtifactDir(t *testing.T) {
 	res := Run(t, Config{Endpoint: &fakeEndpoint{Chunks: []string{"a"}}, Payloads: prompts(1)})
 	assert.Equal(t, t.ArtifactDir(), filepath.Dir(res.OutputPath))
-	assert.Equal(t, res.RunName, filepath.Base(res.OutputPath))
+	assert.Equal(t, res.Run.Name, filepath.Base(res.OutputPath))
 }
 
 // TestHelperProcess is run by the tests below in a child process, where it
@@ -54,7 +54,7 @@ func TestHelperProcess(t *testing.T) {
 		ep := &fakeEndpoint{Chunks: []string{"a", " b"}, Gap: 2 * time.Millisecond}
 		res := Run(t, Config{Endpoint: ep, Payloads: prompts(2), Clients: 2, Duration: time.Hour,
 			OutputPath: os.Getenv("LLMTEST_OUT")})
-		t.Logf("after Run: interrupted=%v cancelled=%d", res.Interrupted, res.Stats.CancelledRequests)
+		t.Logf("after Run: interrupted=%v cancelled=%d", res.Run.Interrupted, res.Stats.CancelledRequests)
 	case "deadline-and-failure":
 		// Stopped for the deadline, and a callback failed too: the
 		// failure is not lost with the interruption.
@@ -99,10 +99,10 @@ func TestRunStopsBeforeTheTestsDeadline(t *testing.T) {
 	}
 	res, err := LoadResult(dir)
 	require.NoError(t, err)
-	assert.True(t, res.Interrupted)
+	assert.True(t, res.Run.Interrupted)
 	assert.Positive(t, res.Stats.TotalRequests-res.Stats.CancelledRequests, "what completed is kept")
 	assert.Zero(t, res.Stats.FailedRequests, "requests cut at the deadline are cancelled, not failed")
-	assert.Equal(t, "TestHelperProcess", res.TestName)
+	assert.Equal(t, "TestHelperProcess", res.Run.TestName)
 }
 
 func TestRunAtTheDeadlineKeepsOtherFailures(t *testing.T) {
@@ -135,10 +135,10 @@ func TestRunNamesFollowTheTest(t *testing.T) {
 	t.Run("two runs/one test", func(t *testing.T) {
 		for range 2 {
 			res := Run(t, Config{Endpoint: ep, Payloads: prompts(1), OutputPath: out})
-			names = append(names, res.RunName)
+			names = append(names, res.Run.Name)
 		}
 		res := Run(t, Config{Endpoint: ep, Payloads: prompts(1), OutputPath: out, RunName: "chosen"})
-		assert.Equal(t, "chosen", res.RunName)
+		assert.Equal(t, "chosen", res.Run.Name)
 	})
 	assert.Equal(t, []string{"TestRunNamesFollowTheTest-two_runs-one_test", "TestRunNamesFollowTheTest-two_runs-one_test-2"}, names)
 	for _, name := range append(names, "chosen") {
@@ -167,7 +167,7 @@ func TestDefaultRunNamesNeverShareAFolder(t *testing.T) {
 				t.Parallel()
 				res := Run(t, Config{Endpoint: ep, Payloads: prompts(1), OutputPath: out})
 				mu.Lock()
-				names = append(names, res.RunName)
+				names = append(names, res.Run.Name)
 				mu.Unlock()
 			})
 		}
@@ -218,7 +218,7 @@ func TestRunHelperWritesReportsWithTheTestsChecks(t *testing.T) {
 	assert.Contains(t, string(junit), `message="ttft p99 = 2.00ms, want &lt; 1ms (n=2)"`)
 	report, err := os.ReadFile(filepath.Join(dir, ReportJSONFile))
 	require.NoError(t, err)
-	assert.Contains(t, string(report), `"schema_version": 1`)
+	assert.Contains(t, string(report), `"schema_version": 2`)
 	assert.Contains(t, string(report), `"expression": "ttft p99 < 1ms"`)
 	md, err := os.ReadFile(filepath.Join(dir, ReportMarkdownFile))
 	require.NoError(t, err)

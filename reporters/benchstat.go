@@ -62,26 +62,31 @@ var benchSources = []struct {
 	unit, key string
 	scale     float64
 }{
-	{UnitTTFTP50, statKey(metricTTFT, "p50"), 1e9},
-	{UnitTTFTP99, statKey(metricTTFT, "p99"), 1e9},
-	{UnitTPOTP50, statKey(metricTPOT, "p50"), 1e9},
-	{UnitITLP99, statKey(metricITL, "p99"), 1e9},
-	{UnitE2EP99, statKey(metricTTLT, "p99"), 1e9},
+	{UnitTTFTP50, StatKey(metricTTFT, "p50"), 1e9},
+	{UnitTTFTP99, StatKey(metricTTFT, "p99"), 1e9},
+	{UnitTPOTP50, StatKey(metricTPOT, "p50"), 1e9},
+	{UnitITLP99, StatKey(metricITL, "p99"), 1e9},
+	{UnitE2EP99, StatKey(metricTTLT, "p99"), 1e9},
 	{UnitOutputTokensPerSec, keyOutputTokensSec, 1},
 	{UnitRequestsPerSec, keyRequestsPerMin, 1.0 / 60},
 }
 
 // BenchMetrics returns the run's benchmark figures in a fixed order:
 // ttft-p50-ns, ttft-p99-ns, tpot-p50-ns, itl-p99-ns, e2e-p99-ns,
-// out-tokens/s, req/s. A figure is included only when its stats key exists
-// and holds a finite number. Durations are in nanoseconds, unrounded.
+// out-tokens/s, req/s. A percentile is included only when its metric has
+// samples and the value is a finite number, a throughput only when the run
+// has a test time. Durations are in nanoseconds, unrounded.
 func BenchMetrics(run *Run) []BenchMetric {
 	if run == nil {
 		return nil
 	}
 	var out []BenchMetric
+	stats := run.Stats()
 	for _, s := range benchSources {
-		v, ok := stat(run, s.key)
+		v, ok := stats[s.key]
+		if s.key == keyOutputTokensSec || s.key == keyRequestsPerMin {
+			ok = run.TestTime > 0
+		}
 		if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
@@ -126,7 +131,7 @@ func (bs *Benchstat) Write(run *Run) error {
 	b.WriteString("BenchmarkLLM/")
 	b.WriteString(benchName(name))
 	b.WriteByte('\t')
-	b.WriteString(strconv.Itoa(count(run, keyTotalRequests)))
+	b.WriteString(strconv.Itoa(run.Counts.Total))
 	for _, m := range metrics {
 		b.WriteByte('\t')
 		b.WriteString(benchValue(m))

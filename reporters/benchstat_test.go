@@ -34,7 +34,7 @@ func TestBenchMetrics(t *testing.T) {
 	got := BenchMetrics(sampleRun())
 	want := []BenchMetric{
 		{UnitTTFTP50, 198.4e6}, {UnitTTFTP99, 412e6}, {UnitTPOTP50, 23.1e6}, {UnitITLP99, 61.2e6},
-		{UnitE2EP99, 8127.7e6}, {UnitOutputTokensPerSec, 1234.3044}, {UnitRequestsPerSec, 460.6172 / 60},
+		{UnitE2EP99, 8127.7e6}, {UnitOutputTokensPerSec, 64312 / 52.104}, {UnitRequestsPerSec, 400 / 52.104},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("BenchMetrics = %v, want %v", got, want)
@@ -44,10 +44,13 @@ func TestBenchMetrics(t *testing.T) {
 			t.Errorf("metric %d = %v, want %v", i, got[i], want[i])
 		}
 	}
-	// Only keys that exist, and hold a number, give a figure.
+	// Only metrics with samples, and figures that are numbers, count.
 	run := emptyRun()
-	run.Stats["time_to_first_token-p99"] = math.NaN()
-	run.Stats["inter_token_latency-p99"] = 0.05
+	run.Metrics = []Metric{
+		{Name: "time_to_first_token", Unit: UnitSeconds, N: 3, P50: math.NaN(), P99: math.NaN()},
+		{Name: "inter_token_latency", Unit: UnitSeconds, N: 3, P99: 0.05},
+		{Name: "time_to_last_token", Unit: UnitSeconds, P99: 1},
+	}
 	got = BenchMetrics(run)
 	if fmt.Sprint(got) != fmt.Sprint([]BenchMetric{{UnitITLP99, 5e7}, {UnitOutputTokensPerSec, 0}, {UnitRequestsPerSec, 0.2}}) {
 		t.Errorf("BenchMetrics = %v", got)

@@ -1,7 +1,16 @@
-// Package reporters renders the summary of a load-test run, a [Run], in the
-// formats that CI systems and people read: JUnit XML ([JUnit]), JSON
-// ([JSON], read back by [ReadJSON]), Markdown ([Markdown]) and the Go
-// benchmark format ([Benchstat]).
+// Package reporters holds the model of a load-test run, a [Run], and
+// renders it in the formats that CI systems and people read: JUnit XML
+// ([JUnit]), JSON ([JSON], read back by [ReadJSON]), Markdown ([Markdown])
+// and the Go benchmark format ([Benchstat]).
+//
+// A Run is the one description of a run: its identity and load shape, its
+// counts and token totals, per metric its aggregates and a mergeable
+// [Histogram] (HdrHistogram, 3 significant digits, percentiles within
+// [RelativeError] of the exact ones), a per-second time series, the error
+// messages and the SLO checks. Derived figures are methods: the failure
+// rate, the throughputs and LLMeter's flat stats keys ([Run.Stats]). The
+// llmtest package builds a Run as its run goes (llmtest.Result.Run),
+// renders its run folder from it and reads it back.
 //
 // Each reporter is a small type over an io.Writer that implements
 // [Reporter]; its Write renders one run and does not modify it:
@@ -11,9 +20,7 @@
 //	err := j.Write(run)
 //
 // The package imports the standard library and
-// github.com/HdrHistogram/hdrhistogram-go (for [Histogram]) only. The llmtest package
-// builds a Run from a Result (llmtest.Result.Report) and writes the
-// reports when a test ends.
+// github.com/HdrHistogram/hdrhistogram-go only.
 //
 // The text formats (JUnit, Markdown, benchmark) scrub every string taken
 // from a Run: byte sequences that are not UTF-8, and the characters XML
@@ -24,51 +31,74 @@
 //
 // # JSON schema
 //
-// The JSON reporter writes one object, the published schema of a run
-// summary, version [SchemaVersion]. The version changes only when a field
-// changes meaning or is removed; new fields may appear in any version, so
-// readers must ignore fields they do not know. [ReadJSON] rejects a
-// document without schema_version and one with a newer version. Times are
-// RFC 3339 in UTC with up to nanosecond precision; durations are seconds.
-// A number that is not finite (NaN, ±Inf) is written as null.
+// The JSON reporter writes one object, the published schema of a run,
+// version [SchemaVersion] (2): the Run itself. The version changes only
+// when a field changes meaning or is removed; new fields may appear in any
+// version, so readers must ignore fields they do not know. [ReadJSON]
+// rejects a document without schema_version and one with a newer version,
+// and reads version 1 (flat stats keys and sample counts) into the model,
+// without histograms or series. Times are RFC 3339 in UTC with up to
+// nanosecond precision; durations are seconds. A number that is not finite
+// (NaN, ±Inf) is written as null.
 //
-//   - schema_version (integer): the schema version, 1.
+//   - schema_version (integer): the schema version, 2.
 //   - run_name (string): the run's name, also its folder name.
 //   - run_description (string, optional): free text.
 //   - test_name (string, optional): the Go test that ran the load.
 //   - endpoint (object): the endpoint that received the load, never a
 //     secret: provider (string, such as "openai"), model_id (string),
 //     endpoint_name (string), url (string, optional: the base URL).
-//   - config (object): the load shape. clients (integer): concurrent
-//     clients; n_requests (integer): requests per client, 0 for a timed
-//     run; run_duration (number, seconds): a timed run's length, 0 for a
-//     counted run; timeout (number, seconds): the per-request deadline;
+//   - config (object): the resolved load shape. clients (integer):
+//     concurrent clients; n_requests (integer): requests per client, 0 for
+//     a timed run; run_duration (seconds): a timed run's length, 0 for a
+//     counted run; ramp_up (seconds): the time over which the clients'
+//     starts were spread; timeout (seconds): the per-request deadline;
 //     tokenizer (string): the tokenizer used where the server reported no
-//     usage; payloads (integer): the number of distinct payloads.
-//   - start_time, end_time (string, RFC 3339, UTC): when the run started
-//     and ended.
+//     usage; payloads (integer): the number of distinct payloads;
+//     low_memory (boolean): the run kept no record in memory, so its
+//     percentiles come from the histograms.
+//   - start_time, end_time (string, RFC 3339, UTC): when the first request
+//     was about to be sent and when the last response ended.
+//   - total_test_time (seconds): the run's wall time, first send to last
+//     response (LLMeter's total_test_time).
 //   - interrupted (boolean): the run ended before its load shape
 //     completed (cancelled, SIGINT, go test -timeout); its figures cover
-//     the requests that finished.
-//   - stats (object of numbers): the run's statistics with LLMeter's flat
-//     keys. Run totals: total_requests, failed_requests,
-//     cancelled_requests (counts; a cancelled request was cut by the run's
-//     interruption, neither success nor failure); failed_requests_rate
-//     (ratio, 0..1, of the requests that ended: failed over total minus
-//     cancelled); requests_per_minute (requests that ended);
-//     total_input_tokens, total_output_tokens (tokens, successful requests
-//     only); output_tokens_per_second (tokens/s, aggregate);
-//     total_test_time (seconds, first send to last response). Per metric,
-//     "<metric>-<aggregate>" for every metric with at least one sample,
-//     where metric is time_to_first_token, time_to_first_output,
-//     time_to_last_token, time_per_output_token, inter_token_latency
-//     (seconds), num_tokens_input or num_tokens_output (tokens), and
-//     aggregate is average, min, max, p50, p90, p95, p99, p99.9 or another
-//     "p<percentile>". Failed and cancelled requests are excluded from
-//     every per-metric aggregate.
-//   - samples (object of integers, optional): the number of samples behind
-//     each metric's aggregates, keyed by metric name (for
-//     inter_token_latency, the number of gaps).
+//     the requests that ended.
+//   - counts (object of integers): total (requests sent), failed (ended
+//     with an error), cancelled (cut by the run's interruption: neither
+//     success nor failure), dropped (open-loop arrivals never sent, not in
+//     total; 0 for a closed loop).
+//   - tokens (object of integers): input, output: the token totals of the
+//     successful requests.
+//   - relative_error (number): the bound on the relative error of a
+//     percentile read from a histogram, 0.001; 0 when the run has none.
+//   - metrics (array of objects): one per per-request metric, in report
+//     order: time_to_first_token, time_to_first_output,
+//     time_to_last_token, time_per_output_token, inter_token_latency (unit
+//     "s") and num_tokens_input, num_tokens_output (unit "tokens"), over
+//     the successful requests (for inter_token_latency, their chunk gaps).
+//     name (string); unit (string): "s" or "tokens"; n (integer): the
+//     samples; average, min, max, p50, p90, p95, p99, p99.9 (numbers, in
+//     unit; 0 when n is 0); exact (boolean): the percentiles were computed
+//     from every sample, rather than read from the histogram (a
+//     low-memory or merged run; average, min and max are exact either
+//     way); histogram (string, optional): every sample, in nanoseconds for
+//     durations and tokens for counts, as an HdrHistogram V2 compressed
+//     encoding in base64 (values 0 to 24 h, 3 significant digits), which
+//     merges losslessly with the histograms of other runs.
+//   - errors (array of objects): the failed requests by error message,
+//     most frequent first: message (string; "" counts the messages beyond
+//     the first 100 distinct ones), count (integer).
+//   - series (array of objects): one per wall-clock second from the first
+//     send to the last response. start (string, RFC 3339): the second;
+//     started (requests sent in it); completed, failed, cancelled
+//     (requests that ended in it); in_flight (requests sent and not ended
+//     at its end); output_tokens (of the requests completed in it);
+//     ttft_p50, ttft_p99, ttlt_p50, ttlt_p99 (seconds, optional): the
+//     exact percentiles of the time to first and last token of the
+//     requests completed in it.
+//   - generator (object, optional): the load generator's self-check; no
+//     field is defined yet.
 //   - checks (array of objects): the SLO checks, in evaluation order.
 //     expression (string): the check as written, such as
 //     "ttft p99 < 800ms"; statistic (string): what was measured, such as
@@ -79,10 +109,20 @@
 //     count; pass (boolean): whether the check held (a check over zero
 //     samples fails); message (string): the check's one stable line.
 //
-// An example, shortened to a few stats keys:
+// LLMeter's flat stats keys are not in the document; [Run.Stats] derives
+// them (llmtest writes them to stats.json): total_requests,
+// failed_requests, cancelled_requests, failed_requests_rate (failed over
+// the requests that ended), requests_per_minute (requests that ended per
+// minute of total_test_time), total_input_tokens, total_output_tokens,
+// output_tokens_per_second, total_test_time, and "<metric>-<aggregate>"
+// for every metric with samples and aggregate average, min, max, p50,
+// p90, p95, p99 or p99.9, such as "time_to_first_token-p99".
+//
+// An example, shortened to one metric without its histogram and one
+// window:
 //
 //	{
-//	  "schema_version": 1,
+//	  "schema_version": 2,
 //	  "run_name": "chat-smoke",
 //	  "endpoint": {
 //	    "provider": "openai",
@@ -94,26 +134,52 @@
 //	    "clients": 8,
 //	    "n_requests": 50,
 //	    "run_duration": 0,
+//	    "ramp_up": 0,
 //	    "timeout": 60,
 //	    "tokenizer": "whitespace",
-//	    "payloads": 20
+//	    "payloads": 20,
+//	    "low_memory": false
 //	  },
 //	  "start_time": "2026-11-27T01:53:00.123456789Z",
 //	  "end_time": "2026-11-27T01:53:52.227456789Z",
+//	  "total_test_time": 52.104,
 //	  "interrupted": false,
-//	  "stats": {
-//	    "failed_requests": 3,
-//	    "failed_requests_rate": 0.0075,
-//	    "output_tokens_per_second": 1234.3044,
-//	    "requests_per_minute": 460.6172,
-//	    "time_to_first_token-p50": 0.1984,
-//	    "time_to_first_token-p99": 0.412,
-//	    "total_requests": 400,
-//	    "total_test_time": 52.104
-//	  },
-//	  "samples": {
-//	    "time_to_first_token": 397
-//	  },
+//	  "counts": {"total": 400, "failed": 3, "cancelled": 0, "dropped": 0},
+//	  "tokens": {"input": 203264, "output": 64312},
+//	  "relative_error": 0.001,
+//	  "metrics": [
+//	    {
+//	      "name": "time_to_first_token",
+//	      "unit": "s",
+//	      "n": 397,
+//	      "average": 0.2121,
+//	      "min": 0.0871,
+//	      "max": 0.6403,
+//	      "p50": 0.1984,
+//	      "p90": 0.3012,
+//	      "p95": 0.3466,
+//	      "p99": 0.412,
+//	      "p99.9": 0.598,
+//	      "exact": true,
+//	      "histogram": "HISTFAAAA…"
+//	    }
+//	  ],
+//	  "errors": [{"message": "HTTP 500: overloaded", "count": 3}],
+//	  "series": [
+//	    {
+//	      "start": "2026-11-27T01:53:01Z",
+//	      "started": 9,
+//	      "completed": 8,
+//	      "failed": 1,
+//	      "cancelled": 0,
+//	      "in_flight": 8,
+//	      "output_tokens": 1290,
+//	      "ttft_p50": 0.1984,
+//	      "ttft_p99": 0.398,
+//	      "ttlt_p50": 0.951,
+//	      "ttlt_p99": 0.99
+//	    }
+//	  ],
 //	  "checks": [
 //	    {
 //	      "expression": "ttft p99 < 800ms",
@@ -139,7 +205,8 @@
 // (provider, model_id, endpoint_name, url), the Go test (test_name, when
 // there is one), the load shape (clients,
 // n_requests or run_duration, timeout, in seconds) and the key figures
-// whose stats keys exist, under their stats keys: total_requests,
+// the run has (percentiles of metrics with samples), under their stats
+// keys ([Run.Stats]): total_requests,
 // failed_requests, failed_requests_rate, requests_per_minute,
 // output_tokens_per_second, time_to_first_token-p50 and -p99,
 // time_per_output_token-p50 and -p99, inter_token_latency-p99 and
@@ -182,7 +249,8 @@
 // comment: a level-3 heading with ✅ or ❌ and the run name, a line with
 // endpoint, load shape, request accounting and throughput, a table of
 // ttft, tpot, itl, e2e (ttlt), input and output tokens (avg, p50, p90,
-// p99, max, and n when [Run.Samples] has it), and a table of the checks.
+// p99, max and n, for the metrics with samples, with a note when the
+// percentiles come from histograms), and a table of the checks.
 //
 // # Benchmark format
 //

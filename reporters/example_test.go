@@ -19,10 +19,9 @@ func smokeRun() *reporters.Run {
 		Config:        reporters.Config{Clients: 2, Requests: 5, Timeout: 30},
 		StartTime:     start,
 		EndTime:       start.Add(2500 * time.Millisecond),
-		Stats: map[string]float64{
-			"total_requests": 10, "failed_requests": 0, "failed_requests_rate": 0,
-			"requests_per_minute": 240, "output_tokens_per_second": 512, "total_test_time": 2.5,
-		},
+		TestTime:      2.5,
+		Counts:        reporters.Counts{Total: 10},
+		Tokens:        reporters.Tokens{Input: 200, Output: 1280},
 		Checks: []reporters.Check{{
 			Expression: "error_rate < 1%", Statistic: "error_rate", Op: "<",
 			Observed: 0, Limit: 0.01, Unit: "ratio", Samples: 10, Pass: true,
@@ -79,13 +78,13 @@ func ExampleReadJSON() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(run.SchemaVersion, run.Name, run.Stats["total_requests"], run.Passed())
+	fmt.Println(run.SchemaVersion, run.Name, run.Counts.Total, run.Passed())
 
 	_, err = reporters.ReadJSON(bytes.NewBufferString(`{"schema_version": 99}`))
 	fmt.Println(err)
 	// Output:
-	// 1 smoke 10 true
-	// reporters: run JSON has a newer schema_version: schema_version 99, this reader supports up to 1; upgrade llmtest to read it
+	// 2 smoke 10 true
+	// reporters: run JSON has a newer schema_version: schema_version 99, this reader supports up to 2; upgrade llmtest to read it
 }
 
 func ExampleMarkdown() {
@@ -123,4 +122,44 @@ func ExampleBenchMetrics() {
 	// Output:
 	// out-tokens/s 512
 	// req/s 4
+}
+
+func ExampleRun_Stats() {
+	run := smokeRun()
+	stats := run.Stats()
+	for _, k := range run.StatKeys() {
+		fmt.Println(k, stats[k])
+	}
+	// Output:
+	// total_requests 10
+	// failed_requests 0
+	// cancelled_requests 0
+	// failed_requests_rate 0
+	// requests_per_minute 240
+	// total_input_tokens 200
+	// total_output_tokens 1280
+	// output_tokens_per_second 512
+	// total_test_time 2.5
+}
+
+func ExampleHistogram() {
+	// Two shards of one run, each with its own histogram of latencies in
+	// nanoseconds, merge into the histogram of the whole run.
+	a, b := reporters.NewHistogram(), reporters.NewHistogram()
+	for i := range int64(1000) {
+		a.Record((i + 1) * int64(time.Millisecond))    // 1ms … 1000ms
+		b.Record((i + 1001) * int64(time.Millisecond)) // 1001ms … 2000ms
+	}
+	var run reporters.Histogram
+	if err := run.Merge(a); err != nil {
+		fmt.Println(err)
+	}
+	if err := run.Merge(b); err != nil {
+		fmt.Println(err)
+	}
+	p99 := time.Duration(run.Quantile(99))
+	exact := 1980010 * time.Microsecond // numpy's p99 of 1ms … 2000ms
+	fmt.Println(run.Count(), p99.Round(time.Millisecond), (p99-exact).Abs() <= exact/1000)
+	// Output:
+	// 2000 1.98s true
 }

@@ -230,30 +230,24 @@ func plural(n int, one, many string) string {
 // accounting returns the run's request accounting in one line:
 // "400 requests, 3 failed (0.75%) in 52.1s".
 func accounting(run *Run) string {
-	total, failed := count(run, keyTotalRequests), count(run, keyFailedRequests)
-	rate, ok := stat(run, keyFailedRate)
-	if ended := total - count(run, keyCancelled); !ok && ended > 0 {
-		rate = float64(failed) / float64(ended)
-	}
 	cancelled := ""
-	if n := count(run, keyCancelled); n > 0 {
+	if n := run.Counts.Cancelled; n > 0 {
 		cancelled = fmt.Sprintf(", %d cancelled", n)
 	}
 	return fmt.Sprintf("%s, %d failed (%s)%s in %s",
-		plural(total, "request", "requests"), failed, formatPercent(rate), cancelled, formatSeconds(runSeconds(run)))
+		plural(run.Counts.Total, "request", "requests"), run.Counts.Failed, formatPercent(run.FailedRequestsRate()),
+		cancelled, formatSeconds(runSeconds(run)))
 }
 
-// throughput returns the run's throughput in one line, "461.5 requests/min,
-// 1234.5 output tokens/s", leaving out figures whose key is absent.
+// throughput returns the run's throughput in one line, "461.5
+// requests/min, 1234.5 output tokens/s", or "" when the run has no test
+// time to measure it over.
 func throughput(run *Run, reqUnit string) string {
-	var parts []string
-	if v, ok := stat(run, keyRequestsPerMin); ok {
-		parts = append(parts, formatFixed1(v)+" "+reqUnit)
+	if !(run.TestTime > 0) {
+		return ""
 	}
-	if v, ok := stat(run, keyOutputTokensSec); ok {
-		parts = append(parts, formatFixed1(v)+" output tokens/s")
-	}
-	return strings.Join(parts, ", ")
+	return formatFixed1(run.RequestsPerMinute()) + " " + reqUnit + ", " +
+		formatFixed1(run.OutputTokensPerSecond()) + " output tokens/s"
 }
 
 // expectedRequests returns how many requests a counted run sends in all,
@@ -267,13 +261,13 @@ func expectedRequests(c Config) int {
 
 // allFailedLine describes a run in which every request failed.
 func allFailedLine(run *Run) string {
-	failed := count(run, keyFailedRequests)
+	failed := run.Counts.Failed
 	return fmt.Sprintf("every request failed: %d of %s", failed, plural(failed, "request", "requests"))
 }
 
 // interruptedLine describes an interrupted run in one stable line.
 func interruptedLine(run *Run) string {
-	total := count(run, keyTotalRequests)
+	total := run.Counts.Total
 	elapsed := formatSeconds(runSeconds(run))
 	if want := expectedRequests(run.Config); want > 0 {
 		return fmt.Sprintf("run interrupted: %d of %d requests sent in %s", total, want, elapsed)

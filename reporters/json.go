@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"time"
 )
 
 var _ Reporter = (*JSON)(nil)
@@ -32,7 +33,7 @@ var (
 	ErrNewerSchemaVersion = errors.New("reporters: run JSON has a newer schema_version")
 )
 
-// Write writes run as indented JSON followed by a newline. Stats values and
+// Write writes run as indented JSON followed by a newline. Aggregates and
 // check values that are not finite numbers (NaN, ±Inf), which JSON cannot
 // hold, are written as null.
 func (j *JSON) Write(run *Run) error {
@@ -50,11 +51,13 @@ func (j *JSON) Write(run *Run) error {
 	return err
 }
 
-// ReadJSON reads one run written by [JSON.Write]. It fails with an error
+// ReadJSON reads one run written by [JSON.Write], of this schema version
+// or version 1 (whose flat stats and sample counts it turns into counts,
+// token totals and metrics without histograms). It fails with an error
 // wrapping [ErrNoSchemaVersion] when the document has no positive
 // schema_version and with one wrapping [ErrNewerSchemaVersion] when its
 // schema_version is above [SchemaVersion]; fields it does not know are
-// ignored. Nulls in stats and checks read back as NaN.
+// ignored. Nulls in aggregates and checks read back as NaN.
 func ReadJSON(r io.Reader) (*Run, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -78,6 +81,12 @@ func ReadJSON(r io.Reader) (*Run, error) {
 	case v > SchemaVersion:
 		return nil, fmt.Errorf("%w: schema_version %d, this reader supports up to %d; upgrade llmtest to read it",
 			ErrNewerSchemaVersion, v, SchemaVersion)
+	case v == 1:
+		var doc jsonRunV1
+		if err := json.Unmarshal(data, &doc); err != nil {
+			return nil, fmt.Errorf("reporters: reading run JSON: %w", err)
+		}
+		return doc.run(), nil
 	}
 	var doc jsonRun
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -91,15 +100,33 @@ func ReadJSON(r io.Reader) (*Run, error) {
 // written without a change here.
 
 type (
-	runFields   Run
-	checkFields Check
+	runFields    Run
+	metricFields Metric
+	checkFields  Check
 )
 
 type jsonRun struct {
 	runFields
-	Stats   map[string]jsonFloat `json:"stats"`
-	Samples map[string]int       `json:"samples,omitempty"`
-	Checks  []jsonCheck          `json:"checks"`
+	Metrics []jsonMetric `json:"metrics"`
+	Errors  []ErrorCount `json:"errors"`
+	Series  []Window     `json:"series"`
+	Checks  []jsonCheck  `json:"checks"`
+}
+
+// jsonMetric overrides the aggregates, and repeats the fields that follow
+// them in Metric so that the document keeps Metric's field order.
+type jsonMetric struct {
+	metricFields
+	Average   jsonFloat  `json:"average"`
+	Min       jsonFloat  `json:"min"`
+	Max       jsonFloat  `json:"max"`
+	P50       jsonFloat  `json:"p50"`
+	P90       jsonFloat  `json:"p90"`
+	P95       jsonFloat  `json:"p95"`
+	P99       jsonFloat  `json:"p99"`
+	P999      jsonFloat  `json:"p99.9"`
+	Exact     bool       `json:"exact"`
+	Histogram *Histogram `json:"histogram,omitempty"`
 }
 
 // jsonCheck overrides Observed and Limit, and repeats the fields that
@@ -117,13 +144,25 @@ type jsonCheck struct {
 func toJSONRun(run *Run) jsonRun {
 	doc := jsonRun{
 		runFields: runFields(*run),
-		Stats:     make(map[string]jsonFloat, len(run.Stats)),
-		Samples:   run.Samples,
+		Metrics:   make([]jsonMetric, len(run.Metrics)),
+		Errors:    run.Errors,
+		Series:    run.Series,
 		Checks:    make([]jsonCheck, len(run.Checks)),
 	}
 	doc.SchemaVersion = SchemaVersion
-	for k, v := range run.Stats {
-		doc.Stats[k] = jsonFloat(v)
+	if doc.Errors == nil {
+		doc.Errors = []ErrorCount{}
+	}
+	if doc.Series == nil {
+		doc.Series = []Window{}
+	}
+	for i, m := range run.Metrics {
+		doc.Metrics[i] = jsonMetric{
+			metricFields: metricFields(m),
+			Average:      jsonFloat(m.Average), Min: jsonFloat(m.Min), Max: jsonFloat(m.Max),
+			P50: jsonFloat(m.P50), P90: jsonFloat(m.P90), P95: jsonFloat(m.P95), P99: jsonFloat(m.P99), P999: jsonFloat(m.P999),
+			Exact: m.Exact, Histogram: m.Histogram,
+		}
 	}
 	for i, c := range run.Checks {
 		doc.Checks[i] = jsonCheck{
@@ -141,23 +180,97 @@ func toJSONRun(run *Run) jsonRun {
 
 func (doc *jsonRun) run() *Run {
 	run := Run(doc.runFields)
-	run.Samples = doc.Samples
-	if doc.Stats != nil {
-		run.Stats = make(map[string]float64, len(doc.Stats))
-		for k, v := range doc.Stats {
-			run.Stats[k] = float64(v)
+	run.Errors, run.Series = doc.Errors, doc.Series
+	if doc.Metrics != nil {
+		run.Metrics = make([]Metric, len(doc.Metrics))
+		for i, jm := range doc.Metrics {
+			m := Metric(jm.metricFields)
+			m.Average, m.Min, m.Max = float64(jm.Average), float64(jm.Min), float64(jm.Max)
+			m.P50, m.P90, m.P95, m.P99, m.P999 = float64(jm.P50), float64(jm.P90), float64(jm.P95), float64(jm.P99), float64(jm.P999)
+			m.Exact, m.Histogram = jm.Exact, jm.Histogram
+			run.Metrics[i] = m
 		}
 	}
-	if doc.Checks != nil {
-		run.Checks = make([]Check, len(doc.Checks))
-		for i, c := range doc.Checks {
-			cc := Check(c.checkFields)
-			cc.Observed, cc.Limit = float64(c.Observed), float64(c.Limit)
-			cc.Unit, cc.Samples, cc.Pass, cc.Message = c.Unit, c.Samples, c.Pass, c.Message
-			run.Checks[i] = cc
-		}
-	}
+	run.Checks = readChecks(doc.Checks)
 	return &run
+}
+
+func readChecks(checks []jsonCheck) []Check {
+	if checks == nil {
+		return nil
+	}
+	out := make([]Check, len(checks))
+	for i, c := range checks {
+		cc := Check(c.checkFields)
+		cc.Observed, cc.Limit = float64(c.Observed), float64(c.Limit)
+		cc.Unit, cc.Samples, cc.Pass, cc.Message = c.Unit, c.Samples, c.Pass, c.Message
+		out[i] = cc
+	}
+	return out
+}
+
+// jsonRunV1 is a version-1 document: the fields version 2 kept, and the
+// flat stats with their sample counts.
+type jsonRunV1 struct {
+	Name        string    `json:"run_name"`
+	Description string    `json:"run_description"`
+	TestName    string    `json:"test_name"`
+	Endpoint    Endpoint  `json:"endpoint"`
+	Config      Config    `json:"config"`
+	StartTime   time.Time `json:"start_time"`
+	EndTime     time.Time `json:"end_time"`
+	Interrupted bool      `json:"interrupted"`
+
+	Stats   map[string]jsonFloat `json:"stats"`
+	Samples map[string]int       `json:"samples"`
+	Checks  []jsonCheck          `json:"checks"`
+}
+
+// v1Metrics are the metrics a version-1 document could hold, in report
+// order, with their units.
+var v1Metrics = []struct{ name, unit string }{
+	{metricTTFT, UnitSeconds}, {"time_to_first_output", UnitSeconds}, {metricTTLT, UnitSeconds},
+	{metricTPOT, UnitSeconds}, {metricITL, UnitSeconds},
+	{metricInputTokens, UnitTokens}, {metricOutputTokens, UnitTokens},
+}
+
+func (doc *jsonRunV1) run() *Run {
+	stat := func(key string) float64 { return float64(doc.Stats[key]) }
+	count := func(key string) int {
+		v := stat(key)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0
+		}
+		return int(math.Round(v))
+	}
+	run := &Run{
+		SchemaVersion: 1,
+		Name:          doc.Name,
+		Description:   doc.Description,
+		TestName:      doc.TestName,
+		Endpoint:      doc.Endpoint,
+		Config:        doc.Config,
+		StartTime:     doc.StartTime,
+		EndTime:       doc.EndTime,
+		TestTime:      stat(keyTotalTestTime),
+		Interrupted:   doc.Interrupted,
+		Counts: Counts{
+			Total: count(keyTotalRequests), Failed: count(keyFailedRequests), Cancelled: count(keyCancelled),
+		},
+		Tokens: Tokens{Input: count(keyInputTokens), Output: count(keyOutputTokens)},
+		Checks: readChecks(doc.Checks),
+	}
+	for _, vm := range v1Metrics {
+		if _, ok := doc.Stats[StatKey(vm.name, "p50")]; !ok {
+			continue
+		}
+		m := Metric{Name: vm.name, Unit: vm.unit, N: doc.Samples[vm.name], Exact: true}
+		for i, dst := range []*float64{&m.Average, &m.Min, &m.Max, &m.P50, &m.P90, &m.P95, &m.P99, &m.P999} {
+			*dst = stat(StatKey(vm.name, AggregateNames[i]))
+		}
+		run.Metrics = append(run.Metrics, m)
+	}
+	return run
 }
 
 // jsonFloat is a float64 whose non-finite values are JSON null.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -43,12 +45,70 @@ func TestJSONRoundTrip(t *testing.T) {
 				want.Checks[i].Message = validUTF8(want.Checks[i].Message)
 			}
 			want.Name = validUTF8(want.Name)
+			if want.Metrics == nil {
+				want.Metrics = []Metric{}
+			}
+			if want.Series == nil {
+				want.Series = []Window{}
+			}
+			if want.Errors == nil {
+				want.Errors = []ErrorCount{}
+			}
 			if !reflect.DeepEqual(got, &want) {
 				g, _ := json.Marshal(got)
 				w, _ := json.Marshal(&want)
 				t.Errorf("round trip differs:\n got %s\nwant %s", g, w)
 			}
 		})
+	}
+}
+
+// TestReadJSONVersion1 pins that a version-1 document, with flat stats and
+// sample counts, reads as the model: counts, token totals and exact
+// metrics without histograms.
+func TestReadJSONVersion1(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "run_v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sampleRun()
+	want.SchemaVersion = 1
+	want.RelativeError = 0
+	want.Errors, want.Series = nil, nil
+	if !reflect.DeepEqual(got, want) {
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		t.Errorf("version 1 read as\n %s\nwant %s", g, w)
+	}
+	if got.Stats()["time_to_first_token-p99"] != 0.412 || got.RequestsPerMinute() == 0 {
+		t.Errorf("stats of a version-1 run: %v", got.Stats())
+	}
+}
+
+// TestJSONHistogramsRoundTrip pins that histograms come back whole, so
+// that a run read back merges and answers any percentile as it did.
+func TestJSONHistogramsRoundTrip(t *testing.T) {
+	run := sampleRun()
+	h := NewHistogram()
+	for v := int64(1e6); v < 1e9; v += 1e6 {
+		h.Record(v)
+	}
+	run.Metrics[0].Histogram = h
+	got, err := ReadJSON(bytes.NewReader(jsonBytes(t, run)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := got.Metrics[0].Histogram
+	if back.Count() != h.Count() || back.Quantile(99.9) != h.Quantile(99.9) {
+		t.Errorf("histogram read back with %d values, p99.9 %v; want %d, %v", back.Count(), back.Quantile(99.9), h.Count(), h.Quantile(99.9))
+	}
+	if got.Metrics[1].Histogram != nil {
+		t.Error("a metric without a histogram read back with one")
 	}
 }
 
@@ -69,23 +129,23 @@ func TestJSONWritesSchemaVersion(t *testing.T) {
 
 func TestJSONEmptyCollections(t *testing.T) {
 	out := string(jsonBytes(t, &Run{Name: "bare"}))
-	for _, want := range []string{`"stats": {}`, `"checks": []`} {
+	for _, want := range []string{`"metrics": []`, `"errors": []`, `"series": []`, `"checks": []`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %s:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, `"samples"`) {
-		t.Errorf("output has samples without any:\n%s", out)
+	if strings.Contains(out, `"generator"`) {
+		t.Errorf("output has a generator self-check without one:\n%s", out)
 	}
 }
 
 func TestJSONNonFinite(t *testing.T) {
 	run := sampleRun()
-	run.Stats["time_to_first_token-p99"] = math.NaN()
-	run.Stats["requests_per_minute"] = math.Inf(1)
+	run.Metrics[0].P99 = math.NaN()
+	run.Metrics[0].Max = math.Inf(1)
 	run.Checks[0].Observed = math.NaN()
 	out := jsonBytes(t, run)
-	for _, want := range []string{`"time_to_first_token-p99": null`, `"requests_per_minute": null`, `"observed": null`} {
+	for _, want := range []string{`"p99": null`, `"max": null`, `"observed": null`} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("output lacks %s", want)
 		}
@@ -94,8 +154,8 @@ func TestJSONNonFinite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !math.IsNaN(got.Stats["time_to_first_token-p99"]) || !math.IsNaN(got.Checks[0].Observed) {
-		t.Errorf("nulls read back as %v and %v, want NaN", got.Stats["time_to_first_token-p99"], got.Checks[0].Observed)
+	if !math.IsNaN(got.Metrics[0].P99) || !math.IsNaN(got.Checks[0].Observed) {
+		t.Errorf("nulls read back as %v and %v, want NaN", got.Metrics[0].P99, got.Checks[0].Observed)
 	}
 	if got.Checks[0].Limit != 0.8 {
 		t.Errorf("limit read back as %v", got.Checks[0].Limit)
@@ -112,10 +172,12 @@ func TestReadJSONErrors(t *testing.T) {
 		{"null", `{"schema_version": null}`, ErrNoSchemaVersion, "no schema_version"},
 		{"zero", `{"schema_version": 0}`, ErrNoSchemaVersion, "schema_version 0 is not a positive integer"},
 		{"fraction", `{"schema_version": 1.5}`, ErrNoSchemaVersion, "schema_version 1.5 is not a positive integer"},
-		{"newer", `{"schema_version": 2, "stats": "changed meaning"}`, ErrNewerSchemaVersion, "schema_version 2, this reader supports up to 1"},
+		{"newer", `{"schema_version": 3, "counts": "changed meaning"}`, ErrNewerSchemaVersion, "schema_version 3, this reader supports up to 2"},
 		{"not json", `schema_version: 1`, nil, "reading run JSON"},
 		{"not an object", `[1]`, nil, "reading run JSON"},
 		{"wrong type", `{"schema_version": 1, "stats": []}`, nil, "reading run JSON"},
+		{"wrong type v2", `{"schema_version": 2, "metrics": {}}`, nil, "reading run JSON"},
+		{"bad histogram", `{"schema_version": 2, "metrics": [{"histogram": "HISTF!"}]}`, nil, "histogram"},
 		{"trailing data", `{"schema_version": 1} {}`, nil, "reading run JSON"},
 		{"empty", ``, nil, "reading run JSON"},
 	}

@@ -208,8 +208,9 @@ func suiteProperties(run *Run) xmlProperties {
 	if run.Interrupted {
 		add("interrupted", "true")
 	}
+	stats := run.Stats()
 	for _, key := range junitKeyFigures {
-		if v, ok := stat(run, key); ok {
+		if v, ok := stats[key]; ok {
 			add(key, formatPlain(v))
 		}
 	}
@@ -220,10 +221,10 @@ func suiteProperties(run *Run) xmlProperties {
 // order, when they exist.
 var junitKeyFigures = []string{
 	keyTotalRequests, keyFailedRequests, keyFailedRate, keyRequestsPerMin, keyOutputTokensSec,
-	statKey(metricTTFT, "p50"), statKey(metricTTFT, "p99"),
-	statKey(metricTPOT, "p50"), statKey(metricTPOT, "p99"),
-	statKey(metricITL, "p99"),
-	statKey(metricTTLT, "p99"),
+	StatKey(metricTTFT, "p50"), StatKey(metricTTFT, "p99"),
+	StatKey(metricTPOT, "p50"), StatKey(metricTPOT, "p99"),
+	StatKey(metricITL, "p99"),
+	StatKey(metricTTLT, "p99"),
 }
 
 // runSummary returns the run's request accounting as lines of text, for

@@ -226,7 +226,7 @@ func TestJUnitSuiteProperties(t *testing.T) {
 		"provider": "openai", "model_id": "gpt-4o-mini", "endpoint_name": "chat-completions",
 		"url": "http://127.0.0.1:8080/v1", "clients": "8", "n_requests": "50", "timeout": "60",
 		"total_requests": "400", "failed_requests": "3", "failed_requests_rate": "0.0075",
-		"requests_per_minute": "460.6172", "output_tokens_per_second": "1234.3044",
+		"requests_per_minute": formatPlain(400 / 52.104 * 60), "output_tokens_per_second": formatPlain(64312 / 52.104),
 		"time_to_first_token-p50": "0.1984", "time_to_first_token-p99": "0.412",
 		"time_per_output_token-p50": "0.0231", "time_per_output_token-p99": "0.0342",
 		"inter_token_latency-p99": "0.0612", "time_to_last_token-p99": "8.1277",
@@ -290,7 +290,7 @@ func TestJUnitInterrupted(t *testing.T) {
 	// Timed and shapeless runs say how far they got, too.
 	timed := emptyRun()
 	timed.Interrupted = true
-	timed.Stats["total_test_time"] = 12.5
+	timed.TestTime = 12.5
 	if got, want := interruptedLine(timed), "run interrupted after 12.5s of 30s: 6 requests sent"; got != want {
 		t.Errorf("interruptedLine = %q, want %q", got, want)
 	}
@@ -331,12 +331,11 @@ func TestJUnitAllFailed(t *testing.T) {
 			t.Errorf("strict=%v: failure %+v", strict, f)
 		}
 
-		run.Stats["failed_requests"] = 4
-		run.Stats["cancelled_requests"] = 2
+		run.Counts.Failed, run.Counts.Cancelled = 4, 2
 		if !run.AllFailed() {
 			t.Errorf("4 failed and 2 cancelled of 6: want AllFailed")
 		}
-		run.Stats["cancelled_requests"] = 1
+		run.Counts.Cancelled = 1
 		doc = parseJUnit(t, junitXML(t, strict, run))
 		if f := doc.Suites[0].Cases[0].Failure; f != nil {
 			t.Errorf("strict=%v: a run with a success failed: %+v", strict, f)

@@ -13,7 +13,8 @@ var _ Reporter = (*Markdown)(nil)
 // for $GITHUB_STEP_SUMMARY: a heading with the run name and a pass/fail
 // mark; one line with the endpoint, load shape, request accounting and
 // throughput; a table of latency and token figures (avg, p50, p90, p99,
-// max, and n when [Run.Samples] has it); and a table of the SLO checks.
+// max, n), noting when its percentiles come from histograms; and a table
+// of the SLO checks.
 // Durations are shown for people ("912ms", "1.23s", "45.6µs"). A run
 // passes when every check passed and it was not interrupted.
 type Markdown struct {
@@ -100,35 +101,25 @@ func (m *Markdown) Write(run *Run) error {
 }
 
 func writeMetricsTable(b *strings.Builder, run *Run) {
-	withN := false
 	var rows [][]string
 	for _, row := range markdownRows {
+		m := run.Metric(row.metric)
+		if m == nil || m.N == 0 {
+			continue
+		}
 		cells := []string{row.label}
-		found := false
 		for _, col := range markdownColumns {
-			v, ok := stat(run, statKey(row.metric, col.aggregate))
+			v, ok := aggregate(run, row.metric, col.aggregate)
 			switch {
 			case !ok:
 				cells = append(cells, "–")
 			case row.duration:
 				cells = append(cells, formatSeconds(v))
-				found = true
 			default:
 				cells = append(cells, formatTokens(v))
-				found = true
 			}
 		}
-		n, ok := run.Samples[row.metric]
-		if !found && !ok {
-			continue
-		}
-		if ok {
-			withN = true
-			cells = append(cells, strconv.Itoa(n))
-		} else {
-			cells = append(cells, "–")
-		}
-		rows = append(rows, cells)
+		rows = append(rows, append(cells, strconv.Itoa(m.N)))
 	}
 	if len(rows) == 0 {
 		return
@@ -139,17 +130,13 @@ func writeMetricsTable(b *strings.Builder, run *Run) {
 		head = append(head, col.label)
 		align = append(align, "---:")
 	}
-	if withN {
-		head = append(head, "n")
-		align = append(align, "---:")
-	}
-	writeRow(b, head)
-	writeRow(b, align)
+	writeRow(b, append(head, "n"))
+	writeRow(b, append(align, "---:"))
 	for _, cells := range rows {
-		if !withN {
-			cells = cells[:len(cells)-1]
-		}
 		writeRow(b, cells)
+	}
+	if !exact(run) {
+		fmt.Fprintf(b, "\nPercentiles from histograms, within %s.\n", formatPercent(run.RelativeError))
 	}
 	b.WriteByte('\n')
 }

@@ -100,11 +100,17 @@ func TestMarkdownSampleCounts(t *testing.T) {
 		t.Errorf("metrics table with n:\n%s", with)
 	}
 	run := sampleRun()
-	run.Samples = nil
-	without := markdown(t, run)
-	if !strings.Contains(without, "| metric | avg | p50 | p90 | p99 | max |\n") ||
-		!strings.Contains(without, "| itl | 22.9ms | 19.8ms | 30.1ms | 61.2ms | 310ms |\n") {
-		t.Errorf("metrics table without n:\n%s", without)
+	run.Metric("inter_token_latency").Exact = false
+	approx := markdown(t, run)
+	if !strings.Contains(approx, "Percentiles from histograms, within 0.1%.") {
+		t.Errorf("metrics table of an approximate run:\n%s", approx)
+	}
+	if strings.Contains(with, "histograms") {
+		t.Errorf("an exact run's table mentions histograms:\n%s", with)
+	}
+	run.Metrics[0].N = 0
+	if noTTFT := markdown(t, run); strings.Contains(noTTFT, "| ttft |") {
+		t.Errorf("a metric without samples has a row:\n%s", noTTFT)
 	}
 }
 

@@ -3,6 +3,8 @@ package reporters
 import (
 	"errors"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // Reporter renders runs in one format to the writer it was made with.
@@ -16,18 +18,7 @@ type Reporter interface {
 // ErrNilRun is returned by a reporter asked to write a nil *Run.
 var ErrNilRun = errors.New("reporters: nil run")
 
-// The stats keys the reporters read, as [Run.Stats] spells them.
-const (
-	keyTotalRequests   = "total_requests"
-	keyFailedRequests  = "failed_requests"
-	keyCancelled       = "cancelled_requests"
-	keyFailedRate      = "failed_requests_rate"
-	keyRequestsPerMin  = "requests_per_minute"
-	keyOutputTokensSec = "output_tokens_per_second"
-	keyTotalTestTime   = "total_test_time"
-)
-
-// The metric names that prefix per-metric stats keys ("<metric>-<aggregate>").
+// The metric names the reporters show.
 const (
 	metricTTFT         = "time_to_first_token"
 	metricTTLT         = "time_to_last_token"
@@ -37,31 +28,30 @@ const (
 	metricOutputTokens = "num_tokens_output"
 )
 
-// statKey returns the stats key of one aggregate of a metric, such as
-// "time_to_first_token-p99".
-func statKey(metric, aggregate string) string { return metric + "-" + aggregate }
-
-// stat returns run.Stats[key] and whether the key exists.
-func stat(run *Run, key string) (float64, bool) {
-	v, ok := run.Stats[key]
-	return v, ok
+// aggregate returns one aggregate of a metric of run, and whether the run
+// has it (the metric has samples and the value is a finite number).
+func aggregate(run *Run, metric, agg string) (float64, bool) {
+	v, ok := run.Metric(metric).Aggregate(agg)
+	return v, ok && !math.IsNaN(v) && !math.IsInf(v, 0)
 }
 
-// count returns a stats key that holds a count as an int, 0 when absent.
-func count(run *Run, key string) int {
-	v, ok := run.Stats[key]
-	if !ok || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0
+// parsePercentile reads an aggregate name "p<percentile>", such as "p75",
+// with 0 ≤ percentile ≤ 100.
+func parsePercentile(agg string) (float64, bool) {
+	s, ok := strings.CutPrefix(agg, "p")
+	if !ok {
+		return 0, false
 	}
-	return int(math.Round(v))
+	p, err := strconv.ParseFloat(s, 64)
+	return p, err == nil && p >= 0 && p <= 100
 }
 
-// runSeconds returns the run's length in seconds: the total_test_time
-// stat, or EndTime − StartTime when that key is absent, and 0 when neither
-// gives a finite, non-negative value.
+// runSeconds returns the run's length in seconds: TestTime, or EndTime −
+// StartTime when TestTime is 0, and 0 when neither gives a finite,
+// positive value.
 func runSeconds(run *Run) float64 {
-	s, ok := stat(run, keyTotalTestTime)
-	if !ok && !run.StartTime.IsZero() && !run.EndTime.IsZero() {
+	s := run.TestTime
+	if s == 0 && !run.StartTime.IsZero() && !run.EndTime.IsZero() {
 		s = run.EndTime.Sub(run.StartTime).Seconds()
 	}
 	if !(s >= 0) || math.IsInf(s, 0) {
@@ -73,3 +63,14 @@ func runSeconds(run *Run) float64 {
 // runFailed reports whether a run counts as failed: a check failed, the
 // run was interrupted, or every request that ended failed.
 func runFailed(run *Run) bool { return run.Interrupted || run.AllFailed() || !run.Passed() }
+
+// exact reports whether every metric of run with samples has exact
+// percentiles.
+func exact(run *Run) bool {
+	for i := range run.Metrics {
+		if m := &run.Metrics[i]; m.N > 0 && !m.Exact {
+			return false
+		}
+	}
+	return true
+}

@@ -36,24 +36,16 @@ func sampleRun() *Run {
 		},
 		StartTime: start,
 		EndTime:   start.Add(52104 * time.Millisecond),
-		Stats: map[string]float64{
-			"total_requests":           400,
-			"failed_requests":          3,
-			"failed_requests_rate":     0.0075,
-			"requests_per_minute":      460.6172,
-			"total_input_tokens":       203264,
-			"total_output_tokens":      64312,
-			"output_tokens_per_second": 1234.3044,
-			"total_test_time":          52.104,
-		},
-		Samples: map[string]int{
-			"time_to_first_token":   397,
-			"time_to_first_output":  397,
-			"time_to_last_token":    397,
-			"time_per_output_token": 397,
-			"inter_token_latency":   63915,
-			"num_tokens_input":      397,
-			"num_tokens_output":     397,
+		TestTime:  52.104,
+		Counts:    Counts{Total: 400, Failed: 3},
+		Tokens:    Tokens{Input: 203264, Output: 64312},
+
+		RelativeError: RelativeError,
+		Errors:        []ErrorCount{{Message: "HTTP 500: overloaded", Count: 2}, {Message: "timeout: no complete response within 1m0s", Count: 1}},
+		Series: []Window{
+			{Start: start.Truncate(time.Second), Started: 8, Completed: 0, InFlight: 8},
+			{Start: start.Truncate(time.Second).Add(time.Second), Started: 9, Completed: 8, Failed: 1, InFlight: 8,
+				OutputTokens: 1290, TTFTP50: 0.1984, TTFTP99: 0.398, TTLTP50: 0.951, TTLTP99: 0.99},
 		},
 		Checks: []Check{
 			{
@@ -78,19 +70,22 @@ func sampleRun() *Run {
 			},
 		},
 	}
-	metrics := map[string][8]float64{ // average, min, max, p50, p90, p95, p99, p99.9
-		"time_to_first_token":   {0.2121, 0.0871, 0.6403, 0.1984, 0.3012, 0.3466, 0.412, 0.598},
-		"time_to_first_output":  {0.2121, 0.0871, 0.6403, 0.1984, 0.3012, 0.3466, 0.412, 0.598},
-		"time_to_last_token":    {3.9417, 1.2044, 9.8812, 3.7326, 5.9071, 6.6043, 8.1277, 9.7001},
-		"time_per_output_token": {0.0228, 0.0174, 0.0411, 0.0231, 0.0277, 0.0293, 0.0342, 0.0407},
-		"inter_token_latency":   {0.02289, 0.0000456, 0.31, 0.0198, 0.0301, 0.0356, 0.0612, 0.1204},
-		"num_tokens_input":      {512.0, 96, 2048, 480, 900, 1100, 1800, 2030},
-		"num_tokens_output":     {161.98, 40, 512, 150, 260, 300, 420, 505},
-	}
-	for m, v := range metrics {
-		for i, agg := range []string{"average", "min", "max", "p50", "p90", "p95", "p99", "p99.9"} {
-			run.Stats[m+"-"+agg] = v[i]
-		}
+	for _, m := range []struct {
+		name, unit string
+		n          int
+		v          [8]float64 // average, min, max, p50, p90, p95, p99, p99.9
+	}{
+		{"time_to_first_token", UnitSeconds, 397, [8]float64{0.2121, 0.0871, 0.6403, 0.1984, 0.3012, 0.3466, 0.412, 0.598}},
+		{"time_to_first_output", UnitSeconds, 397, [8]float64{0.2121, 0.0871, 0.6403, 0.1984, 0.3012, 0.3466, 0.412, 0.598}},
+		{"time_to_last_token", UnitSeconds, 397, [8]float64{3.9417, 1.2044, 9.8812, 3.7326, 5.9071, 6.6043, 8.1277, 9.7001}},
+		{"time_per_output_token", UnitSeconds, 397, [8]float64{0.0228, 0.0174, 0.0411, 0.0231, 0.0277, 0.0293, 0.0342, 0.0407}},
+		{"inter_token_latency", UnitSeconds, 63915, [8]float64{0.02289, 0.0000456, 0.31, 0.0198, 0.0301, 0.0356, 0.0612, 0.1204}},
+		{"num_tokens_input", UnitTokens, 397, [8]float64{512.0, 96, 2048, 480, 900, 1100, 1800, 2030}},
+		{"num_tokens_output", UnitTokens, 397, [8]float64{161.98, 40, 512, 150, 260, 300, 420, 505}},
+	} {
+		run.Metrics = append(run.Metrics, Metric{Name: m.name, Unit: m.unit, N: m.n,
+			Average: m.v[0], Min: m.v[1], Max: m.v[2], P50: m.v[3], P90: m.v[4], P95: m.v[5], P99: m.v[6], P999: m.v[7],
+			Exact: true})
 	}
 	return run
 }
@@ -100,10 +95,9 @@ func interruptedRun() *Run {
 	run := sampleRun()
 	run.Name = "chat-smoke-interrupted"
 	run.Interrupted = true
-	run.Stats["total_requests"] = 120
-	run.Stats["failed_requests"] = 1
-	run.Stats["failed_requests_rate"] = 1.0 / 120
-	run.Stats["total_test_time"] = 15.75
+	run.Counts = Counts{Total: 120, Failed: 1}
+	run.Tokens = Tokens{Input: 60979, Output: 19294}
+	run.TestTime = 15.75
 	run.Checks = run.Checks[:1]
 	return run
 }
@@ -118,12 +112,9 @@ func emptyRun() *Run {
 		Config:        Config{Clients: 1, Duration: 30, Timeout: 10},
 		StartTime:     time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		EndTime:       time.Date(2026, 1, 2, 3, 4, 35, 0, time.UTC),
-		Stats: map[string]float64{
-			"total_requests": 6, "failed_requests": 6, "failed_requests_rate": 1,
-			"requests_per_minute": 12, "total_input_tokens": 0, "total_output_tokens": 0,
-			"output_tokens_per_second": 0, "total_test_time": 30,
-		},
-		Checks: []Check{},
+		TestTime:      30,
+		Counts:        Counts{Total: 6, Failed: 6},
+		Checks:        []Check{},
 	}
 }
 

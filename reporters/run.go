@@ -1,17 +1,31 @@
 package reporters
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // SchemaVersion is the version of the [Run] JSON schema. It changes only
 // when a field changes meaning or is removed; new fields may appear in any
-// version.
-const SchemaVersion = 1
+// version. Version 2 replaced version 1's flat stats and samples with
+// counts, per-metric aggregates and histograms, and the time series;
+// [ReadJSON] still reads version 1.
+const SchemaVersion = 2
 
-// Run is the versioned summary of one load-test run: its identity, load
-// shape, statistics and SLO checks. It is what every reporter renders, what
-// the JSON reporter writes (the published schema), and what shards
-// exchange. The llmtest package builds it from a Result; this package
-// depends on nothing else of llmtest's.
+// Run is the model of one load-test run: its identity and resolved load
+// shape, when it ran, its request counts and token totals, per metric its
+// aggregates and a mergeable histogram, a per-second time series, the load
+// generator's self-check and the SLO checks. It is the one description of
+// a run: every reporter renders it, the JSON reporter writes it (the
+// published schema), llmtest renders its run folder's files from it and
+// reads it back, and shards merge it. The llmtest package builds it as the
+// run goes (see llmtest.Result); this package depends on nothing else of
+// llmtest's.
+//
+// Durations are float64 seconds, token figures tokens, and times UTC.
+// Derived figures — the failure rate, throughputs and LLMeter's flat stats
+// keys — are methods, not fields, so that they cannot disagree with what
+// they are derived from.
 type Run struct {
 	// SchemaVersion is SchemaVersion when written by this package.
 	SchemaVersion int `json:"schema_version"`
@@ -24,24 +38,35 @@ type Run struct {
 	// Endpoint names the endpoint that received the load. It never holds a
 	// secret.
 	Endpoint Endpoint `json:"endpoint"`
-	// Config is the load shape that was run.
+	// Config is the load shape that was run, with defaults applied.
 	Config Config `json:"config"`
-	// StartTime and EndTime bracket the run (UTC, nanosecond precision).
+	// StartTime is when the first request was about to be sent, EndTime
+	// when the last response ended (UTC, nanosecond precision).
 	StartTime time.Time `json:"start_time"`
 	EndTime   time.Time `json:"end_time"`
+	// TestTime is LLMeter's total_test_time: the run's wall time from the
+	// first send to the last response, in seconds.
+	TestTime float64 `json:"total_test_time"`
 	// Interrupted reports that the run ended before its load shape
-	// completed.
+	// completed; its figures cover the requests that ended.
 	Interrupted bool `json:"interrupted"`
-	// Stats are the run's statistics with LLMeter's flat keys, such as
-	// "total_requests", "failed_requests_rate" or
-	// "time_to_first_token-p99" (durations in seconds). A metric without
-	// samples has no keys.
-	Stats map[string]float64 `json:"stats"`
-	// Samples is the number of samples behind each metric's aggregates in
-	// Stats, keyed by metric name, such as "time_to_first_token" or
-	// "inter_token_latency" (for ITL, the number of gaps). It is optional:
-	// reports leave out sample counts when it is nil.
-	Samples map[string]int `json:"samples,omitempty"`
+	// Counts accounts for every request.
+	Counts Counts `json:"counts"`
+	// Tokens are the token totals of the successful requests.
+	Tokens Tokens `json:"tokens"`
+	// RelativeError bounds the relative error of the percentiles read from
+	// the histograms: [RelativeError] when the run has histograms, 0 when
+	// it has none (a version-1 document).
+	RelativeError float64 `json:"relative_error"`
+	// Metrics holds one entry per per-request metric, in report order.
+	Metrics []Metric `json:"metrics"`
+	// Errors counts the failed requests by error message.
+	Errors []ErrorCount `json:"errors"`
+	// Series is the per-second time series, one Window per wall-clock
+	// second from the first send to the last response.
+	Series []Window `json:"series"`
+	// Generator is the load generator's self-check, when it ran one.
+	Generator *Generator `json:"generator,omitempty"`
 	// Checks are the SLO checks evaluated on the run, in evaluation order.
 	Checks []Check `json:"checks"`
 }
@@ -58,7 +83,7 @@ type Endpoint struct {
 	URL string `json:"url,omitempty"`
 }
 
-// Config is a run's load shape.
+// Config is a run's resolved load shape.
 type Config struct {
 	// Clients is the number of concurrent clients.
 	Clients int `json:"clients"`
@@ -66,6 +91,9 @@ type Config struct {
 	Requests int `json:"n_requests"`
 	// Duration is a timed run's length in seconds, 0 for a counted run.
 	Duration float64 `json:"run_duration"`
+	// RampUp is the time over which the clients' starts were spread, in
+	// seconds.
+	RampUp float64 `json:"ramp_up"`
 	// Timeout is the per-request deadline in seconds.
 	Timeout float64 `json:"timeout"`
 	// Tokenizer names the tokenizer used where the server reported no
@@ -73,7 +101,192 @@ type Config struct {
 	Tokenizer string `json:"tokenizer"`
 	// Payloads is the number of distinct payloads.
 	Payloads int `json:"payloads"`
+	// LowMemory reports a run that kept no invocation in memory (LLMeter's
+	// low_memory): its records are only in responses.jsonl, and its
+	// percentiles come from the histograms.
+	LowMemory bool `json:"low_memory"`
 }
+
+// Counts accounts for every request of a run.
+type Counts struct {
+	// Total counts the requests sent: successful, failed or cancelled.
+	Total int `json:"total"`
+	// Failed counts the requests that ended with an error.
+	Failed int `json:"failed"`
+	// Cancelled counts the requests cut by the run's interruption: neither
+	// successes nor failures.
+	Cancelled int `json:"cancelled"`
+	// Dropped counts the arrivals of an open-loop run that found no free
+	// slot and were never sent (not in Total). A closed-loop run drops
+	// nothing.
+	Dropped int `json:"dropped"`
+}
+
+// Ended returns the number of requests that ended: Total − Cancelled.
+func (c Counts) Ended() int { return c.Total - c.Cancelled }
+
+// Tokens are a run's token totals, over its successful requests.
+type Tokens struct {
+	Input  int `json:"input"`
+	Output int `json:"output"`
+}
+
+// Units of a [Metric].
+const (
+	// UnitSeconds marks a duration metric: aggregates in seconds, the
+	// histogram in nanoseconds.
+	UnitSeconds = "s"
+	// UnitTokens marks a token-count metric: aggregates and histogram in
+	// tokens.
+	UnitTokens = "tokens"
+)
+
+// Metric aggregates one per-request metric over the successful requests
+// of a run (for inter_token_latency, over their chunk gaps).
+//
+// N, Average, Min and Max are always exact. The percentiles are exact
+// (Exact is true) when they were computed from every sample, as they are
+// while a run keeps its invocations in memory; otherwise (a low-memory or
+// merged run) they come from Histogram, within the run's RelativeError.
+// With N == 0 the aggregates are zero and mean nothing.
+type Metric struct {
+	// Name is the metric's name, such as "time_to_first_token".
+	Name string `json:"name"`
+	// Unit is UnitSeconds or UnitTokens.
+	Unit string `json:"unit"`
+	// N is the number of samples.
+	N int `json:"n"`
+	// The aggregates, in Unit.
+	Average float64 `json:"average"`
+	Min     float64 `json:"min"`
+	Max     float64 `json:"max"`
+	P50     float64 `json:"p50"`
+	P90     float64 `json:"p90"`
+	P95     float64 `json:"p95"`
+	P99     float64 `json:"p99"`
+	P999    float64 `json:"p99.9"`
+	// Exact reports whether the percentiles are exact.
+	Exact bool `json:"exact"`
+	// Histogram holds every sample: nanoseconds for a duration metric,
+	// tokens for a token metric. Nil when the run has no histograms (read
+	// from a version-1 document).
+	Histogram *Histogram `json:"histogram,omitempty"`
+}
+
+// AggregateNames are the aggregates every metric has, in report order, as
+// they suffix LLMeter's stats keys ("time_to_first_token-p99").
+var AggregateNames = []string{"average", "min", "max", "p50", "p90", "p95", "p99", "p99.9"}
+
+// Aggregate returns the named aggregate ("average", "p99", …, see
+// [AggregateNames]) in the metric's unit, or, for another "p<percentile>",
+// that percentile read from the histogram. ok is false for an unknown
+// aggregate, a metric without samples, and another percentile of a metric
+// without a histogram.
+func (m *Metric) Aggregate(name string) (v float64, ok bool) {
+	if m == nil || m.N == 0 {
+		return 0, false
+	}
+	switch name {
+	case "average":
+		return m.Average, true
+	case "min":
+		return m.Min, true
+	case "max":
+		return m.Max, true
+	case "p50":
+		return m.P50, true
+	case "p90":
+		return m.P90, true
+	case "p95":
+		return m.P95, true
+	case "p99":
+		return m.P99, true
+	case "p99.9":
+		return m.P999, true
+	}
+	p, ok := parsePercentile(name)
+	if !ok {
+		return 0, false
+	}
+	return m.Percentile(p)
+}
+
+// Percentile returns the p-th percentile (0 ≤ p ≤ 100) of the metric in its
+// unit, read from the histogram and kept within [Min, Max]; durations are
+// rounded to whole nanoseconds. ok is false when the metric has no samples
+// or no histogram, or p is out of range.
+func (m *Metric) Percentile(p float64) (float64, bool) {
+	if m == nil || m.N == 0 || m.Histogram.Count() == 0 || !(p >= 0 && p <= 100) {
+		return 0, false
+	}
+	v := m.Histogram.Quantile(p)
+	if m.Unit == UnitSeconds {
+		v = math.Round(v) / 1e9
+	}
+	return min(max(v, m.Min), m.Max), true
+}
+
+// Metric returns the metric of that name, or nil when the run has none.
+func (r *Run) Metric(name string) *Metric {
+	for i := range r.Metrics {
+		if r.Metrics[i].Name == name {
+			return &r.Metrics[i]
+		}
+	}
+	return nil
+}
+
+// MaxErrorMessages bounds the distinct error messages a Run counts; the
+// failures with other messages are counted together, under the message "".
+const MaxErrorMessages = 100
+
+// ErrorCount is the number of failed requests with one error message.
+type ErrorCount struct {
+	// Message is the error message, as recorded (secrets redacted); ""
+	// counts the failures whose messages came after MaxErrorMessages
+	// others.
+	Message string `json:"message"`
+	Count   int    `json:"count"`
+}
+
+// SeriesInterval is the length of a [Window] of the time series.
+const SeriesInterval = time.Second
+
+// Window is one second of a run's time series: [Start, Start+1s), aligned
+// on wall-clock seconds, so that the series of shards run at once line up.
+// A request counts as started in the window of its send time, and as
+// completed, failed or cancelled in the window where it ended.
+type Window struct {
+	// Start is the window's first instant, a whole second (UTC).
+	Start time.Time `json:"start"`
+	// Started counts the requests sent in the window.
+	Started int `json:"started"`
+	// Completed, Failed and Cancelled count the requests that ended in the
+	// window, successfully, with an error or cut by the interruption.
+	Completed int `json:"completed"`
+	Failed    int `json:"failed"`
+	Cancelled int `json:"cancelled"`
+	// InFlight is the number of requests sent and not yet ended at the
+	// window's end.
+	InFlight int `json:"in_flight"`
+	// OutputTokens sums the output tokens of the requests completed in the
+	// window.
+	OutputTokens int `json:"output_tokens"`
+	// The 50th and 99th percentiles of the time to first token and the
+	// time to last token of the requests completed in the window, in
+	// seconds, exact; zero (left out of JSON) when none had a value.
+	TTFTP50 float64 `json:"ttft_p50,omitempty"`
+	TTFTP99 float64 `json:"ttft_p99,omitempty"`
+	TTLTP50 float64 `json:"ttlt_p50,omitempty"`
+	TTLTP99 float64 `json:"ttlt_p99,omitempty"`
+}
+
+// Generator is the load generator's self-check: whether the machine that
+// sent the load kept up with it (its schedule lag, CPU use and the Go
+// scheduler's latency), so that a run whose generator was saturated is
+// flagged rather than trusted. It is a placeholder: no field is defined
+// yet, and runs leave it nil.
+type Generator struct{}
 
 // Check is one evaluated SLO check.
 type Check struct {
@@ -100,6 +313,99 @@ type Check struct {
 	Message string `json:"message"`
 }
 
+// FailedRequestsRate returns Counts.Failed over the requests that ended
+// (0 when none ended).
+func (r *Run) FailedRequestsRate() float64 {
+	if ended := r.Counts.Ended(); ended > 0 {
+		return float64(r.Counts.Failed) / float64(ended)
+	}
+	return 0
+}
+
+// RequestsPerMinute returns the requests that ended per minute of
+// TestTime (0 when TestTime is 0).
+func (r *Run) RequestsPerMinute() float64 {
+	if r.TestTime > 0 {
+		return float64(r.Counts.Ended()) / r.TestTime * 60
+	}
+	return 0
+}
+
+// OutputTokensPerSecond returns Tokens.Output per second of TestTime: the
+// aggregate generation throughput (0 when TestTime is 0).
+func (r *Run) OutputTokensPerSecond() float64 {
+	if r.TestTime > 0 {
+		return float64(r.Tokens.Output) / r.TestTime
+	}
+	return 0
+}
+
+// The run-level stats keys, in the order of [Run.StatKeys].
+const (
+	keyTotalRequests   = "total_requests"
+	keyFailedRequests  = "failed_requests"
+	keyCancelled       = "cancelled_requests"
+	keyFailedRate      = "failed_requests_rate"
+	keyRequestsPerMin  = "requests_per_minute"
+	keyInputTokens     = "total_input_tokens"
+	keyOutputTokens    = "total_output_tokens"
+	keyOutputTokensSec = "output_tokens_per_second"
+	keyTotalTestTime   = "total_test_time"
+)
+
+var runKeys = []string{
+	keyTotalRequests, keyFailedRequests, keyCancelled, keyFailedRate, keyRequestsPerMin,
+	keyInputTokens, keyOutputTokens, keyOutputTokensSec, keyTotalTestTime,
+}
+
+// Stats returns the run's statistics with LLMeter's flat keys, as
+// stats.json holds them: "total_requests", "failed_requests",
+// "cancelled_requests", "failed_requests_rate", "requests_per_minute",
+// "total_input_tokens", "total_output_tokens",
+// "output_tokens_per_second", "total_test_time" (seconds), and
+// "<metric>-<aggregate>" for every metric with samples and every
+// aggregate of [AggregateNames], such as "time_to_first_token-p99"
+// (durations in seconds). [Run.StatKeys] gives their order.
+func (r *Run) Stats() map[string]float64 {
+	m := make(map[string]float64, len(runKeys)+len(r.Metrics)*len(AggregateNames))
+	r.eachStat(func(k string, v float64) { m[k] = v })
+	return m
+}
+
+// StatKeys returns the keys of [Run.Stats] in report order: the run's
+// figures, then each metric's aggregates in Metrics order.
+func (r *Run) StatKeys() []string {
+	var keys []string
+	r.eachStat(func(k string, _ float64) { keys = append(keys, k) })
+	return keys
+}
+
+func (r *Run) eachStat(f func(key string, v float64)) {
+	f(keyTotalRequests, float64(r.Counts.Total))
+	f(keyFailedRequests, float64(r.Counts.Failed))
+	f(keyCancelled, float64(r.Counts.Cancelled))
+	f(keyFailedRate, r.FailedRequestsRate())
+	f(keyRequestsPerMin, r.RequestsPerMinute())
+	f(keyInputTokens, float64(r.Tokens.Input))
+	f(keyOutputTokens, float64(r.Tokens.Output))
+	f(keyOutputTokensSec, r.OutputTokensPerSecond())
+	f(keyTotalTestTime, r.TestTime)
+	for i := range r.Metrics {
+		m := &r.Metrics[i]
+		if m.N == 0 {
+			continue
+		}
+		for _, agg := range AggregateNames {
+			v, _ := m.Aggregate(agg)
+			f(StatKey(m.Name, agg), v)
+		}
+	}
+}
+
+// StatKey returns the stats key of one aggregate of a metric, such as
+// "time_to_first_token-p99".
+func StatKey(metric, aggregate string) string { return metric + "-" + aggregate }
+
 // Passed reports whether every check passed.
 func (r *Run) Passed() bool {
 	for _, c := range r.Checks {
@@ -115,8 +421,8 @@ func (r *Run) Passed() bool {
 // either way. Such a run measured nothing but its errors, whatever its
 // checks say.
 func (r *Run) AllFailed() bool {
-	ended := count(r, keyTotalRequests) - count(r, keyCancelled)
-	return ended > 0 && count(r, keyFailedRequests) >= ended
+	ended := r.Counts.Ended()
+	return ended > 0 && r.Counts.Failed >= ended
 }
 
 // Failures returns the checks that failed.

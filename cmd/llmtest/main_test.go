@@ -66,7 +66,7 @@ func TestRunNonStreamingAndCompletions(t *testing.T) {
 		assert.Positive(t, inv.TimeToLastToken)
 		assert.Equal(t, "hello there", inv.InputPrompt)
 	}
-	assert.Equal(t, "completions", res.Endpoint.Name)
+	assert.Equal(t, "completions", res.Run.Endpoint.Name)
 }
 
 func TestRunAnthropicAgainstTheBuiltInSimulator(t *testing.T) {
@@ -143,7 +143,7 @@ func TestRunSLOGates(t *testing.T) {
 	require.NoError(t, err)
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(b, &doc))
-	assert.Equal(t, 1.0, doc["schema_version"])
+	assert.Equal(t, 2.0, doc["schema_version"])
 	assert.Len(t, doc["checks"], 3)
 	b, err = os.ReadFile(md)
 	require.NoError(t, err)

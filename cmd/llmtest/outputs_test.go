@@ -25,11 +25,11 @@ func TestReportsToStdout(t *testing.T) {
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &doc), "stdout is one JSON document:\n%s", stdout)
-	assert.Equal(t, 1.0, doc["schema_version"])
+	assert.Equal(t, 2.0, doc["schema_version"])
 	assert.Len(t, doc["checks"], 1)
 	run, err := reporters.ReadJSON(strings.NewReader(stdout))
 	require.NoError(t, err)
-	assert.Equal(t, 4.0, run.Stats["total_requests"])
+	assert.Equal(t, 4, run.Counts.Total)
 	assert.Contains(t, stderr, "time_to_first_token", "the summary goes to stderr")
 	assert.Contains(t, stderr, "PASS  error_rate")
 

@@ -92,7 +92,7 @@ func TestSignalsKeepPartialResults(t *testing.T) {
 
 			res, err := llmtest.LoadResult(dir)
 			require.NoError(t, err)
-			assert.True(t, res.Interrupted)
+			assert.True(t, res.Run.Interrupted)
 			ok := 0
 			for _, inv := range res.Invocations {
 				if inv.Error == "" {

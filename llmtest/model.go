@@ -1,0 +1,345 @@
+package llmtest
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/llmtest/llmtest/reporters"
+)
+
+// modelBuilder builds a run's model, a reporters.Run, as invocations
+// arrive: add folds one invocation into the counts, token totals,
+// per-metric histograms and running aggregates, and the time series, in
+// O(1) time and memory per invocation (streaming aggregation), so that
+// nothing is recomputed at the end of a run. With keep, it also keeps
+// every sample, so that finish computes exact percentiles — the one sort
+// at the end, for runs that keep their invocations in memory; without,
+// the percentiles come from the histograms.
+//
+// The collector owns the builder of a running run; NewResult and
+// LoadResult build one from records.
+type modelBuilder struct {
+	run     *reporters.Run
+	keep    bool
+	metrics [len(metricIndex)]metricBuilder
+	series  seriesBuilder
+	errors  map[string]int // index in run.Errors by message
+}
+
+// metricIndex numbers Metrics, for the builder's arrays.
+var metricIndex = [...]Metric{
+	TimeToFirstToken, TimeToFirstOutput, TimeToLastToken, TimePerOutputToken,
+	InterTokenLatency, NumTokensInput, NumTokensOutput,
+}
+
+const (
+	iTTFT = iota
+	iTTFO
+	iTTLT
+	iTPOT
+	iITL
+	iInputTokens
+	iOutputTokens
+)
+
+// metricBuilder accumulates one metric: values are nanoseconds for
+// durations and tokens for counts, integers both.
+type metricBuilder struct {
+	n        int
+	sum      int64
+	min, max int64
+	hist     reporters.Histogram
+	samples  []float64 // with keep; sorted by finish
+}
+
+func (m *metricBuilder) add(v int64, keep bool) {
+	if m.n == 0 || v < m.min {
+		m.min = v
+	}
+	if m.n == 0 || v > m.max {
+		m.max = v
+	}
+	m.n++
+	m.sum += v
+	m.hist.Record(v)
+	if keep {
+		m.samples = append(m.samples, float64(v))
+	}
+}
+
+// newModelBuilder returns a builder of run, which holds the run's identity
+// and load shape. With live, the invocations arrive in order of completion
+// (the collector's), so the time series closes each second's window as
+// soon as later ones fill; otherwise every window stays open until finish.
+func newModelBuilder(run *reporters.Run, keep, live bool) *modelBuilder {
+	run.SchemaVersion = reporters.SchemaVersion
+	run.RelativeError = reporters.RelativeError
+	return &modelBuilder{run: run, keep: keep, series: seriesBuilder{live: live}}
+}
+
+// reserve makes room for the samples of n requests, when they are kept.
+func (b *modelBuilder) reserve(n int) {
+	if !b.keep {
+		return
+	}
+	for i := range b.metrics {
+		if i != iITL { // a request has any number of gaps
+			b.metrics[i].samples = make([]float64, 0, n)
+		}
+	}
+}
+
+// add folds one invocation into the model.
+func (b *modelBuilder) add(inv *Invocation) {
+	c := &b.run.Counts
+	c.Total++
+	switch {
+	case inv.Cancelled:
+		c.Cancelled++
+	case inv.Failed():
+		c.Failed++
+		b.countError(inv.Error)
+	}
+	b.series.add(inv)
+	if !inv.Succeeded() {
+		return
+	}
+	duration := func(i int, d time.Duration) {
+		if d != 0 {
+			b.metrics[i].add(int64(d), b.keep)
+		}
+	}
+	duration(iTTFT, inv.TimeToFirstToken)
+	duration(iTTFO, inv.TimeToFirstOutput)
+	duration(iTTLT, inv.TimeToLastToken)
+	duration(iTPOT, inv.TimePerOutputToken)
+	for _, g := range inv.InterTokenLatencies {
+		b.metrics[iITL].add(int64(g), b.keep)
+	}
+	if inv.InputTokensFrom != "" {
+		b.run.Tokens.Input += inv.NumTokensInput
+		b.metrics[iInputTokens].add(int64(inv.NumTokensInput), b.keep)
+	}
+	if inv.OutputTokensFrom != "" {
+		b.run.Tokens.Output += inv.NumTokensOutput
+		b.metrics[iOutputTokens].add(int64(inv.NumTokensOutput), b.keep)
+	}
+}
+
+// countError counts one failure with message msg, under "" once
+// MaxErrorMessages others have been seen.
+func (b *modelBuilder) countError(msg string) {
+	if b.errors == nil {
+		b.errors = map[string]int{}
+	}
+	i, ok := b.errors[msg]
+	if !ok && len(b.errors) >= reporters.MaxErrorMessages {
+		msg = ""
+		i, ok = b.errors[msg]
+	}
+	if !ok {
+		i = len(b.run.Errors)
+		b.errors[msg] = i
+		b.run.Errors = append(b.run.Errors, reporters.ErrorCount{Message: msg})
+	}
+	b.run.Errors[i].Count++
+}
+
+// finish completes the model of a run that lasted testTime: the
+// aggregates of every metric, exact from the samples when they were kept,
+// and the time series. It returns the sorted samples (nil without keep).
+// The builder must not be used afterwards.
+func (b *modelBuilder) finish(testTime time.Duration) *samples {
+	b.run.TestTime = testTime.Seconds()
+	var kept *samples
+	if b.keep {
+		kept = &samples{}
+	}
+	b.run.Metrics = make([]reporters.Metric, len(metricIndex))
+	for i, name := range metricIndex {
+		mb := &b.metrics[i]
+		m := reporters.Metric{Name: string(name), Unit: reporters.UnitTokens, N: mb.n, Exact: b.keep, Histogram: &mb.hist}
+		conv := func(v float64) float64 { return v }
+		if name.IsDuration() {
+			m.Unit = reporters.UnitSeconds
+			conv = func(ns float64) float64 { return time.Duration(math.Round(ns)).Seconds() }
+		}
+		if mb.n > 0 {
+			m.Average = conv(float64(mb.sum) / float64(mb.n))
+			m.Min, m.Max = conv(float64(mb.min)), conv(float64(mb.max))
+			var ps []float64
+			if b.keep {
+				slices.Sort(mb.samples)
+				ps = make([]float64, len(reportedPercentiles))
+				for j, p := range reportedPercentiles {
+					ps[j] = Percentile(mb.samples, p)
+				}
+			} else {
+				ps = mb.hist.Quantiles(reportedPercentiles...)
+			}
+			for j, dst := range []*float64{&m.P50, &m.P90, &m.P95, &m.P99, &m.P999} {
+				*dst = min(max(conv(ps[j]), m.Min), m.Max)
+			}
+		}
+		if kept != nil {
+			kept[i] = mb.samples
+		}
+		b.run.Metrics[i] = m
+	}
+	// Most frequent first; equal counts keep their first-seen order.
+	slices.SortStableFunc(b.run.Errors, func(x, y reporters.ErrorCount) int { return y.Count - x.Count })
+	b.run.Series = b.series.finish()
+	return kept
+}
+
+// reportedPercentiles are the percentiles every Metric holds, in field
+// order.
+var reportedPercentiles = []float64{50, 90, 95, 99, 99.9}
+
+// samples are the sorted values of every metric, by metricIndex, in
+// nanoseconds for durations.
+type samples [len(metricIndex)][]float64
+
+// of returns the samples of metric, nil for an unknown one.
+func (s *samples) of(metric Metric) []float64 {
+	if i := slices.Index(metricIndex[:], metric); i >= 0 {
+		return s[i]
+	}
+	return nil
+}
+
+// seriesBuilder builds the per-second time series. A request counts as
+// started in the window of its send time and as ended in the window of its
+// end; the TTFT and TTLT percentiles of a window are exact, over the
+// samples of the requests completed in it, kept until the window closes.
+type seriesBuilder struct {
+	live    bool
+	first   int64 // Unix second of windows[0]
+	windows []reporters.Window
+	open    map[int64]*windowSamples // by Unix second
+	latest  int64                    // the latest end second seen
+	free    []*windowSamples
+}
+
+type windowSamples struct{ ttft, ttlt []float64 }
+
+// closeLag is how many seconds a live window stays open behind the latest
+// end, for invocations that reach the collector a little out of order.
+const closeLag = 2
+
+func (s *seriesBuilder) add(inv *Invocation) {
+	if inv.RequestTime.IsZero() {
+		return // a record without a send time has no place in time
+	}
+	s.window(inv.RequestTime.Unix()).Started++
+	endSec := inv.endTime().Unix()
+	w := s.window(endSec)
+	switch {
+	case inv.Cancelled:
+		w.Cancelled++
+		return
+	case inv.Failed():
+		w.Failed++
+		return
+	}
+	w.Completed++
+	if inv.OutputTokensFrom != "" {
+		w.OutputTokens += inv.NumTokensOutput
+	}
+	if inv.TimeToFirstToken != 0 || inv.TimeToLastToken != 0 {
+		if s.live && endSec < s.latest-closeLag {
+			return // its window has closed
+		}
+		ws := s.samplesOf(endSec)
+		if inv.TimeToFirstToken != 0 {
+			ws.ttft = append(ws.ttft, float64(inv.TimeToFirstToken))
+		}
+		if inv.TimeToLastToken != 0 {
+			ws.ttlt = append(ws.ttlt, float64(inv.TimeToLastToken))
+		}
+	}
+	if s.live && endSec > s.latest {
+		s.latest = endSec
+		for sec, ws := range s.open {
+			if sec < s.latest-closeLag {
+				s.close(sec, ws)
+			}
+		}
+	}
+}
+
+// window returns the window of Unix second sec, adding windows as needed.
+// The pointer is valid until the next call.
+func (s *seriesBuilder) window(sec int64) *reporters.Window {
+	if len(s.windows) == 0 {
+		s.first = sec
+	}
+	if sec < s.first {
+		s.windows = append(make([]reporters.Window, s.first-sec), s.windows...)
+		s.first = sec
+	}
+	for i := int64(len(s.windows)); s.first+i <= sec; i++ {
+		s.windows = append(s.windows, reporters.Window{})
+	}
+	w := &s.windows[sec-s.first]
+	if w.Start.IsZero() {
+		w.Start = time.Unix(sec, 0).UTC()
+	}
+	return w
+}
+
+func (s *seriesBuilder) samplesOf(sec int64) *windowSamples {
+	if ws, ok := s.open[sec]; ok {
+		return ws
+	}
+	if s.open == nil {
+		s.open = map[int64]*windowSamples{}
+	}
+	ws := &windowSamples{}
+	if n := len(s.free); n > 0 {
+		ws, s.free = s.free[n-1], s.free[:n-1]
+	}
+	s.open[sec] = ws
+	return ws
+}
+
+// close computes the percentiles of the window of second sec and frees
+// its samples for reuse.
+func (s *seriesBuilder) close(sec int64, ws *windowSamples) {
+	w := s.window(sec)
+	w.TTFTP50, w.TTFTP99 = windowPercentiles(ws.ttft)
+	w.TTLTP50, w.TTLTP99 = windowPercentiles(ws.ttlt)
+	delete(s.open, sec)
+	ws.ttft, ws.ttlt = ws.ttft[:0], ws.ttlt[:0]
+	s.free = append(s.free, ws)
+}
+
+// windowPercentiles returns the exact p50 and p99 of ns in seconds, and
+// zeros for no samples.
+func windowPercentiles(ns []float64) (p50, p99 float64) {
+	if len(ns) == 0 {
+		return 0, 0
+	}
+	slices.Sort(ns)
+	sec := func(v float64) float64 { return time.Duration(math.Round(v)).Seconds() }
+	return sec(Percentile(ns, 50)), sec(Percentile(ns, 99))
+}
+
+// finish closes every window and fills in the requests in flight at each
+// window's end.
+func (s *seriesBuilder) finish() []reporters.Window {
+	for sec, ws := range s.open {
+		s.close(sec, ws)
+	}
+	inFlight := 0
+	for i := range s.windows {
+		w := &s.windows[i]
+		if w.Start.IsZero() {
+			w.Start = time.Unix(s.first+int64(i), 0).UTC()
+		}
+		inFlight += w.Started - w.Completed - w.Failed - w.Cancelled
+		w.InFlight = inFlight
+	}
+	return s.windows
+}
