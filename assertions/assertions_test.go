@@ -239,14 +239,15 @@ func TestGoodputShare(t *testing.T) {
 		{GoodputLimits{TTFT: time.Nanosecond}, 0},
 	}
 	for _, c := range cases {
-		share, n := GoodputShare(res, c.limits)
+		share, n, err := GoodputShare(res, c.limits)
+		require.NoError(t, err)
 		assert.Equal(t, 13, n)
 		assert.InDelta(t, float64(c.good)/13, share, 1e-15, "%+v", c.limits)
 	}
-	share, n := GoodputShare(res, GoodputLimits{TTFT: time.Second, ITL: -time.Millisecond})
+	share, n, _ := GoodputShare(res, GoodputLimits{TTFT: time.Second, ITL: -time.Millisecond})
 	assert.Zero(t, share, "no request meets a negative limit")
 	assert.Equal(t, 13, n)
-	share, n = GoodputShare(emptyRun(), GoodputLimits{TTFT: time.Second})
+	share, n, _ = GoodputShare(emptyRun(), GoodputLimits{TTFT: time.Second})
 	assert.Zero(t, share)
 	assert.Zero(t, n)
 }

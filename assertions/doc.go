@@ -59,6 +59,22 @@
 //
 //	ttft p99 = 912ms, want < 800ms (n=40; p99 needs n≥500)
 //
+// # Low-memory and merged runs
+//
+// A result that holds no invocations (a low-memory run, llmtest.Config.
+// LowMemory, or one merged from shards) is checked the same way, from its
+// model: counts, rates, throughputs, averages, minima and maxima are exact
+// as always; a percentile is read from the metric's histogram, within
+// reporters.RelativeError (0.1%) of the exact value, and its message says
+// so:
+//
+//	ttft p99 = 912ms, want < 800ms (n=600; from histograms, ±0.1%)
+//
+// Goodput needs every request's values, which no aggregate keeps: it reads
+// the records back with [llmtest.Result.Responses], streamed from
+// responses.jsonl for a low-memory run, so it stays exact. A record that
+// cannot be read fails the check, with the error as its message.
+//
 // # Threshold expressions
 //
 // A threshold compares one statistic of a run with a limit. It is parsed

@@ -41,8 +41,12 @@ func (th *Threshold) evaluate(res *llmtest.Result) (c llmtest.Check, small bool)
 		c.Message = fmt.Sprintf("%s = no result, want %s (n=0)", c.Statistic, want)
 		return c, false
 	}
-	obs, n := th.observe(res)
+	obs, n, approx, err := th.observe(res)
 	c.Samples = n
+	if err != nil {
+		c.Message = fmt.Sprintf("%s = no value, want %s: %v", c.Statistic, want, err)
+		return c, false
+	}
 	if n == 0 {
 		c.Message = fmt.Sprintf("%s = no samples, want %s (n=0)", c.Statistic, want)
 		return c, false
@@ -55,6 +59,9 @@ func (th *Threshold) evaluate(res *llmtest.Result) (c llmtest.Check, small bool)
 			small = true
 			note = fmt.Sprintf("; %s needs n≥%d", th.Aggregate, need)
 		}
+	}
+	if approx {
+		note += fmt.Sprintf("; from histograms, ±%g%%", 100*res.Run.RelativeError)
 	}
 	c.Message = fmt.Sprintf("%s = %s, want %s (n=%d%s)", c.Statistic,
 		observedText(k, obs, th.Op, limit, c.Pass), want, n, note)
@@ -69,11 +76,15 @@ func samplesNeeded(p float64) int {
 }
 
 // observe returns the statistic in its base unit (nanoseconds for
-// durations) and the number of samples it was computed from.
-func (th *Threshold) observe(res *llmtest.Result) (float64, int) {
+// durations), the number of samples it was computed from, and whether it
+// was read from a histogram (a percentile of a result that holds no
+// samples: a low-memory or merged run). err is the failure to read a low-
+// memory run's records, for goodput.
+func (th *Threshold) observe(res *llmtest.Result) (v float64, n int, approx bool, err error) {
 	switch {
 	case th.Goodput != nil:
-		return goodShare(res, th.Goodput)
+		v, n, err = goodShare(res, th.Goodput)
+		return v, n, false, err
 	case th.Run != "":
 		st := &res.Stats
 		v := map[RunStatistic]float64{
@@ -85,29 +96,35 @@ func (th *Threshold) observe(res *llmtest.Result) (float64, int) {
 			RunOutputTokensPerSecond: st.OutputTokensPerSecond,
 		}[th.Run]
 		if th.Run == RunTotalRequests {
-			return v, st.TotalRequests
+			return v, st.TotalRequests, false, nil
 		}
 		// Every other run statistic is over the requests that ended.
-		return v, st.TotalRequests - st.CancelledRequests
+		return v, st.TotalRequests - st.CancelledRequests, false, nil
 	}
-	s := res.Samples(th.Metric)
-	n := len(s)
-	if n == 0 {
-		return 0, 0
+	agg := res.Stats.Aggregate(th.Metric)
+	if agg.N == 0 {
+		return 0, 0, false, nil
+	}
+	base := func(v float64) float64 { return v }
+	if th.Metric.IsDuration() {
+		base = func(s float64) float64 { return math.Round(s * 1e9) } // whole nanoseconds
 	}
 	switch th.Aggregate.Func {
 	case AggAvg:
-		var sum float64
-		for _, v := range s {
-			sum += v
-		}
-		return sum / float64(n), n
+		return base(agg.Average), agg.N, false, nil
 	case AggMin:
-		return s[0], n
+		return base(agg.Min), agg.N, false, nil
 	case AggMax:
-		return s[n-1], n
+		return base(agg.Max), agg.N, false, nil
 	}
-	return llmtest.Percentile(s, th.Aggregate.P), n
+	if s := res.Samples(th.Metric); len(s) > 0 {
+		return llmtest.Percentile(s, th.Aggregate.P), agg.N, false, nil
+	}
+	p, ok := res.Percentile(th.Metric, th.Aggregate.P)
+	if !ok {
+		return 0, 0, false, nil
+	}
+	return base(p), agg.N, true, nil
 }
 
 // toUnit converts a base-unit value to the check's unit.

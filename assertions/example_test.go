@@ -143,7 +143,10 @@ func ExampleGoodput() {
 
 func ExampleGoodputShare() {
 	res := exampleResult()
-	share, n := assertions.GoodputShare(res, assertions.GoodputLimits{TTFT: 500 * time.Millisecond})
+	share, n, err := assertions.GoodputShare(res, assertions.GoodputLimits{TTFT: 500 * time.Millisecond})
+	if err != nil {
+		fmt.Println(err)
+	}
 	fmt.Printf("%.0f%% of %d requests\n", 100*share, n)
 	// Output:
 	// 97% of 600 requests

@@ -48,17 +48,22 @@ func (l GoodputLimits) conditions() []Condition {
 
 // GoodputShare returns the share of the requests of res that ended (failed
 // ones count, and are never good; cancelled ones do not count) that met
-// every limit of limits, and the number of those requests n. With no limit set, every successful request is
-// good. No request meets a negative limit. share is 0 when n is 0.
-func GoodputShare(res *llmtest.Result, limits GoodputLimits) (share float64, n int) {
+// every limit of limits, and the number of those requests n. With no limit
+// set, every successful request is good. No request meets a negative
+// limit. share is 0 when n is 0.
+//
+// Goodput needs each request's values, which no aggregate keeps: it reads
+// the records with res.Responses, from memory, or, for a low-memory run,
+// streamed from responses.jsonl — err is a failure to read that file.
+func GoodputShare(res *llmtest.Result, limits GoodputLimits) (share float64, n int, err error) {
 	return goodShare(res, limits.conditions())
 }
 
 // goodShare is GoodputShare for conditions on latency metrics.
-func goodShare(res *llmtest.Result, conds []Condition) (float64, int) {
-	n := len(res.Invocations) - res.Stats.CancelledRequests
+func goodShare(res *llmtest.Result, conds []Condition) (float64, int, error) {
+	n := res.Stats.TotalRequests - res.Stats.CancelledRequests
 	if n <= 0 {
-		return 0, 0
+		return 0, 0, nil
 	}
 	type limit struct {
 		metric llmtest.Metric
@@ -69,13 +74,15 @@ func goodShare(res *llmtest.Result, conds []Condition) (float64, int) {
 	for i, c := range conds {
 		d, ok := c.Value.Duration()
 		if !ok { // a negative limit: no request meets it
-			return 0, n
+			return 0, n, nil
 		}
 		limits[i] = limit{c.Metric, c.Op, float64(d)}
 	}
 	good := 0
-	for i := range res.Invocations {
-		inv := &res.Invocations[i]
+	for inv, err := range res.Responses() {
+		if err != nil {
+			return 0, n, err
+		}
 		if !inv.Succeeded() {
 			continue
 		}
@@ -107,5 +114,5 @@ func goodShare(res *llmtest.Result, conds []Condition) (float64, int) {
 			good++
 		}
 	}
-	return float64(good) / float64(n), n
+	return float64(good) / float64(n), n, nil
 }

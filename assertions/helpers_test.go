@@ -2,6 +2,8 @@ package assertions_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/llmtest/llmtest/llmtest"
@@ -104,3 +106,8 @@ func errorRun(total, failures int) *llmtest.Result {
 }
 
 func emptyRun() *llmtest.Result { return llmtest.NewResult(nil, 0) }
+
+// removeResponses deletes the responses.jsonl of res's folder.
+func removeResponses(res *llmtest.Result) error {
+	return os.Remove(filepath.Join(res.OutputPath, llmtest.ResponsesFile))
+}

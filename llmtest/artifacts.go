@@ -308,18 +308,36 @@ func LoadResult(dir string) (*Result, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	invs, torn, err := loadResponses(filepath.Join(dir, ResponsesFile))
-	if err != nil {
-		return nil, err
+	// responses.jsonl is in order of completion, as the collector wrote
+	// it: the model is built as a run builds it, keeping the records (and
+	// exact percentiles) unless the run was low-memory.
+	keep := !r.Run.Config.LowMemory
+	b := newModelBuilder(&r.Run, keep, true)
+	var start, end time.Time
+	torn := false
+	for inv, err := range readResponses(filepath.Join(dir, ResponsesFile), &torn) {
+		if err != nil {
+			return nil, err
+		}
+		if start.IsZero() || inv.RequestTime.Before(start) {
+			start = inv.RequestTime
+		}
+		if e := inv.endTime(); e.After(end) {
+			end = e
+		}
+		b.add(&inv)
+		if keep {
+			r.Invocations = append(r.Invocations, inv)
+		}
 	}
-	if total == 0 && len(invs) > 0 {
+	if total == 0 && r.Run.Counts.Total > 0 {
 		// No summary: the run spans from the first send to the latest end.
-		r.Run.StartTime, r.Run.EndTime = spanOf(invs)
-		total = r.Run.EndTime.Sub(r.Run.StartTime)
+		r.Run.StartTime, r.Run.EndTime = start, end
+		total = end.Sub(start)
 	}
 	r.Run.Interrupted = r.Run.Interrupted || crashed || torn
-	r.Invocations = invs
-	r.fold(invs, total)
+	r.samples = b.finish(total)
+	r.Stats = statsOf(&r.Run)
 	return r, nil
 }
 
@@ -437,20 +455,6 @@ func secondsToDurationOrZero(s float64) time.Duration {
 		return 0
 	}
 	return secondsToDuration(s)
-}
-
-// spanOf returns the earliest send time and the latest end time of invs.
-func spanOf(invs []Invocation) (start, end time.Time) {
-	for i := range invs {
-		inv := &invs[i]
-		if start.IsZero() || inv.RequestTime.Before(start) {
-			start = inv.RequestTime
-		}
-		if e := inv.endTime(); e.After(end) {
-			end = e
-		}
-	}
-	return start, end
 }
 
 // loadResponses reads every record of responses.jsonl at path; torn

@@ -118,17 +118,11 @@ func (r *Result) String() string {
 // imported records.
 func NewResult(invs []Invocation, totalTestTime time.Duration) *Result {
 	r := &Result{Invocations: invs}
-	r.fold(invs, totalTestTime)
-	return r
-}
-
-// fold builds the model of r from invs, with exact percentiles, keeping
-// r.Run's identity and load shape.
-func (r *Result) fold(invs []Invocation, testTime time.Duration) {
 	b := newModelBuilder(&r.Run, true, false)
 	for i := range invs {
 		b.add(&invs[i])
 	}
-	r.samples = b.finish(testTime)
+	r.samples = b.finish(totalTestTime)
 	r.Stats = statsOf(&r.Run)
+	return r
 }

@@ -35,6 +35,12 @@ func TestRunHelperDefaultsToTheArtifactDir(t *testing.T) {
 	res := Run(t, Config{Endpoint: &fakeEndpoint{Chunks: []string{"a"}}, Payloads: prompts(1)})
 	assert.Equal(t, t.ArtifactDir(), filepath.Dir(res.OutputPath))
 	assert.Equal(t, res.Run.Name, filepath.Base(res.OutputPath))
+
+	// So a low-memory run inside a test always has its folder.
+	lm := Run(t, Config{Endpoint: &fakeEndpoint{Chunks: []string{"a"}}, Payloads: prompts(3), LowMemory: true})
+	assert.Empty(t, lm.Invocations)
+	assert.Len(t, records(t, lm), 3)
+	assert.Equal(t, t.ArtifactDir(), filepath.Dir(lm.OutputPath))
 }
 
 // TestHelperProcess is run by the tests below in a child process, where it

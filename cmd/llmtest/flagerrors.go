@@ -26,6 +26,7 @@ var engineFlags = map[string]string{
 	"Payloads":   "--payload",
 	"OutputPath": "--out",
 	"RunName":    "--run-name",
+	"LowMemory":  "--low-memory",
 }
 
 // providerFlags maps the Config fields of the endpoint packages (openai,

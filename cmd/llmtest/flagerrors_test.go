@@ -45,6 +45,7 @@ func TestErrorsNameTheFlag(t *testing.T) {
 		{`--run-name: "a/b" must not contain a path separator`, []string{"run", "--run-name", "a/b"}},
 		{`--run-name: ".." is not a folder name`, []string{"run", "--run-name", ".."}},
 		{"--ramp-up: must be shorter than --duration (got 1s and 1s)", []string{"run", "--duration", "1s", "--ramp-up", "1s"}},
+		{"--low-memory: needs --out: a low-memory run keeps its records only in responses.jsonl", []string{"run", "--low-memory"}},
 		// Endpoint packages.
 		{`--url: want an http or https URL, got scheme "ftp"`, []string{"run", "--url", "ftp://x/v1", "--model", "m"}},
 		{`--url: want an http or https URL, got scheme "ftp"`, []string{"run", "--api", "anthropic", "--url", "ftp://x", "--model", "m"}},

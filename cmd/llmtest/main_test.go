@@ -69,6 +69,31 @@ func TestRunNonStreamingAndCompletions(t *testing.T) {
 	assert.Equal(t, "completions", res.Run.Endpoint.Name)
 }
 
+// TestRunLowMemory checks --low-memory: the run keeps no record in memory,
+// its folder has them all, and its SLOs are checked from the model.
+func TestRunLowMemory(t *testing.T) {
+	out := t.TempDir()
+	args := append([]string{"run", "--clients", "2", "--requests", "3", "--low-memory", "--out", out, "--run-name", "lm",
+		"--slo", "ttft p99 < 10s", "--slo", "goodput(ttft < 10s) >= 100%"}, fastSim...)
+	code, stdout, stderr := runCLI(t, args...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "percentiles from histograms, within 0.1%")
+	assert.Contains(t, stdout, "from histograms, ±0.1%)", "the percentile check says where it read its value")
+	res, err := llmtest.LoadResult(filepath.Join(out, "lm"))
+	require.NoError(t, err)
+	assert.True(t, res.Run.Config.LowMemory)
+	assert.Empty(t, res.Invocations)
+	assert.Equal(t, 6, res.Stats.TotalRequests)
+	assert.False(t, res.Stats.TimeToFirstToken.Exact)
+	n := 0
+	for _, err := range res.Responses() {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 6, n, "every record streams back from responses.jsonl")
+	assert.Len(t, res.Checks(), 2)
+}
+
 func TestRunAnthropicAgainstTheBuiltInSimulator(t *testing.T) {
 	out := t.TempDir()
 	for _, stream := range []string{"true", "false"} {

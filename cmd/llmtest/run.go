@@ -38,6 +38,7 @@ type runOptions struct {
 	strict    bool
 	json      string
 	md        string
+	lowMemory bool
 	sim       simFlags
 	aws       awsFlags
 	setFlags  map[string]bool // the flags given on the command line
@@ -85,6 +86,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
 	fs.StringVar(&o.out, "out", "", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
 	fs.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
+	fs.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
 	fs.Var(&o.slos, "slo", "an SLO the run must meet, such as 'ttft p99 < 800ms' (repeatable)")
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file (-: standard output, and the summary to standard error)")
 	fs.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
@@ -195,6 +197,7 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 		Timeout:    o.timeout,
 		OutputPath: o.out,
 		RunName:    o.runName,
+		LowMemory:  o.lowMemory,
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, o.flagError(err)
