@@ -224,3 +224,49 @@ func ExampleLoadResult() {
 	// saved sim 8 requests, interrupted: false
 	// errors within 1% of requests: true
 }
+
+// A low-memory run keeps no record in memory, however long it runs: its
+// records stream back from responses.jsonl, its statistics are the model
+// it built as it went, and assertions work on it as on any other run.
+func ExampleResult_Responses() {
+	ep, err := sim.New(sim.Config{Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := os.MkdirTemp("", "llmtest-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(out)
+	res, err := llmtest.NewRunner(llmtest.Config{
+		Endpoint:   ep,
+		Payloads:   "testdata/prompts.jsonl",
+		Clients:    2,
+		Requests:   50,
+		OutputPath: out, // required: the records live there
+		LowMemory:  true,
+	}).Run(context.Background(), llmtest.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	streamed := 0
+	for inv, err := range res.Responses() {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if inv.Succeeded() {
+			streamed++
+		}
+	}
+	fmt.Println(len(res.Invocations), "kept in memory,", streamed, "streamed from", llmtest.ResponsesFile)
+	fmt.Println("exact percentiles:", res.Stats.TimeToFirstToken.Exact, "- total requests:", res.Stats.TotalRequests)
+	fmt.Println("ttft p99 under 5s:", assertions.Percentile(printT{}, res, llmtest.TimeToFirstToken, 99, 5*time.Second))
+	// Output:
+	// 0 kept in memory, 100 streamed from responses.jsonl
+	// exact percentiles: false - total requests: 100
+	// ttft p99 under 5s: true
+}

@@ -469,6 +469,7 @@ func (e *engine) collect(ctx context.Context, in <-chan Invocation, res *Result,
 			}
 		}
 		model.add(&inv)
+		inv.elapsed = 0 // known to the model; records read back lack it
 		if !e.cfg.LowMemory {
 			res.Invocations = append(res.Invocations, inv)
 		}

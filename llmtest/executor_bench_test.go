@@ -57,3 +57,30 @@ func BenchmarkEngine(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEngineLowMemory is BenchmarkEngine's run with files, in a
+// low-memory run: one op is one request, whose record goes to
+// responses.jsonl only.
+//
+//	go test ./llmtest -run '^$' -bench BenchmarkEngineLowMemory -benchtime 300000x
+func BenchmarkEngineLowMemory(b *testing.B) {
+	ep := zeroEndpoint{chunks: []string{"a", " b", " c", " d", " e", " f", " g", " h"}}
+	payloads := []endpoints.Payload{{"prompt": "a"}, {"prompt": "b"}}
+	for _, clients := range []int{1, 8} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			cfg := Config{Endpoint: ep, Payloads: payloads, Clients: clients, Requests: (b.N + clients - 1) / clients,
+				OutputPath: b.TempDir(), LowMemory: true}
+			b.ReportAllocs()
+			b.ResetTimer()
+			res, err := (&Runner{}).Run(context.Background(), cfg)
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(res.Invocations) != 0 || res.Stats.FailedRequests != 0 {
+				b.Fatalf("%d invocations kept, %d failed requests", len(res.Invocations), res.Stats.FailedRequests)
+			}
+			b.ReportMetric(float64(res.Stats.TotalRequests)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}

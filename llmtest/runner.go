@@ -28,8 +28,8 @@ func NewRunner(cfg Config) *Runner { return &Runner{Config: cfg} }
 //
 // With Config.OutputPath set, Run writes the run folder
 // OutputPath/RunName: run_config.json and payload.jsonl before the first
-// request, responses.jsonl as responses complete, summary.json and
-// stats.json at the end.
+// request, responses.jsonl as responses complete, summary.json, stats.json
+// and the reports (report.json, the run's model, among them) at the end.
 func (r *Runner) Run(ctx context.Context, override Config) (*Result, error) {
 	e, err := newEngine(r.Config.merge(override))
 	if err != nil {

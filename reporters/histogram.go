@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -165,8 +166,14 @@ var ErrHistogramGeometry = errors.New("reporters: histogram of another geometry"
 // MarshalJSON encodes h as a JSON string: the HdrHistogram V2 compressed
 // encoding, in base64.
 func (h Histogram) MarshalJSON() ([]byte, error) {
-	h.init()
-	b, err := h.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if h.h == nil {
+		return emptyHistogramJSON()
+	}
+	return encodeHistogram(h.h)
+}
+
+func encodeHistogram(h *hdrhistogram.Histogram) ([]byte, error) {
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 	if err != nil {
 		return nil, fmt.Errorf("reporters: encoding histogram: %w", err)
 	}
@@ -175,6 +182,9 @@ func (h Histogram) MarshalJSON() ([]byte, error) {
 	out = append(out, b...)
 	return append(out, '"'), nil
 }
+
+// emptyHistogramJSON is the encoding of an empty Histogram, made once.
+var emptyHistogramJSON = sync.OnceValues(func() ([]byte, error) { return encodeHistogram(NewHistogram().h) })
 
 // UnmarshalJSON decodes what MarshalJSON encodes. A histogram of another
 // geometry is an error wrapping [ErrHistogramGeometry].

@@ -26,7 +26,8 @@ func NewJSON(w io.Writer) *JSON { return &JSON{w: w} }
 // Sentinel errors of [ReadJSON], wrapped with the details.
 var (
 	// ErrNoSchemaVersion reports a document without a positive
-	// schema_version: not a run summary, or one written by hand.
+	// schema_version: not a run written by the JSON reporter, or one
+	// written by hand.
 	ErrNoSchemaVersion = errors.New("reporters: run JSON has no schema_version")
 	// ErrNewerSchemaVersion reports a document written by a newer version
 	// of the schema than this package reads.
@@ -72,7 +73,7 @@ func ReadJSON(r io.Reader) (*Run, error) {
 		return nil, fmt.Errorf("reporters: reading run JSON: %w", err)
 	}
 	if probe.SchemaVersion == nil {
-		return nil, fmt.Errorf("%w (is it a llmtest run summary written by the JSON reporter?)", ErrNoSchemaVersion)
+		return nil, fmt.Errorf("%w (is it a llmtest run written by the JSON reporter?)", ErrNoSchemaVersion)
 	}
 	v, err := strconv.Atoi(probe.SchemaVersion.String())
 	switch {
