@@ -410,7 +410,9 @@ func TestDurationRunStopsOnTime(t *testing.T) {
 		// No request starts after d; the last ones end one request later. The
 		// bound is loose so a loaded machine cannot flake it.
 		assert.Less(t, res.Stats.TotalTestTime, d+time.Second)
-		assert.Greater(t, len(records(t, res)), 10)
+		// Each client sends until the time is up: more than one request
+		// each, however loaded the machine (2ms each, 150ms in all).
+		assert.Greater(t, len(records(t, res)), 2*2)
 		for _, inv := range records(t, res) {
 			assert.True(t, inv.RequestTime.Sub(res.Run.StartTime) < d, "request sent after Duration ended")
 		}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"time"
 )
 
 var _ Reporter = (*JSON)(nil)
@@ -213,15 +212,7 @@ func readChecks(checks []jsonCheck) []Check {
 // jsonRunV1 is a version-1 document: the fields version 2 kept, and the
 // flat stats with their sample counts.
 type jsonRunV1 struct {
-	Name        string    `json:"run_name"`
-	Description string    `json:"run_description"`
-	TestName    string    `json:"test_name"`
-	Endpoint    Endpoint  `json:"endpoint"`
-	Config      Config    `json:"config"`
-	StartTime   time.Time `json:"start_time"`
-	EndTime     time.Time `json:"end_time"`
-	Interrupted bool      `json:"interrupted"`
-
+	runFields
 	Stats   map[string]jsonFloat `json:"stats"`
 	Samples map[string]int       `json:"samples"`
 	Checks  []jsonCheck          `json:"checks"`
@@ -244,34 +235,23 @@ func (doc *jsonRunV1) run() *Run {
 		}
 		return int(math.Round(v))
 	}
-	run := &Run{
-		SchemaVersion: 1,
-		Name:          doc.Name,
-		Description:   doc.Description,
-		TestName:      doc.TestName,
-		Endpoint:      doc.Endpoint,
-		Config:        doc.Config,
-		StartTime:     doc.StartTime,
-		EndTime:       doc.EndTime,
-		TestTime:      stat(keyTotalTestTime),
-		Interrupted:   doc.Interrupted,
-		Counts: Counts{
-			Total: count(keyTotalRequests), Failed: count(keyFailedRequests), Cancelled: count(keyCancelled),
-		},
-		Tokens: Tokens{Input: count(keyInputTokens), Output: count(keyOutputTokens)},
-		Checks: readChecks(doc.Checks),
-	}
+	run := Run(doc.runFields)
+	run.SchemaVersion = 1
+	run.TestTime = stat(keyTotalTestTime)
+	run.Counts = Counts{Total: count(keyTotalRequests), Failed: count(keyFailedRequests), Cancelled: count(keyCancelled)}
+	run.Tokens = Tokens{Input: count(keyInputTokens), Output: count(keyOutputTokens)}
+	run.Checks = readChecks(doc.Checks)
 	for _, vm := range v1Metrics {
 		if _, ok := doc.Stats[StatKey(vm.name, "p50")]; !ok {
 			continue
 		}
 		m := Metric{Name: vm.name, Unit: vm.unit, N: doc.Samples[vm.name], Exact: true}
-		for i, dst := range []*float64{&m.Average, &m.Min, &m.Max, &m.P50, &m.P90, &m.P95, &m.P99, &m.P999} {
+		for i, dst := range m.aggregates() {
 			*dst = stat(StatKey(vm.name, AggregateNames[i]))
 		}
 		run.Metrics = append(run.Metrics, m)
 	}
-	return run
+	return &run
 }
 
 // jsonFloat is a float64 whose non-finite values are JSON null.

@@ -2,6 +2,7 @@ package reporters
 
 import (
 	"math"
+	"slices"
 	"time"
 )
 
@@ -186,29 +187,19 @@ func (m *Metric) Aggregate(name string) (v float64, ok bool) {
 	if m == nil || m.N == 0 {
 		return 0, false
 	}
-	switch name {
-	case "average":
-		return m.Average, true
-	case "min":
-		return m.Min, true
-	case "max":
-		return m.Max, true
-	case "p50":
-		return m.P50, true
-	case "p90":
-		return m.P90, true
-	case "p95":
-		return m.P95, true
-	case "p99":
-		return m.P99, true
-	case "p99.9":
-		return m.P999, true
+	if i := slices.Index(AggregateNames, name); i >= 0 {
+		return *m.aggregates()[i], true
 	}
 	p, ok := parsePercentile(name)
 	if !ok {
 		return 0, false
 	}
 	return m.Percentile(p)
+}
+
+// aggregates returns the aggregate fields, in AggregateNames order.
+func (m *Metric) aggregates() [8]*float64 {
+	return [...]*float64{&m.Average, &m.Min, &m.Max, &m.P50, &m.P90, &m.P95, &m.P99, &m.P999}
 }
 
 // Percentile returns the p-th percentile (0 ≤ p ≤ 100) of the metric in its
