@@ -24,9 +24,17 @@
 # computes the figures of both the same way (numpy's linear percentiles,
 # successful requests only). Defaults: 6 rounds of 10s, 8 clients,
 # non-streamed. -s streams instead (vegeta then times the whole SSE body).
+# Each llmtest run folder (about 1 KB per request) is deleted once read.
+#
+# The simulator is `llmtest sim` rather than a bare HTTP server so that
+# llmtest's OpenAI endpoint parses real chat-completions responses; it is
+# one process, serving both tools the same bytes. The machine's other load
+# shows in every tool's figures: compare tools within a round, and prefer
+# rounds whose requests/s agree.
 set -euo pipefail
 usage() { echo "usage: tools/tailcompare.sh [-n ROUNDS] [-d DURATION] [-c CLIENTS] [-s] [-r REV]" >&2; exit 2; }
 cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
 rounds=6 duration=10s clients=8 stream=false rev=
 while getopts "n:d:c:sr:" opt; do
   case $opt in
