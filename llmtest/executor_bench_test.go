@@ -3,7 +3,11 @@ package llmtest
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
 )
@@ -81,6 +85,56 @@ func BenchmarkEngineLowMemory(b *testing.B) {
 				b.Fatalf("%d invocations kept, %d failed requests", len(res.Invocations), res.Stats.FailedRequests)
 			}
 			b.ReportMetric(float64(res.Stats.TotalRequests)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}
+
+// BenchmarkKeepStall grows a kept list of 200,000 invocations, each with
+// its own text on the heap, while a probe goroutine sleeps 50µs at a time,
+// as a client waiting for its response does, and reports the longest the
+// probe overslept (max-stall-ns): how long the list's growth kept it from
+// running. The "append" variant grows the list with append, as the
+// collector once did. On a 2-core machine append stalls the probe for 40
+// to 300 ms, at the growths that start a GC cycle; keep for 5 to 25 ms,
+// because the builder here, unlike the collector, never waits, and shares
+// the two processors with the GC's workers.
+//
+//	go test ./llmtest -run '^$' -bench BenchmarkKeepStall -benchtime 5x -count 5
+func BenchmarkKeepStall(b *testing.B) {
+	for _, variant := range []string{"keep", "append"} {
+		b.Run(variant, func(b *testing.B) {
+			var worst time.Duration
+			for b.Loop() {
+				stop := make(chan struct{})
+				done := make(chan time.Duration)
+				go func() {
+					var most time.Duration
+					for {
+						select {
+						case <-stop:
+							done <- most
+							return
+						default:
+						}
+						t := time.Now()
+						time.Sleep(50 * time.Microsecond)
+						most = max(most, time.Since(t)-50*time.Microsecond)
+					}
+				}()
+				var invs []Invocation
+				for i := range 200_000 {
+					inv := Invocation{ID: "req-" + strconv.Itoa(i), ResponseText: strings.Repeat("x", 64+i%8)}
+					if variant == "keep" {
+						invs = keep(invs, inv)
+					} else {
+						invs = append(invs, inv)
+					}
+				}
+				close(stop)
+				worst = max(worst, <-done)
+				runtime.KeepAlive(invs)
+			}
+			b.ReportMetric(float64(worst), "max-stall-ns")
 		})
 	}
 }

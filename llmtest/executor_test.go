@@ -843,3 +843,41 @@ func TestResendRestartsTheClockAndCountsARetry(t *testing.T) {
 		assert.Zero(t, rec.retries)
 	})
 }
+
+func TestKeepKeepsEveryRecordInOrder(t *testing.T) {
+	var kept, want []Invocation
+	for i := range 5*keepPiece + 3 {
+		inv := Invocation{ID: fmt.Sprint("req-", i), ResponseText: strings.Repeat("x", i%7), InterTokenLatencies: []time.Duration{time.Duration(i)}}
+		kept = keep(kept, inv)
+		want = append(want, inv)
+	}
+	assert.Equal(t, want, kept)
+}
+
+func TestKeepGrowsALargeArrayByAQuarter(t *testing.T) {
+	// Past keepPiece records keep grows the array itself, copying it in
+	// pieces; append would round the capacity up to a size class instead.
+	n := 4 * keepPiece
+	full := make([]Invocation, n)
+	for i := range full {
+		full[i].ID = fmt.Sprint("req-", i)
+	}
+	kept := keep(full, Invocation{ID: "last"})
+	assert.Equal(t, n+n/4, cap(kept))
+	require.Len(t, kept, n+1)
+	assert.Equal(t, full, kept[:n])
+	assert.Equal(t, "last", kept[n].ID)
+}
+
+func TestCollectorKeepsEveryInvocationPastGrowth(t *testing.T) {
+	// The collector numbers invocations without an id in arrival order,
+	// so the kept list must read req-1, req-2, … through every growth.
+	ep := &fakeEndpoint{Chunks: []string{"a"}}
+	res := run(t, Config{Endpoint: ep, Payloads: prompts(2), Clients: 2, Requests: 3 * keepPiece})
+	require.Len(t, res.Invocations, 6*keepPiece)
+	for i, inv := range res.Invocations {
+		if inv.ID != fmt.Sprint("req-", i+1) {
+			t.Fatalf("Invocations[%d].ID = %q, want req-%d", i, inv.ID, i+1)
+		}
+	}
+}
