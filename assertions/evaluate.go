@@ -120,11 +120,39 @@ func (th *Threshold) observe(res *llmtest.Result) (v float64, n int, approx bool
 	if s := res.Samples(th.Metric); len(s) > 0 {
 		return llmtest.Percentile(s, th.Aggregate.P), agg.N, false, nil
 	}
+	if v, ok := exactPercentile(agg, th.Aggregate.P); ok {
+		// A reported percentile the model holds exactly, as a run that
+		// kept its records computed it: loaded without them, it is still
+		// exact.
+		return base(v), agg.N, false, nil
+	}
 	p, ok := res.Percentile(th.Metric, th.Aggregate.P)
 	if !ok {
 		return 0, 0, false, nil
 	}
 	return base(p), agg.N, true, nil
+}
+
+// exactPercentile returns the p-th percentile of agg when agg holds it
+// exactly: one of the reported percentiles (50, 90, 95, 99, 99.9) of an
+// exact aggregate.
+func exactPercentile(agg llmtest.Aggregate[float64], p float64) (float64, bool) {
+	if !agg.Exact {
+		return 0, false
+	}
+	switch p {
+	case 50:
+		return agg.P50, true
+	case 90:
+		return agg.P90, true
+	case 95:
+		return agg.P95, true
+	case 99:
+		return agg.P99, true
+	case 99.9:
+		return agg.P999, true
+	}
+	return 0, false
 }
 
 // toUnit converts a base-unit value to the check's unit.

@@ -1,6 +1,7 @@
 package assertions
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/llmtest/llmtest/llmtest"
@@ -78,10 +79,13 @@ func goodShare(res *llmtest.Result, conds []Condition) (float64, int, error) {
 		}
 		limits[i] = limit{c.Metric, c.Op, float64(d)}
 	}
-	good := 0
+	good, read := 0, 0
 	for inv, err := range res.Responses() {
 		if err != nil {
 			return 0, n, err
+		}
+		if !inv.Cancelled {
+			read++
 		}
 		if !inv.Succeeded() {
 			continue
@@ -113,6 +117,10 @@ func goodShare(res *llmtest.Result, conds []Condition) (float64, int, error) {
 		if ok {
 			good++
 		}
+	}
+	if read != n {
+		return 0, n, fmt.Errorf("goodput needs the record of every request: the result has %d of the %d that ended (loaded without its %s?)",
+			read, n, llmtest.ResponsesFile)
 	}
 	return float64(good) / float64(n), n, nil
 }

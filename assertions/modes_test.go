@@ -2,6 +2,8 @@ package assertions_test
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -117,4 +119,36 @@ func TestGoodputOfALowMemoryRunNeedsItsRecords(t *testing.T) {
 	require.Len(t, ft.errors, 1)
 	assert.Contains(t, ft.errors[0], "goodput(ttft <= 1s) = no value, want >= 50%: llmtest: reading run:")
 	assert.Contains(t, ft.errors[0], "responses.jsonl")
+}
+
+// TestARunLoadedWithoutItsRecords checks a default-mode run read back from
+// a folder that lost its responses.jsonl: its reported percentiles are
+// still the exact ones of the model (not re-read from the histograms), and
+// goodput, which needs every record, says so instead of counting the
+// missing records as bad.
+func TestARunLoadedWithoutItsRecords(t *testing.T) {
+	res := ttftRun(400, 4)
+	dir := t.TempDir()
+	require.NoError(t, res.SaveTo(dir))
+	require.NoError(t, os.Remove(filepath.Join(dir, llmtest.ResponsesFile)))
+	loaded, err := llmtest.LoadResult(dir)
+	require.NoError(t, err)
+	require.Empty(t, loaded.Invocations)
+
+	th, err := Parse("ttft p99 < 900ms")
+	require.NoError(t, err)
+	c := th.Evaluate(loaded)
+	want := res.Stats.TimeToFirstToken.P99.Seconds()
+	assert.Equal(t, want, c.Observed, "the model's exact p99")
+	assert.NotContains(t, c.Message, "from histograms")
+
+	// Another percentile than the reported ones comes from the histogram.
+	th, err = Parse("ttft p75 < 900ms")
+	require.NoError(t, err)
+	assert.Contains(t, th.Evaluate(loaded).Message, "from histograms")
+
+	_, n, err := GoodputShare(loaded, GoodputLimits{TTFT: time.Second})
+	assert.Equal(t, 400, n)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "goodput needs the record of every request: the result has 0 of the 400 that ended")
 }

@@ -201,11 +201,21 @@ func writeJSONFile(path string, v any) error {
 }
 
 // startArtifacts creates the run folder of r and writes run_config.json
-// and payload.jsonl, and opens responses.jsonl for appending.
+// and payload.jsonl, and opens responses.jsonl for appending. The files a
+// run writes at its end (summary.json, stats.json and the reports) are
+// removed first when an earlier run of the same name left them: until this
+// run ends, the folder must not describe another one (a process that dies
+// mid-run leaves run_config.json and responses.jsonl, which LoadResult
+// reads as an interrupted run).
 func startArtifacts(r *Result, payloads []endpoints.Payload) (*responseWriter, error) {
 	dir := r.OutputPath
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("llmtest: creating run folder: %w", err)
+	}
+	for _, name := range endOfRunFiles {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("llmtest: removing the earlier run's %s: %w", name, err)
+		}
 	}
 	config := append(r.llmeterMeta(), member{"low_memory", r.Run.Config.LowMemory})
 	if err := writeJSONFile(filepath.Join(dir, RunConfigFile), config); err != nil {
@@ -228,6 +238,9 @@ func startArtifacts(r *Result, payloads []endpoints.Payload) (*responseWriter, e
 	}
 	return &responseWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
+
+// endOfRunFiles are the files of a run folder written when the run ends.
+var endOfRunFiles = []string{SummaryFile, StatsFile, ReportJSONFile, JUnitFile, ReportMarkdownFile}
 
 // responseWriter appends invocations to responses.jsonl. The collector owns
 // it; it encodes into a reused buffer, so a record costs no allocation.
@@ -307,6 +320,13 @@ func LoadResult(dir string) (*Result, error) {
 	total := secondsToDurationOrZero(f.number("total_test_time"))
 	if f.err != nil {
 		return nil, f.err
+	}
+	if _, ok := f.m["low_memory"]; !ok && !crashed {
+		// LLMeter's summary.json does not say whether the run was
+		// low-memory; its run_config.json does.
+		if rc, err := readFields(filepath.Join(dir, RunConfigFile)); err == nil {
+			rc.get("low_memory", &r.Run.Config.LowMemory)
+		}
 	}
 	// responses.jsonl is in order of completion, as the collector wrote
 	// it: the model is built as a run builds it, keeping the records (and

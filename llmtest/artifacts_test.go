@@ -1,6 +1,8 @@
 package llmtest
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -167,4 +169,86 @@ func TestLoadResultErrorsNameTheFile(t *testing.T) {
 	assert.ErrorContains(t, err, "report.json")
 	_, err = LoadResult(t.TempDir())
 	assert.ErrorIs(t, err, os.ErrNotExist)
+}
+
+// loadDuringRun loads the run folder from a callback, while the run that
+// writes it goes.
+type loadDuringRun struct {
+	NopCallback
+	dir    string
+	loaded *Result
+	err    error
+	ended  []string // end-of-run files present mid-run
+}
+
+func (c *loadDuringRun) AfterInvoke(_ context.Context, inv *Invocation) error {
+	if c.loaded == nil && c.err == nil {
+		for _, name := range endOfRunFiles {
+			if _, err := os.Stat(filepath.Join(c.dir, name)); err == nil {
+				c.ended = append(c.ended, name)
+			}
+		}
+		c.loaded, c.err = LoadResult(c.dir)
+	}
+	return nil
+}
+
+// TestARunNeverLeavesAnEarlierRunsSummary runs twice into one folder: while
+// the second runs (as a process that dies then would leave it), the folder
+// holds none of the first run's end-of-run files, so LoadResult reads the
+// second run's records as an interrupted run, never the first run's
+// figures.
+func TestARunNeverLeavesAnEarlierRunsSummary(t *testing.T) {
+	out := t.TempDir()
+	r := NewRunner(Config{Endpoint: &fakeEndpoint{Chunks: []string{"a"}}, OutputPath: out, RunName: "same"})
+	first, err := r.Run(t.Context(), Config{Payloads: prompts(20)})
+	require.NoError(t, err)
+	for _, name := range endOfRunFiles {
+		require.FileExists(t, filepath.Join(first.OutputPath, name))
+	}
+
+	cb := &loadDuringRun{dir: first.OutputPath}
+	second, err := r.Run(t.Context(), Config{Payloads: prompts(5), Callbacks: []Callback{cb}})
+	require.NoError(t, err)
+	require.NoError(t, cb.err)
+	assert.Empty(t, cb.ended, "the first run's end-of-run files are gone while the second runs")
+	assert.True(t, cb.loaded.Run.Interrupted, "mid-run, the folder reads as an interrupted run")
+	assert.Less(t, cb.loaded.Run.Counts.Total, 20, "never the first run's figures")
+	assert.Equal(t, 5, cb.loaded.Run.Config.Requests, "the second run's configuration")
+
+	loaded, err := LoadResult(second.OutputPath)
+	require.NoError(t, err)
+	assert.Equal(t, 5, loaded.Run.Counts.Total)
+	assert.False(t, loaded.Run.Interrupted)
+}
+
+// TestLoadResultReadsAnLLMeterLowMemoryRun reads a completed low-memory
+// LLMeter run: its summary.json does not say low_memory, its
+// run_config.json does, so its records stay on disk.
+func TestLoadResultReadsAnLLMeterLowMemoryRun(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("testdata", "llmeter", "complete")
+	for _, name := range []string{SummaryFile, StatsFile, ResponsesFile, PayloadFile, RunConfigFile} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		require.NoError(t, err)
+		if name == RunConfigFile {
+			var rc map[string]any
+			require.NoError(t, json.Unmarshal(b, &rc))
+			rc["low_memory"] = true
+			b, err = json.Marshal(rc)
+			require.NoError(t, err)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+	}
+	res, err := LoadResult(dir)
+	require.NoError(t, err)
+	assert.True(t, res.Run.Config.LowMemory)
+	assert.Empty(t, res.Invocations)
+	assert.Equal(t, 4, res.Stats.TotalRequests)
+	n := 0
+	for _, err := range res.Responses() {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 4, n)
 }

@@ -692,6 +692,11 @@ func TestInvocationJSONRoundTrip(t *testing.T) {
 	assert.True(t, legacy.Cancelled, "an older record cut by an interruption reads as cancelled")
 	assert.False(t, legacy.Failed())
 	assert.Equal(t, TokenSource(""), missing.InputTokensFrom)
+	var zero Invocation
+	require.NoError(t, json.Unmarshal([]byte(`{"time_to_first_token":0.2,"time_to_last_token":0.2,"time_per_output_token":0.0}`), &zero),
+		"LLMeter writes a TPOT of 0.0 when TTLT = TTFT")
+	assert.Zero(t, zero.TimePerOutputToken, "0 reads as absent")
+	assert.Equal(t, 200*time.Millisecond, zero.TimeToLastToken)
 	assert.Error(t, json.Unmarshal([]byte(`{"time_to_last_token":-1}`), &missing))
 	assert.Error(t, json.Unmarshal([]byte(`{"inter_token_latencies":[1e300]}`), &missing))
 }

@@ -276,10 +276,10 @@ func (inv *Invocation) UnmarshalJSON(b []byte) error {
 	}
 	var err error
 	set := func(dst *time.Duration, name string, s *float64) {
-		if s == nil || err != nil {
-			return
+		if s == nil || *s == 0 || err != nil {
+			return // null or 0: absent (LLMeter writes a TPOT of 0.0 when TTLT = TTFT)
 		}
-		if *s <= 0 || math.IsInf(*s, 0) || math.IsNaN(*s) || *s > maxSeconds {
+		if *s < 0 || math.IsInf(*s, 0) || math.IsNaN(*s) || *s > maxSeconds {
 			err = fmt.Errorf("%s: invalid duration %v", name, *s)
 			return
 		}

@@ -113,8 +113,10 @@ type Stats struct {
 	// OutputTokensPerSecond is TotalOutputTokens / TotalTestTime: the
 	// aggregate generation throughput.
 	OutputTokensPerSecond float64
-	// TotalTestTime is the wall time from the start of the first request
-	// to the end of the last.
+	// TotalTestTime is LLMeter's total_test_time: the wall time from just
+	// before the clients start to when the last response has been
+	// collected. A run rebuilt from records alone (an interrupted one
+	// without summary.json) spans from the first send to the latest end.
 	TotalTestTime time.Duration
 
 	TimeToFirstToken   Aggregate[time.Duration]

@@ -237,7 +237,9 @@ func (doc *jsonRunV1) run() *Run {
 	}
 	run := Run(doc.runFields)
 	run.SchemaVersion = 1
-	run.TestTime = stat(keyTotalTestTime)
+	if t := stat(keyTotalTestTime); !math.IsNaN(t) && !math.IsInf(t, 0) {
+		run.TestTime = t // null (an interrupted run's) reads as 0
+	}
 	run.Counts = Counts{Total: count(keyTotalRequests), Failed: count(keyFailedRequests), Cancelled: count(keyCancelled)}
 	run.Tokens = Tokens{Input: count(keyInputTokens), Output: count(keyOutputTokens)}
 	run.Checks = readChecks(doc.Checks)
@@ -245,7 +247,15 @@ func (doc *jsonRunV1) run() *Run {
 		if _, ok := doc.Stats[StatKey(vm.name, "p50")]; !ok {
 			continue
 		}
-		m := Metric{Name: vm.name, Unit: vm.unit, N: doc.Samples[vm.name], Exact: true}
+		n, ok := doc.Samples[vm.name]
+		if !ok {
+			// Version 1's sample counts were optional: without them,
+			// every successful request counts as one sample (for
+			// inter_token_latency, whose gaps were not counted, too),
+			// so that the metric is not read as empty.
+			n = max(run.Counts.Ended()-run.Counts.Failed, 1)
+		}
+		m := Metric{Name: vm.name, Unit: vm.unit, N: n, Exact: true}
 		for i, dst := range m.aggregates() {
 			*dst = stat(StatKey(vm.name, AggregateNames[i]))
 		}

@@ -213,3 +213,44 @@ func TestJSONNilRun(t *testing.T) {
 		t.Errorf("Write(nil) = %v, want ErrNilRun", err)
 	}
 }
+
+// TestReadJSONVersion1WithoutSamples reads a version-1 document without
+// its optional sample counts, and one of an interrupted run, whose
+// total_test_time is null: every metric keeps its figures (each successful
+// request counted as a sample), and the test time reads as 0, so that the
+// run writes again.
+func TestReadJSONVersion1WithoutSamples(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "run_v1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc, "samples")
+	doc["stats"].(map[string]any)["total_test_time"] = nil
+	b, _ = json.Marshal(doc)
+	got, err := ReadJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Metrics) != 7 {
+		t.Fatalf("got %d metrics, want 7", len(got.Metrics))
+	}
+	for _, m := range got.Metrics {
+		if m.N != 397 {
+			t.Errorf("%s: n = %d, want the 397 successful requests", m.Name, m.N)
+		}
+	}
+	if v, ok := got.Stats()["time_to_first_token-p99"]; !ok || v != 0.412 {
+		t.Errorf("time_to_first_token-p99 = %v, %v; want 0.412", v, ok)
+	}
+	if got.TestTime != 0 {
+		t.Errorf("TestTime = %v, want 0 for null", got.TestTime)
+	}
+	var out bytes.Buffer
+	if err := NewJSON(&out).Write(got); err != nil {
+		t.Errorf("writing it again: %v", err)
+	}
+}

@@ -45,8 +45,9 @@ type Run struct {
 	// when the last response ended (UTC, nanosecond precision).
 	StartTime time.Time `json:"start_time"`
 	EndTime   time.Time `json:"end_time"`
-	// TestTime is LLMeter's total_test_time: the run's wall time from the
-	// first send to the last response, in seconds.
+	// TestTime is LLMeter's total_test_time, in seconds: the run's wall
+	// time from just before its clients started to when its last response
+	// was collected.
 	TestTime float64 `json:"total_test_time"`
 	// Interrupted reports that the run ended before its load shape
 	// completed; its figures cover the requests that ended.
