@@ -259,7 +259,7 @@ func (s *ProgressSnapshot) Line() string {
 	if s.Total > 0 {
 		fmt.Fprintf(&b, "/%d", s.Total)
 	}
-	fmt.Fprintf(&b, " requests, %d in flight, %d failed", s.InFlight, s.Failed)
+	fmt.Fprintf(&b, " done, %d in flight, %d failed", s.InFlight, s.Failed)
 	if s.Draining && !s.Final {
 		b.WriteString(", draining")
 	}

@@ -272,7 +272,7 @@ func TestProgressValueFormats(t *testing.T) {
 	}
 	s := ProgressSnapshot{Elapsed: 12340 * time.Millisecond, Duration: 20 * time.Second, Ended: 480, InFlight: 8, Failed: 2,
 		Stats: []ProgressValue{{ProgressStat{Label: "rpm", Key: "requests_per_minute"}, 2333.3, true}}}
-	assert.Equal(t, "12.3s of 20s: 480 requests, 8 in flight, 2 failed | rpm=2333.3", s.Line())
+	assert.Equal(t, "12.3s of 20s: 480 done, 8 in flight, 2 failed | rpm=2333.3", s.Line())
 	s = ProgressSnapshot{Elapsed: 800 * time.Millisecond, Total: 32, Ended: 5, InFlight: 4, Draining: true}
-	assert.Equal(t, "800ms: 5/32 requests, 4 in flight, 0 failed, draining", s.Line())
+	assert.Equal(t, "800ms: 5/32 done, 4 in flight, 0 failed, draining", s.Line())
 }
