@@ -98,6 +98,11 @@ type Config struct {
 	// Config.OutputPath (the test helpers [Run] and [Benchmark] default it
 	// to the test's artifact directory only for Run).
 	LowMemory bool
+
+	// Progress configures the live progress of the run: its statistics
+	// and who receives them. The zero value logs a line per
+	// DefaultProgressInterval inside go test, for runs that last longer.
+	Progress Progress
 }
 
 // ConfigError reports a Config field that breaks a rule.
@@ -156,6 +161,9 @@ func (c Config) merge(o Config) Config {
 	if o.LowMemory {
 		c.LowMemory = true
 	}
+	if o.Progress.Off || o.Progress.Stats != nil || o.Progress.Interval != 0 || o.Progress.Func != nil {
+		c.Progress = o.Progress
+	}
 	return c
 }
 
@@ -188,6 +196,9 @@ func (c Config) Validate() error {
 		return configErrorf("OutputPath", "%s:// URLs are not supported; give a local folder", scheme)
 	}
 	if err := validRunName(c.RunName); err != nil {
+		return err
+	}
+	if err := c.Progress.validate(); err != nil {
 		return err
 	}
 	for i, cb := range c.Callbacks {

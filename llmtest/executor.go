@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,6 +58,11 @@ type engine struct {
 	// testName is the Go test running the load, set by Run and Benchmark.
 	testName string
 
+	// progress receives the run's snapshots (nil: no one); live is what
+	// it reads, set while a run with progress goes.
+	progress func(*ProgressSnapshot)
+	live     *liveRun
+
 	start       time.Time
 	interrupted atomic.Bool
 	// failure is what run returned besides the interruption: a fatal
@@ -87,6 +93,9 @@ func newEngine(cfg Config) (*engine, error) {
 		beforeInvoke: make([]atomic.Bool, len(cfg.Callbacks)),
 	}
 	e.redactor, _ = cfg.Endpoint.(endpoints.Redactor)
+	if !cfg.Progress.Off {
+		e.progress = cfg.Progress.Func
+	}
 	for i, p := range payloads {
 		req, err := cfg.Endpoint.Prepare(p)
 		if err == nil && req == nil {
@@ -170,8 +179,12 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 		res.Invocations = make([]Invocation, 0, n)
 		model.reserve(n)
 	}
+	if e.progress != nil {
+		e.live = newLiveRun(model, e.cfg.Clients, e.cfg.Progress.stats())
+	}
 	start := time.Now()
 	e.start = start
+	stopProgress := e.startProgress()
 	for c := range e.cfg.Clients {
 		g.Go(func() error {
 			defer func() {
@@ -185,6 +198,7 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	g.Go(func() error { return e.collect(cbCtx, results, res, model, rw, cancel) })
 	err := g.Wait()
 	end := time.Now()
+	stopProgress(end.Sub(start))
 	res.Run.StartTime, res.Run.EndTime = start.UTC(), end.UTC()
 	res.samples = model.finish(end.Sub(start))
 
@@ -207,6 +221,26 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	}
 	e.failure = err
 	return res, errors.Join(err, interruption)
+}
+
+// startProgress starts reporting the run's progress, when it has a
+// receiver, and returns the function that stops it once every request
+// has ended: it waits for the reporter, then hands the receiver the final
+// snapshot. Without a receiver both are no-ops.
+func (e *engine) startProgress() (stop func(elapsed time.Duration)) {
+	if e.live == nil {
+		return func(time.Duration) {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { e.live.report(e, e.progress, done) })
+	return func(elapsed time.Duration) {
+		close(done)
+		wg.Wait()
+		s := e.live.snapshot(e, elapsed)
+		s.Final, s.Draining = true, true
+		e.progress(s)
+	}
 }
 
 // more reports whether a client that has sent i requests sends another.
@@ -248,7 +282,13 @@ func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error
 		if err != nil {
 			return err
 		}
+		if e.live != nil {
+			e.live.clients[c].started.Add(1)
+		}
 		inv, err := e.invoke(ctx, &rec, req, idx, &gaps)
+		if e.live != nil {
+			e.live.clients[c].ended.Add(1)
+		}
 		out <- inv
 		if err != nil {
 			return err
@@ -469,7 +509,13 @@ func (e *engine) collect(ctx context.Context, in <-chan Invocation, res *Result,
 				cancel(writeErr)
 			}
 		}
-		model.add(&inv)
+		if l := e.live; l != nil {
+			l.mu.Lock()
+			model.add(&inv)
+			l.mu.Unlock()
+		} else {
+			model.add(&inv)
+		}
 		inv.elapsed = 0 // known to the model; records read back lack it
 		if !e.cfg.LowMemory {
 			res.Invocations = keep(res.Invocations, inv)

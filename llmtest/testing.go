@@ -68,6 +68,9 @@ func Run(t testing.TB, cfg Config) *Result {
 		return nil
 	}
 	e.testName = t.Name()
+	if !cfg.Progress.Off {
+		e.progress = logProgress(t, cfg.Progress.interval(), cfg.Progress.Func)
+	}
 
 	ctx := t.Context()
 	var margin time.Duration
@@ -108,6 +111,25 @@ func Run(t testing.TB, cfg Config) *Result {
 		t.Fatalf("llmtest: run %s: %s", e.cfg.RunName, e.redact(err.Error()))
 	}
 	return res
+}
+
+// logProgress returns a progress receiver that logs one line through t
+// per interval of the run (none for a run shorter than interval, and none
+// for the final snapshot: the summary follows it), and passes every
+// snapshot on to f when it is set.
+func logProgress(t testing.TB, interval time.Duration, f func(*ProgressSnapshot)) func(*ProgressSnapshot) {
+	next := interval
+	return func(s *ProgressSnapshot) {
+		if !s.Final && s.Elapsed >= next {
+			t.Log("llmtest: " + s.Line())
+			for next <= s.Elapsed {
+				next += interval
+			}
+		}
+		if f != nil {
+			f(s)
+		}
+	}
 }
 
 // errTestDeadline is the cause of a run that Run stopped before the test's

@@ -39,6 +39,7 @@ type runOptions struct {
 	json      string
 	md        string
 	lowMemory bool
+	progress  progressFlags
 	sim       simFlags
 	aws       awsFlags
 	setFlags  map[string]bool // the flags given on the command line
@@ -92,6 +93,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
 	fs.StringVar(&o.json, "json", "", "write the JSON report to this file (-: standard output, and the summary to standard error)")
 	fs.StringVar(&o.md, "md", "", "write a Markdown report to this file (-: standard output, and the summary to standard error); appended to when it is $GITHUB_STEP_SUMMARY")
+	o.progress.register(fs)
 	o.sim.register(fs, "sim-")
 	o.aws.register(fs)
 	return fs, o
@@ -212,7 +214,10 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 		cfg.Endpoint = simEndpoint
 	}
 
+	var stopProgress func()
+	cfg.Progress, stopProgress = o.progress.start(stderr)
 	res, runErr := llmtest.NewRunner(cfg).Run(ctx, llmtest.Config{})
+	stopProgress()
 	if res == nil {
 		return nil, nil, o.flagError(runErr)
 	}
@@ -319,6 +324,9 @@ func (o *runOptions) validate() error {
 		return err
 	}
 	if err := o.checkOutputs(); err != nil {
+		return err
+	}
+	if err := o.progress.check(o.setFlags); err != nil {
 		return err
 	}
 	return o.checkAPI()
