@@ -238,7 +238,7 @@ func TestRunLogsProgressOncePerInterval(t *testing.T) {
 	require.NotEmpty(t, lines)
 	assert.LessOrEqual(t, len(lines), 2, "%q", lines)
 	for _, l := range lines {
-		assert.Regexp(t, `^llmtest: [0-9.]+m?s of 1\.3s: \d+ requests, \d+ in flight, \d+ failed \| rpm=`, l)
+		assert.Regexp(t, `^llmtest: [0-9.]+m?s of 1\.3s: \d+ done, \d+ in flight, \d+ failed \| rpm=`, l)
 	}
 	assert.Positive(t, res.Run.Counts.Total)
 
