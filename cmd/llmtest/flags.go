@@ -49,12 +49,16 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.PrintDefaults()
 	fs.SetOutput(w)
 	for line := range strings.Lines(b.String()) {
-		if strings.HasPrefix(line, "  -") {
+		if strings.HasPrefix(line, "  -") && !oneLetter.MatchString(line) {
 			line = "  --" + line[len("  -"):]
 		}
 		io.WriteString(w, line)
 	}
 }
+
+// oneLetter matches the help line of a one-letter flag, such as -f, which
+// keeps its one dash.
+var oneLetter = regexp.MustCompile(`^  -[A-Za-z][ \n]`)
 
 // stringList is a repeatable string flag.
 type stringList []string
