@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -204,7 +205,7 @@ func LoadPlan(path string) (*Plan, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, &PlanError{Path: path, Reason: strings.TrimPrefix(err.Error(), "yaml: ")}
+		return nil, yamlError(path, err)
 	}
 	p := &Plan{Path: path}
 	l := planLoader{p: p}
@@ -265,6 +266,19 @@ func (p *Plan) set(e PlanEntry) {
 	case "reports.run-name":
 		c.RunName = e.Value
 	}
+}
+
+// yamlLine matches the line yaml's syntax errors start with.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError returns the YAML syntax error err as a *PlanError at its line.
+func yamlError(path string, err error) error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &PlanError{Path: path, Line: line, Reason: m[2]}
+	}
+	return &PlanError{Path: path, Reason: strings.TrimPrefix(msg, "yaml: ")}
 }
 
 // planLoader walks a plan's YAML tree and collects its entries and
