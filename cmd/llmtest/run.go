@@ -111,21 +111,9 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, o := newRunFlags(stderr)
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	o, code, ok := parseRunFlags(args, stderr)
+	if !ok {
 		return code
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "llmtest run: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
-	}
-	o.setFlags = map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { o.setFlags[f.Name] = true })
-	if o.file != "" {
-		if err := o.applyPlan(fs); err != nil {
-			printError(stderr, "llmtest run", err)
-			return exitUsage
-		}
 	}
 	res, kept, err := o.execute(ctx, stdout, stderr)
 	var ue *usageError
@@ -156,6 +144,30 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitSLOFailed
 	}
 	return exitOK
+}
+
+// parseRunFlags parses the arguments of `llmtest run` and the plan file
+// --file names, if any, whose values fill the flags args leaves out. It
+// returns the options, or false with the exit status when the command
+// stops: after -h, or on a mistake it has reported on stderr.
+func parseRunFlags(args []string, stderr io.Writer) (o *runOptions, code int, ok bool) {
+	fs, o := newRunFlags(stderr)
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return nil, code, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "llmtest run: unexpected argument %q\n", fs.Arg(0))
+		return nil, exitUsage, false
+	}
+	o.setFlags = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.setFlags[f.Name] = true })
+	if o.file != "" {
+		if err := o.applyPlan(fs); err != nil {
+			printError(stderr, "llmtest run", err)
+			return nil, exitUsage, false
+		}
+	}
+	return o, exitOK, true
 }
 
 // keptText names the run folder and report files that hold the results
