@@ -268,6 +268,15 @@ slo:
 	assert.Contains(t, stdout, "0 failed", "the key reached the server")
 	assertNoSecret(t, key, out, stdout, stderr)
 
+	// A secret expanded into the URL's user information or query is not
+	// recorded either: the endpoint names its server without them.
+	u := strings.Replace(srv.URL, "http://", "http://planuser:${LLMTEST_PLAN_KEY}@", 1) + "/v1?key=${LLMTEST_PLAN_KEY}"
+	code, stdout, stderr = runCLI(t, "run", "-f", writePlan(t, "endpoint:\n  url: "+u+"\n  model: m\n  api-key-env: LLMTEST_PLAN_KEY\n"),
+		"--requests", "1", "--out", out, "--run-name", "in-url")
+	assert.NotEqual(t, exitUsage, code, "%s%s", stdout, stderr)
+	assert.DirExists(t, filepath.Join(out, "in-url"))
+	assertNoSecret(t, key, out, stdout, stderr)
+
 	// The key written where its variable's name goes, or in a value of
 	// the wrong type, is refused without being shown.
 	for _, text := range []string{
