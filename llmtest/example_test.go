@@ -275,7 +275,7 @@ func ExampleResult_Responses() {
 // The endpoint section is data (llmtest imports no endpoint package): the
 // test builds the endpoint it names, here the in-process simulator in
 // place of endpoint.url, and Config puts the plan's payloads, load and
-// reports around it. The plan's SLOs are expressions for assertions.SLO.
+// reports around it, checking them. The plan's SLOs are expressions for assertions.SLO.
 func ExampleLoadPlan() {
 	plan, err := llmtest.LoadPlan("testdata/plan/plan.yaml")
 	if err != nil {
@@ -292,7 +292,12 @@ func ExampleLoadPlan() {
 		fmt.Println(err)
 		return
 	}
-	res, err := llmtest.NewRunner(plan.Config(ep)).Run(context.Background(), llmtest.Config{})
+	cfg, err := plan.Config(ep)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := llmtest.NewRunner(cfg).Run(context.Background(), llmtest.Config{})
 	if err != nil {
 		fmt.Println(err)
 		return

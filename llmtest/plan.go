@@ -221,14 +221,61 @@ func LoadPlan(path string) (*Plan, error) {
 
 // Config returns the load, payload and report sections as a Config with
 // endpoint ep: Clients, Requests, Duration, RampUp, Timeout and LowMemory
-// from load, Payloads from payloads.payload (unset without it: the test
-// sets its own), OutputPath and RunName from reports. It does not
-// validate: a run validates it, or Config.Validate.
-func (p *Plan) Config(ep endpoints.Endpoint) Config {
+// from load, Payloads from payloads.payload (nil without it: the test sets
+// its own), OutputPath and RunName from reports. It checks the plan's
+// values as Config.Validate does, less the fields the plan leaves to the
+// test (Endpoint, and Payloads without payloads.payload); a broken rule is
+// a *PlanError at the line of the key behind the field, such as
+// "plan.yaml:9: load.ramp-up: must be shorter than load.duration (got 2m
+// and 1m)". The Config is returned either way.
+func (p *Plan) Config(ep endpoints.Endpoint) (Config, error) {
 	c := p.config
 	c.Endpoint = ep
-	return c
+	v := c
+	if v.Endpoint == nil {
+		v.Endpoint = struct{ endpoints.Endpoint }{} // non-nil, never called
+	}
+	if v.Payloads == nil {
+		v.Payloads = endpoints.Payload{}
+	}
+	var ce *ConfigError
+	if err := v.Validate(); errors.As(err, &ce) {
+		key := planFields[ce.Field]
+		line := 0
+		for _, e := range p.Entries {
+			if e.Name() == key {
+				line = e.Line
+			}
+		}
+		reason := configFieldRef.ReplaceAllStringFunc(ce.Reason, func(ref string) string {
+			if k, ok := planFields[strings.TrimPrefix(ref, "Config.")]; ok {
+				return k
+			}
+			return ref
+		})
+		if key == "" {
+			key = "Config." + ce.Field
+		}
+		return c, &PlanError{Path: p.Path, Line: line, Key: key, Reason: reason}
+	}
+	return c, nil
 }
+
+// planFields are the plan keys behind the Config fields Plan.Config sets.
+var planFields = map[string]string{
+	"Clients":    "load.clients",
+	"Requests":   "load.requests",
+	"Duration":   "load.duration",
+	"RampUp":     "load.ramp-up",
+	"Timeout":    "load.timeout",
+	"LowMemory":  "load.low-memory",
+	"Payloads":   "payloads.payload",
+	"OutputPath": "reports.out",
+	"RunName":    "reports.run-name",
+}
+
+// configFieldRef matches a reference to a Config field in a reason.
+var configFieldRef = regexp.MustCompile(`\bConfig\.[A-Za-z]+\b`)
 
 // set puts entry e into the typed fields of p. Its value has been checked.
 func (p *Plan) set(e PlanEntry) {

@@ -54,6 +54,8 @@ slo:
 
 	ep, err := sim.New(sim.Config{})
 	require.NoError(t, err)
+	cfg, err := p.Config(ep)
+	require.NoError(t, err)
 	assert.Equal(t, llmtest.Config{
 		Endpoint:   ep,
 		Payloads:   filepath.Join(filepath.Dir(path), "prompts.jsonl"),
@@ -64,7 +66,7 @@ slo:
 		LowMemory:  true,
 		OutputPath: "runs",
 		RunName:    "nightly",
-	}, p.Config(ep))
+	}, cfg)
 
 	// Every value is an entry at its line, in file order.
 	require.Len(t, p.Entries, 14)
@@ -78,7 +80,9 @@ func TestLoadPlanKeepsAbsolutePayloadPaths(t *testing.T) {
 	abs := filepath.Join(t.TempDir(), "p.jsonl")
 	p, err := llmtest.LoadPlan(writePlan(t, "payloads:\n  payload: "+abs+"\n"))
 	require.NoError(t, err)
-	assert.Equal(t, abs, p.Config(nil).Payloads)
+	cfg, err := p.Config(nil)
+	require.NoError(t, err, "the endpoint is the test's")
+	assert.Equal(t, abs, cfg.Payloads)
 }
 
 func TestLoadPlanExpandsVariablesInValues(t *testing.T) {
@@ -109,7 +113,9 @@ func TestLoadPlanExpandsVariablesInValues(t *testing.T) {
 	t.Setenv("PLAN_CLIENTS", "8")
 	p, err := llmtest.LoadPlan(writePlan(t, "load:\n  clients: ${PLAN_CLIENTS}\n"))
 	require.NoError(t, err)
-	assert.Equal(t, 8, p.Config(nil).Clients)
+	cfg, err := p.Config(nil)
+	require.NoError(t, err)
+	assert.Equal(t, 8, cfg.Clients)
 }
 
 func TestLoadPlanErrorsNameTheFileTheLineAndTheKey(t *testing.T) {
@@ -187,5 +193,25 @@ func TestPlanSectionsHaveNoKeyTwice(t *testing.T) {
 			assert.NotContains(t, seen, k, "key %q in %s and %s", k, seen[k], s.Name)
 			seen[k] = s.Name
 		}
+	}
+}
+
+func TestPlanConfigErrorsNameTheLineOfTheKey(t *testing.T) {
+	cases := []struct{ text, want string }{
+		{"load:\n  duration: 1m\n  ramp-up: 2m\n", `:3: load.ramp-up: must be shorter than load.duration (got 2m0s and 1m0s)`},
+		{"load:\n  requests: 2\n  duration: 1m\n", `:2: load.requests: is mutually exclusive with load.duration (got 2 and 1m0s)`},
+		{"load:\n  clients: -1\n", `:2: load.clients: must be at least 1, got -1`},
+		{"load:\n  low-memory: true\n", `:2: load.low-memory: needs reports.out: a low-memory run keeps its records only in responses.jsonl`},
+		{"reports:\n  out: s3://bucket/runs\n", `:2: reports.out: s3:// URLs are not supported; give a local folder`},
+		{"reports:\n  run-name: a/b\n", `:2: reports.run-name: "a/b" must not contain a path separator`},
+	}
+	for _, c := range cases {
+		path := writePlan(t, c.text)
+		p, err := llmtest.LoadPlan(path)
+		require.NoError(t, err, "the types are right")
+		_, err = p.Config(nil)
+		require.Error(t, err, "%s", c.text)
+		assert.Equal(t, path+c.want, err.Error())
+		assert.True(t, errors.As(err, new(*llmtest.PlanError)))
 	}
 }
