@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 
@@ -35,7 +36,12 @@ func planFlag(e llmtest.PlanEntry) string {
 // names that the command line did not give; each of them is then counted
 // as given (o.setFlags). An error is a *usageError naming the file, line
 // and key.
-func (o *runOptions) applyPlan(fs *flag.FlagSet) error {
+//
+// The plan's sim section is dropped, with a notice on stderr, when the
+// command line points the run elsewhere (--url, or an AWS --api): the
+// plan's simulator then has nothing to apply to, and the same plan runs
+// offline and against a real server.
+func (o *runOptions) applyPlan(fs *flag.FlagSet, stderr io.Writer) error {
 	p, err := llmtest.LoadPlan(o.file)
 	if err != nil {
 		if errors.As(err, new(*llmtest.PlanError)) {
@@ -46,8 +52,20 @@ func (o *runOptions) applyPlan(fs *flag.FlagSet) error {
 	}
 	o.planned = map[string]llmtest.PlanEntry{}
 	set := map[string]bool{}
+	elsewhere := ""
+	switch {
+	case o.setFlags["url"] && o.url != "":
+		elsewhere = "--url"
+	case o.setFlags["api"] && apis[api(o.api)].aws:
+		elsewhere = "--api " + o.api
+	}
+	dropped := 0
 	for _, e := range p.Entries {
 		name := planFlag(e)
+		if e.Section == "sim" && elsewhere != "" {
+			dropped++
+			continue
+		}
 		if o.setFlags[name] || o.setFlags[replacedBy[name]] || name == "max-tokens" && o.setFlags["payload"] {
 			continue // the command line overrides the plan
 		}
@@ -69,6 +87,9 @@ func (o *runOptions) applyPlan(fs *flag.FlagSet) error {
 	}
 	for name := range set {
 		o.setFlags[name] = true
+	}
+	if dropped > 0 {
+		fmt.Fprintf(stderr, "llmtest run: %s: not using the plan's sim section: %s names the endpoint\n", o.file, elsewhere)
 	}
 	return nil
 }

@@ -289,3 +289,23 @@ slo:
 		assertNoSecret(t, key, out, stdout, stderr)
 	}
 }
+
+// TestRunPlanSimSectionGivesWayToAURL runs a plan written for the built-in
+// simulator against a server named on the command line: the plan's sim
+// section is dropped with a notice, and the rest of the plan applies.
+func TestRunPlanSimSectionGivesWayToAURL(t *testing.T) {
+	srv, err := sim.NewServer(sim.ServerConfig{Config: sim.Config{Seed: 7}})
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	path := writePlan(t, "load:\n  clients: 2\n  requests: 1\nsim:\n  ttft: 2ms\n  error-rate: 0.5\n")
+	code, stdout, stderr := runCLI(t, "run", "-f", path, "--url", srv.URL+"/v1", "--model", "m")
+	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	assert.Contains(t, stderr, "llmtest run: "+path+": not using the plan's sim section: --url names the endpoint\n")
+	assert.Contains(t, stdout, "2 clients × 1 request: 2 requests, 0 failed")
+
+	// In the plan itself, a URL and a sim section contradict each other.
+	path = writePlan(t, "endpoint:\n  url: "+srv.URL+"/v1\n  model: m\nsim:\n  ttft: 2ms\n")
+	code, _, stderr = runCLI(t, "run", "-f", path)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "llmtest run: "+path+":5: sim.ttft applies to the built-in simulator, not to a server given with endpoint.url\n", stderr)
+}

@@ -162,7 +162,7 @@ func parseRunFlags(args []string, stderr io.Writer) (o *runOptions, code int, ok
 	o.setFlags = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.setFlags[f.Name] = true })
 	if o.file != "" {
-		if err := o.applyPlan(fs); err != nil {
+		if err := o.applyPlan(fs, stderr); err != nil {
 			printError(stderr, "llmtest run", err)
 			return nil, exitUsage, false
 		}
