@@ -1,8 +1,10 @@
 package llmtest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,10 +18,18 @@ import (
 	"github.com/llmtest/llmtest/endpoints"
 )
 
-// PlanSections lists the sections of a plan file and the keys of each, in
-// the order the documentation shows them. The "slo" section is a list and
-// has no keys.
-var PlanSections = []PlanSection{
+// PlanSections returns the sections of a plan file and the keys of each,
+// in the order LoadPlan documents them. The "slo" section is a list and has
+// no keys.
+func PlanSections() []PlanSection {
+	out := make([]PlanSection, len(planSections))
+	for i, s := range planSections {
+		out[i] = PlanSection{Name: s.Name, Keys: slices.Clone(s.Keys)}
+	}
+	return out
+}
+
+var planSections = []PlanSection{
 	{"endpoint", []string{"url", "model", "api", "api-key-env"}},
 	{"payloads", []string{"payload", "prompt", "max-tokens", "stream"}},
 	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory"}},
@@ -204,8 +214,16 @@ func LoadPlan(path string) (*Plan, error) {
 		return nil, fmt.Errorf("llmtest: plan: %w", err)
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return nil, yamlError(path, err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); err != io.EOF {
+		if err != nil {
+			return nil, yamlError(path, err)
+		}
+		return nil, &PlanError{Path: path, Line: next.Line, Reason: "a plan is one YAML document: a second one starts here"}
 	}
 	p := &Plan{Path: path}
 	l := planLoader{p: p}
@@ -280,7 +298,7 @@ var configFieldRef = regexp.MustCompile(`\bConfig\.[A-Za-z]+\b`)
 // set puts entry e into the typed fields of p. Its value has been checked.
 func (p *Plan) set(e PlanEntry) {
 	d, _ := time.ParseDuration(e.Value)
-	n, _ := strconv.Atoi(e.Value)
+	n, _ := strconv.ParseInt(e.Value, 0, strconv.IntSize)
 	b, _ := strconv.ParseBool(e.Value)
 	c := &p.config
 	switch e.Name() {
@@ -297,9 +315,9 @@ func (p *Plan) set(e PlanEntry) {
 	case "payloads.payload":
 		c.Payloads = e.Value
 	case "load.clients":
-		c.Clients = n
+		c.Clients = int(n)
 	case "load.requests":
-		c.Requests = n
+		c.Requests = int(n)
 	case "load.duration":
 		c.Duration = d
 	case "load.ramp-up":
@@ -453,7 +471,8 @@ func checkValue(name, s string) error {
 	var err error
 	switch planKinds[name] {
 	case kindInt:
-		if _, err = strconv.ParseInt(s, 10, 64); err != nil {
+		// As the flag package parses it: 0x10 and 1_000 are numbers.
+		if _, err = strconv.ParseInt(s, 0, 64); err != nil {
 			return errors.New("want an integer")
 		}
 	case kindBool:
@@ -543,7 +562,7 @@ func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
 func section(name string) (PlanSection, bool) {
-	for _, s := range PlanSections {
+	for _, s := range planSections {
 		if s.Name == name {
 			return s, true
 		}
@@ -553,7 +572,7 @@ func section(name string) (PlanSection, bool) {
 
 // sectionOf returns the section that has key, or "".
 func sectionOf(key string) string {
-	for _, s := range PlanSections {
+	for _, s := range planSections {
 		if slices.Contains(s.Keys, key) {
 			return s.Name
 		}
@@ -562,8 +581,8 @@ func sectionOf(key string) string {
 }
 
 func sectionList() []string {
-	names := make([]string, len(PlanSections))
-	for i, s := range PlanSections {
+	names := make([]string, len(planSections))
+	for i, s := range planSections {
 		names[i] = s.Name
 	}
 	return names

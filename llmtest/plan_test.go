@@ -109,11 +109,19 @@ func TestLoadPlanExpandsVariablesInValues(t *testing.T) {
 		require.Len(t, p.Entries, 1)
 		assert.Equal(t, c.want, p.Entries[0].Value, "%s", c.written)
 	}
-	// Expansion happens in values, so that a number can come from one.
-	t.Setenv("PLAN_CLIENTS", "8")
-	p, err := llmtest.LoadPlan(writePlan(t, "load:\n  clients: ${PLAN_CLIENTS}\n"))
+	// Numbers are read as the flag package reads them.
+	p, err := llmtest.LoadPlan(writePlan(t, "load:\n  clients: 0x10\n  requests: 1_000\n"))
 	require.NoError(t, err)
 	cfg, err := p.Config(nil)
+	require.NoError(t, err)
+	assert.Equal(t, 16, cfg.Clients)
+	assert.Equal(t, 1000, cfg.Requests)
+
+	// Expansion happens in values, so that a number can come from one.
+	t.Setenv("PLAN_CLIENTS", "8")
+	p, err = llmtest.LoadPlan(writePlan(t, "load:\n  clients: ${PLAN_CLIENTS}\n"))
+	require.NoError(t, err)
+	cfg, err = p.Config(nil)
 	require.NoError(t, err)
 	assert.Equal(t, 8, cfg.Clients)
 }
@@ -145,6 +153,7 @@ func TestLoadPlanErrorsNameTheFileTheLineAndTheKey(t *testing.T) {
 		{"empty slo", "slo:\n  - ttft p99 < 1s\n  - ''\n", `:3: slo[1]: the expression is empty`},
 		{"not a mapping", "- a\n- b\n", `:1: want a mapping of sections (endpoint, payloads, load, slo, reports, sim, aws), got a list`},
 		{"empty", "# nothing\n", `: the plan is empty`},
+		{"two documents", "load:\n  clients: 1\n---\nload:\n  clients: 2\n", `:3: a plan is one YAML document: a second one starts here`},
 		{"bad YAML", "load:\n  clients: 1\n clients: 2\n", `:2: did not find expected key`},
 		{"key instead of its variable", "endpoint:\n  api-key-env: ${PLAN_SECRET}\n", `:2: endpoint.api-key-env: want the name of the environment variable that holds the key, such as OPENAI_API_KEY, never the key, got "${PLAN_SECRET}"`},
 		{"secret in a wrong value", "load:\n  clients: ${PLAN_SECRET}\n", `:2: load.clients: want an integer, got "${PLAN_SECRET}"`},
@@ -185,7 +194,7 @@ func TestLoadPlanNamesAMissingFile(t *testing.T) {
 
 func TestPlanSectionsHaveNoKeyTwice(t *testing.T) {
 	seen := map[string]string{}
-	for _, s := range llmtest.PlanSections {
+	for _, s := range llmtest.PlanSections() {
 		for _, k := range s.Keys {
 			if s.Name == "sim" {
 				continue // the sim section's keys are prefixed flags

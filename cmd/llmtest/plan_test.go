@@ -44,7 +44,7 @@ func planKey(t *testing.T, name string) (section, key string) {
 	if name == "slo" {
 		return "slo", ""
 	}
-	for _, s := range llmtest.PlanSections {
+	for _, s := range llmtest.PlanSections() {
 		for _, k := range s.Keys {
 			if planFlag(llmtest.PlanEntry{Section: s.Name, Key: k}) == name {
 				return s.Name, k
@@ -121,7 +121,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 func TestEveryPlanKeyIsARunFlag(t *testing.T) {
 	fs, _ := newRunFlags(io.Discard)
 	assert.NotNil(t, fs.Lookup(planFlag(llmtest.PlanEntry{Section: "slo"})))
-	for _, s := range llmtest.PlanSections {
+	for _, s := range llmtest.PlanSections() {
 		for _, k := range s.Keys {
 			name := planFlag(llmtest.PlanEntry{Section: s.Name, Key: k})
 			assert.NotNil(t, fs.Lookup(name), "%s.%s: no flag --%s", s.Name, k, name)
