@@ -125,8 +125,8 @@ type PlanEntry struct {
 	Line int
 }
 
-// Name is the entry's name in messages: "load.clients", or "slo[2]" for
-// the second item of the slo list (index is the item's index in the list).
+// Name is the entry's name in messages: "load.clients", or "slo" for an
+// item of the slo list.
 func (e PlanEntry) Name() string {
 	if e.Key == "" {
 		return e.Section

@@ -111,6 +111,18 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Equal(t, map[string]bool{f.Name: true}, fromPlan.setFlags, "the plan's flag counts as given")
 			fromPlan.setFlags = defaults.setFlags
 			assert.NotEqual(t, defaults, fromPlan, "the value changed nothing")
+
+			// LoadPlan knows the flag's type: a value the flag refuses is
+			// refused at its line, before any flag is set.
+			if _, ok := f.Value.(flag.Getter).Get().(string); ok || f.Name == "slo" {
+				return
+			}
+			bad := writePlan(t, section+":\n  "+key+": not-a-value\n")
+			var stderr strings.Builder
+			_, code, ok := parseRunFlags([]string{"-f", bad}, &stderr)
+			assert.False(t, ok)
+			assert.Equal(t, exitUsage, code)
+			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
 	assert.Equal(t, 46, n, "the flags of llmtest run, less --file and -f")
