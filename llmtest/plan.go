@@ -191,9 +191,9 @@ func (e *PlanError) Error() string {
 // default of where the plan is used (the flag's default in the command,
 // the Config field's zero value in Go).
 //
-// Variables: after the file is parsed, every value (never a key) expands ${NAME} to
-// the environment variable NAME, and ${NAME:-default} to default when NAME
-// is unset or empty; $$ is a literal $. An unset variable without a
+// Variables: after the file is parsed, every value (never a key) expands
+// ${NAME} to the environment variable NAME, and ${NAME:-default} to
+// default when NAME is unset or empty; $$ is a literal $. An unset variable without a
 // default is an error naming it and its line. $NAME without braces is an
 // error, so that a value never means something other than it reads.
 // Because expansion follows parsing, a variable's value cannot change the
@@ -204,9 +204,9 @@ func (e *PlanError) Error() string {
 // value as it is written in the file, never its expansion, so that an
 // expanded secret does not reach a log.
 //
-// Paths: payloads.payload is relative to the plan's folder, so that a test (run
-// in its package's folder) and a CI job (run at the repository's root)
-// read the same file. The report paths (reports.out, junit, json, md) are
+// Paths: payloads.payload is relative to the plan's folder, so that a test
+// (run in its package's folder) and a CI job (run at the repository's
+// root) read the same file. The report paths (reports.out, junit, json, md) are
 // relative to the working directory, as on the command line.
 func LoadPlan(path string) (*Plan, error) {
 	data, err := os.ReadFile(path)
