@@ -321,3 +321,24 @@ func TestRunPlanSimSectionGivesWayToAURL(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Equal(t, "llmtest run: "+path+":5: sim.ttft applies to the built-in simulator, not to a server given with endpoint.url\n", stderr)
 }
+
+// TestRunPlanSLOsGate checks that the plan's slo list gates the run as
+// --slo does: exit status 1 when one fails, each check printed.
+func TestRunPlanSLOsGate(t *testing.T) {
+	path := writePlan(t, `
+load:
+  clients: 1
+  requests: 2
+sim:
+  ttft: 5ms
+  itl: 200us
+  jitter: 0
+slo:
+  - error_rate < 1%
+  - ttft p50 < 1ms
+`)
+	code, stdout, stderr := runCLI(t, "run", "-f", path)
+	assert.Equal(t, exitSLOFailed, code, "%s%s", stdout, stderr)
+	assert.Contains(t, stdout, "PASS  error_rate = 0.00%, want < 1% (n=2)")
+	assert.Contains(t, stdout, "FAIL  ttft p50 = ")
+}
