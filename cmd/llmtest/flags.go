@@ -64,6 +64,7 @@ var oneLetter = regexp.MustCompile(`^  -[A-Za-z][ \n]`)
 type stringList []string
 
 func (s *stringList) String() string { return strings.Join(*s, ", ") }
+func (s *stringList) Get() any       { return []string(*s) }
 func (s *stringList) Set(v string) error {
 	*s = append(*s, v)
 	return nil

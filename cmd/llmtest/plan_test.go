@@ -80,8 +80,6 @@ func otherValue(t *testing.T, f *flag.Flag) string {
 	return ""
 }
 
-func (s *stringList) Get() any { return []string(*s) }
-
 // TestEveryRunFlagIsAPlanKey sets each flag of `llmtest run` once on the
 // command line and once in a plan, and checks that both give the same
 // options, and options other than the defaults.
