@@ -119,4 +119,14 @@
 //
 // [Callback] hooks run before and after the run and each request, in list
 // order; embed [NopCallback] to implement only some.
+//
+// # Plan files
+//
+// [LoadPlan] reads a YAML plan file, the load test that `llmtest run -f`
+// runs, so that a Go test and a CI job share it: its endpoint section is
+// data ([Plan].Endpoint) from which the test builds its endpoint,
+// [Plan.Config] puts the load shape, payload file and run folder around
+// that endpoint, and [Plan].SLO holds the expressions for assertions.SLO.
+// Values expand ${VAR} from the environment; every mistake is a
+// [*PlanError] naming the file, line and key.
 package llmtest

@@ -270,3 +270,44 @@ func ExampleResult_Responses() {
 	// exact percentiles: false - total requests: 100
 	// ttft p99 under 5s: true
 }
+
+// A plan file holds a load test that a Go test and `llmtest run -f` share.
+// The endpoint section is data (llmtest imports no endpoint package): the
+// test builds the endpoint it names, here the in-process simulator in
+// place of endpoint.url, and Config puts the plan's payloads, load and
+// reports around it, checking them. The plan's SLOs are expressions for assertions.SLO.
+func ExampleLoadPlan() {
+	plan, err := llmtest.LoadPlan("testdata/plan/plan.yaml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("api:", plan.Endpoint.API)
+	ep, err := sim.New(sim.Config{
+		Seed:              1,
+		FirstTokenLatency: 2 * time.Millisecond,
+		InterTokenLatency: 500 * time.Microsecond,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cfg, err := plan.Config(ep)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := llmtest.NewRunner(cfg).Run(context.Background(), llmtest.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("requests:", res.Stats.TotalRequests, "failed:", res.Stats.FailedRequests)
+	fmt.Println("SLOs:", plan.SLO)
+	fmt.Println("SLOs met:", assertions.SLO(printT{}, res, plan.SLO...))
+	// Output:
+	// api: openai-chat
+	// requests: 6 failed: 0
+	// SLOs: [error_rate < 1% ttft p99 < 5s]
+	// SLOs met: true
+}

@@ -49,17 +49,22 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 	fs.PrintDefaults()
 	fs.SetOutput(w)
 	for line := range strings.Lines(b.String()) {
-		if strings.HasPrefix(line, "  -") {
+		if strings.HasPrefix(line, "  -") && !oneLetter.MatchString(line) {
 			line = "  --" + line[len("  -"):]
 		}
 		io.WriteString(w, line)
 	}
 }
 
+// oneLetter matches the help line of a one-letter flag, such as -f, which
+// keeps its one dash.
+var oneLetter = regexp.MustCompile(`^  -[A-Za-z][ \n]`)
+
 // stringList is a repeatable string flag.
 type stringList []string
 
 func (s *stringList) String() string { return strings.Join(*s, ", ") }
+func (s *stringList) Get() any       { return []string(*s) }
 func (s *stringList) Set(v string) error {
 	*s = append(*s, v)
 	return nil

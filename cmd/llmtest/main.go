@@ -5,7 +5,13 @@
 //
 // With no --url, `llmtest run` starts the built-in simulator on 127.0.0.1
 // and tests it over HTTP, so it works offline on a fresh machine. Run
-// `llmtest <command> -h` for the flags of each command.
+// `llmtest <command> -h` for the flags of each command. `llmtest run -f
+// plan.yaml` runs a plan file, whose keys are the run flags (see
+// llmtest.LoadPlan); flags given on the command line override it.
+//
+// While a run goes, its progress goes to standard error: on a terminal a
+// bar with live statistics, removed when the run ends; otherwise one plain
+// line per --progress-interval.
 //
 // Every flag and input (payload files, --slo expressions, the API's flags,
 // --out and the report files) is checked before the simulator starts or

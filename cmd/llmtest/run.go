@@ -42,7 +42,13 @@ type runOptions struct {
 	progress  progressFlags
 	sim       simFlags
 	aws       awsFlags
-	setFlags  map[string]bool // the flags given on the command line
+	file      string          // the plan file, --file
+	setFlags  map[string]bool // the flags given on the command line or in the plan
+
+	// planned are the flags the plan set, each with its first entry;
+	// sloEntries are the plan's SLOs, when --slo came from it.
+	planned    map[string]llmtest.PlanEntry
+	sloEntries []llmtest.PlanEntry
 }
 
 const runUsage = `Usage: llmtest run [flags]
@@ -50,6 +56,11 @@ const runUsage = `Usage: llmtest run [flags]
 Runs a load test and prints its summary. With no --url it starts the
 built-in simulator on 127.0.0.1 and tests it over HTTP. Every flag and
 input is checked before anything starts.
+
+With -f plan.yaml the flags come from a plan file: each key is a flag's
+name in a section (endpoint, payloads, load, slo, reports, sim, aws), and
+a flag given on the command line overrides the plan's value. Values
+expand ${VAR} and ${VAR:-default} from the environment.
 
 Exit status: 0 passed; 1 an --slo failed; 2 a usage error (nothing sent);
 3 the run failed; 130 interrupted by SIGINT, 143 by SIGTERM (partial
@@ -96,28 +107,24 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	o.progress.register(fs)
 	o.sim.register(fs, "sim-")
 	o.aws.register(fs)
+	fs.StringVar(&o.file, "file", "", "run the plan in this YAML file; flags given on the command line override its values")
+	fs.StringVar(&o.file, "f", "", "shorthand for --file")
 	return fs, o
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, o := newRunFlags(stderr)
-	if code, ok := parseFlags(fs, args, stderr); !ok {
+	o, code, ok := parseRunFlags(args, stderr)
+	if !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "llmtest run: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
-	}
-	o.setFlags = map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { o.setFlags[f.Name] = true })
 	res, kept, err := o.execute(ctx, stdout, stderr)
 	var ue *usageError
 	switch {
 	case errors.As(err, &ue):
-		printError(stderr, "llmtest run", err)
+		printError(stderr, "llmtest run", o.planError(err))
 		return exitUsage
 	case res == nil && err != nil:
-		printError(stderr, "llmtest run", err)
+		printError(stderr, "llmtest run", o.planError(err))
 		var ce *llmtest.ConfigError
 		var pe *llmtest.PayloadError
 		if errors.As(err, &ce) || errors.As(err, &pe) {
@@ -139,6 +146,30 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitSLOFailed
 	}
 	return exitOK
+}
+
+// parseRunFlags parses the arguments of `llmtest run` and the plan file
+// --file names, if any, whose values fill the flags args leaves out. It
+// returns the options, or false with the exit status when the command
+// stops: after -h, or on a mistake it has reported on stderr.
+func parseRunFlags(args []string, stderr io.Writer) (o *runOptions, code int, ok bool) {
+	fs, o := newRunFlags(stderr)
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return nil, code, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "llmtest run: unexpected argument %q\n", fs.Arg(0))
+		return nil, exitUsage, false
+	}
+	o.setFlags = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.setFlags[f.Name] = true })
+	if o.file != "" {
+		if err := o.applyPlan(fs, stderr); err != nil {
+			printError(stderr, "llmtest run", err)
+			return nil, exitUsage, false
+		}
+	}
+	return o, exitOK, true
 }
 
 // keptText names the run folder and report files that hold the results
@@ -163,6 +194,9 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	for i, s := range o.slos {
 		th, err := assertions.Parse(s)
 		if err != nil {
+			if i < len(o.sloEntries) {
+				return nil, nil, usageErrorf("%s:%d: slo[%d]: %v", o.file, o.sloEntries[i].Line, i, err)
+			}
 			return nil, nil, usageErrorf("--slo: %v", err)
 		}
 		thresholds[i] = th
