@@ -168,7 +168,6 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	if n := e.cfg.Clients * e.cfg.Requests; n > 0 && !e.cfg.LowMemory {
 		// A counted run knows how many records it keeps: no slice grows.
 		res.Invocations = make([]Invocation, 0, n)
-		model.reserve(n)
 	}
 	start := time.Now()
 	e.start = start
@@ -186,7 +185,7 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	err := g.Wait()
 	end := time.Now()
 	res.Run.StartTime, res.Run.EndTime = start.UTC(), end.UTC()
-	res.samples = model.finish(end.Sub(start))
+	model.finish(end.Sub(start), res.Invocations)
 
 	var interruption error
 	if ctx.Err() != nil && e.interrupted.Load() {
