@@ -121,11 +121,18 @@ func newRankSet(h *reporters.Histogram, n int, ps []float64) *rankSet {
 	if n == 0 || h.Count() != int64(n) {
 		return nil
 	}
-	s := &rankSet{n: n, ranks: percentileRanks(n, ps)}
-	bs, ok := h.Buckets(s.ranks...)
+	ranks := percentileRanks(n, ps)
+	bs, ok := h.Buckets(ranks...)
 	if !ok {
 		return nil
 	}
+	return newRankSetOf(n, ranks, bs)
+}
+
+// newRankSetOf returns the rank set of n samples whose ranks are held by
+// buckets bs, one for each rank.
+func newRankSetOf(n int, ranks []int64, bs []reporters.Bucket) *rankSet {
+	s := &rankSet{n: n, ranks: ranks}
 	s.bucket = make([]int, len(bs))
 	for j, b := range bs {
 		if k := len(s.buckets); k == 0 || s.buckets[k-1].Lo != b.Lo {
