@@ -207,9 +207,9 @@ func (s *rankSet) keep(v, c int64, k int8) {
 
 // exact returns the sample of each needed rank, by rank, or false when
 // what was collected does not match the histogram (the invocations are
-// not those the histogram was built from).
-func (s *rankSet) exact(empty *rankSet) (map[int64]float64, bool) {
-	if s == empty || (s.collect && s.seen != s.n) {
+// not those the histogram was built from) or s is nil.
+func (s *rankSet) exact() (map[int64]float64, bool) {
+	if s == nil || (s.collect && s.seen != s.n) {
 		return nil, false
 	}
 	for k, b := range s.buckets {
@@ -253,26 +253,25 @@ func interpolate(n int, p float64, at func(rank int64) float64) float64 {
 // the samples of invs, by metricIndex, exact as Percentile over the
 // sorted samples would give them; nil for a metric of no samples. hists
 // and ns are the metrics' histograms and sample counts, as modelBuilder
-// built them from the same invocations; a metric whose samples do not
-// match them is computed by sorting its samples.
+// built them from the same invocations. A metric whose needed buckets each
+// hold one value is read from its histogram alone, without a look at the
+// invocations; one whose samples, looked at, do not match its histogram is
+// computed by sorting them.
 func exactPercentiles(hists *[len(metricIndex)]*reporters.Histogram, ns *[len(metricIndex)]int, invs []Invocation) [len(metricIndex)][]float64 {
 	var sets [len(metricIndex)]*rankSet
 	for m := range sets {
 		sets[m] = newRankSet(hists[m], ns[m], reportedPercentiles)
 	}
-	var empty rankSet // the set of a metric without samples: sees, keeps nothing
-	var collect [len(metricIndex)]bool
-	for m := range sets {
-		if sets[m] == nil {
-			sets[m] = &empty
-		}
-		collect[m] = sets[m].collect
+	var collect [len(metricIndex)]bool // whether a metric's samples are looked at
+	for m, s := range sets {
+		collect[m] = s != nil && s.collect
 	}
+	pass := invs
 	if !slices.Contains(collect[:], true) {
-		invs = nil // the histograms hold every needed value
+		pass = nil // the histograms hold every needed value
 	}
-	for i := range invs {
-		inv := &invs[i]
+	for i := range pass {
+		inv := &pass[i]
 		if !inv.Succeeded() {
 			continue
 		}
@@ -305,7 +304,7 @@ func exactPercentiles(hists *[len(metricIndex)]*reporters.Histogram, ns *[len(me
 			continue
 		}
 		var at func(int64) float64
-		if vals, ok := s.exact(&empty); ok {
+		if vals, ok := s.exact(); ok {
 			at = func(r int64) float64 { return vals[r] }
 		} else {
 			if sorted == nil {

@@ -235,7 +235,7 @@ func TestRankSetOfStraddlingBuckets(t *testing.T) {
 	for _, v := range vals {
 		s.add(v)
 	}
-	got, ok := s.exact(nil)
+	got, ok := s.exact()
 	require.True(t, ok)
 	for _, rank := range ranks {
 		assert.Equal(t, float64(sorted[rank]), got[rank], "rank %d", rank)
