@@ -51,10 +51,35 @@ func main() {
 	clients := flag.Int("clients", 4, "closed-loop clients")
 	every := flag.Int("every", 100_000, "sample the resident set after every this many requests")
 	flag.Parse()
-	if err := run(*n, *clients, *every, *low); err != nil {
+	r, err := run(*n, *clients, *every, *low)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "memrun:", err)
 		os.Exit(1)
 	}
+	fmt.Println(r)
+}
+
+// report is what one run measured; String formats it as the line
+// documented above.
+type report struct {
+	mode        string
+	requests    int
+	peakRSS     float64   // MiB
+	rss         []float64 // MiB, after every so many requests
+	heap, text  float64   // bytes
+	bytesPerReq float64
+	end, run    time.Duration
+}
+
+func (r *report) String() string {
+	rss := make([]string, len(r.rss))
+	for i, v := range r.rss {
+		rss[i] = strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	const mib = 1 << 20
+	return fmt.Sprintf("mode=%s requests=%d peak_rss_mib=%.0f rss_mib=%s heap_mib=%.1f text_mib=%.1f bytes_per_req=%.0f end_ms=%.1f run_s=%.2f",
+		r.mode, r.requests, r.peakRSS, strings.Join(rss, ","), r.heap/mib, r.text/mib,
+		r.bytesPerReq, float64(r.end.Microseconds())/1e3, r.run.Seconds())
 }
 
 // probe is the callback that watches the run from the collector: it
@@ -77,13 +102,13 @@ func (p *probe) AfterInvoke(context.Context, *llmtest.Invocation) error {
 	return nil
 }
 
-func run(n, clients, every int, low bool) error {
+func run(n, clients, every int, low bool) (*report, error) {
 	if n <= 0 || clients <= 0 || every <= 0 || n%clients != 0 {
-		return fmt.Errorf("-n (%d) must be a positive multiple of -clients (%d), -every (%d) positive", n, clients, every)
+		return nil, fmt.Errorf("-n (%d) must be a positive multiple of -clients (%d), -every (%d) positive", n, clients, every)
 	}
 	ep, err := sim.New(sim.Config{Seed: 1})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	payload := endpoints.Payload{"messages": []any{map[string]any{"role": "user", "content": "Tell me about load testing in one paragraph."}}}
 	p := &probe{every: every, rss: make([]float64, 0, n/every+1)}
@@ -99,7 +124,7 @@ func run(n, clients, every int, low bool) error {
 		mode = "low-memory"
 		dir, err := os.MkdirTemp("", "memrun")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer os.RemoveAll(dir)
 		cfg.OutputPath, cfg.LowMemory = dir, true
@@ -110,7 +135,7 @@ func run(n, clients, every int, low bool) error {
 	res, err := (&llmtest.Runner{}).Run(context.Background(), cfg)
 	returned := time.Now()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	after := liveHeap()
 	text := 0
@@ -118,19 +143,16 @@ func run(n, clients, every int, low bool) error {
 		text += len(res.Invocations[i].ResponseText)
 	}
 	if got := res.Stats.TotalRequests - res.Stats.FailedRequests; got != n {
-		return fmt.Errorf("%d requests completed, want %d", got, n)
+		return nil, fmt.Errorf("%d requests completed, want %d", got, n)
 	}
-	rss := make([]string, len(p.rss))
-	for i, v := range p.rss {
-		rss[i] = strconv.FormatFloat(v, 'f', 0, 64)
-	}
-	const mib = 1 << 20
 	heap := float64(after) - float64(before)
-	fmt.Printf("mode=%s requests=%d peak_rss_mib=%.0f rss_mib=%s heap_mib=%.1f text_mib=%.1f bytes_per_req=%.0f end_ms=%.1f run_s=%.2f\n",
-		mode, n, procStatus("VmHWM"), strings.Join(rss, ","), heap/mib, float64(text)/mib,
-		(heap-float64(text))/float64(n), float64(returned.Sub(p.last).Microseconds())/1e3, returned.Sub(start).Seconds())
+	r := &report{
+		mode: mode, requests: n, peakRSS: procStatus("VmHWM"), rss: p.rss,
+		heap: heap, text: float64(text), bytesPerReq: (heap - float64(text)) / float64(n),
+		end: returned.Sub(p.last), run: returned.Sub(start),
+	}
 	runtime.KeepAlive(res)
-	return nil
+	return r, nil
 }
 
 // liveHeap returns the bytes of live heap objects after a full collection.
