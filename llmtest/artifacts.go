@@ -356,7 +356,7 @@ func LoadResult(dir string) (*Result, error) {
 		total = end.Sub(start)
 	}
 	r.Run.Interrupted = r.Run.Interrupted || crashed || torn
-	r.samples = b.finish(total)
+	b.finish(total, r.Invocations)
 	r.Stats = statsOf(&r.Run)
 	return r, nil
 }

@@ -177,7 +177,6 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	if n := e.cfg.Clients * e.cfg.Requests; n > 0 && !e.cfg.LowMemory {
 		// A counted run knows how many records it keeps: no slice grows.
 		res.Invocations = make([]Invocation, 0, n)
-		model.reserve(n)
 	}
 	if e.progress != nil {
 		e.live = newLiveRun(model, e.cfg.Clients, e.cfg.Progress.stats())
@@ -200,7 +199,7 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	end := time.Now()
 	stopProgress(end.Sub(start))
 	res.Run.StartTime, res.Run.EndTime = start.UTC(), end.UTC()
-	res.samples = model.finish(end.Sub(start))
+	model.finish(end.Sub(start), res.Invocations)
 
 	var interruption error
 	if ctx.Err() != nil && e.interrupted.Load() {

@@ -12,16 +12,17 @@ import (
 // arrive: add folds one invocation into the counts, token totals,
 // per-metric histograms and running aggregates, and the time series, in
 // O(1) time and memory per invocation (streaming aggregation), so that
-// nothing is recomputed at the end of a run. With keep, it also keeps
-// every sample, so that finish computes exact percentiles — the one sort
-// at the end, for runs that keep their invocations in memory; without,
-// the percentiles come from the histograms.
+// nothing is recomputed at the end of a run. With exact, finish computes
+// exact percentiles from the invocations, which the caller keeps (a run
+// that keeps its invocations in memory), in one pass over them guided by
+// the histograms (see exactPercentiles); without, the percentiles come
+// from the histograms.
 //
 // The collector owns the builder of a running run; NewResult and
 // LoadResult build one from records.
 type modelBuilder struct {
 	run     *reporters.Run
-	keep    bool
+	exact   bool
 	metrics [len(metricIndex)]metricBuilder
 	series  seriesBuilder
 	errors  map[string]int // index in run.Errors by message
@@ -50,10 +51,9 @@ type metricBuilder struct {
 	sum      int64
 	min, max int64
 	hist     reporters.Histogram
-	samples  []float64 // with keep; sorted by finish
 }
 
-func (m *metricBuilder) add(v int64, keep bool) {
+func (m *metricBuilder) add(v int64) {
 	if m.n == 0 || v < m.min {
 		m.min = v
 	}
@@ -63,31 +63,16 @@ func (m *metricBuilder) add(v int64, keep bool) {
 	m.n++
 	m.sum += v
 	m.hist.Record(v)
-	if keep {
-		m.samples = append(m.samples, float64(v))
-	}
 }
 
 // newModelBuilder returns a builder of run, which holds the run's identity
 // and load shape. With live, the invocations arrive in order of completion
 // (the collector's), so the time series closes each second's window as
 // soon as later ones fill; otherwise every window stays open until finish.
-func newModelBuilder(run *reporters.Run, keep, live bool) *modelBuilder {
+func newModelBuilder(run *reporters.Run, exact, live bool) *modelBuilder {
 	run.SchemaVersion = reporters.SchemaVersion
 	run.RelativeError = reporters.RelativeError
-	return &modelBuilder{run: run, keep: keep, series: seriesBuilder{live: live}}
-}
-
-// reserve makes room for the samples of n requests, when they are kept.
-func (b *modelBuilder) reserve(n int) {
-	if !b.keep {
-		return
-	}
-	for i := range b.metrics {
-		if i != iITL { // a request has any number of gaps
-			b.metrics[i].samples = make([]float64, 0, n)
-		}
-	}
+	return &modelBuilder{run: run, exact: exact, series: seriesBuilder{live: live}}
 }
 
 // add folds one invocation into the model.
@@ -107,7 +92,7 @@ func (b *modelBuilder) add(inv *Invocation) {
 	}
 	duration := func(i int, d time.Duration) {
 		if d != 0 {
-			b.metrics[i].add(int64(d), b.keep)
+			b.metrics[i].add(int64(d))
 		}
 	}
 	duration(iTTFT, inv.TimeToFirstToken)
@@ -115,15 +100,15 @@ func (b *modelBuilder) add(inv *Invocation) {
 	duration(iTTLT, inv.TimeToLastToken)
 	duration(iTPOT, inv.TimePerOutputToken)
 	for _, g := range inv.InterTokenLatencies {
-		b.metrics[iITL].add(int64(g), b.keep)
+		b.metrics[iITL].add(int64(g))
 	}
 	if inv.InputTokensFrom != "" {
 		b.run.Tokens.Input += inv.NumTokensInput
-		b.metrics[iInputTokens].add(int64(inv.NumTokensInput), b.keep)
+		b.metrics[iInputTokens].add(int64(inv.NumTokensInput))
 	}
 	if inv.OutputTokensFrom != "" {
 		b.run.Tokens.Output += inv.NumTokensOutput
-		b.metrics[iOutputTokens].add(int64(inv.NumTokensOutput), b.keep)
+		b.metrics[iOutputTokens].add(int64(inv.NumTokensOutput))
 	}
 }
 
@@ -147,19 +132,24 @@ func (b *modelBuilder) countError(msg string) {
 }
 
 // finish completes the model of a run that lasted testTime: the
-// aggregates of every metric, exact from the samples when they were kept,
-// and the time series. It returns the sorted samples (nil without keep).
-// The builder must not be used afterwards.
-func (b *modelBuilder) finish(testTime time.Duration) *samples {
+// aggregates of every metric, with exact percentiles from invs, the
+// invocations added, when the builder is exact, and the time series. The
+// builder must not be used afterwards.
+func (b *modelBuilder) finish(testTime time.Duration, invs []Invocation) {
 	b.run.TestTime = testTime.Seconds()
-	var kept *samples
-	if b.keep {
-		kept = &samples{}
+	var exact [len(metricIndex)][]float64
+	if b.exact {
+		var hists [len(metricIndex)]*reporters.Histogram
+		var ns [len(metricIndex)]int
+		for i := range b.metrics {
+			hists[i], ns[i] = &b.metrics[i].hist, b.metrics[i].n
+		}
+		exact = exactPercentiles(&hists, &ns, invs)
 	}
 	b.run.Metrics = make([]reporters.Metric, len(metricIndex))
 	for i, name := range metricIndex {
 		mb := &b.metrics[i]
-		m := reporters.Metric{Name: string(name), Unit: reporters.UnitTokens, N: mb.n, Exact: b.keep, Histogram: &mb.hist}
+		m := reporters.Metric{Name: string(name), Unit: reporters.UnitTokens, N: mb.n, Exact: b.exact, Histogram: &mb.hist}
 		conv := func(v float64) float64 { return v }
 		if name.IsDuration() {
 			m.Unit = reporters.UnitSeconds
@@ -168,29 +158,20 @@ func (b *modelBuilder) finish(testTime time.Duration) *samples {
 		if mb.n > 0 {
 			m.Average = conv(float64(mb.sum) / float64(mb.n))
 			m.Min, m.Max = conv(float64(mb.min)), conv(float64(mb.max))
-			var ps []float64
-			if b.keep {
-				slices.Sort(mb.samples)
-				ps = make([]float64, len(reportedPercentiles))
-				for j, p := range reportedPercentiles {
-					ps[j] = Percentile(mb.samples, p)
-				}
-			} else {
+			ps := exact[i]
+			if ps == nil {
 				ps = mb.hist.Quantiles(reportedPercentiles...)
+				m.Exact = false
 			}
 			for j, dst := range []*float64{&m.P50, &m.P90, &m.P95, &m.P99, &m.P999} {
 				*dst = min(max(conv(ps[j]), m.Min), m.Max)
 			}
-		}
-		if kept != nil {
-			kept[i] = mb.samples
 		}
 		b.run.Metrics[i] = m
 	}
 	// Most frequent first; equal counts keep their first-seen order.
 	slices.SortStableFunc(b.run.Errors, func(x, y reporters.ErrorCount) int { return y.Count - x.Count })
 	b.run.Series = b.series.finish()
-	return kept
 }
 
 // reportedPercentiles are the percentiles every Metric holds, in field
@@ -316,14 +297,14 @@ func (s *seriesBuilder) close(sec int64, ws *windowSamples) {
 }
 
 // windowPercentiles returns the exact p50 and p99 of ns in seconds, and
-// zeros for no samples.
+// zeros for no samples. It reorders ns.
 func windowPercentiles(ns []float64) (p50, p99 float64) {
 	if len(ns) == 0 {
 		return 0, 0
 	}
-	slices.Sort(ns)
+	ps := selectedPercentiles(ns, 50, 99) // as Percentile over ns sorted
 	sec := func(v float64) float64 { return time.Duration(math.Round(v)).Seconds() }
-	return sec(Percentile(ns, 50)), sec(Percentile(ns, 99))
+	return sec(ps[0]), sec(ps[1])
 }
 
 // finish closes every window and fills in the requests in flight at each

@@ -3,6 +3,7 @@ package llmtest
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,7 +81,7 @@ func TestLiveSeriesClosesWindowsAsItGoes(t *testing.T) {
 		}
 		assert.LessOrEqual(t, len(b.series.open), closeLag+1, "open windows")
 	}
-	b.finish(time.Minute)
+	b.finish(time.Minute, nil)
 	for i, w := range b.run.Series {
 		assert.NotZero(t, w.TTFTP50, "window %d", i)
 	}
@@ -193,22 +194,60 @@ func TestLowMemoryNeedsAnOutputPath(t *testing.T) {
 }
 
 // BenchmarkModelAdd measures the collector's fold of one invocation (four
-// latencies, eight gaps, two token counts) into the model, with and
-// without the exact samples.
+// latencies, eight gaps, two token counts) into the model. An exact model
+// folds as the other does: it keeps no samples (finish reads them from the
+// invocations).
 //
 //	go test ./llmtest -run '^$' -bench BenchmarkModelAdd
 func BenchmarkModelAdd(b *testing.B) {
 	t0 := time.Now()
 	gaps := []time.Duration{1e5, 2e5, 1e5, 3e5, 1e5, 2e5, 1e5, 1e5}
-	for _, keep := range []bool{false, true} {
-		b.Run(fmt.Sprintf("keep=%v", keep), func(b *testing.B) {
-			m := newModelBuilder(&reporters.Run{}, keep, true)
-			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				inv := Invocation{RequestTime: t0.Add(time.Duration(i) * time.Microsecond), TimeToFirstToken: 1e6 + time.Duration(i%1000),
-					TimeToFirstOutput: 1e6, TimeToLastToken: 3e6, TimePerOutputToken: 2e5, InterTokenLatencies: gaps,
-					NumTokensInput: 3, InputTokensFrom: FromServer, NumTokensOutput: 8, OutputTokensFrom: FromServer}
-				m.add(&inv)
+	m := newModelBuilder(&reporters.Run{}, true, true)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		inv := Invocation{RequestTime: t0.Add(time.Duration(i) * time.Microsecond), TimeToFirstToken: 1e6 + time.Duration(i%1000),
+			TimeToFirstOutput: 1e6, TimeToLastToken: 3e6, TimePerOutputToken: 2e5, InterTokenLatencies: gaps,
+			NumTokensInput: 3, InputTokensFrom: FromServer, NumTokensOutput: 8, OutputTokensFrom: FromServer}
+		m.add(&inv)
+	}
+}
+
+// BenchmarkFinish measures the end of a run that keeps its invocations:
+// finish over 400,000 records of 31 inter-token gaps each, whose exact
+// percentiles it computes. One op is one finish. With "us", the latencies
+// are of a simulator at zero latency (hundreds of nanoseconds to a few
+// microseconds: the histogram's buckets of the needed ranks hold one value
+// each); with "ms", of a real server (5-15ms gaps, 100-400ms to the first
+// token: every percentile's samples must be found among the invocations).
+//
+//	go test ./llmtest -run '^$' -bench BenchmarkFinish -benchtime 5x
+func BenchmarkFinish(b *testing.B) {
+	const n = 400_000
+	for _, unit := range []time.Duration{time.Nanosecond, time.Millisecond / 100} {
+		name := map[time.Duration]string{time.Nanosecond: "us", time.Millisecond / 100: "ms"}[unit]
+		b.Run(name, func(b *testing.B) {
+			t0 := time.Now()
+			rng := rand.New(rand.NewPCG(1, 2))
+			invs := make([]Invocation, n)
+			gaps := make([]time.Duration, 31*n)
+			for i := range invs {
+				g := gaps[31*i : 31*(i+1) : 31*(i+1)]
+				for j := range g {
+					g[j] = unit * time.Duration(500+rng.IntN(1000))
+				}
+				invs[i] = Invocation{RequestTime: t0.Add(time.Duration(i) * 5 * time.Microsecond),
+					TimeToFirstToken: unit * time.Duration(10000+rng.IntN(30000)), TimeToFirstOutput: unit * time.Duration(10000+rng.IntN(30000)),
+					TimeToLastToken: unit * time.Duration(40000+rng.IntN(50000)), TimePerOutputToken: unit * time.Duration(500+rng.IntN(1000)),
+					InterTokenLatencies: g, NumTokensInput: 3, InputTokensFrom: FromServer, NumTokensOutput: 32, OutputTokensFrom: FromServer}
+			}
+			for b.Loop() {
+				b.StopTimer()
+				m := newModelBuilder(&reporters.Run{}, true, true)
+				for i := range invs {
+					m.add(&invs[i])
+				}
+				b.StartTimer()
+				m.finish(2*time.Second, invs)
 			}
 		})
 	}

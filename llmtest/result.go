@@ -79,11 +79,7 @@ func (r *Result) Samples(metric Metric) []float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.samples == nil {
-		b := newModelBuilder(&reporters.Run{}, true, false)
-		for i := range r.Invocations {
-			b.add(&r.Invocations[i])
-		}
-		r.samples = b.finish(0)
+		r.samples = sortedSamples(r.Invocations)
 	}
 	return r.samples.of(metric)
 }
@@ -122,7 +118,7 @@ func NewResult(invs []Invocation, totalTestTime time.Duration) *Result {
 	for i := range invs {
 		b.add(&invs[i])
 	}
-	r.samples = b.finish(totalTestTime)
+	b.finish(totalTestTime, invs)
 	r.Stats = statsOf(&r.Run)
 	return r
 }

@@ -152,6 +152,46 @@ func (h *Histogram) Quantiles(ps ...float64) []float64 {
 	return out
 }
 
+// Bucket is one bucket of a Histogram: the values from Lo to Hi, both
+// included, that it cannot tell apart (after Record's clamping to [0,
+// HistogramMax]), the number of recorded values it holds, and the number
+// of recorded values in the buckets below it.
+type Bucket struct {
+	Lo, Hi       int64
+	Count, Below int64
+}
+
+// Buckets returns, for each 0-based rank in ranks, the bucket holding the
+// recorded value of that rank in ascending order: with the values sorted,
+// the value of rank r is in the bucket b with b.Below ≤ r < b.Below+b.Count.
+// It is how an exact percentile is found without sorting every value: only
+// the values inside the buckets of the needed ranks need be ordered.
+// ranks must be in ascending order and each below Count; ok is false
+// otherwise.
+func (h *Histogram) Buckets(ranks ...int64) (buckets []Bucket, ok bool) {
+	n := h.Count()
+	if !slices.IsSorted(ranks) || (len(ranks) > 0 && (ranks[0] < 0 || ranks[len(ranks)-1] >= n)) {
+		return nil, false
+	}
+	if len(ranks) == 0 {
+		return nil, true
+	}
+	buckets = make([]Bucket, len(ranks))
+	var below int64
+	j := 0
+	for _, bar := range h.h.Distribution() {
+		for j < len(ranks) && ranks[j] < below+bar.Count {
+			buckets[j] = Bucket{Lo: bar.From, Hi: bar.To, Count: bar.Count, Below: below}
+			j++
+		}
+		if j == len(ranks) {
+			break
+		}
+		below += bar.Count
+	}
+	return buckets, true
+}
+
 // rankOf returns ⌊h⌋ and h−⌊h⌋ for h = (n−1)·p/100.
 func rankOf(n int64, p float64) (int64, float64) {
 	h := float64(n-1) * p / 100

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,4 +77,39 @@ func TestHistogramJSONRoundTrip(t *testing.T) {
 	assert.Error(t, json.Unmarshal([]byte(`"not base64!"`), &back))
 	// A histogram of another geometry (values 1..1000, 2 digits).
 	assert.ErrorIs(t, json.Unmarshal([]byte(`"HISTFAAAACN42pJpmSzMwMDAxAABMJoRQjG/sP8AYXEyAQIAAP//SWgDcQ=="`), &back), ErrHistogramGeometry)
+}
+
+// TestHistogramBuckets pins Buckets: the bucket of each rank holds that
+// rank's value, counts what it holds and what lies below it, and bad
+// ranks are refused.
+func TestHistogramBuckets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var h Histogram
+	vals := make([]int64, 5000)
+	for i := range vals {
+		vals[i] = int64(rng.ExpFloat64() * 1e7)
+		h.Record(vals[i])
+	}
+	slices.Sort(vals)
+	ranks := []int64{0, 1, 2499, 2500, 4999}
+	bs, ok := h.Buckets(ranks...)
+	require.True(t, ok)
+	require.Len(t, bs, len(ranks))
+	for j, r := range ranks {
+		b := bs[j]
+		assert.True(t, vals[r] >= b.Lo && vals[r] <= b.Hi, "rank %d: %d in [%d, %d]", r, vals[r], b.Lo, b.Hi)
+		below, _ := slices.BinarySearch(vals, b.Lo)
+		end, _ := slices.BinarySearch(vals, b.Hi+1)
+		assert.Equal(t, int64(below), b.Below, "rank %d: values below", r)
+		assert.Equal(t, int64(end-below), b.Count, "rank %d: values inside", r)
+	}
+	for _, bad := range [][]int64{{-1}, {5000}, {3, 2}} {
+		_, ok := h.Buckets(bad...)
+		assert.False(t, ok, "ranks %v", bad)
+	}
+	_, ok = new(Histogram).Buckets(0)
+	assert.False(t, ok, "an empty histogram has no rank 0")
+	bs, ok = new(Histogram).Buckets()
+	assert.True(t, ok)
+	assert.Empty(t, bs)
 }

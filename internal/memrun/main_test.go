@@ -1,0 +1,52 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRunMeasuresBothModes pins what a small run reports: every request
+// completed, one resident-set sample per -every requests, a peak at least
+// as large as any sample, the response text kept only by the default
+// mode, and the line's fields.
+func TestRunMeasuresBothModes(t *testing.T) {
+	for _, low := range []bool{false, true} {
+		r, err := run(800, 4, 200, low)
+		require.NoError(t, err)
+		assert.Equal(t, 800, r.requests)
+		require.Len(t, r.rss, 4)
+		for _, v := range r.rss {
+			assert.Positive(t, v)
+			assert.LessOrEqual(t, v, r.peakRSS)
+		}
+		assert.Positive(t, r.end)
+		assert.GreaterOrEqual(t, r.run, r.end)
+		if low {
+			assert.Equal(t, "low-memory", r.mode)
+			assert.Zero(t, r.text, "a low-memory result keeps no text")
+		} else {
+			assert.Equal(t, "default", r.mode)
+			assert.Positive(t, r.text)
+		}
+		line := r.String()
+		for _, key := range []string{"mode=", "requests=800 ", "peak_rss_mib=", "rss_mib=", "heap_mib=", "text_mib=", "bytes_per_req=", "end_ms=", "run_s="} {
+			assert.Contains(t, line, key)
+		}
+		assert.Equal(t, 4, len(strings.Split(strings.Fields(line)[3], ",")), "four samples in %q", line)
+	}
+}
+
+func TestRunRefusesBadCounts(t *testing.T) {
+	_, err := run(10, 4, 5, false)
+	assert.EqualError(t, err, "-n (10) must be a positive multiple of -clients (4), -every (5) positive")
+	_, err = run(8, 4, 0, false)
+	assert.Error(t, err)
+}
+
+func TestProcStatus(t *testing.T) {
+	assert.Positive(t, procStatus("VmHWM"))
+	assert.Zero(t, procStatus("NoSuchField"))
+}
