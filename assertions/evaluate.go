@@ -117,14 +117,15 @@ func (th *Threshold) observe(res *llmtest.Result) (v float64, n int, approx bool
 	case AggMax:
 		return base(agg.Max), agg.N, false, nil
 	}
-	if s := res.Samples(th.Metric); len(s) > 0 {
-		return llmtest.Percentile(s, th.Aggregate.P), agg.N, false, nil
-	}
 	if v, ok := exactPercentile(agg, th.Aggregate.P); ok {
 		// A reported percentile the model holds exactly, as a run that
-		// kept its records computed it: loaded without them, it is still
-		// exact.
+		// kept its records computed it (to the nanosecond): no sort of
+		// the samples, and exact still when the result was loaded
+		// without its records.
 		return base(v), agg.N, false, nil
+	}
+	if s := res.Samples(th.Metric); len(s) > 0 {
+		return llmtest.Percentile(s, th.Aggregate.P), agg.N, false, nil
 	}
 	p, ok := res.Percentile(th.Metric, th.Aggregate.P)
 	if !ok {
