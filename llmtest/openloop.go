@@ -104,6 +104,8 @@ type openLoop struct {
 	inFlight atomic.Int64 // requests handed to workers and not yet collected
 	dropped  atomic.Int64 // arrivals dropped for want of a slot
 	arrived  atomic.Int64 // arrivals scheduled: sent or dropped
+	// scheduled is set once the scheduler has ended: no arrival follows.
+	scheduled atomic.Bool
 }
 
 // schedule is the open loop's scheduler: it hands each arrival, at its
@@ -118,7 +120,10 @@ type openLoop struct {
 // many workers as its peak concurrency. It closes the work channel when
 // the arrivals end or ctx is cancelled.
 func (e *engine) schedule(ctx context.Context, ol *openLoop, spawn func()) {
-	defer close(ol.work)
+	defer func() {
+		close(ol.work)
+		ol.scheduled.Store(true)
+	}()
 	arr := newArrivals(&e.cfg, e.prof)
 	n := len(e.reqs)
 	maxInFlight := int64(e.cfg.MaxInFlight)
