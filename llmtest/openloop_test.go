@@ -314,7 +314,7 @@ func TestOpenLoopProgress(t *testing.T) {
 	var snaps []ProgressSnapshot
 	ep := &fakeEndpoint{Chunks: []string{"a"}, Block: true}
 	run(t, Config{Endpoint: ep, Payloads: prompts(1), Rate: 10000, Requests: 10, MaxInFlight: 2,
-		Timeout: 300 * time.Millisecond,
+		Timeout:  300 * time.Millisecond,
 		Progress: Progress{Func: func(s *ProgressSnapshot) { mu.Lock(); snaps = append(snaps, *s); mu.Unlock() }}})
 	mu.Lock()
 	defer mu.Unlock()
