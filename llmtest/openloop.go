@@ -3,6 +3,7 @@ package llmtest
 import (
 	"context"
 	"math/rand/v2"
+	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -136,16 +137,7 @@ func (e *engine) schedule(ctx context.Context, ol *openLoop, spawn func()) {
 		if !ok {
 			return
 		}
-		now := time.Since(e.start)
-		if d := at - now; d > 0 {
-			timer.Reset(d)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				e.interrupted.Store(true)
-				return
-			}
-		} else if ctx.Err() != nil {
+		if !e.waitUntil(ctx, timer, at) {
 			e.interrupted.Store(true)
 			return
 		}
@@ -163,6 +155,37 @@ func (e *engine) schedule(ctx context.Context, ol *openLoop, spawn func()) {
 		}
 		ol.work <- arrival{idx: k % n, intended: e.start.Add(at), warmup: warm}
 	}
+}
+
+// fineWindow is how close to an arrival the scheduler stops waiting on a
+// runtime timer, which may fire up to a millisecond late, and sleeps the
+// rest with fineSleep.
+const fineWindow = 2 * time.Millisecond
+
+// waitUntil waits until offset at since the run's start, and reports
+// false if ctx is cancelled first. A wait longer than fineWindow is a
+// timer's, until fineWindow before at (it may fire late by up to a
+// millisecond, which the window absorbs); the rest is a fineSleep.
+func (e *engine) waitUntil(ctx context.Context, timer *time.Timer, at time.Duration) bool {
+	d := at - time.Since(e.start)
+	if d > fineWindow {
+		timer.Reset(d - fineWindow)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return false
+		}
+		d = at - time.Since(e.start)
+	}
+	if d > 0 {
+		// The workers just handed arrivals are runnable on this
+		// processor: let them run before its thread sleeps.
+		runtime.Gosched()
+		if d = at - time.Since(e.start); d > 0 {
+			fineSleep(d)
+		}
+	}
+	return ctx.Err() == nil
 }
 
 // worker sends the arrivals it receives, one at a time, and hands each
