@@ -166,6 +166,7 @@ func (b *modelBuilder) finish(testTime time.Duration) *samples {
 			conv = func(ns float64) float64 { return time.Duration(math.Round(ns)).Seconds() }
 		}
 		if mb.n > 0 {
+			m.Sum = conv(float64(mb.sum))
 			m.Average = conv(float64(mb.sum) / float64(mb.n))
 			m.Min, m.Max = conv(float64(mb.min)), conv(float64(mb.max))
 			var ps []float64
@@ -213,6 +214,9 @@ func (s *samples) of(metric Metric) []float64 {
 // started in the window of its send time and as ended in the window of its
 // end; the TTFT and TTLT percentiles of a window are exact, over the
 // samples of the requests completed in it, kept until the window closes.
+// When a window closes, its samples are also recorded into one reused
+// histogram and kept only in their compact encoding (the window's TTFT and
+// TTLT), so that windows merge without a decoded histogram each.
 type seriesBuilder struct {
 	live    bool
 	first   int64 // Unix second of windows[0]
@@ -220,6 +224,7 @@ type seriesBuilder struct {
 	open    map[int64]*windowSamples // by Unix second
 	latest  int64                    // the latest end second seen
 	free    []*windowSamples
+	hist    reporters.Histogram // reused by close
 }
 
 type windowSamples struct{ ttft, ttlt []float64 }
@@ -310,9 +315,25 @@ func (s *seriesBuilder) close(sec int64, ws *windowSamples) {
 	w := s.window(sec)
 	w.TTFTP50, w.TTFTP99 = windowPercentiles(ws.ttft)
 	w.TTLTP50, w.TTLTP99 = windowPercentiles(ws.ttlt)
+	w.TTFT = s.encode(ws.ttft)
+	w.TTLT = s.encode(ws.ttlt)
 	delete(s.open, sec)
 	ws.ttft, ws.ttlt = ws.ttft[:0], ws.ttlt[:0]
 	s.free = append(s.free, ws)
+}
+
+// encode returns the compact histogram of ns, recorded into the reused
+// histogram.
+func (s *seriesBuilder) encode(ns []float64) reporters.EncodedHistogram {
+	if len(ns) == 0 {
+		return ""
+	}
+	s.hist.Reset()
+	for _, v := range ns {
+		s.hist.Record(int64(v))
+	}
+	e, _ := s.hist.Encode() // encodes into memory: cannot fail
+	return e
 }
 
 // windowPercentiles returns the exact p50 and p99 of ns in seconds, and
