@@ -51,7 +51,8 @@ func (e *MismatchError) Error() string {
 // seconds (a run without times adds its own TestTime). Interrupted is
 // true if any run was. The series are aligned on wall-clock seconds and
 // their counts, in-flight counts and output tokens summed; a window's
-// percentiles are read from its merged histograms. The checks are
+// percentiles are read from its merged histograms (a window only one run
+// has keeps its own). The checks are
 // dropped: they held for the runs, not for their merge.
 //
 // Config is the merged load shape: Clients is the sum of the runs'
@@ -333,9 +334,11 @@ func mergeSeries(runs []*Run) ([]Window, error) {
 			o.OutputTokens += w.OutputTokens
 			if w.TTFT != "" {
 				ttft[i] = append(ttft[i], w.TTFT)
+				o.TTFT, o.TTFTP50, o.TTFTP99 = w.TTFT, w.TTFTP50, w.TTFTP99 // kept if alone
 			}
 			if w.TTLT != "" {
 				ttlt[i] = append(ttlt[i], w.TTLT)
+				o.TTLT, o.TTLTP50, o.TTLTP99 = w.TTLT, w.TTLTP50, w.TTLTP99
 			}
 		}
 	}
@@ -354,52 +357,40 @@ func mergeSeries(runs []*Run) ([]Window, error) {
 	}
 	acc := NewHistogram()
 	for i := range out {
-		var err error
-		if out[i].TTFT, out[i].TTFTP50, out[i].TTFTP99, err = mergeWindow(acc, ttft[i]); err != nil {
-			return nil, fmt.Errorf("reporters: merge: window %s: ttft: %w", out[i].Start.Format(time.RFC3339), err)
+		w := &out[i]
+		if len(ttft[i]) > 1 {
+			if err := mergeWindow(acc, ttft[i], &w.TTFT, &w.TTFTP50, &w.TTFTP99); err != nil {
+				return nil, fmt.Errorf("reporters: merge: window %s: ttft: %w", w.Start.Format(time.RFC3339), err)
+			}
 		}
-		if out[i].TTLT, out[i].TTLTP50, out[i].TTLTP99, err = mergeWindow(acc, ttlt[i]); err != nil {
-			return nil, fmt.Errorf("reporters: merge: window %s: ttlt: %w", out[i].Start.Format(time.RFC3339), err)
+		if len(ttlt[i]) > 1 {
+			if err := mergeWindow(acc, ttlt[i], &w.TTLT, &w.TTLTP50, &w.TTLTP99); err != nil {
+				return nil, fmt.Errorf("reporters: merge: window %s: ttlt: %w", w.Start.Format(time.RFC3339), err)
+			}
 		}
 	}
 	return out, nil
 }
 
-// mergeWindow merges the encoded histograms hs into acc (emptied first)
-// and returns the merge encoded, and its p50 and p99 in seconds. A single
-// histogram is returned as it is, its percentiles read from it.
-func mergeWindow(acc *Histogram, hs []EncodedHistogram) (EncodedHistogram, float64, float64, error) {
-	if len(hs) == 0 {
-		return "", 0, 0, nil
-	}
+// mergeWindow merges the encoded histograms hs into acc (emptied first),
+// and sets *enc to the merge and *p50 and *p99 to its percentiles in
+// seconds, rounded to whole nanoseconds.
+func mergeWindow(acc *Histogram, hs []EncodedHistogram, enc *EncodedHistogram, p50, p99 *float64) error {
 	acc.Reset()
 	for _, e := range hs {
 		h, err := e.Decode()
 		if err != nil {
-			return "", 0, 0, err
+			return err
 		}
 		if err := acc.Merge(h); err != nil {
-			return "", 0, 0, err
+			return err
 		}
 	}
-	enc := hs[0]
-	if len(hs) > 1 {
-		var err error
-		if enc, err = acc.Encode(); err != nil {
-			return "", 0, 0, err
-		}
+	var err error
+	if *enc, err = acc.Encode(); err != nil {
+		return err
 	}
-	p50, p99 := windowPercentiles(acc)
-	return enc, p50, p99, nil
-}
-
-// windowPercentiles returns the p50 and p99 of h, a window's histogram
-// in nanoseconds, in seconds rounded to whole nanoseconds; zeros when h is
-// empty.
-func windowPercentiles(h *Histogram) (p50, p99 float64) {
-	if h.Count() == 0 {
-		return 0, 0
-	}
-	ps := h.Quantiles(50, 99)
-	return math.Round(ps[0]) / 1e9, math.Round(ps[1]) / 1e9
+	ps := acc.Quantiles(50, 99)
+	*p50, *p99 = math.Round(ps[0])/1e9, math.Round(ps[1])/1e9
+	return nil
 }
