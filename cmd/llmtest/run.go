@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/sim"
 	"github.com/llmtest/llmtest/llmtest"
@@ -31,17 +30,12 @@ type runOptions struct {
 	duration  time.Duration
 	rampUp    time.Duration
 	timeout   time.Duration
-	out       string
 	runName   string
-	slos      stringList
-	junit     string
-	strict    bool
-	json      string
-	md        string
 	lowMemory bool
-	sim       simFlags
-	aws       awsFlags
-	setFlags  map[string]bool // the flags given on the command line
+	outputFlags
+	sim      simFlags
+	aws      awsFlags
+	setFlags map[string]bool // the flags given on the command line
 }
 
 const runUsage = `Usage: llmtest run [flags]
@@ -84,14 +78,9 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.DurationVar(&o.duration, "duration", 0, "send requests for this long (positive) instead of a fixed count")
 	fs.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time, shorter than --duration")
 	fs.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
-	fs.StringVar(&o.out, "out", "", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
+	o.outputFlags.register(fs, "the run", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
 	fs.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
 	fs.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
-	fs.Var(&o.slos, "slo", "an SLO the run must meet, such as 'ttft p99 < 800ms' (repeatable)")
-	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file (-: standard output, and the summary to standard error)")
-	fs.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
-	fs.StringVar(&o.json, "json", "", "write the JSON report to this file (-: standard output, and the summary to standard error)")
-	fs.StringVar(&o.md, "md", "", "write a Markdown report to this file (-: standard output, and the summary to standard error); appended to when it is $GITHUB_STEP_SUMMARY")
 	o.sim.register(fs, "sim-")
 	o.aws.register(fs)
 	return fs, o
@@ -129,14 +118,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	case err != nil:
 		printError(stderr, "llmtest run", err)
 		return exitRunFailed
-	case res.Report().AllFailed():
-		fmt.Fprintf(stderr, "llmtest run: every request failed (%d of %d); %s\n",
-			res.Stats.FailedRequests, res.Stats.TotalRequests-res.Stats.CancelledRequests, keptText("results", kept))
-		return exitRunFailed
-	case !res.Report().Passed():
-		return exitSLOFailed
 	}
-	return exitOK
+	return verdict("llmtest run", res, kept, stderr)
 }
 
 // keptText names the run folder and report files that hold the results
@@ -157,13 +140,9 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	if err := o.validate(); err != nil {
 		return nil, nil, err
 	}
-	thresholds := make([]*assertions.Threshold, len(o.slos))
-	for i, s := range o.slos {
-		th, err := assertions.Parse(s)
-		if err != nil {
-			return nil, nil, usageErrorf("--slo: %v", err)
-		}
-		thresholds[i] = th
+	thresholds, err := o.thresholds()
+	if err != nil {
+		return nil, nil, err
 	}
 	payloads, err := o.payloads()
 	if err != nil {
@@ -231,26 +210,13 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	kept = append(kept, written...)
 	err = errors.Join(runErr, saveErr, reportErr)
 
-	human := stdout
-	if o.reportToStdout() {
-		human = stderr
-	}
+	human := o.human(stdout, stderr)
 	if errors.Is(runErr, llmtest.ErrInterrupted) && interruptSignal(ctx, runErr) == os.Interrupt && isTerminal(human) {
 		// End the line where the terminal echoed ^C.
 		fmt.Fprintln(human)
 	}
-	if werr := res.WriteSummary(human); werr != nil {
+	if werr := writeSummary(human, res); werr != nil {
 		err = errors.Join(err, werr)
-	}
-	for _, c := range res.Checks() {
-		mark := "PASS"
-		if !c.Pass {
-			mark = "FAIL"
-		}
-		fmt.Fprintf(human, "%s  %s\n", mark, c.Message)
-	}
-	if res.OutputPath != "" {
-		fmt.Fprintf(human, "results: %s\n", res.OutputPath)
 	}
 	return res, kept, err
 }
