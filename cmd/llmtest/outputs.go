@@ -245,3 +245,53 @@ func isStepSummary(path string) bool {
 	b, errB := os.Stat(path)
 	return errA == nil && errB == nil && os.SameFile(a, b)
 }
+
+// prepare checks the output flags, the --slo checks and that every one of
+// dirs is a readable folder, before anything is read.
+func (o *outputFlags) prepare(dirs []string) ([]*assertions.Threshold, error) {
+	if err := o.checkOutputs(); err != nil {
+		return nil, err
+	}
+	ths, err := o.thresholds()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, usageErrorf("%s: no such run folder", d)
+		case err != nil:
+			return nil, usageErrorf("%s: %v", d, err)
+		case !fi.IsDir():
+			return nil, usageErrorf("%s: not a folder", d)
+		}
+	}
+	return ths, nil
+}
+
+// present evaluates ths on res, saves it to its folder when save is set
+// and it has one, writes the reports and the summary, and returns the
+// exit status.
+func (o *outputFlags) present(name string, res *llmtest.Result, ths []*assertions.Threshold, save bool, stdout, stderr io.Writer) int {
+	for _, th := range ths {
+		res.AddCheck(th.Evaluate(res))
+	}
+	var kept []string
+	var errs []error
+	if save && res.OutputPath != "" {
+		if err := res.Save(); err != nil {
+			errs = append(errs, err)
+		} else {
+			kept = append(kept, res.OutputPath)
+		}
+	}
+	written, err := o.writeReports(res, stdout)
+	kept = append(kept, written...)
+	errs = append(errs, err, writeSummary(o.human(stdout, stderr), res))
+	if err := errors.Join(errs...); err != nil {
+		printError(stderr, name, err)
+		return exitRunFailed
+	}
+	return verdict(name, res, kept, stderr)
+}
