@@ -36,6 +36,18 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok
 	return exitUsage, false
 }
 
+// newFlagSet returns the flag set of the command name, whose help (-h)
+// writes usage and the flags to stderr; parseFlags reports its errors.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		printFlags(stderr, fs)
+	}
+	return fs
+}
+
 // parseArgs is parseFlags for a command that takes arguments: flags may
 // come before, between and after them ("llmtest report DIR --json -"),
 // and every argument after "--" is an argument.

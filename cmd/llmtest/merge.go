@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -39,12 +38,7 @@ func mergeCommand(args []string, stdout, stderr io.Writer) int {
 	var o outputFlags
 	var runName string
 	var force bool
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, mergeUsage)
-		printFlags(stderr, fs)
-	}
+	fs := newFlagSet(name, mergeUsage, stderr)
 	o.register(fs, "the merged run", "local base folder for the merged run folder <out>/<run-name> (empty: write no folder)")
 	fs.StringVar(&runName, "run-name", "", "name of the merged run (default: the current time and a random suffix)")
 	fs.BoolVar(&force, "force", false, "merge shards whose endpoint, payload set or tokenizer differ")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -26,12 +25,7 @@ Flags:
 func reportCommand(args []string, stdout, stderr io.Writer) int {
 	const name = "llmtest report"
 	var o outputFlags
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, reportUsage)
-		printFlags(stderr, fs)
-	}
+	fs := newFlagSet(name, reportUsage, stderr)
 	o.register(fs, "the saved run", "")
 	dirs, code, ok := parseArgs(fs, args, stderr)
 	if !ok {

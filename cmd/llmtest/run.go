@@ -59,12 +59,7 @@ const (
 
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	o := &runOptions{}
-	fs := flag.NewFlagSet("llmtest run", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // parseFlags reports errors; Usage writes the help
-	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
-		printFlags(stderr, fs)
-	}
+	fs := newFlagSet("llmtest run", runUsage, stderr)
 	fs.StringVar(&o.url, "url", "", "base URL of the server, including /v1 (empty: the built-in simulator; for AWS APIs the regional endpoint)")
 	fs.StringVar(&o.model, "model", "", "model name sent in each request; the model ID for Bedrock (default: the simulator's model without --url)")
 	fs.StringVar(&o.apiKeyEnv, "api-key-env", "", "name of the environment variable that holds the API key (default OPENAI_API_KEY, ANTHROPIC_API_KEY for --api anthropic; AWS APIs use the AWS credential chain)")
