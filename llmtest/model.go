@@ -214,9 +214,9 @@ func (s *samples) of(metric Metric) []float64 {
 // started in the window of its send time and as ended in the window of its
 // end; the TTFT and TTLT percentiles of a window are exact, over the
 // samples of the requests completed in it, kept until the window closes.
-// When a window closes, its samples are also recorded into one reused
-// histogram and kept only in their compact encoding (the window's TTFT and
-// TTLT), so that windows merge without a decoded histogram each.
+// When a window closes, its samples are also kept in a compact histogram
+// (the window's TTFT and TTLT, a few bytes per distinct bucket), so that
+// windows merge.
 type seriesBuilder struct {
 	live    bool
 	first   int64 // Unix second of windows[0]
@@ -224,7 +224,7 @@ type seriesBuilder struct {
 	open    map[int64]*windowSamples // by Unix second
 	latest  int64                    // the latest end second seen
 	free    []*windowSamples
-	hist    reporters.Histogram // reused by close
+	ints    []int64 // reused by encode
 }
 
 type windowSamples struct{ ttft, ttlt []float64 }
@@ -322,18 +322,13 @@ func (s *seriesBuilder) close(sec int64, ws *windowSamples) {
 	s.free = append(s.free, ws)
 }
 
-// encode returns the compact histogram of ns, recorded into the reused
-// histogram.
+// encode returns the compact histogram of ns.
 func (s *seriesBuilder) encode(ns []float64) reporters.EncodedHistogram {
-	if len(ns) == 0 {
-		return ""
-	}
-	s.hist.Reset()
+	s.ints = s.ints[:0]
 	for _, v := range ns {
-		s.hist.Record(int64(v))
+		s.ints = append(s.ints, int64(v))
 	}
-	e, _ := s.hist.Encode() // encodes into memory: cannot fail
-	return e
+	return reporters.EncodeValues(s.ints)
 }
 
 // windowPercentiles returns the exact p50 and p99 of ns in seconds, and

@@ -355,16 +355,15 @@ func mergeSeries(runs []*Run) ([]Window, error) {
 			}
 		}
 	}
-	acc := NewHistogram()
 	for i := range out {
 		w := &out[i]
 		if len(ttft[i]) > 1 {
-			if err := mergeWindow(acc, ttft[i], &w.TTFT, &w.TTFTP50, &w.TTFTP99); err != nil {
+			if err := mergeWindow(ttft[i], &w.TTFT, &w.TTFTP50, &w.TTFTP99); err != nil {
 				return nil, fmt.Errorf("reporters: merge: window %s: ttft: %w", w.Start.Format(time.RFC3339), err)
 			}
 		}
 		if len(ttlt[i]) > 1 {
-			if err := mergeWindow(acc, ttlt[i], &w.TTLT, &w.TTLTP50, &w.TTLTP99); err != nil {
+			if err := mergeWindow(ttlt[i], &w.TTLT, &w.TTLTP50, &w.TTLTP99); err != nil {
 				return nil, fmt.Errorf("reporters: merge: window %s: ttlt: %w", w.Start.Format(time.RFC3339), err)
 			}
 		}
@@ -372,25 +371,19 @@ func mergeSeries(runs []*Run) ([]Window, error) {
 	return out, nil
 }
 
-// mergeWindow merges the encoded histograms hs into acc (emptied first),
-// and sets *enc to the merge and *p50 and *p99 to its percentiles in
-// seconds, rounded to whole nanoseconds.
-func mergeWindow(acc *Histogram, hs []EncodedHistogram, enc *EncodedHistogram, p50, p99 *float64) error {
-	acc.Reset()
-	for _, e := range hs {
-		h, err := e.Decode()
-		if err != nil {
-			return err
-		}
-		if err := acc.Merge(h); err != nil {
-			return err
-		}
-	}
-	var err error
-	if *enc, err = acc.Encode(); err != nil {
+// mergeWindow sets *enc to the merge of the encoded histograms hs, and
+// *p50 and *p99 to its percentiles in seconds, rounded to whole
+// nanoseconds.
+func mergeWindow(hs []EncodedHistogram, enc *EncodedHistogram, p50, p99 *float64) error {
+	m, err := MergeEncoded(hs...)
+	if err != nil {
 		return err
 	}
-	ps := acc.Quantiles(50, 99)
+	ps, err := m.Quantiles(50, 99)
+	if err != nil {
+		return err
+	}
+	*enc = m
 	*p50, *p99 = math.Round(ps[0])/1e9, math.Round(ps[1])/1e9
 	return nil
 }

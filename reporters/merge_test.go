@@ -3,6 +3,9 @@ package reporters
 import (
 	"bytes"
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"os"
 	"path/filepath"
 	"testing"
@@ -35,12 +38,7 @@ func shardRun(name string, start time.Time, ttft ...int64) *Run {
 		}
 		m.N++
 		m.Sum += float64(ns) / 1e9
-		w := NewHistogram()
-		w.Record(ns)
-		enc, err := w.Encode()
-		if err != nil {
-			panic(err)
-		}
+		enc := EncodeValues([]int64{ns})
 		sec := start.Truncate(time.Second).Add(time.Duration(i) * time.Second)
 		r.Series = append(r.Series, Window{Start: sec, Started: 1, Completed: 1, OutputTokens: 10, TTFT: enc,
 			TTFTP50: float64(ns) / 1e9, TTFTP99: float64(ns) / 1e9})
@@ -210,24 +208,108 @@ func TestMergedRunRoundTrips(t *testing.T) {
 }
 
 func TestEncodedHistogram(t *testing.T) {
-	h := NewHistogram()
-	e, err := h.Encode()
-	require.NoError(t, err)
-	assert.Empty(t, e, "an empty histogram encodes as nothing")
-	d, err := e.Decode()
+	assert.Empty(t, EncodeValues(nil), "no values encode as nothing")
+	d, err := EncodedHistogram("").Decode()
 	require.NoError(t, err)
 	assert.Zero(t, d.Count())
-	for v := range int64(500) {
-		h.Record(v * 1000)
+	q, err := EncodedHistogram("").Quantiles(50)
+	require.NoError(t, err)
+	assert.True(t, math.IsNaN(q[0]))
+
+	// Values of every magnitude: the compact form is the Histogram's
+	// buckets, so it gives the Histogram's quantiles, decoded or not.
+	rng := rand.New(rand.NewPCG(1, 2))
+	var values []int64
+	h := NewHistogram()
+	for i := range 3000 {
+		v := int64(rng.ExpFloat64() * float64(time.Duration(1+i%4)*10*time.Millisecond))
+		if i%10 == 0 {
+			v = int64(rng.IntN(3000)) // exact region and its edge
+		}
+		values = append(values, v)
+		h.Record(v)
 	}
-	e, err = h.Encode()
+	values = append(values, -5, HistogramMax+7)
+	h.Record(-5)
+	h.Record(HistogramMax + 7)
+	e := EncodeValues(slices.Clone(values))
+	assert.Equal(t, h.Count(), e.Count())
+	ps := []float64{0, 1, 25, 50, 90, 99, 99.9, 100}
+	got, err := e.Quantiles(ps...)
 	require.NoError(t, err)
-	assert.Less(t, len(e), 2048, "compact: a few hundred bytes, not 300 KiB")
-	d, err = e.Decode()
+	assert.Equal(t, h.Quantiles(ps...), got)
+	back, err := e.Decode()
 	require.NoError(t, err)
-	assert.Equal(t, h.Quantiles(50, 99), d.Quantiles(50, 99))
-	_, err = EncodedHistogram("bogus").Decode()
-	assert.Error(t, err)
-	h.Reset()
-	assert.Zero(t, h.Count())
+	assert.Equal(t, h.Quantiles(ps...), back.Quantiles(ps...))
+	for _, b := range h.h.Distribution() {
+		lo, hi := bucketOf(b.From)
+		require.Equal(t, [2]int64{b.From, b.To}, [2]int64{lo, hi}, "bucketOf(%d) is HdrHistogram's bucket", b.From)
+	}
+	assert.Less(t, len(e), 8*len(values), "a few bytes a bucket")
+
+	// Merged, the values of both.
+	a, b := EncodeValues(slices.Clone(values[:1000])), EncodeValues(slices.Clone(values[1000:]))
+	m, err := MergeEncoded(a, "", b)
+	require.NoError(t, err)
+	assert.Equal(t, e, m)
+
+	for _, bad := range []EncodedHistogram{"!!", "AA", "gA"} {
+		_, err := bad.Quantiles(50)
+		assert.ErrorIs(t, err, ErrEncodedHistogram, "%q", bad)
+		_, err = MergeEncoded(bad)
+		assert.ErrorIs(t, err, ErrEncodedHistogram)
+	}
+}
+
+// hourOfShards returns n shard runs of an hour each, every window with
+// perWindow TTFT samples, for the merge benchmark.
+func hourOfShards(b *testing.B, n, perWindow int) []*Run {
+	b.Helper()
+	t0 := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
+	var runs []*Run
+	for s := range n {
+		r := shardRun(fmt.Sprintf("s%d", s), t0, 1)
+		r.Series = make([]Window, 3600)
+		vs := make([]int64, perWindow)
+		for i := range r.Series {
+			for j := range vs {
+				vs[j] = int64(50+(i+j)%200)*int64(time.Millisecond) + int64(j)*977
+			}
+			enc := EncodeValues(vs)
+			r.Series[i] = Window{Start: t0.Add(time.Duration(i) * time.Second), Started: perWindow, Completed: perWindow, TTFT: enc, TTLT: enc}
+		}
+		r.EndTime = t0.Add(time.Hour)
+		runs = append(runs, r)
+	}
+	return runs
+}
+
+// BenchmarkMergeHour merges 4 one-hour shards, 3600 windows each with
+// their TTFT and TTLT histograms of 100 samples.
+//
+//	go test ./reporters -run '^$' -bench BenchmarkMergeHour -benchmem
+func BenchmarkMergeHour(b *testing.B) {
+	runs := hourOfShards(b, 4, 100)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Merge(runs, MergeOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeWindow encodes a window's 300 samples, as a run does
+// when a window closes, and reports the encoding's size.
+//
+//	go test ./reporters -run '^$' -bench BenchmarkEncodeWindow -benchmem
+func BenchmarkEncodeWindow(b *testing.B) {
+	vs := make([]int64, 300)
+	var size int
+	for b.Loop() {
+		for j := range vs {
+			vs[j] = int64(50+j%200)*int64(time.Millisecond) + int64(j)*977
+		}
+		size = len(EncodeValues(vs))
+	}
+	b.ReportMetric(float64(size), "bytes/window")
 }
