@@ -106,8 +106,11 @@
 //     percentiles of the time to first and last token of the requests
 //     completed in it, exact in a run and read from the histograms in a
 //     merge; ttft_histogram, ttlt_histogram (strings, optional): those
-//     samples in nanoseconds, encoded as the metrics' histograms are, so
-//     that the windows of shards merge.
+//     samples in nanoseconds as a compact histogram of the metrics'
+//     buckets (see [EncodedHistogram]: base64, without padding, of
+//     unsigned varints — the first bucket's lowest value and its count,
+//     then each next bucket's distance from the previous and its count),
+//     so that the windows of shards merge.
 //   - generator (object, optional): the load generator's self-check; no
 //     field is defined yet.
 //   - checks (array of objects): the SLO checks, in evaluation order.
