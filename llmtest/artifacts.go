@@ -122,8 +122,9 @@ func (o object) MarshalJSON() ([]byte, error) {
 // report.json (the run's model) and report.md — to the run folder
 // r.OutputPath, and responses.jsonl too when the folder has none (a Result
 // built in memory); a merged Result (see Merge) also writes
-// run_config.json and payload.jsonl when the folder has none. The reports hold the checks recorded so far: call Save
-// again after adding checks. It is a no-op when r.OutputPath is empty.
+// run_config.json and payload.jsonl when the folder has none. The reports
+// hold the checks recorded so far: call Save again after adding checks. It
+// is a no-op when r.OutputPath is empty.
 func (r *Result) Save() error {
 	if r.OutputPath == "" {
 		return nil
