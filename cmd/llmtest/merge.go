@@ -55,6 +55,10 @@ func mergeCommand(args []string, stdout, stderr io.Writer) int {
 		printError(stderr, name, err)
 		return exitUsage
 	}
+	if err := checkNewFolder(o.out, runName); err != nil {
+		printError(stderr, name, err)
+		return exitUsage
+	}
 	res, err := llmtest.Merge(dirs, llmtest.MergeOptions{RunName: runName, Force: force})
 	if err != nil {
 		var me *reporters.MismatchError
@@ -71,12 +75,25 @@ func mergeCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.out != "" {
 		res.OutputPath = filepath.Join(o.out, res.Run.Name)
-		if _, err := os.Stat(res.OutputPath); err == nil {
-			fmt.Fprintf(stderr, "%s: --out: %s already exists; give another --run-name\n", name, res.OutputPath)
+		if err := checkNewFolder(o.out, res.Run.Name); err != nil {
+			printError(stderr, name, err)
 			return exitUsage
 		}
 	}
 	return o.present(name, res, ths, true, stdout, stderr)
+}
+
+// checkNewFolder refuses a merged run folder out/name that exists, so
+// that a merge never overwrites a run; it accepts an empty out or name.
+func checkNewFolder(out, name string) error {
+	if out == "" || name == "" {
+		return nil
+	}
+	dir := filepath.Join(out, name)
+	if _, err := os.Stat(dir); err == nil {
+		return usageErrorf("--out: %s already exists; give another --run-name", dir)
+	}
+	return nil
 }
 
 // shardDir returns the folder of dirs whose run is named run, or the name
