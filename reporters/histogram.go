@@ -313,11 +313,11 @@ func (e EncodedHistogram) bars() ([]bar, error) {
 		}
 		b = b[n:]
 		lo := prev + int64(d)
-		if blo, bhi := bucketOf(lo); blo != lo || lo > HistogramMax {
-			return nil, ErrEncodedHistogram
-		} else {
-			bs = append(bs, bar{lo, bhi, int64(c)})
+		blo, bhi := bucketOf(lo)
+		if blo != lo || lo > HistogramMax {
+			return nil, ErrEncodedHistogram // not the start of a bucket
 		}
+		bs = append(bs, bar{lo, bhi, int64(c)})
 		prev = lo
 	}
 	return bs, nil
