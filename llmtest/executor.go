@@ -138,6 +138,7 @@ func (e *engine) newResult() *Result {
 			LowMemory: c.LowMemory,
 		},
 	}}
+	res.Run.Config.PayloadsDigest = PayloadsDigest(e.payloads)
 	if c.OutputPath != "" {
 		res.OutputPath = filepath.Join(c.OutputPath, c.RunName)
 	}
