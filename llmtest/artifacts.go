@@ -377,12 +377,15 @@ func loadResult(dir string, keep bool) (*Result, error) {
 			rc.get("low_memory", &r.Run.Config.LowMemory)
 		}
 	}
-	// responses.jsonl is in order of completion, as the collector wrote
-	// it: the model is built as a run builds it, keeping the records (and
-	// exact percentiles) unless the run was low-memory.
+	// The model is built as a run builds it, keeping the records (and
+	// exact percentiles) unless the run was low-memory. Every window of
+	// the series stays open until the end: responses.jsonl is in order of
+	// completion as the collector wrote it, but LLMeter's records carry
+	// send times truncated to the second, and a late record must still
+	// reach its window's percentiles.
 	keep = keep && !r.Run.Config.LowMemory
 	r.onDisk = !keep
-	b := newModelBuilder(&r.Run, keep, true)
+	b := newModelBuilder(&r.Run, keep, false)
 	var start, end time.Time
 	torn := false
 	for inv, err := range readResponses(filepath.Join(dir, ResponsesFile), &torn) {

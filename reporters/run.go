@@ -278,7 +278,10 @@ type Window struct {
 	// time to last token of the requests completed in the window, in
 	// seconds; zero (left out of JSON) when none had a value. They are
 	// exact in a run, and read from TTFT and TTLT (within RelativeError)
-	// in a merged one.
+	// in a merged one. A running run closes a window two seconds after a
+	// later one has a request: a request that reaches its collector later
+	// than that (none does, short of a stalled collector) is counted in
+	// Completed but not in the window's percentiles.
 	TTFTP50 float64 `json:"ttft_p50,omitempty"`
 	TTFTP99 float64 `json:"ttft_p99,omitempty"`
 	TTLTP50 float64 `json:"ttlt_p50,omitempty"`
