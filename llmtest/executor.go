@@ -163,6 +163,7 @@ func (e *engine) newResult() *Result {
 			LowMemory: c.LowMemory,
 		},
 	}}
+	res.Run.Config.PayloadsDigest = PayloadsDigest(e.payloads)
 	rc := &res.Run.Config
 	if c.openLoop() {
 		rc.Rate, rc.Arrival, rc.Seed, rc.MaxInFlight = c.Rate, string(c.Arrival), c.Seed, c.MaxInFlight
@@ -474,7 +475,7 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 	inv.TimeToFirstToken, inv.TimeToFirstOutput = m.TTFT, m.TTFO
 	inv.TimeToLastToken, inv.TimePerOutputToken = m.TTLT, m.TPOT
 	inv.InterTokenLatencies = gaps.copy(m.ITL)
-	inv.elapsed = m.End
+	inv.TimeToEnd = m.End
 	// A server may echo a credential back as text: take every secret of
 	// the endpoint's out of what is kept, after the tokens were counted.
 	inv.ResponseText = e.redact(inv.ResponseText)
@@ -615,7 +616,6 @@ func (e *engine) collect(ctx context.Context, in <-chan Invocation, res *Result,
 		} else {
 			model.add(&inv)
 		}
-		inv.elapsed = 0 // known to the model; records read back lack it
 		if !e.cfg.LowMemory {
 			res.Invocations = keep(res.Invocations, inv)
 		}

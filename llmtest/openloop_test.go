@@ -117,7 +117,7 @@ func TestOpenLoopSendsOnSchedule(t *testing.T) {
 		}
 		// From the intended time is the latency plus the lag.
 		fi := res.Run.Metric(string(TimeToFirstTokenFromIntended))
-		assert.InDelta(t, ttft.Average+lag.Average, fi.Average, 1e-9)
+		assert.InDelta(t, ttft.Average+lag.Average, fi.Average, 2e-9)
 		assert.Contains(t, res.SummaryText(), "schedule_lag")
 		assert.Contains(t, res.SummaryText(), "500 req/s constant, 60 arrivals")
 	})
@@ -181,7 +181,7 @@ func (s *slowingServer) Invoke(ctx context.Context, req *endpoints.Request, rec 
 }
 
 // TestSlowdownShowsFromIntendedButHidesInAClosedLoop runs a server whose
-// capacity falls tenfold for a fifth of the run, once with one closed-loop
+// capacity falls thirtyfold for a quarter of the run, once with one closed-loop
 // client and once as an open loop at a rate the fast server keeps up with
 // and the slow one does not. The closed loop sends little during the
 // slowdown (coordinated omission), so its p90 stays at the fast service
@@ -189,11 +189,11 @@ func (s *slowingServer) Invoke(ctx context.Context, req *endpoints.Request, rec 
 // slowdown and its p90 shows it.
 func TestSlowdownShowsFromIntendedButHidesInAClosedLoop(t *testing.T) {
 	newServer := func() *slowingServer {
-		return &slowingServer{fast: time.Millisecond, slow: 10 * time.Millisecond,
+		return &slowingServer{fast: time.Millisecond, slow: 30 * time.Millisecond,
 			slowFrom: 300 * time.Millisecond, slowTo: 500 * time.Millisecond}
 	}
 	closed := run(t, Config{Endpoint: newServer(), Payloads: prompts(1), Clients: 1, Duration: 800 * time.Millisecond})
-	open := run(t, Config{Endpoint: newServer(), Payloads: prompts(1), Rate: 200, Duration: 800 * time.Millisecond})
+	open := run(t, Config{Endpoint: newServer(), Payloads: prompts(1), Rate: 100, Duration: 800 * time.Millisecond})
 
 	closedP90 := closed.Stats.TimeToLastToken.P90
 	openP90 := open.Stats.TimeToLastTokenFromIntended.P90
@@ -218,6 +218,7 @@ func TestSlowdownShowsFromIntendedButHidesInAClosedLoop(t *testing.T) {
 	require.NotEmpty(t, before)
 	require.NotEmpty(t, during)
 	median := func(ds []time.Duration) time.Duration { slices.Sort(ds); return ds[len(ds)/2] }
+	t.Logf("from intended: median %v before the slowdown, %v during it", median(before), median(during))
 	assert.Greater(t, median(during), 5*median(before), "from-intended latency rises in the slowdown")
 }
 
