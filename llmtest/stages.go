@@ -1,7 +1,10 @@
 package llmtest
 
 import (
+	"fmt"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -150,4 +153,23 @@ func (p *profile) arrivalTime(mass float64) (time.Duration, bool) {
 		return s.start + time.Duration(x*1e9), true
 	}
 	return 0, false
+}
+
+// ParseStages parses stages written as DURATION:TARGET items separated by
+// commas, such as "30s:100,1m:100,10s:0": each a positive duration
+// (time.ParseDuration) and a target of at least 0. The error quotes the
+// item at fault.
+func ParseStages(s string) ([]Stage, error) {
+	var out []Stage
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.TrimSpace(item)
+		d, t, ok := strings.Cut(item, ":")
+		dur, err1 := time.ParseDuration(d)
+		target, err2 := strconv.ParseFloat(t, 64)
+		if !ok || err1 != nil || err2 != nil || dur <= 0 || !(target >= 0) || math.IsInf(target, 0) {
+			return nil, fmt.Errorf("want stages DURATION:TARGET, such as 30s:100 (a positive duration, a target of at least 0), separated by commas; %q is not one", item)
+		}
+		out = append(out, Stage{Duration: dur, Target: target})
+	}
+	return out, nil
 }

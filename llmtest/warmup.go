@@ -1,6 +1,8 @@
 package llmtest
 
 import (
+	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -73,4 +75,16 @@ func (c *warmupClock) measuredFrom(end time.Duration) time.Duration {
 		return end
 	}
 	return 0
+}
+
+// ParseWarmup parses a warm-up written as a duration ("10s", positive) or
+// a number of requests ("100", at least 1).
+func ParseWarmup(s string) (Warmup, error) {
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return Warmup{Duration: d}, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil && n > 0 {
+		return Warmup{Requests: n}, nil
+	}
+	return Warmup{}, fmt.Errorf("want a warm-up duration such as 10s or a number of requests such as 100; %q is neither", s)
 }
