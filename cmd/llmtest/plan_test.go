@@ -66,13 +66,20 @@ func otherValue(t *testing.T, f *flag.Flag) string {
 		return strconv.Itoa(v + 3)
 	case int64:
 		return strconv.FormatInt(v+3, 10)
+	case uint64:
+		return strconv.FormatUint(v+3, 10)
+	case []string:
+		return "30s:100" // --stage
 	case float64:
 		return strconv.FormatFloat(v+0.25, 'g', -1, 64)
 	case time.Duration:
 		return (v + 1500*time.Millisecond).String()
 	case string:
-		if f.Name == "payload" {
+		switch f.Name {
+		case "payload":
 			return "/abs/PAYLOAD_FILE" // relative paths are the plan folder's
+		case "warmup":
+			return "10s"
 		}
 		return "VALUE_X"
 	}
@@ -123,7 +130,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
-	assert.Equal(t, 50, n, "the flags of llmtest run, less --file and -f")
+	assert.Equal(t, 56, n, "the flags of llmtest run, less --file and -f")
 }
 
 // TestEveryPlanKeyIsARunFlag checks the other way: LoadPlan accepts no key
