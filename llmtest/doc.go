@@ -27,6 +27,27 @@
 // request has a deadline, Config.Timeout; a request that exceeds it is
 // recorded as failed, never dropped.
 //
+// With Config.Rate the run is an open loop: requests arrive at Rate per
+// second (ArrivalConstant, or a seeded ArrivalPoisson) whether or not
+// earlier ones have completed, so a slow server cannot slow the load down.
+// Config.Requests is then the total number of arrivals and Config.Duration
+// the time over which they arrive. A scheduler goroutine hands each
+// arrival, at its time, to a worker; with Config.MaxInFlight requests in
+// flight an arrival is dropped and counted (Counts.Dropped,
+// dropped_requests), never delayed. The scheduler reads the clock once per
+// arrival and dispatches every arrival already due at once, so the
+// schedule never drifts; each record carries its IntendedTime, and the
+// model adds schedule_lag (send − intended) and the latencies from the
+// intended time, time_to_first_token-from-intended and
+// time_to_last_token-from-intended, free of coordinated omission.
+//
+// Config.Stages ramp the load linearly, over the rate (an open loop) or the
+// number of clients (a closed loop, as k6's ramping-vus: a client beyond
+// the current level waits, and one above it stops after its request).
+// Config.Warmup marks the run's first requests (by duration or count):
+// recorded, but left out of every statistic, and total_test_time starts
+// when it ends.
+//
 // # Metrics
 //
 // Each request is timed by the engine's recorder with the monotonic clock,
