@@ -212,8 +212,8 @@ func (c Config) merge(o Config) Config {
 		c.Rate = o.Rate
 		c.Clients = o.Clients // an open loop has none
 	}
-	if o.Clients != 0 {
-		c.Rate = 0 // a closed loop has no rate
+	if o.Clients != 0 && o.Rate == 0 {
+		c.Rate, c.OpenLoopStages = 0, false // a closed loop has no rate
 	}
 	if o.Arrival != "" {
 		c.Arrival = o.Arrival

@@ -111,8 +111,9 @@ type openLoop struct {
 
 // schedule is the open loop's scheduler: it hands each arrival, at its
 // time, to a worker, or drops it when MaxInFlight requests are in flight.
-// It reads the clock once per arrival and sleeps only until the next
-// arrival is due; arrivals already due when it wakes (it overslept, or
+// It sleeps only until the next arrival is due (see waitUntil) and reads
+// the clock once for an arrival already due; arrivals already due when it
+// wakes (it overslept, or
 // they come faster than a timer fires) are dispatched at once in one
 // batch, each with its own intended time, so that the schedule never
 // drifts: the delay is measured, as each request's schedule lag, never

@@ -83,7 +83,7 @@ func summaryShape(c reporters.Config) string {
 		levels = append(levels, strconv.FormatFloat(s.Target, 'f', -1, 64))
 		total += secondsToDurationOrZero(s.Duration)
 	}
-	open := c.Rate > 0 || (len(c.Stages) > 0 && c.Clients == 0)
+	open := c.Rate > 0 || c.Arrival != "" // an open loop has an arrival process
 	if len(c.Stages) > 0 {
 		if !open {
 			return "up to " + plural(c.Clients, "client") + ", ramp →" + strings.Join(levels, "→") + " over " + total.String()

@@ -209,7 +209,7 @@ func endpointLabel(e Endpoint) string {
 // loadShape describes the run's load shape: "8 clients × 50 requests" or
 // "8 clients for 1m0s".
 func loadShape(c Config) string {
-	if c.Rate > 0 || (len(c.Stages) > 0 && c.Clients == 0) {
+	if c.Rate > 0 || c.Arrival != "" { // an open loop has an arrival process
 		return openLoopShape(c)
 	}
 	if len(c.Stages) > 0 {
