@@ -74,3 +74,11 @@ func TestRunOpenLoopUsageErrors(t *testing.T) {
 		assert.NotContains(t, stderr, "testing the built-in simulator", "%v: checked before the simulator starts", c.args)
 	}
 }
+
+func TestRunStagesOverTheRate(t *testing.T) {
+	args := append([]string{"run", "--stage", "200ms:50", "--arrival", "constant", "--max-tokens", "4"}, fastSim...)
+	code, stdout, stderr := runCLI(t, args...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	// The ramp 0→50 req/s over 200ms expects 5 arrivals.
+	assert.Contains(t, stdout, "constant ramp 0→50 req/s over 200ms: 5 requests, 0 failed")
+}
