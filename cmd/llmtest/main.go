@@ -74,41 +74,6 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = `llmtest load-tests LLM endpoints.
-
-Usage:
-  llmtest run [flags]            run a load test and print its summary
-  llmtest merge [flags] DIR...   merge the run folders of shards into one run
-  llmtest report [flags] DIR     render a saved run folder again (--slo gates it)
-  llmtest sim [flags]            serve the simulated LLM on a loopback address
-
-With no --url, "llmtest run" tests the built-in simulator over HTTP.
-Run "llmtest <command> -h" for a command's flags.
-`
-
-// run dispatches to a subcommand and returns the exit status.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "run":
-		return runCommand(ctx, args[1:], stdout, stderr)
-	case "merge":
-		return mergeCommand(args[1:], stdout, stderr)
-	case "report":
-		return reportCommand(args[1:], stdout, stderr)
-	case "sim":
-		return simCommand(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	}
-	fmt.Fprintf(stderr, "llmtest: unknown command %q\n\n%s", args[0], usage)
-	return exitUsage
-}
-
 // printError writes err to w, each of its lines prefixed with the command's
 // name.
 func printError(w io.Writer, command string, err error) {
