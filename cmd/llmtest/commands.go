@@ -83,6 +83,14 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newSimCommand(stdout, stderr),
 		newVersionCommand(stdout),
 	)
+	// Cobra's completion command, added now rather than when the command
+	// line runs, so that the help lists it before help.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Short = "write the shell completion script for bash, zsh, fish or powershell"
+		}
+	}
 	return root
 }
 
@@ -162,9 +170,10 @@ func noArgs(_ *cobra.Command, args []string) error {
 // command's help to stdout.
 func newHelpCommand(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
-		Use:   "help [command]",
-		Short: "show a command's help",
-		Args:  cobra.ArbitraryArgs,
+		Use:                   "help [command]",
+		Short:                 "show a command's help",
+		DisableFlagsInUseLine: true,
+		Args:                  cobra.ArbitraryArgs,
 		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp

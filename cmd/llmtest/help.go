@@ -77,7 +77,7 @@ func flagGroup(f *pflag.Flag) string {
 // writeHelp writes the help of c to w.
 func writeHelp(w io.Writer, c *cobra.Command) {
 	var b strings.Builder
-	line := c.UseLine()
+	line := useLine(c)
 	if !c.HasParent() {
 		line = c.Name() + " <command> [flags]"
 	}
@@ -93,12 +93,12 @@ func writeHelp(w io.Writer, c *cobra.Command) {
 		width := 0
 		for _, sub := range c.Commands() {
 			if sub.IsAvailableCommand() || sub.Name() == "help" {
-				width = max(width, len(sub.UseLine()))
+				width = max(width, len(useLine(sub)))
 			}
 		}
 		for _, sub := range c.Commands() {
 			if sub.IsAvailableCommand() || sub.Name() == "help" {
-				fmt.Fprintf(&b, "  %-*s  %s\n", width, sub.UseLine(), sub.Short)
+				fmt.Fprintf(&b, "  %-*s  %s\n", width, useLine(sub), sub.Short)
 			}
 		}
 	}
@@ -107,6 +107,18 @@ func writeHelp(w io.Writer, c *cobra.Command) {
 		b.WriteString("\n" + strings.TrimSpace(footer) + "\n")
 	}
 	io.WriteString(w, b.String())
+}
+
+// useLine returns the usage line of c, "[flags]" in it only when c has
+// flags other than -h.
+func useLine(c *cobra.Command) string {
+	line := c.UseLine()
+	flags := false
+	c.Flags().VisitAll(func(f *pflag.Flag) { flags = flags || !f.Hidden && f.Name != "help" })
+	if !flags {
+		line = strings.Replace(line, " [flags]", "", 1)
+	}
+	return line
 }
 
 // writeFlags writes the flags of fs, but -h, group by group ("Flags" for

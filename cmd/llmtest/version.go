@@ -67,9 +67,10 @@ func versionText(bi *debug.BuildInfo) string {
 // `llmtest --version` does.
 func newVersionCommand(stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "print the version: module version, commit, Go version",
-		Args:  noArgs,
+		Use:                   "version",
+		Short:                 "print the version: module version, commit, Go version",
+		DisableFlagsInUseLine: true,
+		Args:                  noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			fmt.Fprintln(stdout, c.Root().Version)
 			return nil
