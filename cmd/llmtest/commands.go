@@ -89,6 +89,18 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
 			c.Short = "write the shell completion script for bash, zsh, fish or powershell"
+			// An unknown shell is a mistake, and no shell one too, as
+			// for the root.
+			c.Args = func(_ *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return usageErrorf("unknown shell %q (known: bash, zsh, fish, powershell)", args[0])
+				}
+				return nil
+			}
+			c.RunE = func(c *cobra.Command, _ []string) error {
+				writeHelp(stderr, c)
+				return exitStatus(exitUsage)
+			}
 		}
 	}
 	return root

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 )
 
@@ -10,10 +12,19 @@ import (
 // values completes them; a flag that names a file completes file names,
 // and one that names a folder, folder names.
 
-// completeValues makes flag name of cmd complete values, and nothing else.
+// completeValues makes flag name of cmd complete values, those that start
+// with what is typed, and nothing else.
 func completeValues(cmd *cobra.Command, name string, values ...string) {
 	mustComplete(cmd, name, cmd.RegisterFlagCompletionFunc(name,
-		cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)))
+		func(_ *cobra.Command, _ []string, typed string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var out []cobra.Completion
+			for _, v := range values {
+				if strings.HasPrefix(v, typed) {
+					out = append(out, v)
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		}))
 }
 
 // completeFiles makes flag name of cmd complete file names, those with
