@@ -138,18 +138,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // flagError rewrites pflag's parse errors in the flag package's words,
 // the flag named with two dashes: "flag provided but not defined:
 // --bogus", "flag needs an argument: --out", `invalid value "x" for flag
-// --clients: parse error`.
-func flagError(_ *cobra.Command, err error) error {
+// --clients: parse error`. A long flag written with one dash, as the flag
+// package allows ("-clients"), is named with the fix.
+func flagError(c *cobra.Command, err error) error {
 	var notExist *pflag.NotExistError
 	var noValue *pflag.ValueRequiredError
 	var invalid *pflag.InvalidValueError
 	switch {
 	case errors.As(err, &notExist):
-		name := "--" + notExist.GetSpecifiedName()
-		if s := notExist.GetSpecifiedShortnames(); s != "" {
-			name = "-" + notExist.GetSpecifiedName()
+		msg := "flag provided but not defined: --" + notExist.GetSpecifiedName()
+		if group := notExist.GetSpecifiedShortnames(); group != "" {
+			msg = "flag provided but not defined: -" + notExist.GetSpecifiedName()
+			if long, _, _ := strings.Cut(group, "="); len(long) > 1 && c.Flags().Lookup(long) != nil {
+				msg = fmt.Sprintf("flag provided but not defined: -%s (a long flag takes two dashes: --%s)", long, long)
+			}
 		}
-		return &usageError{msg: "flag provided but not defined: " + name, err: err}
+		return &usageError{msg: msg, err: err}
 	case errors.As(err, &noValue):
 		name := "--" + noValue.GetSpecifiedName()
 		if noValue.GetSpecifiedShortnames() != "" {
