@@ -83,11 +83,12 @@ func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
 func newRunFlags() (*cobra.Command, *runOptions) {
 	o := &runOptions{}
 	cmd := &cobra.Command{
-		Use:         "run",
-		Short:       "run a load test and print its summary",
-		Long:        runLong,
-		Args:        noArgs,
-		Annotations: map[string]string{footerAnnotation: runFooter()},
+		Use:               "run",
+		Short:             "run a load test and print its summary",
+		Long:              runLong,
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		Annotations:       map[string]string{footerAnnotation: runFooter()},
 	}
 	g := newFlagGroups(cmd)
 

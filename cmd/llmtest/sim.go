@@ -30,7 +30,8 @@ func newSimCommand(stdout, stderr io.Writer) *cobra.Command {
 		Short: "serve the simulated LLM on a loopback address",
 		Long: `Serves the simulated LLM (OpenAI chat and completions, Anthropic messages)
 on a loopback address until interrupted.`,
-		Args: noArgs,
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return status(o.serve(c.Context(), stdout, stderr))
 		},

@@ -71,6 +71,7 @@ func newVersionCommand(stdout io.Writer) *cobra.Command {
 		Short:                 "print the version: module version, commit, Go version",
 		DisableFlagsInUseLine: true,
 		Args:                  noArgs,
+		ValidArgsFunction:     cobra.NoFileCompletions,
 		RunE: func(c *cobra.Command, _ []string) error {
 			fmt.Fprintln(stdout, c.Root().Version)
 			return nil
