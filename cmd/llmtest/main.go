@@ -58,7 +58,7 @@
 //
 // Exit status:
 //
-//	0    the run completed and every --slo held
+//	0    the run completed and every --slo held; or the help was asked for (-h)
 //	1    an --slo failed
 //	2    the command line or the configuration is wrong; nothing was sent
 //	3    the run failed: every request failed, or it could not complete
