@@ -40,7 +40,7 @@ func reportCommand(args []string, stdout, stderr io.Writer) int {
 		printError(stderr, name, err)
 		return exitUsage
 	}
-	res, err := llmtest.LoadResult(dirs[0])
+	res, err := llmtest.OpenResult(dirs[0]) // the records stay on disk
 	if err != nil {
 		printError(stderr, name, usageErrorf("%s: %v", dirs[0], err))
 		return exitUsage
