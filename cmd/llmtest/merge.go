@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 
@@ -92,8 +94,12 @@ func (o *mergeOptions) merge(dirs []string, stdout, stderr io.Writer) int {
 		var ce *llmtest.ConfigError
 		switch {
 		case errors.As(err, &me):
-			err = usageErrorf("%s and %s are not shards of one test: they differ in %s (%q and %q); --force merges them anyway",
-				shardDir(dirs, me.A), shardDir(dirs, me.B), me.Field, me.AValue, me.BValue)
+			hint := ""
+			if me.Field == "endpoint.url" && isLoopbackURL(me.AValue) && isLoopbackURL(me.BValue) {
+				hint = " (the built-in simulator listens on a new port for each run: start one with `llmtest sim` and give every shard its --url)"
+			}
+			err = usageErrorf("%s and %s are not shards of one test: they differ in %s (%q and %q); --force merges them anyway%s",
+				shardDir(dirs, me.A), shardDir(dirs, me.B), me.Field, me.AValue, me.BValue, hint)
 		case errors.As(err, &ce):
 			err = usageErrorf("--run-name: %s", ce.Reason)
 		}
@@ -121,6 +127,16 @@ func checkNewFolder(out, name string) error {
 		return usageErrorf("--out: %s already exists; give another --run-name", dir)
 	}
 	return nil
+}
+
+// isLoopbackURL reports whether s is an http URL of a loopback address.
+func isLoopbackURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	ip := net.ParseIP(u.Hostname())
+	return u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // shardDir returns the folder of dirs whose run is named run, or the name

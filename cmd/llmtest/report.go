@@ -58,7 +58,7 @@ func (o *outputFlags) report(dir string, stdout, stderr io.Writer) int {
 		printError(stderr, name, err)
 		return exitUsage
 	}
-	res, err := llmtest.LoadResult(dir)
+	res, err := llmtest.OpenResult(dir) // the records stay on disk
 	if err != nil {
 		printError(stderr, name, usageErrorf("%s: %v", dir, err))
 		return exitUsage
