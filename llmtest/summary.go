@@ -77,6 +77,14 @@ func (r *Result) WriteSummary(w io.Writer) error {
 // clients for 1m0s", "50 req/s constant for 1m0s", "poisson ramp
 // 0→100→0 req/s over 1m0s", "up to 4 clients, ramp →4→0 over 30s".
 func summaryShape(c reporters.Config) string {
+	if n := c.Shards; n > 0 {
+		// The shards' shapes may differ: their clients (or rates)
+		// summed is all one line can say.
+		if c.Arrival != "" {
+			return strconv.FormatFloat(c.Rate, 'f', -1, 64) + " req/s in " + plural(n, "shard")
+		}
+		return plural(c.Clients, "client") + " in " + plural(n, "shard")
+	}
 	var levels []string
 	var total time.Duration
 	for _, s := range c.Stages {
