@@ -32,7 +32,7 @@ func PlanSections() []PlanSection {
 var planSections = []PlanSection{
 	{"endpoint", []string{"url", "model", "api", "api-key-env"}},
 	{"payloads", []string{"payload", "prompt", "max-tokens", "stream"}},
-	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory"}},
+	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory", "sweep-clients", "sweep-rates"}},
 	{"slo", nil},
 	{"reports", []string{"out", "run-name", "junit", "junit-strict", "json", "md",
 		"progress", "progress-stats", "progress-interval", "progress-clients"}},

@@ -40,6 +40,12 @@ type runOptions struct {
 	file     string          // the plan file, --file
 	setFlags map[string]bool // the flags given on the command line or in the plan
 
+	// sweepClients and sweepRates are the levels of a sweep; swept is its
+	// result once it ran.
+	sweepClients levelList
+	sweepRates   levelList
+	swept        *llmtest.SweepResult
+
 	// planned are the flags the plan set, each with its first entry;
 	// sloEntries are the plan's SLOs, when --slo came from it.
 	planned    map[string]llmtest.PlanEntry
@@ -85,6 +91,9 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.IntVar(&o.requests, "requests", 0, "requests per client, at least 1 (default: one per payload)")
 	fs.DurationVar(&o.duration, "duration", 0, "send requests for this long (positive) instead of a fixed count")
 	fs.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time, shorter than --duration")
+	o.sweepRates.rates = true
+	fs.Var(&o.sweepClients, "sweep-clients", "run a sweep (LLMeter's LoadTest): one run per client count, such as 1,2,4,8, each in <out>/<run-name>/<level>, and a table with the saturation point")
+	fs.Var(&o.sweepRates, "sweep-rates", "run a sweep over arrival rates in requests/s, such as 10,20,40 (needs open-loop runs: not yet available)")
 	fs.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
 	o.outputFlags.register(fs, "the run", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
 	fs.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
@@ -235,6 +244,14 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 
 	var stopProgress func()
 	cfg.Progress, stopProgress = o.progress.start(stderr)
+	if o.sweeping() {
+		sw, kept, err := o.runSweep(ctx, cfg, thresholds, stopProgress, o.human(stdout, stderr))
+		o.swept = sw
+		if sw != nil && len(sw.Results) > 0 {
+			res = sw.Results[len(sw.Results)-1]
+		}
+		return res, kept, err
+	}
 	res, runErr := llmtest.NewRunner(cfg).Run(ctx, llmtest.Config{})
 	stopProgress()
 	if res == nil {
@@ -330,6 +347,9 @@ func (o *runOptions) validate() error {
 		return err
 	}
 	if err := o.checkOutputs(); err != nil {
+		return err
+	}
+	if err := o.checkSweep(); err != nil {
 		return err
 	}
 	if err := o.progress.check(o.setFlags); err != nil {
