@@ -71,8 +71,11 @@ func otherValue(t *testing.T, f *flag.Flag) string {
 	case time.Duration:
 		return (v + 1500*time.Millisecond).String()
 	case string:
-		if f.Name == "payload" {
+		switch f.Name {
+		case "payload":
 			return "/abs/PAYLOAD_FILE" // relative paths are the plan folder's
+		case "sweep-clients", "sweep-rates":
+			return "1,2"
 		}
 		return "VALUE_X"
 	}
@@ -123,7 +126,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
-	assert.Equal(t, 50, n, "the flags of llmtest run, less --file and -f")
+	assert.Equal(t, 52, n, "the flags of llmtest run, less --file and -f")
 }
 
 // TestEveryPlanKeyIsARunFlag checks the other way: LoadPlan accepts no key

@@ -23,7 +23,9 @@ type levelList struct {
 }
 
 func (l *levelList) String() string { return strings.Join(l.text, ",") }
-func (l *levelList) Get() any       { return l.levels }
+
+// Get returns the list as given, a string: a plan holds it as one.
+func (l *levelList) Get() any { return l.String() }
 
 // Set parses one list; an error names the token.
 func (l *levelList) Set(v string) error {
