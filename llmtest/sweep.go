@@ -59,6 +59,33 @@ func RateLevels(rates ...float64) []Level {
 	return out
 }
 
+// ParseLevels parses a list of levels separated by commas, as the flags
+// --sweep-clients and --sweep-rates and the plan keys load.sweep-clients
+// and load.sweep-rates give them: client counts of at least 1 ("1,2,4,8")
+// when rates is false, positive rates in requests/s ("10,20,40") when it
+// is true. Spaces around a level are allowed. The error names the token at
+// fault; the order is checked by the sweep, not here.
+func ParseLevels(s string, rates bool) ([]Level, error) {
+	var out []Level
+	for _, tok := range strings.Split(s, ",") {
+		tok = strings.TrimSpace(tok)
+		if rates {
+			r, err := strconv.ParseFloat(tok, 64)
+			if err != nil || !(r > 0) || math.IsInf(r, 0) {
+				return nil, fmt.Errorf("%q is not a positive rate in requests/s (want a list such as 10,20,40)", tok)
+			}
+			out = append(out, Level{Rate: r})
+			continue
+		}
+		c, err := strconv.Atoi(tok)
+		if err != nil || c < 1 {
+			return nil, fmt.Errorf("%q is not a client count of at least 1 (want a list such as 1,2,4,8)", tok)
+		}
+		out = append(out, Level{Clients: c})
+	}
+	return out, nil
+}
+
 // String returns the level's run name and folder name: LLMeter's
 // "%05d-clients" for a client count ("00008-clients"), and the rate with
 // its integer part padded to five digits for a rate ("00010-rps",

@@ -252,3 +252,27 @@ func TestSweepHelperProcess(t *testing.T) {
 	}
 	sw.AddCheck(reporters.Check{Expression: "saturation >= 8 clients", Pass: pass, Message: msg})
 }
+
+func TestParseLevels(t *testing.T) {
+	got, err := ParseLevels(" 1,2 , 16", false)
+	require.NoError(t, err)
+	assert.Equal(t, ClientLevels(1, 2, 16), got)
+	got, err = ParseLevels("0.5,10", true)
+	require.NoError(t, err)
+	assert.Equal(t, RateLevels(0.5, 10), got)
+	for _, tc := range []struct {
+		s     string
+		rates bool
+		want  string
+	}{
+		{"1,,2", false, `"" is not a client count`},
+		{"2.5", false, `"2.5" is not a client count`},
+		{"-1", false, `"-1" is not a client count`},
+		{"10,inf", true, `"inf" is not a positive rate`},
+		{"NaN", true, `"NaN" is not a positive rate`},
+	} {
+		_, err := ParseLevels(tc.s, tc.rates)
+		require.Error(t, err, tc.s)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/llmtest/llmtest/assertions"
@@ -15,10 +13,11 @@ import (
 )
 
 // levelList is the value of --sweep-clients or --sweep-rates: load levels
-// separated by commas, such as "1,2,4,8". Given twice, the lists join.
+// separated by commas, such as "1,2,4,8" (see llmtest.ParseLevels). Given
+// twice, the lists join.
 type levelList struct {
 	rates  bool
-	levels []float64
+	levels []llmtest.Level
 	text   []string
 }
 
@@ -29,22 +28,13 @@ func (l *levelList) Get() any { return l.String() }
 
 // Set parses one list; an error names the token.
 func (l *levelList) Set(v string) error {
+	levels, err := llmtest.ParseLevels(v, l.rates)
+	if err != nil {
+		return err
+	}
+	l.levels = append(l.levels, levels...)
 	for _, tok := range strings.Split(v, ",") {
-		tok = strings.TrimSpace(tok)
-		if l.rates {
-			r, err := strconv.ParseFloat(tok, 64)
-			if err != nil || !(r > 0) || math.IsInf(r, 0) {
-				return fmt.Errorf("%q is not a positive rate in requests/s (want a list such as 10,20,40)", tok)
-			}
-			l.levels = append(l.levels, r)
-		} else {
-			c, err := strconv.Atoi(tok)
-			if err != nil || c < 1 {
-				return fmt.Errorf("%q is not a client count of at least 1 (want a list such as 1,2,4,8)", tok)
-			}
-			l.levels = append(l.levels, float64(c))
-		}
-		l.text = append(l.text, tok)
+		l.text = append(l.text, strings.TrimSpace(tok))
 	}
 	return nil
 }
@@ -70,7 +60,7 @@ func (o *runOptions) checkSweep() error {
 	}
 	levels := o.sweepClients.levels
 	for i := 1; i < len(levels); i++ {
-		if levels[i] <= levels[i-1] {
+		if levels[i].Clients <= levels[i-1].Clients {
 			return usageErrorf("--sweep-clients: %s does not come after %s: give the levels in strictly ascending order",
 				o.sweepClients.text[i], o.sweepClients.text[i-1])
 		}
@@ -80,11 +70,7 @@ func (o *runOptions) checkSweep() error {
 
 // sweepConfig returns the sweep of the flags.
 func (o *runOptions) sweepConfig() llmtest.SweepConfig {
-	s := llmtest.SweepConfig{Name: o.runName}
-	for _, c := range o.sweepClients.levels {
-		s.Levels = append(s.Levels, llmtest.Level{Clients: int(c)})
-	}
-	return s
+	return llmtest.SweepConfig{Name: o.runName, Levels: o.sweepClients.levels}
 }
 
 // runSweep runs the sweep of cfg's load, stops the progress, evaluates the SLOs on every
