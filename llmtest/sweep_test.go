@@ -7,7 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
+	"strconv"
 	"testing"
 	"time"
 
@@ -92,17 +92,21 @@ func TestRunnerSweepFindsSaturation(t *testing.T) {
 	// in its throughput; a 20% gain threshold, as a closed loop at exactly
 	// the capacity loses a little to the clients' own turnaround, and a
 	// shared 2-core machine adds noise.
-	r := NewRunner(Config{Endpoint: smallServer(t), Payloads: sweepPayload(), Duration: 300 * time.Millisecond, Progress: Progress{Off: true}})
+	r := NewRunner(Config{Endpoint: smallServer(t), Payloads: sweepPayload(), Duration: 600 * time.Millisecond, Progress: Progress{Off: true}})
 	sw, err := r.Sweep(t.Context(), Config{}, SweepConfig{Levels: ClientLevels(1, 2, 4, 8, 16), SaturationGain: 0.2})
 	require.NoError(t, err)
 	assert.Empty(t, sw.OutputPath, "no OutputPath, no artifacts")
 	lv, ok := sw.SaturationLevel()
 	require.True(t, ok, "saturation not found:\n%s", sw.Table())
-	assert.Equal(t, Level{Clients: 4}, lv, "\n%s", sw.Table())
+	// At the capacity, 4 clients. A stall of the machine during the
+	// 4-client level (seen under -race on a loaded machine) lowers that
+	// level's throughput and moves the point one level on; below the
+	// capacity latency does not climb, so the point is never placed there.
+	assert.Contains(t, []Level{{Clients: 4}, {Clients: 8}}, lv, "\n%s", sw.Table())
 	figs := sw.Report().Levels
-	assert.Greater(t, figs[1].Throughput, 1.5*figs[0].Throughput, "2 clients double the throughput of 1")
+	assert.Greater(t, figs[1].Throughput, 1.3*figs[0].Throughput, "2 clients nearly double the throughput of 1")
 	assert.Greater(t, figs[4].TTLTP50, 2*figs[2].TTLTP50, "16 clients wait in the queue")
-	assert.Contains(t, sw.Table(), "| 4 ◀ saturation |")
+	assert.Contains(t, sw.Table(), "| "+strconv.Itoa(lv.Clients)+" ◀ saturation |")
 }
 
 func TestRunnerSweepGoodput(t *testing.T) {
@@ -116,8 +120,8 @@ func TestRunnerSweepGoodput(t *testing.T) {
 	require.NoError(t, err)
 	figs := sw.Report().Levels
 	require.NotNil(t, figs[0].GoodShare)
-	assert.Greater(t, *figs[0].GoodShare, 0.9, "one client never queues")
-	assert.Less(t, *figs[1].GoodShare, 0.5)
+	assert.GreaterOrEqual(t, *figs[0].GoodShare, 0.75, "one client never queues")
+	assert.LessOrEqual(t, *figs[1].GoodShare, 0.25, "16 clients on 4 slots mostly queue")
 	assert.InDelta(t, *figs[0].GoodShare*figs[0].AchievedRate, *figs[0].Goodput, 1e-9)
 	assert.Contains(t, sw.Table(), "good req/s")
 }
@@ -204,15 +208,17 @@ func TestSweepHelper(t *testing.T) {
 	assert.Contains(t, text, "--- PASS: TestSweepHelperProcess/00001-clients")
 	assert.Contains(t, text, "--- PASS: TestSweepHelperProcess/00004-clients")
 	assert.Contains(t, text, "--- FAIL: TestSweepHelperProcess/00016-clients")
-	assert.Contains(t, text, "ttlt p50 = ")
-	assert.Contains(t, text, "| 4 ◀ saturation |", "the table is logged")
+	assert.Contains(t, text, "total_requests = 64")
+	assert.NotContains(t, text, "total_requests = 16")
+	assert.Contains(t, text, "| clients | requests |", "the table is logged")
+	assert.Contains(t, text, "\n        | 16 |")
 
 	dir := filepath.Join(out, "TestSweepHelperProcess")
 	sw, err := LoadSweep(dir)
 	require.NoError(t, err, text)
 	assert.Equal(t, "TestSweepHelperProcess", sw.Sweep.TestName)
 	require.Len(t, sw.Sweep.Checks, 1, "the sweep's check is in sweep.json")
-	assert.Equal(t, "saturation = 4 clients, want >= 8 clients (3 levels)", sw.Sweep.Checks[0].Message)
+	assert.Equal(t, "a check of the sweep", sw.Sweep.Checks[0].Message)
 	assert.False(t, sw.Sweep.Checks[0].Pass)
 	require.Len(t, sw.Results, 3)
 	for i, want := range []bool{true, true, false} {
@@ -223,34 +229,32 @@ func TestSweepHelper(t *testing.T) {
 	}
 	md, err := os.ReadFile(filepath.Join(dir, SweepMarkdownFile))
 	require.NoError(t, err)
-	assert.Contains(t, string(md), "❌ saturation = 4 clients, want >= 8 clients")
+	assert.Contains(t, string(md), "- ❌ a check of the sweep\n")
 }
 
 func TestSweepHelperProcess(t *testing.T) {
 	if os.Getenv("LLMTEST_SWEEP_HELPER") != "1" {
 		t.Skip("run by TestSweepHelper")
 	}
-	base := Config{Endpoint: smallServer(t), Payloads: sweepPayload(), Duration: 200 * time.Millisecond, OutputPath: os.Getenv("LLMTEST_OUT")}
+	base := Config{Endpoint: smallServer(t), Payloads: sweepPayload(), OutputPath: os.Getenv("LLMTEST_OUT")}
 	sw := Sweep(t, base, SweepConfig{
-		Levels: ClientLevels(1, 4, 16), SaturationGain: 0.2,
+		// 16, 16 and 64 requests.
+		Levels: ClientLevels(1, 4, 16), MinRequestsPerClient: 4, MinRequestsPerRun: 16,
 		Test: func(t *testing.T, res *Result) {
-			// A gate of this package's own (assertions imports llmtest):
-			// TTLT p50 within 30ms holds until requests queue.
-			v, _ := res.DurationPercentile(TimeToLastToken, 50)
-			c := Check{Expression: "ttlt p50 < 30ms", Pass: v < 30*time.Millisecond, Message: "ttlt p50 = " + v.String()}
+			// A gate of this package's own (assertions imports llmtest), on
+			// a figure that does not depend on the machine's speed: it
+			// holds at 1 and 4 clients, and fails at 16.
+			n := res.Run.Counts.Total
+			c := Check{Expression: "total_requests < 32", Pass: n < 32, Message: "total_requests = " + strconv.Itoa(n)}
 			res.AddCheck(c)
 			if !c.Pass {
 				t.Errorf("%s", c.Message)
 			}
 		},
 	})
-	lv, ok := sw.SaturationLevel()
-	pass := ok && lv.Clients >= 8
-	msg := "saturation = 4 clients, want >= 8 clients (3 levels)"
-	if !ok || lv.Clients != 4 {
-		msg = "unexpected saturation: " + strings.TrimSpace(sw.Table())
-	}
-	sw.AddCheck(reporters.Check{Expression: "saturation >= 8 clients", Pass: pass, Message: msg})
+	// A check on the sweep after it ran (assertions.SaturationAtLeast
+	// records one so): sweep.json, written in t.Cleanup, holds it.
+	sw.AddCheck(reporters.Check{Expression: "sweep check", Message: "a check of the sweep"})
 }
 
 func TestParseLevels(t *testing.T) {
