@@ -504,7 +504,10 @@ func checkValue(name, s string) error {
 		}
 	case kindLevels:
 		if _, err = ParseLevels(s, name == "load.sweep-rates"); err != nil {
-			return err
+			if name == "load.sweep-rates" {
+				return errors.New("want positive rates in requests/s separated by commas, such as 10,20,40")
+			}
+			return errors.New("want client counts of at least 1 separated by commas, such as 1,2,4,8")
 		}
 	}
 	if name == "endpoint.api-key-env" && !isEnvName(s) {

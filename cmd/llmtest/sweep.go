@@ -23,8 +23,13 @@ type levelList struct {
 
 func (l *levelList) String() string { return strings.Join(l.text, ",") }
 
-// Get returns the list as given, a string: a plan holds it as one.
-func (l *levelList) Get() any { return l.String() }
+// Type names the value in the help.
+func (l *levelList) Type() string {
+	if l.rates {
+		return "rates"
+	}
+	return "clients"
+}
 
 // Set parses one list; an error names the token.
 func (l *levelList) Set(v string) error {
