@@ -114,6 +114,9 @@ func otherValue(t *testing.T, f *pflag.Flag) string {
 		}
 		return "VALUE_X"
 	}
+	if f.Name == "sweep-clients" || f.Name == "sweep-rates" {
+		return "1,2"
+	}
 	t.Fatalf("--%s: no value for a %s", f.Name, f.Value.Type())
 	return ""
 }
@@ -161,7 +164,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
-	assert.Equal(t, 56, n, "the flags of llmtest run, less --file")
+	assert.Equal(t, 58, n, "the flags of llmtest run, less --file")
 }
 
 // TestEveryPlanKeyIsARunFlag checks the other way: LoadPlan accepts no key

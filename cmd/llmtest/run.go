@@ -49,6 +49,12 @@ type runOptions struct {
 	file     string          // the plan file, --file
 	setFlags map[string]bool // the flags given on the command line or in the plan
 
+	// sweepClients and sweepRates are the levels of a sweep; swept is its
+	// result once it ran.
+	sweepClients levelList
+	sweepRates   levelList
+	swept        *llmtest.SweepResult
+
 	// planned are the flags the plan set, each with its first entry;
 	// sloEntries are the plan's SLOs, when --slo came from it.
 	planned    map[string]llmtest.PlanEntry
@@ -124,6 +130,9 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	load.Var(&o.stages, "stage", "a stage DURATION:TARGET of the load, repeatable or comma-separated (30s:100): a linear ramp to TARGET over DURATION, of the rate in requests/s in an open loop (--rate, or --arrival, --max-in-flight or --seed given: from 0) or of the clients otherwise (from --clients, else 0); the run lasts the stages (not with --duration or --requests)")
 	load.StringVar(&o.warmup, "warmup", "", "warm-up: a duration (10s) or a number of requests (100) at the start, sent and recorded but left out of every statistic and --slo")
 	load.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
+	o.sweepRates.rates = true
+	load.Var(&o.sweepClients, "sweep-clients", "run a sweep (LLMeter's LoadTest): one run per client count, such as 1,2,4,8, each in <out>/<run-name>/<level>, and a table with the saturation point")
+	load.Var(&o.sweepRates, "sweep-rates", "run a sweep over arrival rates in requests/s, such as 10,20,40 (needs open-loop runs: not yet available)")
 
 	slo := g.add("SLO")
 	reports := g.add("Reports")
@@ -187,6 +196,8 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer) int {
 	case err != nil:
 		printError(stderr, "llmtest run", err)
 		return exitRunFailed
+	case o.swept != nil:
+		return sweepExit(o.swept, kept, stderr)
 	}
 	return verdict("llmtest run", res, kept, stderr)
 }
@@ -292,6 +303,14 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 
 	var stopProgress func()
 	cfg.Progress, stopProgress = o.progress.start(stderr)
+	if o.sweeping() {
+		sw, kept, err := o.runSweep(ctx, cfg, thresholds, stopProgress, o.human(stdout, stderr))
+		o.swept = sw
+		if sw != nil && len(sw.Results) > 0 {
+			res = sw.Results[len(sw.Results)-1]
+		}
+		return res, kept, err
+	}
 	res, runErr := llmtest.NewRunner(cfg).Run(ctx, llmtest.Config{})
 	stopProgress()
 	if res == nil {
@@ -387,6 +406,9 @@ func (o *runOptions) validate() error {
 		return err
 	}
 	if err := o.checkOutputs(); err != nil {
+		return err
+	}
+	if err := o.checkSweep(); err != nil {
 		return err
 	}
 	if err := o.progress.check(o.setFlags); err != nil {
