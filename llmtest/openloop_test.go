@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/internal/leaktest"
 )
 
 // arrivalTimes returns the first n arrival offsets of cfg's open loop.
@@ -328,4 +329,28 @@ func TestOpenLoopProgress(t *testing.T) {
 	assert.Equal(t, 2, last.Ended)
 	assert.Nil(t, last.Clients, "an open loop has no clients")
 	assert.Contains(t, last.Line(), "8 dropped at 10000 req/s")
+}
+
+// TestOpenLoopInterruptedLeavesNoGoroutine cancels an open loop whose
+// requests block: the run returns ErrInterrupted with what was sent,
+// marked interrupted and cancelled, and its scheduler and workers are all
+// gone.
+func TestOpenLoopInterruptedLeavesNoGoroutine(t *testing.T) {
+	base := leaktest.Baseline(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	ep := &fakeEndpoint{Chunks: []string{"a"}, Block: true}
+	go func() {
+		for ep.calls.Load() < 20 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	res, err := (&Runner{}).Run(ctx, Config{Endpoint: ep, Payloads: prompts(1), Rate: 1000, Duration: time.Minute})
+	require.ErrorIs(t, err, ErrInterrupted)
+	require.NotNil(t, res)
+	assert.True(t, res.Run.Interrupted)
+	assert.GreaterOrEqual(t, res.Run.Counts.Total, 20)
+	assert.Equal(t, res.Run.Counts.Total, res.Run.Counts.Cancelled, "every request was cut")
+	assert.Less(t, res.Run.Counts.Total, 60000, "the arrivals stopped")
+	leaktest.Settle(t, base)
 }
