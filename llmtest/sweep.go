@@ -3,7 +3,6 @@ package llmtest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -25,10 +24,6 @@ const (
 	// SweepMarkdownFile holds the sweep's table, as Markdown.
 	SweepMarkdownFile = "sweep.md"
 )
-
-// ErrRateLevels reports a sweep over rates, which needs open-loop runs
-// (Config.Rate) that this version of llmtest does not have yet.
-var ErrRateLevels = errors.New("llmtest: a sweep over rates needs open-loop runs (Config.Rate), not yet available in this version")
 
 // Level is one load level of a sweep: a number of clients (a closed loop)
 // or an arrival rate in requests/s (an open loop). Exactly one of its
@@ -200,9 +195,6 @@ func (s *SweepConfig) validate(base Config) error {
 			return sweepErrorf(field, "%s does not come after %s: levels must be in strictly ascending order", l, s.Levels[i-1])
 		}
 	}
-	if s.Levels[0].kind() == reporters.SweepRate {
-		return fmt.Errorf("llmtest: SweepConfig.Levels: %w", ErrRateLevels)
-	}
 	switch {
 	case s.MinRequestsPerClient < 0:
 		return sweepErrorf("MinRequestsPerClient", "must not be negative, got %d", s.MinRequestsPerClient)
@@ -248,9 +240,18 @@ func (s *SweepConfig) configs(base Config, name string) []Config {
 	out := make([]Config, len(s.Levels))
 	for i, l := range s.Levels {
 		c := base
-		c.Clients = l.Clients
-		if n := s.RequestsPerClient(l.Clients); n > 0 {
-			c.Requests, c.Duration = n, 0
+		if l.Rate > 0 {
+			// An open-loop level: arrivals at the level's rate, and
+			// MinRequestsPerRun of them when it is set.
+			c.Rate, c.Clients = l.Rate, 0
+			if s.MinRequestsPerRun > 0 {
+				c.Requests, c.Duration = s.MinRequestsPerRun, 0
+			}
+		} else {
+			c.Rate, c.Clients = 0, l.Clients
+			if n := s.RequestsPerClient(l.Clients); n > 0 {
+				c.Requests, c.Duration = n, 0
+			}
 		}
 		c.RunName = l.String()
 		if base.OutputPath != "" {

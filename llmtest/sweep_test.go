@@ -3,7 +3,6 @@ package llmtest
 import (
 	"bufio"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -141,7 +140,6 @@ func TestSweepConfigErrors(t *testing.T) {
 		{"order", base, SweepConfig{Levels: ClientLevels(4, 2)}, "SweepConfig.Levels[1]: 00002-clients does not come after 00004-clients"},
 		{"dup", base, SweepConfig{Levels: ClientLevels(2, 2)}, "strictly ascending"},
 		{"mixed", base, SweepConfig{Levels: []Level{{Clients: 1}, {Rate: 2}}}, "SweepConfig.Levels[1]: is a rate level after clients levels"},
-		{"rates", base, SweepConfig{Levels: RateLevels(10, 20)}, "needs open-loop runs (Config.Rate)"},
 		{"name", base, SweepConfig{Name: "a/b", Levels: ClientLevels(1)}, "SweepConfig.Name"},
 		{"min", base, SweepConfig{Levels: ClientLevels(1), MinRequestsPerRun: -1}, "SweepConfig.MinRequestsPerRun: must not be negative"},
 		{"duration", Config{Endpoint: base.Endpoint, Payloads: base.Payloads, Duration: time.Second},
@@ -158,8 +156,6 @@ func TestSweepConfigErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
-	_, err := NewRunner(base).Sweep(context.Background(), Config{}, SweepConfig{Levels: RateLevels(1)})
-	assert.True(t, errors.Is(err, ErrRateLevels))
 }
 
 func TestRequestsPerClient(t *testing.T) {
@@ -279,4 +275,25 @@ func TestParseLevels(t *testing.T) {
 		require.Error(t, err, tc.s)
 		assert.Contains(t, err.Error(), tc.want)
 	}
+}
+
+// TestRunnerSweepOverRates sweeps open-loop levels: each level an
+// open-loop run at its rate, in its own folder, MinRequestsPerRun
+// arrivals each, whatever the base's clients.
+func TestRunnerSweepOverRates(t *testing.T) {
+	ep := &fakeEndpoint{Chunks: []string{"a", "b"}}
+	out := t.TempDir()
+	sw, err := NewRunner(Config{Endpoint: ep, Payloads: prompts(2), Clients: 4, OutputPath: out}).Sweep(t.Context(), Config{},
+		SweepConfig{Name: "rates", Levels: RateLevels(200, 400), MinRequestsPerRun: 40})
+	require.NoError(t, err)
+	require.Len(t, sw.Results, 2)
+	for i, rate := range []float64{200, 400} {
+		res := sw.Results[i]
+		assert.Equal(t, rate, res.Run.Config.Rate)
+		assert.Zero(t, res.Run.Config.Clients)
+		assert.Equal(t, 40, res.Run.Counts.Total+res.Run.Counts.Dropped)
+		assert.Equal(t, filepath.Join(out, "rates", RateLevels(rate)[0].String()), res.OutputPath)
+		assert.NotNil(t, res.Run.Metric("schedule_lag"), "an open-loop run measures its lag")
+	}
+	assert.Equal(t, 2, len(sw.Sweep.Levels))
 }

@@ -132,7 +132,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	load.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
 	o.sweepRates.rates = true
 	load.Var(&o.sweepClients, "sweep-clients", "run a sweep (LLMeter's LoadTest): one run per client count, such as 1,2,4,8, each in <out>/<run-name>/<level>, and a table with the saturation point")
-	load.Var(&o.sweepRates, "sweep-rates", "run a sweep over arrival rates in requests/s, such as 10,20,40 (needs open-loop runs: not yet available)")
+	load.Var(&o.sweepRates, "sweep-rates", "run a sweep over arrival rates in requests/s, such as 10,20,40: each level an open loop (--arrival, --max-in-flight, --seed apply)")
 
 	slo := g.add("SLO")
 	reports := g.add("Reports")
@@ -420,7 +420,8 @@ func (o *runOptions) validate() error {
 // openLoop reports whether the flags ask for an open loop: --rate, or
 // --stage with an open loop's flag.
 func (o *runOptions) openLoop() bool {
-	return o.rate > 0 || (len(o.stages) > 0 && (o.setFlags["arrival"] || o.setFlags["max-in-flight"] || o.setFlags["seed"]))
+	return o.rate > 0 || len(o.sweepRates.levels) > 0 ||
+		(len(o.stages) > 0 && (o.setFlags["arrival"] || o.setFlags["max-in-flight"] || o.setFlags["seed"]))
 }
 
 // shape sets the load shape of cfg beyond the closed loop from the flags:
@@ -455,7 +456,12 @@ func (o *runOptions) shape(cfg *llmtest.Config) error {
 	if open {
 		cfg.Clients = 0
 		cfg.Rate = o.rate
-		cfg.OpenLoopStages = o.rate == 0
+		if len(o.sweepRates.levels) > 0 {
+			// The sweep sets each level's rate; the base is checked as
+			// an open loop at the first.
+			cfg.Rate = o.sweepRates.levels[0].Rate
+		}
+		cfg.OpenLoopStages = cfg.Rate == 0 && len(cfg.Stages) > 0
 		arrival, err := llmtest.ParseArrival(o.arrival)
 		if err != nil {
 			return o.flagError(err)

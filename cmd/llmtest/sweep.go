@@ -56,18 +56,23 @@ func (o *runOptions) checkSweep() error {
 		return nil
 	case len(o.sweepRates.levels) > 0 && len(o.sweepClients.levels) > 0:
 		return usageErrorf("--sweep-clients and --sweep-rates are mutually exclusive")
-	case len(o.sweepRates.levels) > 0:
-		return usageErrorf("--sweep-rates: a sweep over rates needs open-loop runs (--rate), not yet available in this version; sweep over --sweep-clients")
+	case len(o.sweepRates.levels) > 0 && o.setFlags["clients"]:
+		return usageErrorf("--clients and --sweep-rates are mutually exclusive: each level is an open loop at its rate, without clients")
+	case len(o.sweepRates.levels) > 0 && o.setFlags["rate"]:
+		return usageErrorf("--rate and --sweep-rates are mutually exclusive: each level sets the rate")
 	case o.setFlags["clients"]:
 		return usageErrorf("--clients and --sweep-clients are mutually exclusive: each level sets the clients")
 	case o.junit != "" || o.json != "" || o.md != "":
 		return usageErrorf("--junit, --json and --md write one run's reports; a sweep writes each level's reports and sweep.json and sweep.md to --out")
 	}
-	levels := o.sweepClients.levels
-	for i := 1; i < len(levels); i++ {
-		if levels[i].Clients <= levels[i-1].Clients {
-			return usageErrorf("--sweep-clients: %s does not come after %s: give the levels in strictly ascending order",
-				o.sweepClients.text[i], o.sweepClients.text[i-1])
+	flag, list := "--sweep-clients", &o.sweepClients
+	if len(o.sweepRates.levels) > 0 {
+		flag, list = "--sweep-rates", &o.sweepRates
+	}
+	for i := 1; i < len(list.levels); i++ {
+		if list.levels[i].Clients <= list.levels[i-1].Clients && list.levels[i].Rate <= list.levels[i-1].Rate {
+			return usageErrorf("%s: %s does not come after %s: give the levels in strictly ascending order",
+				flag, list.text[i], list.text[i-1])
 		}
 	}
 	return nil
@@ -75,7 +80,11 @@ func (o *runOptions) checkSweep() error {
 
 // sweepConfig returns the sweep of the flags.
 func (o *runOptions) sweepConfig() llmtest.SweepConfig {
-	return llmtest.SweepConfig{Name: o.runName, Levels: o.sweepClients.levels}
+	levels := o.sweepClients.levels
+	if len(o.sweepRates.levels) > 0 {
+		levels = o.sweepRates.levels
+	}
+	return llmtest.SweepConfig{Name: o.runName, Levels: levels}
 }
 
 // runSweep runs the sweep of cfg's load, stops the progress, evaluates the SLOs on every

@@ -42,6 +42,27 @@ func TestRunSweepClients(t *testing.T) {
 	assert.Contains(t, stdout, string(md), "the command prints sweep.md")
 }
 
+// TestRunSweepRates sweeps arrival rates from the command line: each
+// level an open loop at its rate, in its own folder, gated by the SLOs.
+func TestRunSweepRates(t *testing.T) {
+	out := t.TempDir()
+	args := append([]string{"run", "--sweep-rates", "20,40", "--duration", "1s", "--max-tokens", "8",
+		"--out", out, "--run-name", "rates", "--slo", "error_rate < 1%"}, fastSim...)
+	code, stdout, stderr := runCLI(t, args...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "| rate | requests | req/s |")
+	sw, err := llmtest.LoadSweep(filepath.Join(out, "rates"))
+	require.NoError(t, err)
+	require.Len(t, sw.Results, 2)
+	for i, rate := range []float64{20, 40} {
+		run := sw.Results[i].Run
+		assert.Equal(t, rate, run.Config.Rate)
+		assert.Zero(t, run.Config.Clients)
+		assert.InDelta(t, rate, float64(run.Counts.Total+run.Counts.Dropped), rate*0.2, "a second of arrivals at %v/s", rate)
+		require.Len(t, run.Checks, 1)
+	}
+}
+
 func TestRunSweepSLOFails(t *testing.T) {
 	args := append([]string{"run", "--sweep-clients", "1,2", "--requests", "1", "--max-tokens", "4", "--slo", "ttft p50 < 1ns"}, fastSim...)
 	code, stdout, stderr := runCLI(t, args...)
@@ -59,7 +80,9 @@ func TestRunSweepUsageErrors(t *testing.T) {
 		{[]string{"run", "--sweep-rates", "10,-1"}, `"-1" is not a positive rate`},
 		{[]string{"run", "--sweep-clients", "4,2"}, "--sweep-clients: 2 does not come after 4"},
 		{[]string{"run", "--sweep-clients", "2,2"}, "--sweep-clients: 2 does not come after 2"},
-		{[]string{"run", "--sweep-rates", "10,20"}, "--sweep-rates: a sweep over rates needs open-loop runs (--rate), not yet available"},
+		{[]string{"run", "--sweep-rates", "20,10"}, "--sweep-rates: 10 does not come after 20"},
+		{[]string{"run", "--sweep-rates", "10,20", "--clients", "3"}, "--clients"},
+		{[]string{"run", "--sweep-rates", "10,20", "--rate", "5"}, "--rate and --sweep-rates are mutually exclusive"},
 		{[]string{"run", "--sweep-rates", "10", "--sweep-clients", "1"}, "--sweep-clients and --sweep-rates are mutually exclusive"},
 		{[]string{"run", "--sweep-clients", "1,2", "--clients", "3"}, "--clients and --sweep-clients are mutually exclusive"},
 		{[]string{"run", "--sweep-clients", "1,2", "--json", "-"}, "a sweep writes each level's reports and sweep.json and sweep.md to --out"},
