@@ -62,6 +62,8 @@ type engine struct {
 	// it reads, set while a run with progress goes.
 	progress func(*ProgressSnapshot)
 	live     *liveRun
+	// check is the running run's self-check of its generator.
+	check *selfCheck
 
 	start       time.Time
 	interrupted atomic.Bool
@@ -183,6 +185,7 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	}
 	start := time.Now()
 	e.start = start
+	e.check = startSelfCheck(start)
 	stopProgress := e.startProgress()
 	for c := range e.cfg.Clients {
 		g.Go(func() error {
@@ -197,9 +200,11 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	g.Go(func() error { return e.collect(cbCtx, results, res, model, rw, cancel) })
 	err := g.Wait()
 	end := time.Now()
+	gen := e.check.stop(end)
 	stopProgress(end.Sub(start))
 	res.Run.StartTime, res.Run.EndTime = start.UTC(), end.UTC()
 	model.finish(end.Sub(start), res.Invocations)
+	res.Run.Generator = assessGenerator(gen, &res.Run)
 
 	var interruption error
 	if ctx.Err() != nil && e.interrupted.Load() {
