@@ -24,11 +24,15 @@ const (
 	// latency over the run (how long a runnable goroutine waited for a
 	// thread): a goroutine woken by a response's bytes reads the clock
 	// that much late, so every latency figure carries the wait. Measured
-	// on the reference 2-core machine (see TestGeneratorThresholdMeasured
-	// in package llmtest, and the README): a quiet run shows well under a
-	// millisecond, a run at full speed against an in-process simulator a
-	// few milliseconds, and a starved generator (GOMAXPROCS=1 with a busy
-	// goroutine) tens to hundreds; 20ms sits between the last two.
+	// on the reference 2-core machine, shared, with
+	//
+	//	go test -run '^$' -bench BenchmarkGeneratorSelfCheck -benchtime 3x ./llmtest
+	//
+	// a quiet run (50ms between chunks) shows 44µs, a run at full speed
+	// against a zero-latency in-process endpoint 4.7ms, and a starved
+	// generator (GOMAXPROCS=1 with two busy goroutines) 89–157ms: 20ms
+	// sits four times above the busy run and four times below the starved
+	// one.
 	GeneratorMaxSchedLatency = 20 * time.Millisecond
 )
 
@@ -48,9 +52,9 @@ type Generator struct {
 	// runtime's) count too. It is an estimate from the Go runtime's CPU
 	// classes on a platform without getrusage or GetProcessTimes.
 	CPU float64 `json:"cpu"`
-	// PeakCPU is the highest CPU share over one one-second interval of
-	// the run, so that a pegged stretch of a long run shows; it is CPU
-	// for a run shorter than two seconds.
+	// PeakCPU is the highest CPU share over one whole second of the run
+	// (the self-check's sampling intervals), so that a pegged stretch of
+	// a long run shows; it is CPU for a run shorter than a second.
 	PeakCPU float64 `json:"peak_cpu"`
 	// GOMAXPROCS is runtime.GOMAXPROCS at the start of the run.
 	GOMAXPROCS int `json:"gomaxprocs"`
