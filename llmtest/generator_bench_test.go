@@ -40,7 +40,7 @@ func BenchmarkGeneratorSelfCheck(b *testing.B) {
 }
 
 // starvedBusy is the number of busy goroutines of a starved generator.
-const starvedBusy = 2
+const starvedBusy = 4
 
 // benchSelfCheck runs cfg b.N times, with GOMAXPROCS=1 and busy spinning
 // goroutines when busy > 0, and reports the self-check's figures.
