@@ -22,7 +22,8 @@ type Threshold struct {
 	Run RunStatistic
 	// Goodput holds the conditions of a goodput statistic.
 	Goodput []Condition
-	// Op compares the statistic (on the left) with Value.
+	// Op compares the statistic (on the left) with Value. A verdict
+	// (RunGeneratorHealthy) has neither: Op is empty and Value zero.
 	Op Op
 	// Value is the limit, as written.
 	Value Value
@@ -109,6 +110,11 @@ const (
 	// RunOutputTokensPerSecond is the output tokens of the successful
 	// requests over the run's total test time.
 	RunOutputTokensPerSecond RunStatistic = "output_tokens_per_second"
+	// RunGeneratorHealthy is the verdict of the load generator's
+	// self-check (reporters.Generator): a bare statistic, with no
+	// operator and no value, that holds when the run has a self-check
+	// with samples and its generator was not saturated.
+	RunGeneratorHealthy RunStatistic = "generator_healthy"
 )
 
 // Condition is one per-request condition of a goodput statistic, such as
@@ -178,9 +184,12 @@ func knownUnit(u string) bool {
 // String returns the threshold in canonical form: canonical names,
 // aggregates and units, single spaces around the operator, the number as
 // written — "ttft p99 < 800ms", "error_rate <= 1%",
-// "goodput(ttft < 1s, tpot < 50ms) >= 95%". Parse(th.String()) gives th
-// back.
+// "goodput(ttft < 1s, tpot < 50ms) >= 95%"; a verdict alone,
+// "generator_healthy". Parse(th.String()) gives th back.
 func (th *Threshold) String() string {
+	if th.kind() == kindVerdict {
+		return th.Statistic()
+	}
 	return th.Statistic() + " " + string(th.Op) + " " + th.Value.String()
 }
 
@@ -255,6 +264,7 @@ var runNames = map[string]RunStatistic{
 	"requests_per_second":      RunRequestsPerSecond,
 	"requests_per_minute":      RunRequestsPerMinute,
 	"output_tokens_per_second": RunOutputTokensPerSecond,
+	"generator_healthy":        RunGeneratorHealthy,
 }
 
 // kind is what a statistic measures, which decides its values' units.
@@ -269,6 +279,7 @@ const (
 	kindTokensPerSecond
 	kindRequestsPerSecond
 	kindRequestsPerMinute
+	kindVerdict // yes or no: no operator, no value
 )
 
 // unit returns the kind's llmtest.Check unit.
@@ -281,6 +292,7 @@ func (k kind) unit() string {
 		kindTokensPerSecond:   "tokens/s",
 		kindRequestsPerSecond: "requests/s",
 		kindRequestsPerMinute: "requests/min",
+		kindVerdict:           "",
 		kindInvalid:           "",
 	}[k]
 }
@@ -295,6 +307,7 @@ func (k kind) describe() string {
 		kindTokensPerSecond:   "is in tokens/s",
 		kindRequestsPerSecond: "is in requests/s",
 		kindRequestsPerMinute: "is in requests/min",
+		kindVerdict:           "is a verdict",
 		kindInvalid:           "is unknown",
 	}[k]
 }
@@ -316,6 +329,8 @@ func (th *Threshold) kind() kind {
 			return kindRequestsPerMinute
 		case RunOutputTokensPerSecond:
 			return kindTokensPerSecond
+		case RunGeneratorHealthy:
+			return kindVerdict
 		}
 		return kindInvalid
 	case th.Metric.Valid():
