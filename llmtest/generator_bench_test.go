@@ -13,7 +13,7 @@ import (
 // three situations reporters.GeneratorMaxSchedLatency is chosen between:
 // a quiet run (a 50ms time to first token), a run at full speed against
 // a zero-latency in-process endpoint, and a starved generator
-// (GOMAXPROCS=1 and busy goroutines). Each iteration is one run of
+// (GOMAXPROCS=1 and starvedBusy goroutines that spin). Each iteration is one run of
 // about a second; the figures are the self-check's, averaged over the
 // iterations:
 //

@@ -28,11 +28,12 @@ const (
 	//
 	//	go test -run '^$' -bench BenchmarkGeneratorSelfCheck -benchtime 3x ./llmtest
 	//
-	// a quiet run (50ms between chunks) shows 44µs, a run at full speed
-	// against a zero-latency in-process endpoint 4.7ms, and a starved
-	// generator (GOMAXPROCS=1 with two busy goroutines) 89–157ms: 20ms
-	// sits four times above the busy run and four times below the starved
-	// one.
+	// a quiet run (50ms between chunks) shows 10µs–1.2ms, a run at full
+	// speed against a zero-latency in-process endpoint 1.8–4.7ms, and a
+	// starved generator (GOMAXPROCS=1 with four busy goroutines) 84–201ms
+	// (TestStarvedGeneratorIsFlagged in package llmtest sees the same):
+	// 20ms sits four times above the busy run and four times below the
+	// starved one.
 	GeneratorMaxSchedLatency = 20 * time.Millisecond
 )
 
