@@ -92,6 +92,13 @@ func TestNoSecretInAnyArtifactLogOrError(t *testing.T) {
 				assert.Equal(t, 4, res.Stats.TotalRequests)
 				files := scanDir(t, dir, c.secrets)
 				assert.GreaterOrEqual(t, files, 5, "run folder files scanned")
+				// A merge of the run folder with itself, saved, holds none either.
+				merged, err := llmtest.Merge([]string{res.OutputPath, res.OutputPath}, llmtest.MergeOptions{RunName: "merged"})
+				require.NoError(t, err)
+				mergedDir := filepath.Join(t.TempDir(), "merged")
+				require.NoError(t, merged.SaveTo(mergedDir))
+				assert.GreaterOrEqual(t, scanDir(t, mergedDir, c.secrets), 8, "merged run folder files scanned")
+				texts = append(texts, merged.SummaryText())
 				assertNoSecret(t, texts, c.secrets)
 				if hostile {
 					assert.Contains(t, strings.Join(texts, "\n"), "echo", "the hostile server's errors reach the result")

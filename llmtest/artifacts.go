@@ -121,8 +121,10 @@ func (o object) MarshalJSON() ([]byte, error) {
 // Save writes summary.json, stats.json and the reports — junit.xml,
 // report.json (the run's model) and report.md — to the run folder
 // r.OutputPath, and responses.jsonl too when the folder has none (a Result
-// built in memory). The reports hold the checks recorded so far: call Save
-// again after adding checks. It is a no-op when r.OutputPath is empty.
+// built in memory); a merged Result (see Merge) also writes
+// run_config.json and payload.jsonl when the folder has none. The reports
+// hold the checks recorded so far: call Save again after adding checks. It
+// is a no-op when r.OutputPath is empty.
 func (r *Result) Save() error {
 	if r.OutputPath == "" {
 		return nil
@@ -165,7 +167,49 @@ func (r *Result) SaveTo(dir string) error {
 			return fmt.Errorf("llmtest: saving result: %w", err)
 		}
 	}
+	if len(r.shards) == 0 {
+		return nil
+	}
+	// A merged result's folder is a run folder like any other.
+	config := filepath.Join(dir, RunConfigFile)
+	if _, err := os.Stat(config); errors.Is(err, fs.ErrNotExist) {
+		if err := writeJSONFile(config, append(r.llmeterMeta(), member{"low_memory", r.Run.Config.LowMemory})); err != nil {
+			return err
+		}
+	}
+	payloads := filepath.Join(dir, PayloadFile)
+	if _, err := os.Stat(payloads); errors.Is(err, fs.ErrNotExist) {
+		for _, s := range r.shards {
+			if s.OutputPath == "" {
+				continue
+			}
+			err := copyFile(payloads, filepath.Join(s.OutputPath, PayloadFile))
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("llmtest: saving result: %w", err)
+			}
+			break
+		}
+	}
 	return nil
+}
+
+// copyFile copies the file src to a new file dst, streamed; a missing src
+// is an error wrapping fs.ErrNotExist, and leaves no dst.
+func copyFile(dst, src string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	return errors.Join(err, out.Close())
 }
 
 // copyResponses writes the records of Responses to a new responses.jsonl
@@ -288,14 +332,19 @@ func (rw *responseWriter) close() error {
 // summary.json (the process died) the metadata comes from run_config.json,
 // LLMeter's included, the time span from the records, a torn last line of
 // responses.jsonl is dropped, and the Result is marked Interrupted.
-func LoadResult(dir string) (*Result, error) {
+func LoadResult(dir string) (*Result, error) { return loadResult(dir, true) }
+
+// loadResult is LoadResult; without keep, the Result holds no invocation
+// (Responses reads them from dir), and a folder without a model has its
+// percentiles read from the histograms.
+func loadResult(dir string, keep bool) (*Result, error) {
 	run, err := readModel(filepath.Join(dir, ReportJSONFile))
 	if err != nil {
 		return nil, err
 	}
 	if run != nil {
-		r := &Result{Run: *run, OutputPath: dir}
-		if !run.Config.LowMemory {
+		r := &Result{Run: *run, OutputPath: dir, onDisk: !keep}
+		if keep && !run.Config.LowMemory {
 			r.Invocations, _, err = loadResponses(filepath.Join(dir, ResponsesFile))
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, err
@@ -328,11 +377,15 @@ func LoadResult(dir string) (*Result, error) {
 			rc.get("low_memory", &r.Run.Config.LowMemory)
 		}
 	}
-	// responses.jsonl is in order of completion, as the collector wrote
-	// it: the model is built as a run builds it, keeping the records (and
-	// exact percentiles) unless the run was low-memory.
-	keep := !r.Run.Config.LowMemory
-	b := newModelBuilder(&r.Run, keep, true)
+	// The model is built as a run builds it, keeping the records (and
+	// exact percentiles) unless the run was low-memory. Every window of
+	// the series stays open until the end: responses.jsonl is in order of
+	// completion as the collector wrote it, but LLMeter's records carry
+	// send times truncated to the second, and a late record must still
+	// reach its window's percentiles.
+	keep = keep && !r.Run.Config.LowMemory
+	r.onDisk = !keep
+	b := newModelBuilder(&r.Run, keep, false)
 	var start, end time.Time
 	torn := false
 	for inv, err := range readResponses(filepath.Join(dir, ResponsesFile), &torn) {

@@ -135,6 +135,20 @@
 // version's from report.json, older ones and LLMeter's from their
 // summary.json and responses.jsonl, and one whose run was interrupted.
 //
+// # Merging shards
+//
+// [Merge] merges run folders of one test — shards run at once from
+// several machines, or one after another — into one Result, as
+// reporters.Merge merges their models: counts summed, histograms merged
+// (its percentiles read from them, within reporters.RelativeError), the
+// time series aligned on wall-clock seconds, the test time the union of
+// the shards' spans. Every run records the digest of its payload set
+// ([PayloadsDigest]) so that runs of other payloads are refused, as are
+// runs of another endpoint or tokenizer, unless MergeOptions.Force. The
+// merged Result renders every report like any other; its Responses
+// streams the shards' records from their folders, and Save writes a run
+// folder with all of them.
+//
 // # Callbacks
 //
 // [Callback] hooks run before and after the run and each request, in list

@@ -311,3 +311,54 @@ func ExampleLoadPlan() {
 	// SLOs: [error_rate < 1% ttft p99 < 5s]
 	// SLOs met: true
 }
+
+// Shards of one test — here two runs against the same endpoint with the
+// same payloads, as two machines would send them — merge into one run:
+// counts summed, histograms merged, the series aligned on wall-clock
+// seconds.
+func ExampleMerge() {
+	ep, err := sim.New(sim.Config{Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := os.MkdirTemp("", "llmtest-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(out)
+	var dirs []string
+	for _, name := range []string{"shard-a", "shard-b"} {
+		res, err := llmtest.NewRunner(llmtest.Config{
+			Endpoint:   ep,
+			Payloads:   "testdata/prompts.jsonl",
+			Clients:    2,
+			Requests:   10,
+			OutputPath: out,
+			RunName:    name,
+		}).Run(context.Background(), llmtest.Config{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		dirs = append(dirs, res.OutputPath)
+	}
+	merged, err := llmtest.Merge(dirs, llmtest.MergeOptions{RunName: "merged"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	merged.OutputPath = filepath.Join(out, "merged")
+	if err := merged.Save(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(merged.Run.Name, merged.Stats.TotalRequests, "requests from", merged.Run.Config.Clients, "clients")
+	fmt.Println("exact percentiles:", merged.Stats.TimeToFirstToken.Exact, "- within", merged.Run.RelativeError)
+	fmt.Println("ttft p99 under 5s:", assertions.Percentile(printT{}, merged, llmtest.TimeToFirstToken, 99, 5*time.Second))
+	// Output:
+	// merged 40 requests from 4 clients
+	// exact percentiles: false - within 0.001
+	// ttft p99 under 5s: true
+}

@@ -140,6 +140,7 @@ func (e *engine) newResult() *Result {
 			LowMemory: c.LowMemory,
 		},
 	}}
+	res.Run.Config.PayloadsDigest = PayloadsDigest(e.payloads)
 	if c.OutputPath != "" {
 		res.OutputPath = filepath.Join(c.OutputPath, c.RunName)
 	}
@@ -379,7 +380,7 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 	inv.TimeToFirstToken, inv.TimeToFirstOutput = m.TTFT, m.TTFO
 	inv.TimeToLastToken, inv.TimePerOutputToken = m.TTLT, m.TPOT
 	inv.InterTokenLatencies = gaps.copy(m.ITL)
-	inv.elapsed = m.End
+	inv.TimeToEnd = m.End
 	// A server may echo a credential back as text: take every secret of
 	// the endpoint's out of what is kept, after the tokens were counted.
 	inv.ResponseText = e.redact(inv.ResponseText)
@@ -520,7 +521,6 @@ func (e *engine) collect(ctx context.Context, in <-chan Invocation, res *Result,
 		} else {
 			model.add(&inv)
 		}
-		inv.elapsed = 0 // known to the model; records read back lack it
 		if !e.cfg.LowMemory {
 			res.Invocations = keep(res.Invocations, inv)
 		}

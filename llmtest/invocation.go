@@ -106,16 +106,19 @@ type Invocation struct {
 	// failure rate and every latency aggregate.
 	Cancelled bool
 
-	// elapsed is the time from t0 to the end of the response or the
-	// failure, as the run measured it; records read back do not have it.
-	elapsed time.Duration
+	// TimeToEnd is the time from t0 to the end of the request: the end
+	// of its response, its failure or its cancellation. It places the
+	// request's end in the run's time series, so a failure that took
+	// seconds is counted in flight until it failed. Absent in records
+	// written before it was recorded, and in LLMeter's.
+	TimeToEnd time.Duration
 }
 
-// endTime returns when the request ended: its send time plus the time
-// the run measured, or, for a record read back, plus its longest recorded
-// duration (its send time when it has none).
+// endTime returns when the request ended: its send time plus TimeToEnd,
+// or, for a record without it, plus its longest recorded duration (its
+// send time when it has none).
 func (inv *Invocation) endTime() time.Time {
-	d := inv.elapsed
+	d := inv.TimeToEnd
 	if d == 0 {
 		d = max(inv.TimeToLastToken, inv.TimeToFirstToken, inv.TimeToFirstOutput)
 	}
@@ -156,6 +159,7 @@ func (inv *Invocation) appendJSON(b []byte) []byte {
 	b = appendSeconds(b, `,"time_to_first_output":`, inv.TimeToFirstOutput)
 	b = appendSeconds(b, `,"time_to_last_token":`, inv.TimeToLastToken)
 	b = appendSeconds(b, `,"time_per_output_token":`, inv.TimePerOutputToken)
+	b = appendSeconds(b, `,"time_to_end":`, inv.TimeToEnd)
 	b = appendCount(b, `,"num_tokens_input":`, inv.NumTokensInput, inv.InputTokensFrom != "")
 	b = appendCount(b, `,"num_tokens_output":`, inv.NumTokensOutput, inv.OutputTokensFrom != "")
 	b = appendCount(b, `,"num_tokens_input_cached":`, inv.NumTokensInputCached, inv.NumTokensInputCached != 0)
@@ -233,6 +237,7 @@ type invocationJSON struct {
 	TimeToFirstOutput    *float64        `json:"time_to_first_output"`
 	TimeToLastToken      *float64        `json:"time_to_last_token"`
 	TimePerOutputToken   *float64        `json:"time_per_output_token"`
+	TimeToEnd            *float64        `json:"time_to_end"`
 	NumTokensInput       *int            `json:"num_tokens_input"`
 	NumTokensOutput      *int            `json:"num_tokens_output"`
 	NumTokensInputCached *int            `json:"num_tokens_input_cached"`
@@ -289,6 +294,7 @@ func (inv *Invocation) UnmarshalJSON(b []byte) error {
 	set(&inv.TimeToFirstOutput, "time_to_first_output", j.TimeToFirstOutput)
 	set(&inv.TimeToLastToken, "time_to_last_token", j.TimeToLastToken)
 	set(&inv.TimePerOutputToken, "time_per_output_token", j.TimePerOutputToken)
+	set(&inv.TimeToEnd, "time_to_end", j.TimeToEnd)
 	if err != nil {
 		return err
 	}

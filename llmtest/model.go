@@ -156,6 +156,7 @@ func (b *modelBuilder) finish(testTime time.Duration, invs []Invocation) {
 			conv = func(ns float64) float64 { return time.Duration(math.Round(ns)).Seconds() }
 		}
 		if mb.n > 0 {
+			m.Sum = conv(float64(mb.sum))
 			m.Average = conv(float64(mb.sum) / float64(mb.n))
 			m.Min, m.Max = conv(float64(mb.min)), conv(float64(mb.max))
 			ps := exact[i]
@@ -194,6 +195,9 @@ func (s *samples) of(metric Metric) []float64 {
 // started in the window of its send time and as ended in the window of its
 // end; the TTFT and TTLT percentiles of a window are exact, over the
 // samples of the requests completed in it, kept until the window closes.
+// When a window closes, its samples are also kept in a compact histogram
+// (the window's TTFT and TTLT, a few bytes per distinct bucket), so that
+// windows merge.
 type seriesBuilder struct {
 	live    bool
 	first   int64 // Unix second of windows[0]
@@ -201,6 +205,7 @@ type seriesBuilder struct {
 	open    map[int64]*windowSamples // by Unix second
 	latest  int64                    // the latest end second seen
 	free    []*windowSamples
+	ints    []int64 // reused by encode
 }
 
 type windowSamples struct{ ttft, ttlt []float64 }
@@ -291,9 +296,20 @@ func (s *seriesBuilder) close(sec int64, ws *windowSamples) {
 	w := s.window(sec)
 	w.TTFTP50, w.TTFTP99 = windowPercentiles(ws.ttft)
 	w.TTLTP50, w.TTLTP99 = windowPercentiles(ws.ttlt)
+	w.TTFT = s.encode(ws.ttft)
+	w.TTLT = s.encode(ws.ttlt)
 	delete(s.open, sec)
 	ws.ttft, ws.ttlt = ws.ttft[:0], ws.ttlt[:0]
 	s.free = append(s.free, ws)
+}
+
+// encode returns the compact histogram of ns.
+func (s *seriesBuilder) encode(ns []float64) reporters.EncodedHistogram {
+	s.ints = s.ints[:0]
+	for _, v := range ns {
+		s.ints = append(s.ints, int64(v))
+	}
+	return reporters.EncodeValues(s.ints)
 }
 
 // windowPercentiles returns the exact p50 and p99 of ns in seconds, and

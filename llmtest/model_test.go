@@ -1,6 +1,7 @@
 package llmtest
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/reporters"
 )
 
@@ -251,4 +253,38 @@ func BenchmarkFinish(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestARunRebuiltFromItsRecordsHasItsSeries pins that a record keeps when
+// its request ended (time_to_end), so that a run rebuilt from its records
+// — from responses.jsonl after a crash, or by NewResult — places slow
+// failures where the live run did: in flight until they failed.
+func TestARunRebuiltFromItsRecordsHasItsSeries(t *testing.T) {
+	ep := &fakeEndpoint{Chunks: []string{"a", "b"}, Gap: 700 * time.Millisecond,
+		Fail: func(int64) error { return errors.New("503 after a while") }}
+	ps := []endpoints.Payload{{"prompt": "p", "stream": false}}
+	out := t.TempDir()
+	res, err := NewRunner(Config{}).Run(t.Context(), Config{Endpoint: ep, Payloads: ps, Clients: 2, Requests: 1, OutputPath: out, RunName: "slow"})
+	require.NoError(t, err)
+	require.Equal(t, 2, res.Run.Counts.Failed)
+	for _, inv := range res.Invocations {
+		assert.GreaterOrEqual(t, inv.TimeToEnd, 1400*time.Millisecond, "each failure took two gaps")
+	}
+	counts := func(ws []reporters.Window) (out [][3]int) {
+		for _, w := range ws {
+			out = append(out, [3]int{w.Started, w.Failed, w.InFlight})
+		}
+		return out
+	}
+	live := counts(res.Run.Series)
+	require.GreaterOrEqual(t, len(live), 2, "the failures end a second or more after they start")
+	assert.Equal(t, live, counts(NewResult(res.Invocations, 0).Run.Series), "rebuilt in memory")
+
+	// And from the folder of a run whose process died before its end.
+	require.NoError(t, os.Remove(filepath.Join(res.OutputPath, SummaryFile)))
+	require.NoError(t, os.Remove(filepath.Join(res.OutputPath, ReportJSONFile)))
+	loaded, err := LoadResult(res.OutputPath)
+	require.NoError(t, err)
+	assert.Equal(t, live, counts(loaded.Run.Series), "rebuilt from responses.jsonl")
+	assert.GreaterOrEqual(t, loaded.Stats.TotalTestTime, 1400*time.Millisecond, "the span reaches the failures' ends")
 }

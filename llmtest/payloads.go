@@ -3,6 +3,8 @@ package llmtest
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -323,4 +325,32 @@ func payloadsFromValue(v any) ([]endpoints.Payload, error) {
 		return nil, configErrorf("Payloads", "%T: %v", v, err)
 	}
 	return []endpoints.Payload{p}, nil
+}
+
+// PayloadsDigest returns the digest of a set of payloads: "sha256:" and
+// the hex SHA-256 of the sorted SHA-256 digests of each payload's JSON
+// encoding (object keys sorted, as encoding/json writes a map). It does
+// not depend on the payloads' order, and a payload read back from
+// payload.jsonl has the digest of the one written. A run records it as
+// its model's Config.PayloadsDigest, which [Merge] compares to tell shards
+// of one test from runs of different ones. It is "" for no payloads, and
+// for payloads one of which cannot be encoded.
+func PayloadsDigest(ps []endpoints.Payload) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	sums := make([][sha256.Size]byte, len(ps))
+	for i, p := range ps {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return ""
+		}
+		sums[i] = sha256.Sum256(b)
+	}
+	slices.SortFunc(sums, func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
+	h := sha256.New()
+	for _, s := range sums {
+		h.Write(s[:])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -35,6 +35,12 @@ type Result struct {
 
 	mu      sync.Mutex // guards samples and Run.Checks
 	samples *samples   // nil until needed; built from Invocations
+
+	// onDisk marks a result loaded without its records, which Responses
+	// then reads from OutputPath; shards are the results a merged one was
+	// merged from, whose records Responses streams in turn.
+	onDisk bool
+	shards []*Result
 }
 
 // TotalRequests returns the number of requests sent.
@@ -88,10 +94,15 @@ func (r *Result) Samples(metric Metric) []float64 {
 // order of completion: Invocations when the result holds them, otherwise
 // (a low-memory run, or one loaded from a folder without keeping them)
 // responses.jsonl in OutputPath, read one line at a time, never whole. A
-// record that cannot be read ends the iteration with its error, naming
-// the file and line; a torn last line, which a crash leaves, is skipped.
+// merged result (see Merge) streams its shards' records, one shard after
+// another. A record that cannot be read ends the iteration with its error,
+// naming the file and line; a torn last line, which a crash leaves, is
+// skipped.
 func (r *Result) Responses() iter.Seq2[Invocation, error] {
-	if !r.Run.Config.LowMemory || len(r.Invocations) > 0 || r.OutputPath == "" {
+	if r.shards != nil {
+		return r.shardResponses()
+	}
+	if !(r.Run.Config.LowMemory || r.onDisk) || len(r.Invocations) > 0 || r.OutputPath == "" {
 		return func(yield func(Invocation, error) bool) {
 			for i := range r.Invocations {
 				if !yield(r.Invocations[i], nil) {
@@ -109,14 +120,25 @@ func (r *Result) String() string {
 }
 
 // NewResult builds a Result from invocation records, with statistics
-// computed over a run of the given total test time. It is for results
-// assembled outside a run: tests of assertions and reporters, merged or
-// imported records.
+// computed over a run of the given total test time; its StartTime is the
+// earliest send of the records and its EndTime their latest end. It is for
+// results assembled outside a run: tests of assertions and reporters,
+// merged or imported records.
 func NewResult(invs []Invocation, totalTestTime time.Duration) *Result {
 	r := &Result{Invocations: invs}
 	b := newModelBuilder(&r.Run, true, false)
 	for i := range invs {
-		b.add(&invs[i])
+		inv := &invs[i]
+		b.add(inv)
+		if inv.RequestTime.IsZero() {
+			continue
+		}
+		if r.Run.StartTime.IsZero() || inv.RequestTime.Before(r.Run.StartTime) {
+			r.Run.StartTime = inv.RequestTime.UTC()
+		}
+		if e := inv.endTime(); e.After(r.Run.EndTime) {
+			r.Run.EndTime = e.UTC()
+		}
 	}
 	b.finish(totalTestTime, invs)
 	r.Stats = statsOf(&r.Run)

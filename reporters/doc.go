@@ -19,6 +19,11 @@
 //	j.Strict = true
 //	err := j.Write(run)
 //
+// [Merge] merges runs of one test (shards) into one: counts summed,
+// histograms and the windows' histograms merged, series aligned on
+// wall-clock seconds; runs of another endpoint, payload set or tokenizer
+// are a [*MismatchError] unless forced.
+//
 // The package imports the standard library and
 // github.com/HdrHistogram/hdrhistogram-go only.
 //
@@ -55,6 +60,8 @@
 //     starts were spread; timeout (seconds): the per-request deadline;
 //     tokenizer (string): the tokenizer used where the server reported no
 //     usage; payloads (integer): the number of distinct payloads;
+//     payloads_digest (string, optional): "sha256:" and 64 hex digits
+//     identifying the payload set, which [Merge] compares;
 //     low_memory (boolean): the run kept no record in memory, so its
 //     percentiles come from the histograms.
 //   - start_time, end_time (string, RFC 3339, UTC): when the first request
@@ -78,7 +85,8 @@
 //     "s") and num_tokens_input, num_tokens_output (unit "tokens"), over
 //     the successful requests (for inter_token_latency, their chunk gaps).
 //     name (string); unit (string): "s" or "tokens"; n (integer): the
-//     samples; average, min, max, p50, p90, p95, p99, p99.9 (numbers, in
+//     samples; sum (number, in unit): their sum, from which a merge's
+//     average is computed; average, min, max, p50, p90, p95, p99, p99.9 (numbers, in
 //     unit; 0 when n is 0); exact (boolean): the percentiles were computed
 //     from every sample, rather than read from the histogram (a
 //     low-memory or merged run; average, min and max are exact either
@@ -95,8 +103,14 @@
 //     (requests that ended in it); in_flight (requests sent and not ended
 //     at its end); output_tokens (of the requests completed in it);
 //     ttft_p50, ttft_p99, ttlt_p50, ttlt_p99 (seconds, optional): the
-//     exact percentiles of the time to first and last token of the
-//     requests completed in it.
+//     percentiles of the time to first and last token of the requests
+//     completed in it, exact in a run and read from the histograms in a
+//     merge; ttft_histogram, ttlt_histogram (strings, optional): those
+//     samples in nanoseconds as a compact histogram of the metrics'
+//     buckets (see [EncodedHistogram]: base64, without padding, of
+//     unsigned varints — the first bucket's lowest value and its count,
+//     then each next bucket's distance from the previous and its count),
+//     so that the windows of shards merge.
 //   - generator (object, optional; absent from a run written before
 //     llmtest checked its generator): the load generator's self-check
 //     ([Generator]). cpu (ratio): the process's CPU time over

@@ -163,3 +163,42 @@ func ExampleHistogram() {
 	// Output:
 	// 2000 1.98s true
 }
+
+// Two shards of one test, the second started a second after the first,
+// merge into one run; a run of another model is refused.
+func ExampleMerge() {
+	shard := func(name string, offset time.Duration, ttftMs ...int64) *reporters.Run {
+		r := smokeRun()
+		r.Name = name
+		r.StartTime = r.StartTime.Add(offset)
+		r.EndTime = r.EndTime.Add(offset)
+		h := reporters.NewHistogram()
+		m := reporters.Metric{Name: "time_to_first_token", Unit: reporters.UnitSeconds, Histogram: h}
+		for _, v := range ttftMs {
+			h.Record(v * int64(time.Millisecond))
+			m.N++
+			m.Sum += float64(v) / 1e3
+		}
+		m.Min, m.Max = float64(ttftMs[0])/1e3, float64(ttftMs[len(ttftMs)-1])/1e3
+		r.Metrics = []reporters.Metric{m}
+		return r
+	}
+	a := shard("a", 0, 100, 200, 300)
+	b := shard("b", time.Second, 400, 500)
+	m, err := reporters.Merge([]*reporters.Run{a, b}, reporters.MergeOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ttft := m.Metric("time_to_first_token")
+	fmt.Printf("%d requests, %d clients, %.1f s; ttft n=%d avg=%.2fs max=%.1fs exact=%v\n",
+		m.Counts.Total, m.Config.Clients, m.TestTime, ttft.N, ttft.Average, ttft.Max, ttft.Exact)
+
+	other := shard("c", 0, 100)
+	other.Endpoint.Model = "sim-large"
+	_, err = reporters.Merge([]*reporters.Run{a, other}, reporters.MergeOptions{})
+	fmt.Println(err)
+	// Output:
+	// 20 requests, 4 clients, 3.5 s; ttft n=5 avg=0.30s max=0.5s exact=false
+	// reporters: runs "a" and "c" differ in endpoint.model_id: "sim-small" and "sim-large" (force to merge them anyway)
+}

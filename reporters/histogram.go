@@ -1,9 +1,14 @@
 package reporters
 
 import (
+	"cmp"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 	"time"
@@ -108,8 +113,26 @@ func (h *Histogram) Quantile(p float64) float64 { return h.Quantiles(p)[0] }
 // the result is within RelativeError of the exact percentile. It is NaN
 // for an empty histogram or a p outside [0, 100].
 func (h *Histogram) Quantiles(ps ...float64) []float64 {
+	return quantiles(h.Count(), ps, func(yield func(bar) bool) {
+		if h.h == nil {
+			return
+		}
+		for _, b := range h.h.Distribution() {
+			if !yield(bar{b.From, b.To, b.Count}) {
+				return
+			}
+		}
+	})
+}
+
+// bar counts the values from..to (inclusive) of a histogram.
+type bar struct{ from, to, count int64 }
+
+// quantiles computes the ps-th percentiles of n values given by bars, in
+// ascending order: each bar's count of values from..to, taken at its
+// midpoint. It is the method of Histogram.Quantiles.
+func quantiles(n int64, ps []float64, bars iter.Seq[bar]) []float64 {
 	out := make([]float64, len(ps))
-	n := h.Count()
 	var ranks []int64 // the 0-based ranks whose values are needed
 	for i, p := range ps {
 		if n == 0 || !(p >= 0 && p <= 100) {
@@ -127,15 +150,15 @@ func (h *Histogram) Quantiles(ps ...float64) []float64 {
 	values := make([]float64, len(ranks))
 	var below int64 // values in the bars before the current one
 	j := 0
-	for _, bar := range h.h.Distribution() {
-		for j < len(ranks) && ranks[j] < below+bar.Count {
-			values[j] = (float64(bar.From) + float64(bar.To)) / 2
+	for b := range bars {
+		for j < len(ranks) && ranks[j] < below+b.count {
+			values[j] = (float64(b.from) + float64(b.to)) / 2
 			j++
 		}
 		if j == len(ranks) {
 			break
 		}
-		below += bar.Count
+		below += b.count
 	}
 	value := func(rank int64) float64 {
 		i, _ := slices.BinarySearch(ranks, rank)
@@ -242,4 +265,163 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 	}
 	h.h = d
 	return nil
+}
+
+// bucketOf returns the lowest and highest value of the bucket of v in the
+// geometry of every Histogram (1 to HistogramMax, HistogramDigits
+// digits): values below 2048 have buckets of their own; above, a bucket
+// holds the values that share their 11 highest bits.
+func bucketOf(v int64) (lo, hi int64) {
+	v = min(max(v, 0), HistogramMax)
+	if v < 2048 {
+		return v, v
+	}
+	width := int64(1) << (bits.Len64(uint64(v)) - 11)
+	lo = v &^ (width - 1)
+	return lo, lo + width - 1
+}
+
+// EncodedHistogram is a small histogram in compact form: the buckets of
+// its values (in the geometry of every Histogram) with their counts, as
+// base64 of unsigned varints (the first bucket's lowest value, its count,
+// then each next bucket's distance from the previous one and its count).
+// It costs a few bytes per distinct bucket, where a Histogram costs about
+// 300 KiB whatever it holds, and it is read without decoding one, so it
+// is the form in which a run keeps many small histograms (a [Window]'s).
+// Recorded into a Histogram (Decode), it gives the histogram of the
+// original values; its quantiles are the Histogram's. The zero value, "",
+// is an empty histogram.
+type EncodedHistogram string
+
+// EncodeValues returns the compact histogram of values (nanoseconds or
+// tokens; negative values count as 0, those above HistogramMax as
+// HistogramMax). It sorts values in place.
+func EncodeValues(values []int64) EncodedHistogram {
+	if len(values) == 0 {
+		return ""
+	}
+	slices.Sort(values)
+	var bs []bar
+	for _, v := range values {
+		lo, hi := bucketOf(v)
+		if n := len(bs); n > 0 && bs[n-1].from == lo {
+			bs[n-1].count++
+			continue
+		}
+		bs = append(bs, bar{lo, hi, 1})
+	}
+	return encodeBars(bs)
+}
+
+func encodeBars(bs []bar) EncodedHistogram {
+	if len(bs) == 0 {
+		return ""
+	}
+	b := make([]byte, 0, 4*len(bs))
+	prev := int64(0)
+	for _, x := range bs {
+		b = binary.AppendUvarint(b, uint64(x.from-prev))
+		b = binary.AppendUvarint(b, uint64(x.count))
+		prev = x.from
+	}
+	return EncodedHistogram(base64.RawStdEncoding.EncodeToString(b))
+}
+
+// ErrEncodedHistogram reports an EncodedHistogram that is not one.
+var ErrEncodedHistogram = errors.New("reporters: malformed encoded histogram")
+
+// bars returns the buckets of e, in ascending order.
+func (e EncodedHistogram) bars() ([]bar, error) {
+	if e == "" {
+		return nil, nil
+	}
+	b, err := base64.RawStdEncoding.DecodeString(string(e))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrEncodedHistogram, err)
+	}
+	var bs []bar
+	prev := int64(0)
+	for len(b) > 0 {
+		d, n := binary.Uvarint(b)
+		if n <= 0 {
+			return nil, ErrEncodedHistogram
+		}
+		b = b[n:]
+		c, n := binary.Uvarint(b)
+		if n <= 0 || c == 0 || d > uint64(HistogramMax) || (len(bs) > 0 && d == 0) {
+			return nil, ErrEncodedHistogram
+		}
+		b = b[n:]
+		lo := prev + int64(d)
+		blo, bhi := bucketOf(lo)
+		if blo != lo || lo > HistogramMax {
+			return nil, ErrEncodedHistogram // not the start of a bucket
+		}
+		bs = append(bs, bar{lo, bhi, int64(c)})
+		prev = lo
+	}
+	return bs, nil
+}
+
+// Count returns the number of values in e, 0 for a malformed one.
+func (e EncodedHistogram) Count() int64 {
+	bs, _ := e.bars()
+	var n int64
+	for _, b := range bs {
+		n += b.count
+	}
+	return n
+}
+
+// Quantiles returns the ps-th percentiles (each 0 ≤ p ≤ 100) of the values
+// of e, as [Histogram.Quantiles] computes them: NaN for an empty e or a p
+// outside [0, 100].
+func (e EncodedHistogram) Quantiles(ps ...float64) ([]float64, error) {
+	bs, err := e.bars()
+	if err != nil {
+		return nil, err
+	}
+	var n int64
+	for _, b := range bs {
+		n += b.count
+	}
+	return quantiles(n, ps, slices.Values(bs)), nil
+}
+
+// Decode returns e as a Histogram: the histogram of the values e was
+// encoded from.
+func (e EncodedHistogram) Decode() (*Histogram, error) {
+	bs, err := e.bars()
+	if err != nil {
+		return nil, err
+	}
+	h := &Histogram{}
+	for _, b := range bs {
+		h.init()
+		_ = h.h.RecordValues(b.from, b.count) // in range: cannot fail
+	}
+	return h, nil
+}
+
+// MergeEncoded returns the compact histogram of the values of every one
+// of es.
+func MergeEncoded(es ...EncodedHistogram) (EncodedHistogram, error) {
+	var all []bar
+	for _, e := range es {
+		bs, err := e.bars()
+		if err != nil {
+			return "", err
+		}
+		all = append(all, bs...)
+	}
+	slices.SortStableFunc(all, func(x, y bar) int { return cmp.Compare(x.from, y.from) })
+	var out []bar
+	for _, b := range all {
+		if n := len(out); n > 0 && out[n-1].from == b.from {
+			out[n-1].count += b.count
+			continue
+		}
+		out = append(out, b)
+	}
+	return encodeBars(out), nil
 }

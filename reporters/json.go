@@ -259,6 +259,7 @@ func (doc *jsonRunV1) run() *Run {
 		for i, dst := range m.aggregates() {
 			*dst = stat(StatKey(vm.name, AggregateNames[i]))
 		}
+		m.Sum = m.Average * float64(m.N)
 		run.Metrics = append(run.Metrics, m)
 	}
 	return &run

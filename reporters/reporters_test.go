@@ -83,7 +83,7 @@ func sampleRun() *Run {
 		{"num_tokens_input", UnitTokens, 397, [8]float64{512.0, 96, 2048, 480, 900, 1100, 1800, 2030}},
 		{"num_tokens_output", UnitTokens, 397, [8]float64{161.98, 40, 512, 150, 260, 300, 420, 505}},
 	} {
-		run.Metrics = append(run.Metrics, Metric{Name: m.name, Unit: m.unit, N: m.n,
+		run.Metrics = append(run.Metrics, Metric{Name: m.name, Unit: m.unit, N: m.n, Sum: m.v[0] * float64(m.n),
 			Average: m.v[0], Min: m.v[1], Max: m.v[2], P50: m.v[3], P90: m.v[4], P95: m.v[5], P99: m.v[6], P999: m.v[7],
 			Exact: true})
 	}

@@ -103,6 +103,12 @@ type Config struct {
 	Tokenizer string `json:"tokenizer"`
 	// Payloads is the number of distinct payloads.
 	Payloads int `json:"payloads"`
+	// PayloadsDigest identifies the set of payloads the run was given
+	// ("sha256:" and 64 hex digits; see llmtest's PayloadsDigest), so
+	// that [Merge] can tell shards of one test from runs of different
+	// ones. A shard given part of a set may carry the digest of the whole.
+	// Empty when unknown (a folder written before it existed).
+	PayloadsDigest string `json:"payloads_digest,omitempty"`
 	// LowMemory reports a run that kept no invocation in memory (LLMeter's
 	// low_memory): its records are only in responses.jsonl, and its
 	// percentiles come from the histograms.
@@ -158,6 +164,10 @@ type Metric struct {
 	Unit string `json:"unit"`
 	// N is the number of samples.
 	N int `json:"n"`
+	// Sum is the sum of the samples, in Unit: with N, what an average of
+	// merged runs is computed from. Zero with N == 0, and in a document
+	// written before it existed (Merge then uses Average · N).
+	Sum float64 `json:"sum"`
 	// The aggregates, in Unit.
 	Average float64 `json:"average"`
 	Min     float64 `json:"min"`
@@ -266,11 +276,22 @@ type Window struct {
 	OutputTokens int `json:"output_tokens"`
 	// The 50th and 99th percentiles of the time to first token and the
 	// time to last token of the requests completed in the window, in
-	// seconds, exact; zero (left out of JSON) when none had a value.
+	// seconds; zero (left out of JSON) when none had a value. They are
+	// exact in a run, and read from TTFT and TTLT (within RelativeError)
+	// in a merged one. A running run closes a window two seconds after a
+	// later one has a request: a request that reaches its collector later
+	// than that (none does, short of a stalled collector) is counted in
+	// Completed but not in the window's percentiles.
 	TTFTP50 float64 `json:"ttft_p50,omitempty"`
 	TTFTP99 float64 `json:"ttft_p99,omitempty"`
 	TTLTP50 float64 `json:"ttlt_p50,omitempty"`
 	TTLTP99 float64 `json:"ttlt_p99,omitempty"`
+	// TTFT and TTLT hold the window's samples of the time to first and
+	// last token, in nanoseconds, in their compact form, so that the
+	// windows of shards merge; empty (left out of JSON) when none had a
+	// value, and in a document written before they existed.
+	TTFT EncodedHistogram `json:"ttft_histogram,omitempty"`
+	TTLT EncodedHistogram `json:"ttlt_histogram,omitempty"`
 }
 
 // Check is one evaluated SLO check.

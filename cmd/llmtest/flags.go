@@ -36,6 +36,38 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok
 	return exitUsage, false
 }
 
+// newFlagSet returns the flag set of the command name, whose help (-h)
+// writes usage and the flags to stderr; parseFlags reports its errors.
+func newFlagSet(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		printFlags(stderr, fs)
+	}
+	return fs
+}
+
+// parseArgs is parseFlags for a command that takes arguments: flags may
+// come before, between and after them ("llmtest report DIR --json -"),
+// and every argument after "--" is an argument.
+func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) (positional []string, code int, ok bool) {
+	for {
+		if code, ok := parseFlags(fs, args, stderr); !ok {
+			return nil, code, false
+		}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(positional, rest...), exitOK, true
+		}
+		if len(rest) == 0 {
+			return positional, exitOK, true
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
 // flagDash matches a flag's name where the flag package's errors put it
 // ("… for flag -clients: …", "… not defined: -bogus", "… for -stream: …",
 // "… an argument: -out"), and not in the quoted value.

@@ -1,7 +1,9 @@
 // Command llmtest load-tests LLM endpoints from the command line.
 //
-//	llmtest run [flags]   run a load test and print its summary
-//	llmtest sim [flags]   serve the simulated LLM on a loopback address
+//	llmtest run [flags]             run a load test and print its summary
+//	llmtest merge [flags] DIR...    merge the run folders of shards into one run
+//	llmtest report [flags] DIR      render a saved run folder again, and gate it with --slo
+//	llmtest sim [flags]             serve the simulated LLM on a loopback address
 //
 // With no --url, `llmtest run` starts the built-in simulator on 127.0.0.1
 // and tests it over HTTP, so it works offline on a fresh machine. Run
@@ -23,6 +25,15 @@
 // error, so that the report reaches its reader alone. A --md file that is
 // $GITHUB_STEP_SUMMARY is appended to, not truncated. --out is a local
 // folder: a URL such as s3://bucket/runs is refused.
+//
+// `llmtest merge` merges the run folders of shards of one test (the same
+// endpoint, payload set and tokenizer; --force merges others) into one
+// run: counts summed, histograms merged, time series aligned on wall-clock
+// seconds. `llmtest report` renders a saved run folder — llmtest's of any
+// version, a merge's or LLMeter's — again, without sending anything. Both
+// print the summary, write --json, --md and --junit as run does, and
+// evaluate --slo checks on what was saved, with the same exit statuses;
+// a missing or unreadable folder is a usage error naming it.
 //
 // The first SIGINT or SIGTERM stops a run: no new request starts, and the
 // command writes what completed (the run folder, the reports, the summary
@@ -66,8 +77,10 @@ func main() {
 const usage = `llmtest load-tests LLM endpoints.
 
 Usage:
-  llmtest run [flags]   run a load test and print its summary
-  llmtest sim [flags]   serve the simulated LLM on a loopback address
+  llmtest run [flags]            run a load test and print its summary
+  llmtest merge [flags] DIR...   merge the run folders of shards into one run
+  llmtest report [flags] DIR     render a saved run folder again (--slo gates it)
+  llmtest sim [flags]            serve the simulated LLM on a loopback address
 
 With no --url, "llmtest run" tests the built-in simulator over HTTP.
 Run "llmtest <command> -h" for a command's flags.
@@ -82,6 +95,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runCommand(ctx, args[1:], stdout, stderr)
+	case "merge":
+		return mergeCommand(args[1:], stdout, stderr)
+	case "report":
+		return reportCommand(args[1:], stdout, stderr)
 	case "sim":
 		return simCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 
+	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
 )
@@ -34,7 +36,33 @@ type report struct {
 	new  func(io.Writer) reporters.Reporter
 }
 
-func (o *runOptions) reports() []report {
+// outputFlags are the flags that say where results go, shared by `llmtest
+// run`, `llmtest merge` and `llmtest report`: the --slo checks to
+// evaluate, the --junit, --json and --md reports, and (for run and merge)
+// --out, the base folder of the run folder.
+type outputFlags struct {
+	out    string
+	slos   stringList
+	junit  string
+	strict bool
+	json   string
+	md     string
+}
+
+// register defines the flags on fs; --out only with out (its help text),
+// and the --slo help says what the checks gate (what: "the run").
+func (o *outputFlags) register(fs *flag.FlagSet, what, out string) {
+	if out != "" {
+		fs.StringVar(&o.out, "out", "", out)
+	}
+	fs.Var(&o.slos, "slo", "an SLO "+what+" must meet, such as 'ttft p99 < 800ms' (repeatable)")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file (-: standard output, and the summary to standard error)")
+	fs.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
+	fs.StringVar(&o.json, "json", "", "write the JSON report to this file (-: standard output, and the summary to standard error)")
+	fs.StringVar(&o.md, "md", "", "write a Markdown report to this file (-: standard output, and the summary to standard error); appended to when it is $GITHUB_STEP_SUMMARY")
+}
+
+func (o *outputFlags) reports() []report {
 	return []report{
 		{"--junit", o.junit, func(w io.Writer) reporters.Reporter {
 			j := reporters.NewJUnit(w)
@@ -47,7 +75,7 @@ func (o *runOptions) reports() []report {
 }
 
 // reportToStdout reports whether a report goes to standard output.
-func (o *runOptions) reportToStdout() bool {
+func (o *outputFlags) reportToStdout() bool {
 	for _, r := range o.reports() {
 		if r.path == stdoutName {
 			return true
@@ -56,11 +84,24 @@ func (o *runOptions) reportToStdout() bool {
 	return false
 }
 
+// thresholds parses the --slo checks.
+func (o *outputFlags) thresholds() ([]*assertions.Threshold, error) {
+	ths := make([]*assertions.Threshold, len(o.slos))
+	for i, s := range o.slos {
+		th, err := assertions.Parse(s)
+		if err != nil {
+			return nil, usageErrorf("--slo: %v", err)
+		}
+		ths[i] = th
+	}
+	return ths, nil
+}
+
 // checkOutputs checks --out and the report flags before anything starts:
 // no URL scheme (bucket URLs are not supported yet), a folder for --out,
 // an existing folder for each report file, at most one report on standard
 // output, and no two reports in one file.
-func (o *runOptions) checkOutputs() error {
+func (o *outputFlags) checkOutputs() error {
 	if o.out != "" {
 		// The URL itself is not shown: it may hold credentials.
 		if scheme := urlScheme.FindString(o.out); scheme != "" {
@@ -106,7 +147,7 @@ func (o *runOptions) checkOutputs() error {
 // writeReports writes the --junit, --json and --md reports and returns the
 // files written. A report named "-" goes to stdout; the --md file that
 // $GITHUB_STEP_SUMMARY names is appended to.
-func (o *runOptions) writeReports(res *llmtest.Result, stdout io.Writer) (written []string, err error) {
+func (o *outputFlags) writeReports(res *llmtest.Result, stdout io.Writer) (written []string, err error) {
 	run := res.Report()
 	var errs []error
 	for _, r := range o.reports() {
@@ -137,6 +178,50 @@ func (o *runOptions) writeReports(res *llmtest.Result, stdout io.Writer) (writte
 	return written, errors.Join(errs...)
 }
 
+// human returns where the human-readable summary goes: stdout, or stderr
+// when a report goes to stdout.
+func (o *outputFlags) human(stdout, stderr io.Writer) io.Writer {
+	if o.reportToStdout() {
+		return stderr
+	}
+	return stdout
+}
+
+// writeSummary writes the result's summary, its checks (PASS or FAIL and
+// the check's line) and its folder to w.
+func writeSummary(w io.Writer, res *llmtest.Result) error {
+	if err := res.WriteSummary(w); err != nil {
+		return err
+	}
+	for _, c := range res.Checks() {
+		mark := "PASS"
+		if !c.Pass {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(w, "%s  %s\n", mark, c.Message)
+	}
+	if res.OutputPath != "" {
+		fmt.Fprintf(w, "results: %s\n", res.OutputPath)
+	}
+	return nil
+}
+
+// verdict returns the exit status of a result that was written: exitRunFailed
+// (with a line on stderr) when every request failed, exitSLOFailed when a
+// check failed, exitOK otherwise.
+func verdict(command string, res *llmtest.Result, kept []string, stderr io.Writer) int {
+	run := res.Report()
+	switch {
+	case run.AllFailed():
+		fmt.Fprintf(stderr, "%s: every request failed (%d of %d); %s\n",
+			command, run.Counts.Failed, run.Counts.Ended(), keptText("results", kept))
+		return exitRunFailed
+	case !run.Passed():
+		return exitSLOFailed
+	}
+	return exitOK
+}
+
 func writeFile(path string, flags int, b []byte) error {
 	f, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
@@ -159,4 +244,54 @@ func isStepSummary(path string) bool {
 	a, errA := os.Stat(env)
 	b, errB := os.Stat(path)
 	return errA == nil && errB == nil && os.SameFile(a, b)
+}
+
+// prepare checks the output flags, the --slo checks and that every one of
+// dirs is a readable folder, before anything is read.
+func (o *outputFlags) prepare(dirs []string) ([]*assertions.Threshold, error) {
+	if err := o.checkOutputs(); err != nil {
+		return nil, err
+	}
+	ths, err := o.thresholds()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dirs {
+		fi, err := os.Stat(d)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return nil, usageErrorf("%s: no such run folder", d)
+		case err != nil:
+			return nil, usageErrorf("%s: %v", d, err)
+		case !fi.IsDir():
+			return nil, usageErrorf("%s: not a folder", d)
+		}
+	}
+	return ths, nil
+}
+
+// present evaluates ths on res, saves it to its folder when save is set
+// and it has one, writes the reports and the summary, and returns the
+// exit status.
+func (o *outputFlags) present(name string, res *llmtest.Result, ths []*assertions.Threshold, save bool, stdout, stderr io.Writer) int {
+	for _, th := range ths {
+		res.AddCheck(th.Evaluate(res))
+	}
+	var kept []string
+	var errs []error
+	if save && res.OutputPath != "" {
+		if err := res.Save(); err != nil {
+			errs = append(errs, err)
+		} else {
+			kept = append(kept, res.OutputPath)
+		}
+	}
+	written, err := o.writeReports(res, stdout)
+	kept = append(kept, written...)
+	errs = append(errs, err, writeSummary(o.human(stdout, stderr), res))
+	if err := errors.Join(errs...); err != nil {
+		printError(stderr, name, err)
+		return exitRunFailed
+	}
+	return verdict(name, res, kept, stderr)
 }

@@ -31,19 +31,14 @@ type runOptions struct {
 	duration  time.Duration
 	rampUp    time.Duration
 	timeout   time.Duration
-	out       string
 	runName   string
-	slos      stringList
-	junit     string
-	strict    bool
-	json      string
-	md        string
 	lowMemory bool
-	progress  progressFlags
-	sim       simFlags
-	aws       awsFlags
-	file      string          // the plan file, --file
-	setFlags  map[string]bool // the flags given on the command line or in the plan
+	outputFlags
+	progress progressFlags
+	sim      simFlags
+	aws      awsFlags
+	file     string          // the plan file, --file
+	setFlags map[string]bool // the flags given on the command line or in the plan
 
 	// planned are the flags the plan set, each with its first entry;
 	// sloEntries are the plan's SLOs, when --slo came from it.
@@ -77,12 +72,7 @@ const (
 
 func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	o := &runOptions{}
-	fs := flag.NewFlagSet("llmtest run", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // parseFlags reports errors; Usage writes the help
-	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
-		printFlags(stderr, fs)
-	}
+	fs := newFlagSet("llmtest run", runUsage, stderr)
 	fs.StringVar(&o.url, "url", "", "base URL of the server, including /v1 (empty: the built-in simulator; for AWS APIs the regional endpoint)")
 	fs.StringVar(&o.model, "model", "", "model name sent in each request; the model ID for Bedrock (default: the simulator's model without --url)")
 	fs.StringVar(&o.apiKeyEnv, "api-key-env", "", "name of the environment variable that holds the API key (default OPENAI_API_KEY, ANTHROPIC_API_KEY for --api anthropic; AWS APIs use the AWS credential chain)")
@@ -96,14 +86,9 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
 	fs.DurationVar(&o.duration, "duration", 0, "send requests for this long (positive) instead of a fixed count")
 	fs.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time, shorter than --duration")
 	fs.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
-	fs.StringVar(&o.out, "out", "", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
+	o.outputFlags.register(fs, "the run", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
 	fs.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
 	fs.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
-	fs.Var(&o.slos, "slo", "an SLO the run must meet, such as 'ttft p99 < 800ms' (repeatable)")
-	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file (-: standard output, and the summary to standard error)")
-	fs.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
-	fs.StringVar(&o.json, "json", "", "write the JSON report to this file (-: standard output, and the summary to standard error)")
-	fs.StringVar(&o.md, "md", "", "write a Markdown report to this file (-: standard output, and the summary to standard error); appended to when it is $GITHUB_STEP_SUMMARY")
 	o.progress.register(fs)
 	o.sim.register(fs, "sim-")
 	o.aws.register(fs)
@@ -138,14 +123,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	case err != nil:
 		printError(stderr, "llmtest run", err)
 		return exitRunFailed
-	case res.Report().AllFailed():
-		fmt.Fprintf(stderr, "llmtest run: every request failed (%d of %d); %s\n",
-			res.Stats.FailedRequests, res.Stats.TotalRequests-res.Stats.CancelledRequests, keptText("results", kept))
-		return exitRunFailed
-	case !res.Report().Passed():
-		return exitSLOFailed
 	}
-	return exitOK
+	return verdict("llmtest run", res, kept, stderr)
 }
 
 // parseRunFlags parses the arguments of `llmtest run` and the plan file
@@ -172,6 +151,19 @@ func parseRunFlags(args []string, stderr io.Writer) (o *runOptions, code int, ok
 	return o, exitOK, true
 }
 
+// runThresholds parses the --slo expressions, naming the plan's file,
+// line and entry for one that came from the plan.
+func (o *runOptions) runThresholds() ([]*assertions.Threshold, error) {
+	for i, e := range o.sloEntries {
+		if i < len(o.slos) {
+			if _, err := assertions.Parse(o.slos[i]); err != nil {
+				return nil, usageErrorf("%s:%d: slo[%d]: %v", o.file, e.Line, i, err)
+			}
+		}
+	}
+	return o.thresholds()
+}
+
 // keptText names the run folder and report files that hold the results
 // (what: "results" or "partial results"), or says that none do.
 func keptText(what string, kept []string) string {
@@ -190,16 +182,9 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	if err := o.validate(); err != nil {
 		return nil, nil, err
 	}
-	thresholds := make([]*assertions.Threshold, len(o.slos))
-	for i, s := range o.slos {
-		th, err := assertions.Parse(s)
-		if err != nil {
-			if i < len(o.sloEntries) {
-				return nil, nil, usageErrorf("%s:%d: slo[%d]: %v", o.file, o.sloEntries[i].Line, i, err)
-			}
-			return nil, nil, usageErrorf("--slo: %v", err)
-		}
-		thresholds[i] = th
+	thresholds, err := o.runThresholds()
+	if err != nil {
+		return nil, nil, err
 	}
 	payloads, err := o.payloads()
 	if err != nil {
@@ -270,26 +255,13 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	kept = append(kept, written...)
 	err = errors.Join(runErr, saveErr, reportErr)
 
-	human := stdout
-	if o.reportToStdout() {
-		human = stderr
-	}
+	human := o.human(stdout, stderr)
 	if errors.Is(runErr, llmtest.ErrInterrupted) && interruptSignal(ctx, runErr) == os.Interrupt && isTerminal(human) {
 		// End the line where the terminal echoed ^C.
 		fmt.Fprintln(human)
 	}
-	if werr := res.WriteSummary(human); werr != nil {
+	if werr := writeSummary(human, res); werr != nil {
 		err = errors.Join(err, werr)
-	}
-	for _, c := range res.Checks() {
-		mark := "PASS"
-		if !c.Pass {
-			mark = "FAIL"
-		}
-		fmt.Fprintf(human, "%s  %s\n", mark, c.Message)
-	}
-	if res.OutputPath != "" {
-		fmt.Fprintf(human, "results: %s\n", res.OutputPath)
 	}
 	return res, kept, err
 }
