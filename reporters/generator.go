@@ -127,3 +127,41 @@ func (g *Generator) String() string {
 	b.WriteString(")")
 	return b.String()
 }
+
+// mergeGenerators returns the self-check of a merge of runs: nil unless
+// every run has one, since a merge is only as trustworthy as its least
+// checked shard. Its figures are the worst of the runs' (the largest CPU,
+// peak CPU, scheduler latency p99 and schedule lag p99 — the p99 of the
+// merged samples is at most the largest p99 — and the smallest
+// GOMAXPROCS), Samples their sum, and it is Saturated when any run was,
+// with each saturated run's reasons prefixed by its name ("shard-2:
+// scheduler latency p99 84ms > 20ms").
+func mergeGenerators(runs []*Run) *Generator {
+	var out *Generator
+	for _, r := range runs {
+		g := r.Generator
+		if g == nil {
+			return nil
+		}
+		if out == nil {
+			out = &Generator{GOMAXPROCS: g.GOMAXPROCS}
+		}
+		out.CPU = max(out.CPU, g.CPU)
+		out.PeakCPU = max(out.PeakCPU, g.PeakCPU)
+		out.GOMAXPROCS = min(out.GOMAXPROCS, g.GOMAXPROCS)
+		out.SchedLatencyP99 = max(out.SchedLatencyP99, g.SchedLatencyP99)
+		out.ScheduleLagP99 = max(out.ScheduleLagP99, g.ScheduleLagP99)
+		out.Samples += g.Samples
+		if g.Saturated {
+			out.Saturated = true
+			reasons := g.Reasons
+			if len(reasons) == 0 {
+				reasons = []string{"saturated"}
+			}
+			for _, reason := range reasons {
+				out.Reasons = append(out.Reasons, oneLine(r.Name)+": "+reason)
+			}
+		}
+	}
+	return out
+}

@@ -165,3 +165,42 @@ func TestGeneratorInJUnit(t *testing.T) {
 		t.Errorf("healthy generator's properties:\n%s", xml)
 	}
 }
+
+func TestMergeGenerators(t *testing.T) {
+	start := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
+	a, b := shardRun("shard-1", start, 100, 200), shardRun("shard-2", start, 150)
+	a.Generator = &Generator{CPU: 0.2, PeakCPU: 0.5, GOMAXPROCS: 4, SchedLatencyP99: 1e-4, ScheduleLagP99: 2e-4, Samples: 3}
+	b.Generator = &Generator{CPU: 0.3, PeakCPU: 0.4, GOMAXPROCS: 1, SchedLatencyP99: 0.084, Samples: 2}
+	b.Generator.Assess()
+
+	merged, err := Merge([]*Run{a, b}, MergeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Generator{CPU: 0.3, PeakCPU: 0.5, GOMAXPROCS: 1, SchedLatencyP99: 0.084, ScheduleLagP99: 2e-4, Samples: 5,
+		Saturated: true, Reasons: []string{"shard-2: scheduler latency p99 84ms > 20ms"}}
+	if !reflect.DeepEqual(merged.Generator, want) {
+		t.Errorf("merged Generator = %+v, want %+v", merged.Generator, want)
+	}
+	if a.Generator.Saturated || len(b.Generator.Reasons) != 1 {
+		t.Error("Merge changed a run's generator")
+	}
+
+	b.Generator = &Generator{CPU: 0.3, GOMAXPROCS: 2, Samples: 2}
+	merged, err = Merge([]*Run{a, b}, MergeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.Generator == nil || !merged.Generator.Healthy() || merged.Generator.Reasons != nil {
+		t.Errorf("healthy shards merge into %+v", merged.Generator)
+	}
+
+	b.Generator = nil
+	merged, err = Merge([]*Run{a, b}, MergeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.Generator != nil {
+		t.Errorf("a shard without a self-check merges into %+v, want none", merged.Generator)
+	}
+}

@@ -52,8 +52,10 @@ func (e *MismatchError) Error() string {
 // true if any run was. The series are aligned on wall-clock seconds and
 // their counts, in-flight counts and output tokens summed; a window's
 // percentiles are read from its merged histograms (a window only one run
-// has keeps its own). The checks are
-// dropped: they held for the runs, not for their merge.
+// has keeps its own). The generator's self-check is the worst of the
+// runs' (see [Generator]; none unless every run has one), saturated when
+// any run's was, with that run's name before each of its reasons. The
+// checks are dropped: they held for the runs, not for their merge.
 //
 // Config is the merged load shape: Clients is the sum of the runs'
 // clients, Requests, Duration, RampUp and Timeout the largest, LowMemory
@@ -127,6 +129,7 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 	}
 	out.TestTime = unionSeconds(runs)
 	out.Errors = mergeErrors(runs)
+	out.Generator = mergeGenerators(runs)
 	var err error
 	if out.Metrics, err = mergeMetrics(runs); err != nil {
 		return nil, err
