@@ -176,7 +176,7 @@ func TestStarvedGeneratorIsFlagged(t *testing.T) {
 		return
 	}
 	if testing.Short() {
-		t.Skip("runs a child process for about two seconds")
+		t.Skip("runs a child process for about a second")
 	}
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestStarvedGeneratorIsFlagged$", "-test.v")
 	cmd.Env = append(os.Environ(), starvedEnv+"=1", "GOMAXPROCS=1")
@@ -222,7 +222,7 @@ func starvedChild(t *testing.T) {
 	}
 	res := run(t, Config{
 		Endpoint: &fakeEndpoint{Chunks: []string{"a", "b", "c", "d"}, Gap: time.Millisecond},
-		Payloads: prompts(4), Clients: 8, Duration: 1500 * time.Millisecond,
+		Payloads: prompts(4), Clients: 8, Duration: time.Second,
 	})
 	done.Store(true)
 	for range starvedBusy {
