@@ -366,6 +366,7 @@ func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64)
 var runStatistics = []RunStatistic{
 	RunErrorRate, RunFailedRequests, RunTotalRequests,
 	RunRequestsPerSecond, RunRequestsPerMinute, RunOutputTokensPerSecond,
+	RunGeneratorHealthy,
 }
 
 // StatisticName is a statistic a threshold can check, with its spellings.
@@ -378,6 +379,9 @@ type StatisticName struct {
 	// ("ttft p99", "tpot avg"), false for a statistic of the whole run
 	// ("error_rate < 1%").
 	Metric bool
+	// Verdict is true for a statistic of the whole run written alone,
+	// with no operator and no value ("generator_healthy").
+	Verdict bool
 }
 
 // StatisticNames returns the statistics of the language: the per-request
@@ -395,7 +399,7 @@ func StatisticNames() []StatisticName {
 		out = append(out, StatisticName{Name: n.name, Metric: true})
 	}
 	for _, s := range runStatistics {
-		sn := StatisticName{Name: string(s)}
+		sn := StatisticName{Name: string(s), Verdict: s == RunGeneratorHealthy}
 		for name, stat := range runNames {
 			if stat == s && name != string(s) {
 				sn.Aliases = append(sn.Aliases, name)
