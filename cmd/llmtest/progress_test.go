@@ -194,7 +194,9 @@ func TestProgressThroughAPipe(t *testing.T) {
 		}
 	}
 	require.Len(t, lines, 2, stderr.String())
-	assert.Regexp(t, `^llmtest run: 1\.\d+s of 2\.5s: \d+ done, \d+ in flight, 0 failed \| rpm=\d`, lines[0])
+	// On a loaded machine the generator may be saturated; the line says so.
+	assert.Regexp(t, `^llmtest run: 1\.\d+s of 2\.5s: \d+ done, \d+ in flight, 0 failed(, generator saturated)? \| rpm=\d`, lines[0])
+	t.Log(regexp.MustCompile(`(?m)^load generator: .*$`).FindString(stdout.String()))
 	assert.Regexp(t, `^llmtest run: 2\.\d+s of 2\.5s: `, lines[1])
 	assert.NotContains(t, stderr.String(), "\r")
 	assert.NotContains(t, stderr.String(), "\x1b")
