@@ -152,6 +152,24 @@
 // streams the shards' records from their folders, and Save writes a run
 // folder with all of them.
 //
+// # Sweeps
+//
+// A sweep (LLMeter's LoadTest) runs one load at rising levels, one after
+// the other: client counts ([ClientLevels]; rates, [RateLevels], need the
+// open loop). [Sweep] runs each level as a t.Run sub-test and a normal
+// [Run], so each level has its own Result, summary, checks (gate it with
+// SweepConfig.Test) and folder, OutputPath/SweepConfig.Name/<level> — such
+// as "00008-clients" — never one folder for every level, as LoadTest's
+// did; [Runner.Sweep] does the same outside a test. The sweep's model,
+// reporters.Sweep, sums up each level (achieved rate, output tokens/s,
+// TTFT and TTLT p50 and p99, error rate, goodput when SweepConfig.Good
+// defines it) and finds the saturation point (reporters.SaturationIndex):
+// the highest level before more load stops buying throughput and starts
+// costing latency. It is written to sweep.json and sweep.md in the
+// sweep's folder, which [LoadSweep] reads back with every level's run.
+// SweepConfig.MinRequestsPerClient and MinRequestsPerRun are LoadTest's
+// rule for the requests of each level.
+//
 // # Callbacks
 //
 // [Callback] hooks run before and after the run and each request, in list

@@ -32,7 +32,7 @@ func PlanSections() []PlanSection {
 var planSections = []PlanSection{
 	{"endpoint", []string{"url", "model", "api", "api-key-env"}},
 	{"payloads", []string{"payload", "prompt", "max-tokens", "stream"}},
-	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory"}},
+	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory", "sweep-clients", "sweep-rates"}},
 	{"slo", nil},
 	{"reports", []string{"out", "run-name", "junit", "junit-strict", "json", "md",
 		"progress", "progress-stats", "progress-interval", "progress-clients"}},
@@ -58,6 +58,7 @@ const (
 	kindBool
 	kindDuration
 	kindFloat
+	kindLevels // a list of sweep levels, separated by commas
 )
 
 // planKinds are the types of the keys that are not strings, by
@@ -71,6 +72,8 @@ var planKinds = map[string]planKind{
 	"load.ramp-up":                kindDuration,
 	"load.timeout":                kindDuration,
 	"load.low-memory":             kindBool,
+	"load.sweep-clients":          kindLevels,
+	"load.sweep-rates":            kindLevels,
 	"reports.junit-strict":        kindBool,
 	"reports.progress-interval":   kindDuration,
 	"reports.progress-clients":    kindBool,
@@ -104,6 +107,10 @@ type Plan struct {
 	// Entries are every value the file sets, expanded and checked against
 	// its key's type, in file order; the slo list is one entry per item.
 	Entries []PlanEntry
+	// Levels are the levels of load.sweep-clients or load.sweep-rates,
+	// nil without either: a plan that sweeps. Give them to a sweep as
+	// SweepConfig.Levels.
+	Levels []Level
 
 	config Config
 }
@@ -180,7 +187,8 @@ func (e *PlanError) Error() string {
 //
 //	endpoint:   url, model, api, api-key-env
 //	payloads:   payload, prompt, max-tokens, stream
-//	load:       clients, requests, duration, ramp-up, timeout, low-memory
+//	load:       clients, requests, duration, ramp-up, timeout, low-memory,
+//	            sweep-clients, sweep-rates
 //	slo:        a list of SLO expressions, such as "ttft p99 < 800ms"
 //	reports:    out, run-name, junit, junit-strict, json, md, progress,
 //	            progress-stats, progress-interval, progress-clients
@@ -330,6 +338,9 @@ func (p *Plan) set(e PlanEntry) {
 		c.Timeout = d
 	case "load.low-memory":
 		c.LowMemory = b
+	case "load.sweep-clients", "load.sweep-rates":
+		levels, _ := ParseLevels(e.Value, e.Key == "sweep-rates")
+		p.Levels = append(p.Levels, levels...)
 	case "reports.out":
 		c.OutputPath = e.Value
 	case "reports.run-name":
@@ -490,6 +501,13 @@ func checkValue(name, s string) error {
 	case kindFloat:
 		if _, err = strconv.ParseFloat(s, 64); err != nil {
 			return errors.New("want a number")
+		}
+	case kindLevels:
+		if _, err = ParseLevels(s, name == "load.sweep-rates"); err != nil {
+			if name == "load.sweep-rates" {
+				return errors.New("want positive rates in requests/s separated by commas, such as 10,20,40")
+			}
+			return errors.New("want client counts of at least 1 separated by commas, such as 1,2,4,8")
 		}
 	}
 	if name == "endpoint.api-key-env" && !isEnvName(s) {

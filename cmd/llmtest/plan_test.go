@@ -103,6 +103,9 @@ func otherValue(t *testing.T, f *pflag.Flag) string {
 		}
 		return "VALUE_X"
 	}
+	if f.Name == "sweep-clients" || f.Name == "sweep-rates" {
+		return "1,2"
+	}
 	t.Fatalf("--%s: no value for a %s", f.Name, f.Value.Type())
 	return ""
 }
@@ -150,7 +153,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
-	assert.Equal(t, 50, n, "the flags of llmtest run, less --file")
+	assert.Equal(t, 52, n, "the flags of llmtest run, less --file")
 }
 
 // TestEveryPlanKeyIsARunFlag checks the other way: LoadPlan accepts no key

@@ -42,6 +42,12 @@ type runOptions struct {
 	file     string          // the plan file, --file
 	setFlags map[string]bool // the flags given on the command line or in the plan
 
+	// sweepClients and sweepRates are the levels of a sweep; swept is its
+	// result once it ran.
+	sweepClients levelList
+	sweepRates   levelList
+	swept        *llmtest.SweepResult
+
 	// planned are the flags the plan set, each with its first entry;
 	// sloEntries are the plan's SLOs, when --slo came from it.
 	planned    map[string]llmtest.PlanEntry
@@ -111,6 +117,9 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	load.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time, shorter than --duration")
 	load.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
 	load.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
+	o.sweepRates.rates = true
+	load.Var(&o.sweepClients, "sweep-clients", "run a sweep (LLMeter's LoadTest): one run per client count, such as 1,2,4,8, each in <out>/<run-name>/<level>, and a table with the saturation point")
+	load.Var(&o.sweepRates, "sweep-rates", "run a sweep over arrival rates in requests/s, such as 10,20,40 (needs open-loop runs: not yet available)")
 
 	slo := g.add("SLO")
 	reports := g.add("Reports")
@@ -173,6 +182,8 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer) int {
 	case err != nil:
 		printError(stderr, "llmtest run", err)
 		return exitRunFailed
+	case o.swept != nil:
+		return sweepExit(o.swept, kept, stderr)
 	}
 	return verdict("llmtest run", res, kept, stderr)
 }
@@ -273,6 +284,14 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 
 	var stopProgress func()
 	cfg.Progress, stopProgress = o.progress.start(stderr)
+	if o.sweeping() {
+		sw, kept, err := o.runSweep(ctx, cfg, thresholds, stopProgress, o.human(stdout, stderr))
+		o.swept = sw
+		if sw != nil && len(sw.Results) > 0 {
+			res = sw.Results[len(sw.Results)-1]
+		}
+		return res, kept, err
+	}
 	res, runErr := llmtest.NewRunner(cfg).Run(ctx, llmtest.Config{})
 	stopProgress()
 	if res == nil {
@@ -368,6 +387,9 @@ func (o *runOptions) validate() error {
 		return err
 	}
 	if err := o.checkOutputs(); err != nil {
+		return err
+	}
+	if err := o.checkSweep(); err != nil {
 		return err
 	}
 	if err := o.progress.check(o.setFlags); err != nil {
