@@ -83,8 +83,9 @@
 // and evaluated after the run ([Threshold.Evaluate], [SLO]). The grammar,
 // in EBNF (https://go.dev/ref/spec#Notation):
 //
-//	threshold     = statistic operator value .
+//	threshold     = statistic operator value | verdict .
 //	statistic     = metric aggregate | run_statistic | goodput .
+//	verdict       = "generator_healthy" .
 //	metric        = "ttft" | "time_to_first_token"
 //	              | "ttfo" | "time_to_first_output"
 //	              | "ttlt" | "e2e" | "time_to_last_token"
@@ -147,6 +148,21 @@
 //     over the run's total test time.
 //
 // Their sample count n is the number of requests.
+//
+// generator_healthy is a verdict: a statistic alone, with no operator and
+// no value ("generator_healthy < 1" is an error). It holds when the run's
+// load generator kept up with the load — its self-check
+// (reporters.Generator, sampled during every run) found it not saturated
+// — and fails otherwise with the self-check's reasons, or when the run has
+// no self-check (a run folder written before llmtest checked its
+// generator, a result built from records), as a statistic over zero
+// samples does. Its n is the number of the self-check's samples; the
+// recorded check has op "==", observed 1 for healthy and 0 for saturated,
+// and limit 1. [GeneratorHealthy] is the same check in Go:
+//
+//	generator_healthy = yes (n=12)
+//	generator_healthy = no: scheduler latency p99 84ms > 20ms (n=12)
+//	generator_healthy = no self-check (n=0): the run has none
 //
 // goodput(conditions) is the share of all requests — failed ones count,
 // and are never good — that met every condition: see [GoodputShare].

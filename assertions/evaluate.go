@@ -32,6 +32,9 @@ func (th *Threshold) evaluate(res *llmtest.Result) (c llmtest.Check, small bool)
 		c.Message = fmt.Sprintf("assertions: %q: %s", c.Expression, is.msg)
 		return c, false
 	}
+	if th.Run == RunGeneratorHealthy {
+		return generatorCheck(c, res), false
+	}
 	k := th.kind()
 	limit := th.limit()
 	c.Unit = k.unit()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // printT is a TestingT that prints what a test would report, like the
@@ -205,4 +206,22 @@ func ExampleThreshold_String() {
 	fmt.Println(th)
 	// Output:
 	// goodput(ttft < 1s) >= 95%
+}
+
+func ExampleGeneratorHealthy() {
+	res := exampleResult()
+	// A run's self-check, as llmtest.Run fills it: here a generator that
+	// waited for its one P.
+	res.Run.Generator = &reporters.Generator{CPU: 0.97, PeakCPU: 0.99, GOMAXPROCS: 1, SchedLatencyP99: 0.084, Samples: 61}
+	res.Run.Generator.Assess()
+	fmt.Println(assertions.GeneratorHealthy(printT{}, res))
+
+	// A result built from records, as one loaded from a run folder
+	// written before llmtest checked its generator, has no self-check.
+	fmt.Println(assertions.SLO(printT{}, exampleResult(), "generator_healthy"))
+	// Output:
+	// FAIL: generator_healthy = no: scheduler latency p99 84ms > 20ms; cpu 97% of GOMAXPROCS=1 >= 90% (n=61)
+	// false
+	// FAIL: generator_healthy = no self-check (n=0): the run has none
+	// false
 }

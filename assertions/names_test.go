@@ -14,9 +14,9 @@ func TestStatisticNames(t *testing.T) {
 	names := StatisticNames()
 	spellings := 0
 	for _, n := range names {
-		want := canonical(t, n.Name, n.Metric)
+		want := canonical(t, n.Name, n.Metric, n.Verdict)
 		for _, a := range n.Aliases {
-			assert.Equal(t, want, canonical(t, a, n.Metric), "alias %s of %s", a, n.Name)
+			assert.Equal(t, want, canonical(t, a, n.Metric, n.Verdict), "alias %s of %s", a, n.Name)
 		}
 		spellings += 1 + len(n.Aliases)
 	}
@@ -25,14 +25,18 @@ func TestStatisticNames(t *testing.T) {
 	assert.Equal(t, StatisticName{Name: "schedule_lag", Metric: true}, names[7], "the open loop's metrics follow the others")
 	assert.Equal(t, StatisticName{Name: "error_rate", Aliases: []string{"failed_requests_rate"}}, names[10])
 	assert.False(t, names[len(names)-1].Metric)
+	assert.Equal(t, StatisticName{Name: "generator_healthy", Verdict: true}, names[len(names)-1])
 }
 
 // canonical parses a threshold on statistic name and returns its
 // statistic in canonical form.
-func canonical(t *testing.T, name string, metric bool) string {
+func canonical(t *testing.T, name string, metric, verdict bool) string {
 	t.Helper()
 	expr := name + " < 1"
-	if metric {
+	switch {
+	case verdict:
+		expr = name
+	case metric:
 		expr = name + " p99 < 1"
 		if m, _ := lookupMetric(name); m != "" && !isCountMetric(name) {
 			expr = name + " p99 < 1s"

@@ -147,6 +147,16 @@ func (p *parser) parse() (*Threshold, error) {
 		if err := p.parseGoodput(th, sp); err != nil {
 			return nil, err
 		}
+	case runNames[t.text] == RunGeneratorHealthy:
+		th.Run = RunGeneratorHealthy
+		end, err := p.next()
+		if err != nil {
+			return nil, err
+		}
+		if end.kind != tEOF {
+			return nil, p.errorf(end, "%q takes no operator or value, got %s; write it alone", t.text, end.describe())
+		}
+		return th, nil
 	case runNames[t.text] != "":
 		th.Run = runNames[t.text]
 	case isMetric:

@@ -23,7 +23,8 @@ type Threshold struct {
 	Run RunStatistic
 	// Goodput holds the conditions of a goodput statistic.
 	Goodput []Condition
-	// Op compares the statistic (on the left) with Value.
+	// Op compares the statistic (on the left) with Value. A verdict
+	// (RunGeneratorHealthy) has neither: Op is empty and Value zero.
 	Op Op
 	// Value is the limit, as written.
 	Value Value
@@ -110,6 +111,11 @@ const (
 	// RunOutputTokensPerSecond is the output tokens of the successful
 	// requests over the run's total test time.
 	RunOutputTokensPerSecond RunStatistic = "output_tokens_per_second"
+	// RunGeneratorHealthy is the verdict of the load generator's
+	// self-check (reporters.Generator): a bare statistic, with no
+	// operator and no value, that holds when the run has a self-check
+	// with samples and its generator was not saturated.
+	RunGeneratorHealthy RunStatistic = "generator_healthy"
 )
 
 // Condition is one per-request condition of a goodput statistic, such as
@@ -179,9 +185,12 @@ func knownUnit(u string) bool {
 // String returns the threshold in canonical form: canonical names,
 // aggregates and units, single spaces around the operator, the number as
 // written — "ttft p99 < 800ms", "error_rate <= 1%",
-// "goodput(ttft < 1s, tpot < 50ms) >= 95%". Parse(th.String()) gives th
-// back.
+// "goodput(ttft < 1s, tpot < 50ms) >= 95%"; a verdict alone,
+// "generator_healthy". Parse(th.String()) gives th back.
 func (th *Threshold) String() string {
+	if th.kind() == kindVerdict {
+		return th.Statistic()
+	}
 	return th.Statistic() + " " + string(th.Op) + " " + th.Value.String()
 }
 
@@ -259,6 +268,7 @@ var runNames = map[string]RunStatistic{
 	"requests_per_second":      RunRequestsPerSecond,
 	"requests_per_minute":      RunRequestsPerMinute,
 	"output_tokens_per_second": RunOutputTokensPerSecond,
+	"generator_healthy":        RunGeneratorHealthy,
 }
 
 // kind is what a statistic measures, which decides its values' units.
@@ -273,6 +283,7 @@ const (
 	kindTokensPerSecond
 	kindRequestsPerSecond
 	kindRequestsPerMinute
+	kindVerdict // yes or no: no operator, no value
 )
 
 // unit returns the kind's llmtest.Check unit.
@@ -285,6 +296,7 @@ func (k kind) unit() string {
 		kindTokensPerSecond:   "tokens/s",
 		kindRequestsPerSecond: "requests/s",
 		kindRequestsPerMinute: "requests/min",
+		kindVerdict:           "",
 		kindInvalid:           "",
 	}[k]
 }
@@ -299,6 +311,7 @@ func (k kind) describe() string {
 		kindTokensPerSecond:   "is in tokens/s",
 		kindRequestsPerSecond: "is in requests/s",
 		kindRequestsPerMinute: "is in requests/min",
+		kindVerdict:           "is a verdict",
 		kindInvalid:           "is unknown",
 	}[k]
 }
@@ -320,6 +333,8 @@ func (th *Threshold) kind() kind {
 			return kindRequestsPerMinute
 		case RunOutputTokensPerSecond:
 			return kindTokensPerSecond
+		case RunGeneratorHealthy:
+			return kindVerdict
 		}
 		return kindInvalid
 	case th.Metric.Valid():
@@ -354,6 +369,7 @@ func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64)
 var runStatistics = []RunStatistic{
 	RunErrorRate, RunFailedRequests, RunTotalRequests,
 	RunRequestsPerSecond, RunRequestsPerMinute, RunOutputTokensPerSecond,
+	RunGeneratorHealthy,
 }
 
 // StatisticName is a statistic a threshold can check, with its spellings.
@@ -366,6 +382,9 @@ type StatisticName struct {
 	// ("ttft p99", "tpot avg"), false for a statistic of the whole run
 	// ("error_rate < 1%").
 	Metric bool
+	// Verdict is true for a statistic of the whole run written alone,
+	// with no operator and no value ("generator_healthy").
+	Verdict bool
 }
 
 // StatisticNames returns the statistics of the language: the per-request
@@ -383,7 +402,7 @@ func StatisticNames() []StatisticName {
 		out = append(out, StatisticName{Name: n.name, Metric: true})
 	}
 	for _, s := range runStatistics {
-		sn := StatisticName{Name: string(s)}
+		sn := StatisticName{Name: string(s), Verdict: s == RunGeneratorHealthy}
 		for name, stat := range runNames {
 			if stat == s && name != string(s) {
 				sn.Aliases = append(sn.Aliases, name)

@@ -71,8 +71,14 @@ func validate(th *Threshold, text tokenText) *issue {
 			return bad(partAggregate, -1, "unknown aggregate %s", quote(partAggregate, -1, a.String()))
 		}
 	case th.Run != "":
-		if th.kind() == kindInvalid {
+		switch th.kind() {
+		case kindInvalid:
 			return bad(partStatistic, -1, "unknown statistic %s", quote(partStatistic, -1, string(th.Run)))
+		case kindVerdict:
+			if th.Op != "" || th.Value != (Value{}) {
+				return bad(partOp, -1, "%s takes no operator or value", quote(partStatistic, -1, string(th.Run)))
+			}
+			return nil
 		}
 	default:
 		if len(th.Goodput) == 0 {

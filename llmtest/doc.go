@@ -118,6 +118,26 @@
 // "time_to_first_token-p99" in seconds, and [Result.Percentile] any other
 // percentile.
 //
+// # The load generator checks itself
+//
+// Every run checks that the process sending the load kept up with it, so
+// that figures measured by a saturated generator are flagged rather than
+// trusted: it samples the process's CPU time (getrusage; GetProcessTimes
+// on Windows; the Go runtime's estimate elsewhere) and the Go scheduler's
+// latency histogram (runtime/metrics /sched/latencies:seconds) at the
+// start, once a second and at the end, and reads an open-loop run's
+// schedule lag from its schedule_lag metric. The verdict is
+// [reporters.Run]'s Generator: saturated, with one reason per limit
+// passed, when the schedule lag p99 exceeds
+// reporters.GeneratorMaxScheduleLag (1ms), the scheduler latency p99
+// reporters.GeneratorMaxSchedLatency (20ms), or the CPU share of
+// GOMAXPROCS, over the run or its busiest second, reaches
+// reporters.GeneratorMaxCPU (90%). CPU is process-wide: an in-process
+// server counts as the generator's. The summary, every report and the
+// live progress ([ProgressSnapshot].Generator) show it; a gate refuses a
+// saturated run with assertions.GeneratorHealthy or the threshold
+// "generator_healthy".
+//
 // # Low-memory runs
 //
 // With Config.LowMemory (LLMeter's low_memory), a run keeps no invocation:

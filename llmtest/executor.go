@@ -62,6 +62,8 @@ type engine struct {
 	// it reads, set while a run with progress goes.
 	progress func(*ProgressSnapshot)
 	live     *liveRun
+	// check is the running run's self-check of its generator.
+	check *selfCheck
 
 	// prof is the load level over time: the open loop's rate, or the
 	// closed loop's clients with Stages; nil for a closed loop without.
@@ -235,6 +237,7 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	}
 	start := time.Now()
 	e.start = start
+	e.check = startSelfCheck(start)
 	stopProgress := e.startProgress()
 	if open {
 		g.Go(func() error {
@@ -261,6 +264,7 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	g.Go(func() error { return e.collect(cbCtx, results, res, model, rw, cancel) })
 	err := g.Wait()
 	end := time.Now()
+	gen := e.check.stop(end)
 	stopProgress(end.Sub(start))
 	res.Run.StartTime, res.Run.EndTime = start.UTC(), end.UTC()
 	if e.open != nil {
@@ -269,6 +273,7 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	testTime := end.Sub(start)
 	testTime -= e.warm.measuredFrom(testTime)
 	model.finish(testTime, res.Invocations)
+	res.Run.Generator = assessGenerator(gen, &res.Run)
 
 	var interruption error
 	if ctx.Err() != nil && e.interrupted.Load() {

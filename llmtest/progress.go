@@ -210,6 +210,11 @@ type ProgressSnapshot struct {
 	Final bool
 	// Stats are the live statistics, in the order Progress.Stats gives.
 	Stats []ProgressValue
+	// Generator is the load generator's self-check so far (see
+	// reporters.Generator): its figures from the start of the run to its
+	// latest sample, taken once a second, and the verdict on them. It is
+	// never nil in a snapshot of a run.
+	Generator *reporters.Generator
 }
 
 // ProgressValue is the value of one live statistic.
@@ -254,8 +259,8 @@ func isDurationKey(key string) bool {
 
 // Line returns the snapshot as one plain line, as a log or a pipe shows
 // it: the elapsed time (of the duration), the requests (of the total), the
-// requests in flight and the failures, then each statistic as
-// label=value.
+// requests in flight and the failures, "generator saturated" when the
+// generator's self-check says so, then each statistic as label=value.
 func (s *ProgressSnapshot) Line() string {
 	var b strings.Builder
 	b.WriteString(FormatDuration(s.Elapsed.Round(100 * time.Millisecond)))
@@ -272,6 +277,9 @@ func (s *ProgressSnapshot) Line() string {
 	}
 	if s.Draining && !s.Final {
 		b.WriteString(", draining")
+	}
+	if !s.Generator.Healthy() {
+		b.WriteString(", generator saturated")
 	}
 	for i, v := range s.Stats {
 		if i == 0 {
@@ -311,6 +319,11 @@ func newLiveRun(model *modelBuilder, clients int, stats []ProgressStat) *liveRun
 		if i := slices.Index(metricIndex[:], m); i >= 0 && !slices.Contains(l.metrics, i) {
 			l.metrics = append(l.metrics, i)
 		}
+	}
+	// The generator's self-check reads the schedule lag, when the run
+	// measures one.
+	if i := slices.Index(metricIndex[:], Metric(scheduleLagMetric)); i >= 0 && !slices.Contains(l.metrics, i) {
+		l.metrics = append(l.metrics, i)
 	}
 	return l
 }
@@ -381,6 +394,10 @@ func (l *liveRun) snapshot(e *engine, elapsed time.Duration) *ProgressSnapshot {
 			}
 		}
 		s.Stats[i] = ProgressValue{ProgressStat: st, Value: v, OK: ok}
+	}
+	if e.check != nil {
+		g := *e.check.current.Load()
+		s.Generator = assessGenerator(&g, &run)
 	}
 	return s
 }

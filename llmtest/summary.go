@@ -12,8 +12,10 @@ import (
 )
 
 // WriteSummary writes a one-screen text summary of the run to w: the run's
-// identity, its request accounting and throughput, and a table of the
-// aggregates of every metric that has samples.
+// identity, its request accounting and throughput, the verdict of its
+// load generator's self-check ("load generator: healthy (…)" or "load
+// generator: saturated: <reasons>"; no line for a run without one), and a
+// table of the aggregates of every metric that has samples.
 func (r *Result) WriteSummary(w io.Writer) error {
 	st, run := &r.Stats, &r.Run
 	var b strings.Builder
@@ -35,6 +37,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	fmt.Fprintf(&b, "%s: %s, %d failed (%.2f%%)%s in %s; %.1f requests/min, %.1f output tokens/s\n",
 		summaryShape(run.Config), plural(st.TotalRequests, "request"), st.FailedRequests, 100*st.FailedRequestsRate, cancelled,
 		FormatDuration(st.TotalTestTime), st.RequestsPerMinute, st.OutputTokensPerSecond)
+	if run.Generator != nil {
+		b.WriteString("load generator: " + run.Generator.String() + "\n")
+	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tavg\tp50\tp90\tp99\tp99.9\tmax\tn\t")
 	exact := true

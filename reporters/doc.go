@@ -111,8 +111,17 @@
 //     unsigned varints — the first bucket's lowest value and its count,
 //     then each next bucket's distance from the previous and its count),
 //     so that the windows of shards merge.
-//   - generator (object, optional): the load generator's self-check; no
-//     field is defined yet.
+//   - generator (object, optional; absent from a run written before
+//     llmtest checked its generator): the load generator's self-check
+//     ([Generator]). cpu (ratio): the process's CPU time over
+//     gomaxprocs × the run's wall time; peak_cpu (ratio): the same over
+//     the run's busiest whole second; gomaxprocs (integer);
+//     sched_latency_p99 (seconds): the Go scheduler's latency p99 over
+//     the run; schedule_lag_p99 (seconds): the open-loop schedule lag
+//     p99, 0 in closed loop; samples (integer): the samples taken;
+//     saturated (boolean): a figure passed its limit; reasons (array of
+//     strings, optional): one stable line per limit passed, such as
+//     "schedule lag p99 3.2ms > 1ms".
 //   - checks (array of objects): the SLO checks, in evaluation order.
 //     expression (string): the check as written, such as
 //     "ttft p99 < 800ms"; statistic (string): what was measured, such as
@@ -218,14 +227,18 @@
 // total_test_time, three decimals). Its properties name the endpoint
 // (provider, model_id, endpoint_name, url), the Go test (test_name, when
 // there is one), the load shape (clients,
-// n_requests or run_duration, timeout, in seconds) and the key figures
+// n_requests or run_duration, timeout, in seconds), the load generator's
+// self-check when the run has one (generator: "healthy" or "saturated";
+// generator_reasons, when saturated: its reasons joined by "; " — a
+// saturated generator fails no test case by itself) and the key figures
 // the run has (percentiles of metrics with samples), under their stats
 // keys ([Run.Stats]): total_requests,
 // failed_requests, failed_requests_rate, requests_per_minute,
 // output_tokens_per_second, time_to_first_token-p50 and -p99,
 // time_per_output_token-p50 and -p99, inter_token_latency-p99 and
 // time_to_last_token-p99 (seconds). Its system-out holds the request
-// accounting and one line per check.
+// accounting, the load generator's verdict ("load generator: healthy (…)"
+// or "load generator: saturated: <reasons>") and one line per check.
 //
 // Test cases, all with classname "llmtest.<run name>" (which GitLab shows
 // as the suite):
@@ -261,8 +274,9 @@
 //
 // [Markdown] writes a summary for $GITHUB_STEP_SUMMARY or a pull-request
 // comment: a level-3 heading with ✅ or ❌ and the run name, a line with
-// endpoint, load shape, request accounting and throughput, a table of
-// ttft, tpot, itl, e2e (ttlt), input and output tokens (avg, p50, p90,
+// endpoint, load shape, request accounting and throughput, a line with the
+// load generator's verdict when the run has one (starting with ⚠️ when it
+// was saturated), a table of ttft, tpot, itl, e2e (ttlt), input and output tokens (avg, p50, p90,
 // p99, max and n, for the metrics with samples, with a note when the
 // percentiles come from histograms), and a table of the checks.
 //

@@ -208,6 +208,10 @@ func suiteProperties(run *Run) xmlProperties {
 	if run.Interrupted {
 		add("interrupted", "true")
 	}
+	if g := run.Generator; g != nil {
+		add("generator", generatorVerdict(g))
+		add("generator_reasons", oneLine(strings.Join(g.Reasons, "; ")))
+	}
 	stats := run.Stats()
 	for _, key := range junitKeyFigures {
 		if v, ok := stats[key]; ok {
@@ -215,6 +219,14 @@ func suiteProperties(run *Run) xmlProperties {
 		}
 	}
 	return xmlProperties{Props: ps}
+}
+
+// generatorVerdict is the value of the suite's generator property.
+func generatorVerdict(g *Generator) string {
+	if g.Saturated {
+		return "saturated"
+	}
+	return "healthy"
 }
 
 // junitKeyFigures are the stats keys a suite carries as properties, in
@@ -243,6 +255,9 @@ func runSummary(run *Run) string {
 	fmt.Fprintf(&b, "load: %s\n", load)
 	if t := throughput(run, "requests/min"); t != "" {
 		fmt.Fprintf(&b, "throughput: %s\n", t)
+	}
+	if run.Generator != nil {
+		fmt.Fprintf(&b, "load generator: %s\n", oneLine(run.Generator.String()))
 	}
 	if run.AllFailed() {
 		fmt.Fprintf(&b, "%s\n", allFailedLine(run))

@@ -12,9 +12,11 @@ var _ Reporter = (*Markdown)(nil)
 // Markdown writes a compact GitHub-flavoured Markdown summary of a run, fit
 // for $GITHUB_STEP_SUMMARY: a heading with the run name and a pass/fail
 // mark; one line with the endpoint, load shape, request accounting and
-// throughput; a table of latency and token figures (avg, p50, p90, p99,
-// max, n), noting when its percentiles come from histograms; and a table
-// of the SLO checks.
+// throughput; one with the verdict of the load generator's self-check,
+// when the run has one (marked ⚠️ when saturated; it does not change the
+// mark); a table of latency and token figures (avg, p50, p90, p99, max,
+// n), noting when its percentiles come from histograms; and a table of
+// the SLO checks.
 // Durations are shown for people ("912ms", "1.23s", "45.6µs"). A run
 // passes when every check passed and it was not interrupted.
 type Markdown struct {
@@ -97,6 +99,13 @@ func (m *Markdown) Write(run *Run) error {
 	}
 	b.WriteString(strings.Join(parts, " · "))
 	b.WriteString("\n\n")
+	if g := run.Generator; g != nil {
+		if g.Saturated {
+			b.WriteString("⚠️ ")
+		}
+		b.WriteString(mdText("Load generator: " + g.String()))
+		b.WriteString("\n\n")
+	}
 
 	writeMetricsTable(&b, run)
 	writeChecksTable(&b, run)

@@ -54,8 +54,10 @@ func (e *MismatchError) Error() string {
 // percentiles are read from its merged histograms (a window only one run
 // has keeps its own; one that several runs have, some without samples,
 // as documents written before window histograms are, has none). The
-// checks are
-// dropped: they held for the runs, not for their merge.
+// generator's self-check is the worst of the runs' (see [Generator]; none
+// unless every run has one), saturated when any run's was, with that
+// run's name before each of its reasons. The checks are dropped: they
+// held for the runs, not for their merge.
 //
 // Config is the merged load shape: Clients is the sum of the runs'
 // clients, Requests, Duration, RampUp and Timeout the largest, LowMemory
@@ -134,6 +136,7 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 	}
 	out.TestTime = unionSeconds(runs)
 	out.Errors = mergeErrors(runs)
+	out.Generator = mergeGenerators(runs)
 	var err error
 	if out.Metrics, err = mergeMetrics(runs); err != nil {
 		return nil, err

@@ -332,13 +332,6 @@ type Window struct {
 	TTLT EncodedHistogram `json:"ttlt_histogram,omitempty"`
 }
 
-// Generator is the load generator's self-check: whether the machine that
-// sent the load kept up with it (its schedule lag, CPU use and the Go
-// scheduler's latency), so that a run whose generator was saturated is
-// flagged rather than trusted. It is a placeholder: no field is defined
-// yet, and runs leave it nil.
-type Generator struct{}
-
 // Check is one evaluated SLO check.
 type Check struct {
 	// Expression is the check as written, such as "ttft p99 < 800ms".

@@ -102,6 +102,19 @@ func Goodput(t TestingT, res *llmtest.Result, limits assertions.GoodputLimits, m
 	return true
 }
 
+// GeneratorHealthy is [assertions.GeneratorHealthy], then t.FailNow on
+// failure.
+func GeneratorHealthy(t TestingT, res *llmtest.Result, msgAndArgs ...any) bool {
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
+	if !assertions.GeneratorHealthy(t, res, msgAndArgs...) {
+		t.FailNow()
+		return false
+	}
+	return true
+}
+
 // SLO is [assertions.SLO], then t.FailNow on failure: after every
 // threshold was evaluated, or, when an expression is invalid, after the
 // parse errors were reported and nothing was evaluated.

@@ -10,6 +10,7 @@ import (
 	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/assertions/require"
 	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // fakeT records Errorf, FailNow and Helper calls; its FailNow does not
@@ -93,6 +94,28 @@ func TestFailNowExactlyOnFailure(t *testing.T) {
 		assert.Len(t, ft.errors, 1, c.name)
 	}
 	assert.Len(t, res.Checks(), 2*len(cases)+2, "every check is recorded, as by package assertions")
+}
+
+func TestGeneratorHealthyFailsNowOnFailure(t *testing.T) {
+	res := run()
+	res.Run.Generator = &reporters.Generator{GOMAXPROCS: 2, Samples: 3}
+	ft := &fakeT{}
+	assert.True(t, require.GeneratorHealthy(ft, res))
+	assert.Zero(t, ft.failNow)
+	assert.Empty(t, ft.errors)
+	assert.Positive(t, ft.helpers)
+
+	res.Run.Generator = &reporters.Generator{GOMAXPROCS: 1, CPU: 1, PeakCPU: 1, Samples: 3}
+	res.Run.Generator.Assess()
+	ft = &fakeT{}
+	assert.False(t, require.GeneratorHealthy(ft, res, "gate"))
+	assert.Equal(t, 1, ft.failNow)
+	assert.Equal(t, []string{"generator_healthy = no: cpu 100% of GOMAXPROCS=1 >= 90% (n=3): gate"}, ft.errors)
+
+	ft = &fakeT{}
+	assert.False(t, require.GeneratorHealthy(ft, run()))
+	assert.Equal(t, 1, ft.failNow)
+	assert.Equal(t, []string{"generator_healthy = no self-check (n=0): the run has none"}, ft.errors)
 }
 
 func TestSLOInvalidFailsNowWithoutEvaluating(t *testing.T) {

@@ -178,15 +178,18 @@ func writeFlag(b *strings.Builder, f *pflag.Flag) {
 // sloHelp describes the statistics --slo can check, from package
 // assertions.
 func sloHelp() string {
-	var metrics, runStats []string
+	var metrics, runStats, verdicts []string
 	for _, n := range assertions.StatisticNames() {
 		name := n.Name
 		if len(n.Aliases) > 0 {
 			name += " (" + strings.Join(n.Aliases, ", ") + ")"
 		}
-		if n.Metric {
+		switch {
+		case n.Metric:
 			metrics = append(metrics, name)
-		} else {
+		case n.Verdict:
+			verdicts = append(verdicts, name)
+		default:
 			runStats = append(runStats, name)
 		}
 	}
@@ -198,6 +201,8 @@ func sloHelp() string {
 	b.WriteString(wrapList(runStats, "    ", 76))
 	b.WriteString("  goodput(CONDITION, ...), the share of requests meeting every condition\n")
 	b.WriteString("  on a per-request latency ('goodput(ttft < 1s, tpot < 50ms) >= 95%')\n")
+	b.WriteString("  verdicts, written alone, without OP or LIMIT ('generator_healthy'):\n")
+	b.WriteString(wrapList(verdicts, "    ", 76))
 	return b.String()
 }
 

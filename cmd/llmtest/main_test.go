@@ -18,6 +18,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints/sim"
 	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // fastSim are simulator flags that keep a run short.
@@ -176,6 +177,26 @@ func TestRunSLOGates(t *testing.T) {
 
 	code, _, _ = runCLI(t, append([]string{"run", "--requests", "1", "--slo", "ttft p99 < 10s"}, fastSim...)...)
 	assert.Equal(t, exitOK, code, "every SLO held")
+}
+
+// TestRunGeneratorGate gates a run on its generator's self-check with the
+// generator_healthy verdict, which the JSON report carries.
+func TestRunGeneratorGate(t *testing.T) {
+	js := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, stderr := runCLI(t, append([]string{"run", "--requests", "2", "--slo", "generator_healthy", "--json", js}, fastSim...)...)
+	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	assert.Regexp(t, `PASS  generator_healthy = yes \(n=\d+\)`, stdout)
+	b, err := os.ReadFile(js)
+	require.NoError(t, err)
+	var doc struct {
+		Generator *reporters.Generator `json:"generator"`
+	}
+	require.NoError(t, json.Unmarshal(b, &doc))
+	require.NotNil(t, doc.Generator)
+	assert.Positive(t, doc.Generator.Samples)
+	assert.False(t, doc.Generator.Saturated)
+
+	assertUsage(t, `"generator_healthy" takes no operator or value`, append([]string{"run", "--slo", "generator_healthy < 1"}, fastSim...)...)
 }
 
 func TestRunUsageErrors(t *testing.T) {

@@ -186,13 +186,18 @@ func (b *barProgress) addBar(total int64, opts ...mpb.BarOption) *mpb.Bar {
 }
 
 // inFlight decorates the main bar with the requests in flight and the
-// failures.
+// failures, and "generator saturated" when the generator's self-check
+// says so.
 func (b *barProgress) inFlight(decor.Statistics) string {
 	l := b.last.Load()
 	if l == nil {
 		return ""
 	}
-	return fmt.Sprintf("%d in flight, %d failed", l.InFlight, l.Failed)
+	s := fmt.Sprintf("%d in flight, %d failed", l.InFlight, l.Failed)
+	if !l.Generator.Healthy() {
+		s += ", generator saturated"
+	}
+	return s
 }
 
 // statGroups are LLMeter's groups of live statistics: a statistic belongs

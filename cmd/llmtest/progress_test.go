@@ -13,6 +13,10 @@ import (
 	"github.com/creack/pty"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // screen is the little of a terminal that the progress bars use: text,
@@ -154,6 +158,18 @@ func TestProgressInATerminal(t *testing.T) {
 	}
 }
 
+// TestBarShowsSaturation pins the bar's decoration: "generator
+// saturated" after the requests in flight while the self-check says so.
+func TestBarShowsSaturation(t *testing.T) {
+	var b barProgress
+	assert.Empty(t, b.inFlight(decor.Statistics{}))
+	s := &llmtest.ProgressSnapshot{InFlight: 3, Failed: 1, Generator: &reporters.Generator{Samples: 2}}
+	b.last.Store(s)
+	assert.Equal(t, "3 in flight, 1 failed", b.inFlight(decor.Statistics{}))
+	s.Generator.Saturated = true
+	assert.Equal(t, "3 in flight, 1 failed, generator saturated", b.inFlight(decor.Statistics{}))
+}
+
 // statRow reports whether the screen has a line "  <group>  <stat>=…"
 // holding the stats, in order, and nothing else of the block.
 func statRow(scr, group string, stats ...string) bool {
@@ -178,11 +194,14 @@ func TestProgressThroughAPipe(t *testing.T) {
 		}
 	}
 	require.Len(t, lines, 2, stderr.String())
-	assert.Regexp(t, `^llmtest run: 1\.\d+s of 2\.5s: \d+ done, \d+ in flight, 0 failed \| rpm=\d`, lines[0])
+	// On a loaded machine the generator may be saturated; the line says so.
+	assert.Regexp(t, `^llmtest run: 1\.\d+s of 2\.5s: \d+ done, \d+ in flight, 0 failed(, generator saturated)? \| rpm=\d`, lines[0])
+	t.Log(regexp.MustCompile(`(?m)^load generator: .*$`).FindString(stdout.String()))
 	assert.Regexp(t, `^llmtest run: 2\.\d+s of 2\.5s: `, lines[1])
 	assert.NotContains(t, stderr.String(), "\r")
 	assert.NotContains(t, stderr.String(), "\x1b")
 	assert.Contains(t, stdout.String(), "2 clients for 2.5s:")
+	assert.Regexp(t, `(?m)^load generator: (healthy \(cpu |saturated: )`, stdout.String(), "the summary has the self-check's verdict")
 
 	// --progress off prints none, and "" asks for no statistics.
 	for _, args := range [][]string{{"--progress", "off"}, {"--progress-stats", ""}} {
