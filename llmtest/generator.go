@@ -178,12 +178,12 @@ func histogramP99(before, after []uint64, buckets []float64) float64 {
 
 // scheduleLagP99 returns the p99 of run's schedule_lag metric in seconds,
 // 0 when the run has none (a closed-loop run) or no sample of it.
-func scheduleLagP99(run *reporters.Run) float64 {
+func scheduleLagP99(run *reporters.Run) (p99 float64, n int) {
 	m := run.Metric(scheduleLagMetric)
 	if m == nil || m.N == 0 {
-		return 0
+		return 0, 0
 	}
-	return m.P99
+	return m.P99, m.N
 }
 
 // scheduleLagMetric names the open-loop schedule lag metric.
@@ -192,7 +192,7 @@ const scheduleLagMetric = "schedule_lag"
 // assessGenerator completes the figures g of a run whose model is run:
 // its schedule lag, then the verdict.
 func assessGenerator(g *reporters.Generator, run *reporters.Run) *reporters.Generator {
-	g.ScheduleLagP99 = scheduleLagP99(run)
+	g.ScheduleLagP99, g.ScheduleLagSamples = scheduleLagP99(run)
 	g.Assess()
 	return g
 }

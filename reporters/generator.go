@@ -15,6 +15,11 @@ const (
 	// late often enough to distort the arrival rate and every latency
 	// measured from the send.
 	GeneratorMaxScheduleLag = time.Millisecond
+	// GeneratorMinScheduleLagSamples is the fewest arrivals whose lag
+	// p99 can flag a run: over fewer, the p99 is one of the few largest
+	// lags, and a single late wake-up of a loaded machine would flag a
+	// quiet run.
+	GeneratorMinScheduleLagSamples = 100
 	// GeneratorMaxCPU bounds the process's CPU use, as a share of
 	// GOMAXPROCS × wall time, over the run and over any one-second
 	// interval of it: at or above it the generator had no CPU to spare,
@@ -68,6 +73,11 @@ type Generator struct {
 	// ScheduleLagP99 is the p99 of the run's schedule_lag metric, in
 	// seconds: open loop only, 0 otherwise.
 	ScheduleLagP99 float64 `json:"schedule_lag_p99"`
+	// ScheduleLagSamples is the number of arrivals ScheduleLagP99 is
+	// over; the lag flags the run only with at least
+	// GeneratorMinScheduleLagSamples of them (or when the number is not
+	// known, 0, as in a document that predates it).
+	ScheduleLagSamples int `json:"schedule_lag_samples,omitempty"`
 	// Samples counts the samples taken: the start, one per second, and
 	// the end. A self-check without samples checked nothing.
 	Samples int `json:"samples"`
@@ -91,7 +101,8 @@ func (g *Generator) Assess() {
 		return
 	}
 	var reasons []string
-	if lim := GeneratorMaxScheduleLag.Seconds(); g.ScheduleLagP99 > lim {
+	enough := g.ScheduleLagSamples == 0 || g.ScheduleLagSamples >= GeneratorMinScheduleLagSamples
+	if lim := GeneratorMaxScheduleLag.Seconds(); g.ScheduleLagP99 > lim && enough {
 		reasons = append(reasons, fmt.Sprintf("schedule lag p99 %s > %s", formatSeconds(g.ScheduleLagP99), formatSeconds(lim)))
 	}
 	if lim := GeneratorMaxSchedLatency.Seconds(); g.SchedLatencyP99 > lim {
@@ -151,6 +162,7 @@ func mergeGenerators(runs []*Run) *Generator {
 		out.GOMAXPROCS = min(out.GOMAXPROCS, g.GOMAXPROCS)
 		out.SchedLatencyP99 = max(out.SchedLatencyP99, g.SchedLatencyP99)
 		out.ScheduleLagP99 = max(out.ScheduleLagP99, g.ScheduleLagP99)
+		out.ScheduleLagSamples += g.ScheduleLagSamples
 		out.Samples += g.Samples
 		if g.Saturated {
 			out.Saturated = true

@@ -18,6 +18,9 @@ func TestGeneratorLimitsPinned(t *testing.T) {
 	if GeneratorMaxCPU != 0.9 {
 		t.Errorf("GeneratorMaxCPU = %v, want 0.9", GeneratorMaxCPU)
 	}
+	if GeneratorMinScheduleLagSamples != 100 {
+		t.Errorf("GeneratorMinScheduleLagSamples = %v, want 100", GeneratorMinScheduleLagSamples)
+	}
 	if GeneratorMaxSchedLatency != 20*time.Millisecond {
 		t.Errorf("GeneratorMaxSchedLatency = %v, want 20ms", GeneratorMaxSchedLatency)
 	}
@@ -35,6 +38,9 @@ func TestGeneratorAssess(t *testing.T) {
 			g.ScheduleLagP99, g.SchedLatencyP99, g.CPU, g.PeakCPU = 0.001, 0.020, 0.8999, 0.8999
 		}, nil},
 		{"schedule lag", func(g *Generator) { g.ScheduleLagP99 = 0.0032 }, []string{"schedule lag p99 3.2ms > 1ms"}},
+		{"schedule lag over enough arrivals", func(g *Generator) { g.ScheduleLagP99, g.ScheduleLagSamples = 0.0032, 100 },
+			[]string{"schedule lag p99 3.2ms > 1ms"}},
+		{"schedule lag over too few arrivals", func(g *Generator) { g.ScheduleLagP99, g.ScheduleLagSamples = 0.0032, 99 }, nil},
 		{"scheduler latency", func(g *Generator) { g.SchedLatencyP99 = 0.084 }, []string{"scheduler latency p99 84ms > 20ms"}},
 		{"cpu over the run", func(g *Generator) { g.CPU, g.PeakCPU = 0.9, 0.99 }, []string{"cpu 90% of GOMAXPROCS=2 >= 90%"}},
 		{"cpu over a second", func(g *Generator) { g.PeakCPU = 0.975 }, []string{"cpu 97.5% of GOMAXPROCS=2 over its busiest second >= 90%"}},
