@@ -107,7 +107,7 @@ func TestExactPercentilesOfOtherInvocationsSort(t *testing.T) {
 	}
 	for _, other := range [][]Invocation{gen(1000), gen(999), gen(1001), built[:0]} {
 		nsCopy := ns
-		got := exactPercentiles(&hists, &nsCopy, other)
+		got := exactPercentiles(&hists, &nsCopy, new([len(metricIndex)]int64), other)
 		all := sortedSamples(other)[iTTLT]
 		if len(all) == 0 {
 			assert.Nil(t, got[iTTLT], "no samples, no percentiles")
@@ -240,9 +240,10 @@ func TestRankSetOfStraddlingBuckets(t *testing.T) {
 	}
 	s := newRankSetOf(n, ranks, bs)
 	assert.Contains(t, s.cells, int8(someBuckets), "some cell straddles a bucket")
-	for _, v := range vals {
+	for v := range slices.Values(vals) {
 		s.add(v)
 	}
+	require.True(t, s.refine())
 	got, ok := s.exact()
 	require.True(t, ok)
 	for _, rank := range ranks {
