@@ -107,7 +107,7 @@ func (sp *span) resolved() bool { return sp.lo == sp.hi }
 // crowded one counts them in at most subSpans sub-spans.
 const (
 	maxKept  = 1 << 13
-	subSpans = 1 << 12
+	subSpans = 1 << 16
 )
 
 const (
@@ -249,38 +249,49 @@ func (s *rankSet) active() bool {
 // add looks at one sample.
 func (s *rankSet) add(v int64) {
 	s.seen++
-	var cell int
+	if k := s.markOf(v); k != noBucket {
+		s.keep(v, k)
+	}
+}
+
+// markOf returns the mark of v's cell.
+func (s *rankSet) markOf(v int64) int8 {
+	var cell uint64
 	if s.linear {
 		if v < s.base {
-			return
+			return noBucket
 		}
-		cell = int(min(uint64(v-s.base)>>s.shift, uint64(len(s.cells))))
+		cell = uint64(v-s.base) >> s.shift
 	} else {
-		cell = cellOf(min(max(v, 0), reporters.HistogramMax)) // as the histogram recorded it
+		cell = uint64(cellOf(min(max(v, 0), reporters.HistogramMax))) // as the histogram recorded it
 	}
-	if cell < len(s.cells) && s.cells[cell] != noBucket {
-		s.keep(v, s.cells[cell])
+	if cell >= uint64(len(s.cells)) {
+		return noBucket
 	}
+	return s.cells[cell]
 }
 
 // addAll is add for every sample of vs.
 func (s *rankSet) addAll(vs []time.Duration) {
+	s.seen += len(vs)
 	for _, v := range vs {
-		s.add(int64(v))
+		if k := s.markOf(int64(v)); k != noBucket {
+			s.keep(int64(v), k)
+		}
 	}
 }
 
 // keep keeps or counts sample v, of a cell marked k.
 func (s *rankSet) keep(v int64, k int8) {
-	if k == someBuckets {
-		for k := range s.spans {
-			if sp := &s.spans[k]; v >= sp.lo && v <= sp.hi && !sp.resolved() {
-				sp.take(v)
-			}
-		}
+	if k != someBuckets {
+		s.spans[k].take(v)
 		return
 	}
-	s.spans[k].take(v)
+	for k := range s.spans {
+		if sp := &s.spans[k]; v >= sp.lo && v <= sp.hi && !sp.resolved() {
+			sp.take(v)
+		}
+	}
 }
 
 // take keeps or counts sample v, which lies in sp.
@@ -382,7 +393,7 @@ func (s *rankSet) setLinearCells() {
 	k := 0
 	for c := range s.cells {
 		lo := s.base + int64(uint64(c)<<s.shift)
-		hi := s.spans[last].hi
+		hi := int64(math.MaxInt64) // the whole cell, which may reach past the spans
 		if w := uint64(1)<<s.shift - 1; uint64(hi-lo) > w {
 			hi = lo + int64(w)
 		}
