@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,7 +15,7 @@ import (
 // mode, and the line's fields.
 func TestRunMeasuresBothModes(t *testing.T) {
 	for _, low := range []bool{false, true} {
-		r, err := run(800, 4, 200, low)
+		r, err := run(800, 4, 200, low, "zero")
 		require.NoError(t, err)
 		assert.Equal(t, 800, r.requests)
 		require.Len(t, r.rss, 4)
@@ -32,18 +33,33 @@ func TestRunMeasuresBothModes(t *testing.T) {
 			assert.Positive(t, r.text)
 		}
 		line := r.String()
-		for _, key := range []string{"mode=", "requests=800 ", "peak_rss_mib=", "rss_mib=", "heap_mib=", "text_mib=", "bytes_per_req=", "end_ms=", "run_s="} {
+		for _, key := range []string{"mode=", "latency=zero ", "requests=800 ", "peak_rss_mib=", "rss_mib=", "heap_mib=", "text_mib=", "bytes_per_req=", "end_ms=", "run_s="} {
 			assert.Contains(t, line, key)
 		}
-		assert.Equal(t, 4, len(strings.Split(strings.Fields(line)[3], ",")), "four samples in %q", line)
+		assert.Equal(t, 4, len(strings.Split(strings.Fields(line)[4], ",")), "four samples in %q", line)
+	}
+}
+
+// TestRunWithLatencies pins that -latency sets the simulator's
+// latencies: 8 clients each sending 10 requests of 1ms to the first token
+// and 31 gaps of about 40µs take at least 10 × 2.2ms.
+func TestRunWithLatencies(t *testing.T) {
+	for _, latency := range []string{"narrow", "wide"} {
+		r, err := run(80, 8, 40, false, latency)
+		require.NoError(t, err)
+		assert.Equal(t, 80, r.requests)
+		assert.GreaterOrEqual(t, r.run, 10*2200*time.Microsecond, latency)
+		assert.Contains(t, r.String(), "latency="+latency+" ")
 	}
 }
 
 func TestRunRefusesBadCounts(t *testing.T) {
-	_, err := run(10, 4, 5, false)
+	_, err := run(10, 4, 5, false, "zero")
 	assert.EqualError(t, err, "-n (10) must be a positive multiple of -clients (4), -every (5) positive")
-	_, err = run(8, 4, 0, false)
+	_, err = run(8, 4, 0, false, "zero")
 	assert.Error(t, err)
+	_, err = run(8, 4, 4, false, "slow")
+	assert.EqualError(t, err, `-latency: unknown profile "slow" (want zero, narrow or wide)`)
 }
 
 func TestProcStatus(t *testing.T) {
