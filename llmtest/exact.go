@@ -271,12 +271,31 @@ func (s *rankSet) markOf(v int64) int8 {
 	return s.cells[cell]
 }
 
-// addAll is add for every sample of vs.
+// addAll is add for every sample of vs, with the loads of s hoisted out
+// of the loop (most samples of a crowded metric are counted: the loop is
+// the cost of a pass).
 func (s *rankSet) addAll(vs []time.Duration) {
 	s.seen += len(vs)
-	for _, v := range vs {
-		if k := s.markOf(int64(v)); k != noBucket {
-			s.keep(int64(v), k)
+	cells, spans, linear, base, shift := s.cells, s.spans, s.linear, s.base, s.shift
+	for _, d := range vs {
+		v := int64(d)
+		var cell uint64
+		if linear {
+			if v < base {
+				continue
+			}
+			cell = uint64(v-base) >> shift
+		} else {
+			cell = uint64(cellOf(min(max(v, 0), reporters.HistogramMax)))
+		}
+		if cell >= uint64(len(cells)) {
+			continue
+		}
+		switch k := cells[cell]; {
+		case k >= 0:
+			spans[k].take(v)
+		case k == someBuckets:
+			s.keep(v, k)
 		}
 	}
 }
@@ -296,11 +315,12 @@ func (s *rankSet) keep(v int64, k int8) {
 
 // take keeps or counts sample v, which lies in sp.
 func (sp *span) take(v int64) {
+	if sp.counts != nil {
+		sp.counts[uint64(v-sp.lo)>>sp.shift]++ // seen by refine, the sum of counts
+		return
+	}
 	sp.seen++
-	switch {
-	case sp.counts != nil:
-		sp.counts[uint64(v-sp.lo)>>sp.shift]++
-	case sp.seen <= sp.count: // more is a mismatch, found by refine
+	if sp.seen <= sp.count { // more is a mismatch, found by refine
 		sp.kept = append(sp.kept, v)
 	}
 }
@@ -313,7 +333,13 @@ func (s *rankSet) refine() bool {
 	if s.seen != s.n {
 		return false
 	}
-	for _, sp := range s.spans {
+	for k := range s.spans {
+		sp := &s.spans[k]
+		if sp.counts != nil {
+			for _, c := range sp.counts {
+				sp.seen += int64(c)
+			}
+		}
 		if !sp.resolved() && sp.seen != sp.count {
 			return false
 		}

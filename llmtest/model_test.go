@@ -243,6 +243,35 @@ func BenchmarkFinish(b *testing.B) {
 	}
 }
 
+// BenchmarkExactPercentiles measures the part of BenchmarkFinish that
+// finds the exact percentiles (exactPercentiles, the passes over the
+// invocations), without the time series, for each profile.
+//
+//	go test ./llmtest -run '^$' -bench BenchmarkExactPercentiles -benchtime 5x -count 3
+func BenchmarkExactPercentiles(b *testing.B) {
+	const n = 400_000
+	for _, name := range []string{"zero", "narrow", "wide"} {
+		b.Run(name, func(b *testing.B) {
+			invs := finishInvocations(n, finishProfiles[name])
+			m := newModelBuilder(&reporters.Run{}, true, false)
+			for i := range invs {
+				m.add(&invs[i])
+			}
+			var hists [len(metricIndex)]*reporters.Histogram
+			var ns [len(metricIndex)]int
+			var mins [len(metricIndex)]int64
+			for i := range m.metrics {
+				hists[i], ns[i], mins[i] = &m.metrics[i].hist, m.metrics[i].n, m.metrics[i].min
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				nsCopy := ns
+				exactPercentiles(&hists, &nsCopy, &mins, invs)
+			}
+		})
+	}
+}
+
 // finishProfiles draw the latencies of BenchmarkFinish's records, in
 // nanoseconds, from r: what each of a record's metrics is around and how
 // far it spreads (uniformly, mid ± spread).
