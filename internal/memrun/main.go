@@ -37,6 +37,9 @@
 //	end_ms        from the last AfterInvoke callback (the collector has the
 //	              last invocation) to Run's return, in milliseconds
 //	run_s         the wall time of Run, in seconds
+//	itl_crowd     the share of the inter-token gaps in the histogram bucket
+//	              of their median: near 0 when the gaps spread over many
+//	              buckets, 1 when they all crowd one
 //
 // A low-memory run writes its folder in a temporary directory, which is
 // removed at exit.
@@ -57,6 +60,7 @@ import (
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/sim"
 	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 func main() {
@@ -85,6 +89,7 @@ type report struct {
 	heap, text  float64   // bytes
 	bytesPerReq float64
 	end, run    time.Duration
+	crowd       float64 // share of the gaps in their median's bucket
 }
 
 func (r *report) String() string {
@@ -93,9 +98,9 @@ func (r *report) String() string {
 		rss[i] = strconv.FormatFloat(v, 'f', 0, 64)
 	}
 	const mib = 1 << 20
-	return fmt.Sprintf("mode=%s latency=%s requests=%d peak_rss_mib=%.0f rss_mib=%s heap_mib=%.1f text_mib=%.1f bytes_per_req=%.0f end_ms=%.1f run_s=%.2f",
+	return fmt.Sprintf("mode=%s latency=%s requests=%d peak_rss_mib=%.0f rss_mib=%s heap_mib=%.1f text_mib=%.1f bytes_per_req=%.0f end_ms=%.1f run_s=%.2f itl_crowd=%.3f",
 		r.mode, r.latency, r.requests, r.peakRSS, strings.Join(rss, ","), r.heap/mib, r.text/mib,
-		r.bytesPerReq, float64(r.end.Microseconds())/1e3, r.run.Seconds())
+		r.bytesPerReq, float64(r.end.Microseconds())/1e3, r.run.Seconds(), r.crowd)
 }
 
 // probe is the callback that watches the run from the collector: it
@@ -177,10 +182,24 @@ func run(n, clients, every int, low bool, latency string) (*report, error) {
 	r := &report{
 		mode: mode, latency: latency, requests: n, peakRSS: procStatus("VmHWM"), rss: p.rss,
 		heap: heap, text: float64(text), bytesPerReq: (heap - float64(text)) / float64(n),
-		end: returned.Sub(p.last), run: returned.Sub(start),
+		end: returned.Sub(p.last), run: returned.Sub(start), crowd: medianCrowd(res.Run.Metric(string(llmtest.InterTokenLatency))),
 	}
 	runtime.KeepAlive(res)
 	return r, nil
+}
+
+// medianCrowd returns the share of m's samples in the histogram bucket of
+// its median, 0 for no samples.
+func medianCrowd(m *reporters.Metric) float64 {
+	if m == nil || m.Histogram == nil || m.Histogram.Count() == 0 {
+		return 0
+	}
+	n := m.Histogram.Count()
+	bs, ok := m.Histogram.Buckets((n - 1) / 2)
+	if !ok {
+		return 0
+	}
+	return float64(bs[0].Count) / float64(n)
 }
 
 // liveHeap returns the bytes of live heap objects after a full collection.

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // TestRunMeasuresBothModes pins what a small run reports: every request
@@ -33,7 +35,7 @@ func TestRunMeasuresBothModes(t *testing.T) {
 			assert.Positive(t, r.text)
 		}
 		line := r.String()
-		for _, key := range []string{"mode=", "latency=zero ", "requests=800 ", "peak_rss_mib=", "rss_mib=", "heap_mib=", "text_mib=", "bytes_per_req=", "end_ms=", "run_s="} {
+		for _, key := range []string{"mode=", "latency=zero ", "requests=800 ", "peak_rss_mib=", "rss_mib=", "heap_mib=", "text_mib=", "bytes_per_req=", "end_ms=", "run_s=", "itl_crowd="} {
 			assert.Contains(t, line, key)
 		}
 		assert.Equal(t, 4, len(strings.Split(strings.Fields(line)[4], ",")), "four samples in %q", line)
@@ -50,7 +52,23 @@ func TestRunWithLatencies(t *testing.T) {
 		assert.Equal(t, 80, r.requests)
 		assert.GreaterOrEqual(t, r.run, 10*2200*time.Microsecond, latency)
 		assert.Contains(t, r.String(), "latency="+latency+" ")
+		assert.Greater(t, r.crowd, 0.0, "some gap in the median's bucket")
+		assert.LessOrEqual(t, r.crowd, 1.0)
 	}
+}
+
+// TestMedianCrowd pins the crowding measure: all samples in one bucket
+// give 1, samples one per bucket give 1/n, none give 0.
+func TestMedianCrowd(t *testing.T) {
+	one, spread := reporters.NewHistogram(), reporters.NewHistogram()
+	for i := range int64(10) {
+		one.Record(40e6)
+		spread.Record(1 << (20 + i))
+	}
+	assert.Equal(t, 1.0, medianCrowd(&reporters.Metric{Histogram: one}))
+	assert.Equal(t, 0.1, medianCrowd(&reporters.Metric{Histogram: spread}))
+	assert.Zero(t, medianCrowd(&reporters.Metric{Histogram: reporters.NewHistogram()}))
+	assert.Zero(t, medianCrowd(nil))
 }
 
 func TestRunRefusesBadCounts(t *testing.T) {
