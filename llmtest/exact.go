@@ -352,6 +352,7 @@ func (s *rankSet) refine() bool {
 		for end < len(s.ranks) && s.span[end] == k {
 			end++
 		}
+		done := int64(0) // sp.kept[:done] are in place
 		for ; j < end; j++ {
 			off := s.ranks[j] - sp.below
 			var to span
@@ -359,13 +360,10 @@ func (s *rankSet) refine() bool {
 			case sp.resolved():
 				to = span{lo: sp.lo, hi: sp.lo}
 			case sp.counts == nil: // kept: select
-				done := int64(0)
-				if n := len(next); n > 0 && next[n-1].lo >= sp.lo && next[n-1].hi <= sp.hi {
-					done = next[n-1].below // the previous rank's offset, in place
-				}
 				selectNth(sp.kept[done:], int(off-done))
+				done = off + 1
 				v := sp.kept[off]
-				to = span{lo: v, hi: v, below: off}
+				to = span{lo: v, hi: v}
 			default: // counted: the sub-span of the rank
 				below := sp.below
 				i := 0
@@ -380,11 +378,7 @@ func (s *rankSet) refine() bool {
 				}
 				to = span{lo: lo, hi: hi, below: below, count: int64(sp.counts[i])}
 			}
-			if n := len(next); n > 0 && next[n-1].lo == to.lo && next[n-1].hi == to.hi {
-				if to.resolved() {
-					next[n-1].below = to.below // the latest selected offset
-				}
-			} else {
+			if n := len(next); n == 0 || next[n-1].lo != to.lo || next[n-1].hi != to.hi {
 				next = append(next, to)
 			}
 			s.span[j] = len(next) - 1
