@@ -2,6 +2,7 @@ package assertions
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -344,3 +345,49 @@ func (th *Threshold) limit() float64 {
 // formatNumber formats v as the language writes numbers: no exponent, the
 // fewest digits that give v back.
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// runStatistics are the run statistics in the order StatisticNames lists
+// them.
+var runStatistics = []RunStatistic{
+	RunErrorRate, RunFailedRequests, RunTotalRequests,
+	RunRequestsPerSecond, RunRequestsPerMinute, RunOutputTokensPerSecond,
+}
+
+// StatisticName is a statistic a threshold can check, with its spellings.
+type StatisticName struct {
+	// Name is the canonical spelling; Aliases are the others, which parse
+	// the same.
+	Name    string
+	Aliases []string
+	// Metric is true for a per-request metric, written with an aggregate
+	// ("ttft p99", "tpot avg"), false for a statistic of the whole run
+	// ("error_rate < 1%").
+	Metric bool
+}
+
+// StatisticNames returns the statistics of the language: the per-request
+// metrics, then the run statistics. goodput(...) is not among them: it is
+// written with conditions on the latency metrics.
+func StatisticNames() []StatisticName {
+	var out []StatisticName
+	var prev llmtest.Metric
+	for _, n := range metricNames { // each metric's spellings are adjacent
+		if len(out) > 0 && n.metric == prev {
+			out[len(out)-1].Aliases = append(out[len(out)-1].Aliases, n.name)
+			continue
+		}
+		prev = n.metric
+		out = append(out, StatisticName{Name: n.name, Metric: true})
+	}
+	for _, s := range runStatistics {
+		sn := StatisticName{Name: string(s)}
+		for name, stat := range runNames {
+			if stat == s && name != string(s) {
+				sn.Aliases = append(sn.Aliases, name)
+			}
+		}
+		slices.Sort(sn.Aliases)
+		out = append(out, sn)
+	}
+	return out
+}

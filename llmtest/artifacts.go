@@ -334,6 +334,21 @@ func (rw *responseWriter) close() error {
 // responses.jsonl is dropped, and the Result is marked Interrupted.
 func LoadResult(dir string) (*Result, error) { return loadResult(dir, true) }
 
+// OpenResult is LoadResult for a reader of the run's figures: a folder
+// with a model (report.json of schema version 2 or later, whose figures
+// are whole) keeps its records on disk, Result.Invocations stays empty and
+// Result.Responses streams them, so that opening a run of a million
+// requests costs no memory per request. An older llmtest folder and an
+// LLMeter folder have their records read, as LoadResult reads them, to
+// compute their exact statistics.
+func OpenResult(dir string) (*Result, error) {
+	run, err := readModel(filepath.Join(dir, ReportJSONFile))
+	if err != nil {
+		return nil, err
+	}
+	return loadResult(dir, run == nil)
+}
+
 // loadResult is LoadResult; without keep, the Result holds no invocation
 // (Responses reads them from dir), and a folder without a model has its
 // percentiles read from the histograms.

@@ -252,3 +252,29 @@ func TestLoadResultReadsAnLLMeterLowMemoryRun(t *testing.T) {
 	}
 	assert.Equal(t, 4, n)
 }
+
+// TestOpenResultKeepsTheRecordsOnDisk opens a saved run without loading
+// its records: the figures are the saved model's, exact, and the records
+// stream from responses.jsonl; an LLMeter folder still has its records
+// read for exact statistics.
+func TestOpenResultKeepsTheRecordsOnDisk(t *testing.T) {
+	dir := t.TempDir()
+	res := goldenResult()
+	require.NoError(t, res.SaveTo(dir))
+	opened, err := OpenResult(dir)
+	require.NoError(t, err)
+	assert.Empty(t, opened.Invocations)
+	assert.Equal(t, res.Stats, opened.Stats, "the model's exact figures")
+	n := 0
+	for inv, err := range opened.Responses() {
+		require.NoError(t, err)
+		assert.Equal(t, res.Invocations[n].ID, inv.ID)
+		n++
+	}
+	assert.Equal(t, len(res.Invocations), n)
+
+	llmeter, err := OpenResult(filepath.Join("testdata", "llmeter", "complete"))
+	require.NoError(t, err)
+	assert.Len(t, llmeter.Invocations, 4)
+	assert.True(t, llmeter.Stats.TimeToFirstToken.Exact)
+}

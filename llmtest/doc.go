@@ -53,6 +53,9 @@
 //     num_tokens_reasoning_source).
 //   - inter_token_latency (ITL): every gap between consecutive visible
 //     chunks, pooled over all successful requests.
+//   - time_to_end (a record's field, not an aggregate): the end of the
+//     request − t0, whether it succeeded, failed or was cancelled; it
+//     places the request's end in the run's per-second series.
 //   - num_tokens_input, num_tokens_output, num_tokens_reasoning: the
 //     server's usage when it reports it, otherwise the run's tokenizer
 //     (counted after the response, outside the timed window); each record

@@ -105,9 +105,7 @@ func TestMergeShardsOfOneRun(t *testing.T) {
 	assert.Equal(t, whole.Run.StartTime, m.StartTime)
 	assert.Equal(t, whole.Run.EndTime, m.EndTime)
 
-	// The series is the one of all the records, window by window. (A live
-	// run places a request's end by its measured elapsed time, which a
-	// record does not keep: the records rebuilt give the reference.)
+	// The series is the one of all the records, window by window.
 	require.Len(t, m.Series, len(whole.Run.Series))
 	require.NotEmpty(t, m.Series)
 	started := 0

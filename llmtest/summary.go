@@ -26,6 +26,11 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	if d := secondsToDurationOrZero(run.Config.Duration); d > 0 {
 		shape = plural(run.Config.Clients, "client") + " for " + d.String()
 	}
+	if n := run.Config.Shards; n > 0 {
+		// The shards' shapes may differ: their clients summed is all
+		// one line can say.
+		shape = plural(run.Config.Clients, "client") + " in " + plural(n, "shard")
+	}
 	cancelled := ""
 	if st.CancelledRequests > 0 {
 		cancelled = fmt.Sprintf(", %d cancelled", st.CancelledRequests)

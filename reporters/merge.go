@@ -52,7 +52,9 @@ func (e *MismatchError) Error() string {
 // true if any run was. The series are aligned on wall-clock seconds and
 // their counts, in-flight counts and output tokens summed; a window's
 // percentiles are read from its merged histograms (a window only one run
-// has keeps its own). The checks are
+// has keeps its own; one that several runs have, some without samples,
+// as documents written before window histograms are, has none). The
+// checks are
 // dropped: they held for the runs, not for their merge.
 //
 // Config is the merged load shape: Clients is the sum of the runs'
@@ -97,10 +99,11 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 		RelativeError: RelativeError,
 		Checks:        []Check{},
 	}
-	out.Config.Clients = 0
+	out.Config.Clients, out.Config.Shards = 0, 0
 	out.Config.LowMemory = true
 	for _, r := range runs {
 		c := &out.Config
+		c.Shards += max(r.Config.Shards, 1) // a merge counts its own shards
 		c.Clients += r.Config.Clients
 		c.Requests = max(c.Requests, r.Config.Requests)
 		c.Duration = max(c.Duration, r.Config.Duration)
@@ -160,7 +163,9 @@ func compareConfigs(a, b *Run) error {
 		{"endpoint.endpoint_name", a.Endpoint.Name, b.Endpoint.Name},
 		{"endpoint.url", a.Endpoint.URL, b.Endpoint.URL},
 	}
-	if a.Config.PayloadsDigest != "" || b.Config.PayloadsDigest != "" {
+	// A run read from an older or LLMeter folder has no digest: the
+	// payload counts are compared then.
+	if a.Config.PayloadsDigest != "" && b.Config.PayloadsDigest != "" {
 		fields = append(fields, struct{ name, a, b string }{"config.payloads_digest", a.Config.PayloadsDigest, b.Config.PayloadsDigest})
 	} else {
 		fields = append(fields, struct{ name, a, b string }{"config.payloads", strconv.Itoa(a.Config.Payloads), strconv.Itoa(b.Config.Payloads)})
@@ -319,6 +324,10 @@ func mergeSeries(runs []*Run) ([]Window, error) {
 	out := make([]Window, last-first+1)
 	ttft := make([][]EncodedHistogram, len(out))
 	ttlt := make([][]EncodedHistogram, len(out))
+	// bare counts, per window, the runs whose window has percentiles but
+	// no histogram (a document written before window histograms), and
+	// with counts the runs whose window has percentiles at all.
+	var bareTTFT, bareTTLT, withTTFT, withTTLT = make([]int, len(out)), make([]int, len(out)), make([]int, len(out)), make([]int, len(out))
 	for i := range out {
 		out[i].Start = time.Unix(first+int64(i), 0).UTC()
 	}
@@ -332,13 +341,23 @@ func mergeSeries(runs []*Run) ([]Window, error) {
 			o.Cancelled += w.Cancelled
 			o.InFlight += w.InFlight
 			o.OutputTokens += w.OutputTokens
-			if w.TTFT != "" {
-				ttft[i] = append(ttft[i], w.TTFT)
+			if w.TTFT != "" || w.TTFTP50 != 0 || w.TTFTP99 != 0 {
+				withTTFT[i]++
 				o.TTFT, o.TTFTP50, o.TTFTP99 = w.TTFT, w.TTFTP50, w.TTFTP99 // kept if alone
+				if w.TTFT != "" {
+					ttft[i] = append(ttft[i], w.TTFT)
+				} else {
+					bareTTFT[i]++
+				}
 			}
-			if w.TTLT != "" {
-				ttlt[i] = append(ttlt[i], w.TTLT)
+			if w.TTLT != "" || w.TTLTP50 != 0 || w.TTLTP99 != 0 {
+				withTTLT[i]++
 				o.TTLT, o.TTLTP50, o.TTLTP99 = w.TTLT, w.TTLTP50, w.TTLTP99
+				if w.TTLT != "" {
+					ttlt[i] = append(ttlt[i], w.TTLT)
+				} else {
+					bareTTLT[i]++
+				}
 			}
 		}
 	}
@@ -357,12 +376,19 @@ func mergeSeries(runs []*Run) ([]Window, error) {
 	}
 	for i := range out {
 		w := &out[i]
-		if len(ttft[i]) > 1 {
+		switch {
+		case withTTFT[i] > 1 && bareTTFT[i] > 0:
+			// Percentiles without their samples do not merge: none.
+			w.TTFT, w.TTFTP50, w.TTFTP99 = "", 0, 0
+		case len(ttft[i]) > 1:
 			if err := mergeWindow(ttft[i], &w.TTFT, &w.TTFTP50, &w.TTFTP99); err != nil {
 				return nil, fmt.Errorf("reporters: merge: window %s: ttft: %w", w.Start.Format(time.RFC3339), err)
 			}
 		}
-		if len(ttlt[i]) > 1 {
+		switch {
+		case withTTLT[i] > 1 && bareTTLT[i] > 0:
+			w.TTLT, w.TTLTP50, w.TTLTP99 = "", 0, 0
+		case len(ttlt[i]) > 1:
 			if err := mergeWindow(ttlt[i], &w.TTLT, &w.TTLTP50, &w.TTLTP99); err != nil {
 				return nil, fmt.Errorf("reporters: merge: window %s: ttlt: %w", w.Start.Format(time.RFC3339), err)
 			}

@@ -167,10 +167,22 @@ func TestMergeMismatch(t *testing.T) {
 			assert.Equal(t, 2, m.Counts.Total)
 		})
 	}
-	// Neither the clients nor the load shape tell shards apart.
-	a, b := shardRun("a", t0, 1), shardRun("b", t0, 1, 2)
-	b.Config.Clients, b.Config.Timeout, b.Config.LowMemory = 7, 5, true
+	// A run without a digest (an LLMeter or older folder) is compared
+	// with one that has one by the payload count.
+	a, b := shardRun("a", t0, 1), shardRun("b", t0, 1)
+	a.Config.PayloadsDigest = ""
 	_, err := Merge([]*Run{a, b}, MergeOptions{})
+	assert.NoError(t, err)
+	b.Config.Payloads = 5
+	_, err = Merge([]*Run{a, b}, MergeOptions{})
+	var me *MismatchError
+	require.ErrorAs(t, err, &me)
+	assert.Equal(t, "config.payloads", me.Field)
+
+	// Neither the clients nor the load shape tell shards apart.
+	a, b = shardRun("a", t0, 1), shardRun("b", t0, 1, 2)
+	b.Config.Clients, b.Config.Timeout, b.Config.LowMemory = 7, 5, true
+	_, err = Merge([]*Run{a, b}, MergeOptions{})
 	assert.NoError(t, err)
 }
 
@@ -312,4 +324,31 @@ func BenchmarkEncodeWindow(b *testing.B) {
 		size = len(EncodeValues(vs))
 	}
 	b.ReportMetric(float64(size), "bytes/window")
+}
+
+// TestMergeWindowsWithoutHistograms merges windows of documents written
+// before window histograms: a window only one run has keeps its own
+// percentiles; one that several runs have, some without samples, has
+// none rather than a wrong one.
+func TestMergeWindowsWithoutHistograms(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
+	a := shardRun("a", t0, 10, 20)
+	b := shardRun("b", t0.Add(time.Second), 30, 40)
+	for _, r := range []*Run{a, b} {
+		for i := range r.Series {
+			r.Series[i].TTFT = "" // an older document
+		}
+	}
+	m, err := Merge([]*Run{a, b}, MergeOptions{})
+	require.NoError(t, err)
+	require.Len(t, m.Series, 3)
+	assert.Equal(t, 0.010, m.Series[0].TTFTP50, "only a has second 0: its own")
+	assert.Zero(t, m.Series[1].TTFTP50, "a and b have second 1, without samples: none")
+	assert.Zero(t, m.Series[1].TTFTP99)
+	assert.Equal(t, 0.040, m.Series[2].TTFTP99, "only b has second 2")
+
+	// With samples, second 1 merges: the p50 of {20ms, 30ms}.
+	m, err = Merge([]*Run{shardRun("a", t0, 10, 20), shardRun("b", t0.Add(time.Second), 30, 40)}, MergeOptions{})
+	require.NoError(t, err)
+	assert.InEpsilon(t, 0.025, m.Series[1].TTFTP50, RelativeError)
 }

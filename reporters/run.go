@@ -109,6 +109,10 @@ type Config struct {
 	// ones. A shard given part of a set may carry the digest of the whole.
 	// Empty when unknown (a folder written before it existed).
 	PayloadsDigest string `json:"payloads_digest,omitempty"`
+	// Shards is the number of runs merged into this one ([Merge]); 0 for
+	// a run that was not merged. Clients is then the sum of the shards'
+	// clients, and Requests the most any shard's clients sent each.
+	Shards int `json:"shards,omitempty"`
 	// LowMemory reports a run that kept no invocation in memory (LLMeter's
 	// low_memory): its records are only in responses.jsonl, and its
 	// percentiles come from the histograms.

@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/anthropic"
@@ -188,6 +189,9 @@ func simAPINames() []string {
 	return out
 }
 
+// awsStyles are the values of --style, the SageMaker container formats.
+var awsStyles = []string{string(sagemaker.TGI), string(sagemaker.OpenAI)}
+
 // awsFlags are the flags of the AWS APIs. Credentials are not among them:
 // they come only from the standard AWS sources (environment, shared
 // files, SSO, roles).
@@ -228,7 +232,7 @@ var awsFlagAPIs = []struct {
 	{"ignore-stream-end", []api{apiBedrockInvoke, apiSageMaker}},
 }
 
-func (a *awsFlags) register(fs *flag.FlagSet) {
+func (a *awsFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&a.region, "region", "", "AWS APIs: the AWS region (default: AWS_REGION or the shared config)")
 	fs.StringVar(&a.endpointName, "endpoint-name", "", "sagemaker: the SageMaker endpoint's name")
 	fs.StringVar(&a.component, "inference-component", "", "sagemaker: the inference component to call on the endpoint")

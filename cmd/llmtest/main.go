@@ -4,10 +4,26 @@
 //	llmtest merge [flags] DIR...    merge the run folders of shards into one run
 //	llmtest report [flags] DIR      render a saved run folder again, and gate it with --slo
 //	llmtest sim [flags]             serve the simulated LLM on a loopback address
+//	llmtest version                 print the version (also llmtest --version)
+//	llmtest completion SHELL        write the completion script of bash, zsh, fish or powershell
+//	llmtest help [command]          show a command's help (also llmtest <command> -h)
+//
+// The flags follow Go's conventions, through github.com/spf13/cobra and
+// its pflag: --name value or --name=value (a boolean only --name=false),
+// -f for --file, flags before or after the folders of merge and report,
+// and "--" ending the flags. A command's help (-h, written to standard
+// error, or `llmtest help <command>`, to standard output) shows its flags
+// in groups, its exit statuses and, for run, the statistics --slo checks.
+// `llmtest version` prints the module version, "(devel)" for a build from
+// a checkout, and the commit, its time and whether the tree was modified,
+// from the build information (runtime/debug.ReadBuildInfo).
+//
+// Shell completion is cobra's: `source <(llmtest completion bash)`; it
+// completes the commands, the flags, the values of --api, --progress and
+// --style, and file or folder names for the flags that take them.
 //
 // With no --url, `llmtest run` starts the built-in simulator on 127.0.0.1
-// and tests it over HTTP, so it works offline on a fresh machine. Run
-// `llmtest <command> -h` for the flags of each command. `llmtest run -f
+// and tests it over HTTP, so it works offline on a fresh machine. `llmtest run -f
 // plan.yaml` runs a plan file, whose keys are the run flags (see
 // llmtest.LoadPlan); flags given on the command line override it.
 //
@@ -17,7 +33,8 @@
 //
 // Every flag and input (payload files, --slo expressions, the API's flags,
 // --out and the report files) is checked before the simulator starts or
-// any request is sent; an error names the flag at fault.
+// any request is sent; an error names the flag at fault. A mistake in the
+// flags or arguments is one line naming the flag, then a pointer to -h.
 //
 // The summary goes to standard output, and the notices and errors to
 // standard error. One report can go to standard output instead of a file
@@ -41,7 +58,7 @@
 //
 // Exit status:
 //
-//	0    the run completed and every --slo held
+//	0    the run completed and every --slo held; or the help was asked for (-h)
 //	1    an --slo failed
 //	2    the command line or the configuration is wrong; nothing was sent
 //	3    the run failed: every request failed, or it could not complete
@@ -72,41 +89,6 @@ func main() {
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
-}
-
-const usage = `llmtest load-tests LLM endpoints.
-
-Usage:
-  llmtest run [flags]            run a load test and print its summary
-  llmtest merge [flags] DIR...   merge the run folders of shards into one run
-  llmtest report [flags] DIR     render a saved run folder again (--slo gates it)
-  llmtest sim [flags]            serve the simulated LLM on a loopback address
-
-With no --url, "llmtest run" tests the built-in simulator over HTTP.
-Run "llmtest <command> -h" for a command's flags.
-`
-
-// run dispatches to a subcommand and returns the exit status.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "run":
-		return runCommand(ctx, args[1:], stdout, stderr)
-	case "merge":
-		return mergeCommand(args[1:], stdout, stderr)
-	case "report":
-		return reportCommand(args[1:], stdout, stderr)
-	case "sim":
-		return simCommand(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	}
-	fmt.Fprintf(stderr, "llmtest: unknown command %q\n\n%s", args[0], usage)
-	return exitUsage
 }
 
 // printError writes err to w, each of its lines prefixed with the command's

@@ -323,7 +323,7 @@ func TestSimCommandServesUntilCancelled(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- simCommand(ctx, []string{"--addr", "127.0.0.1:0", "--model", "tiny", "--ttft", "0s", "--itl", "0s"}, pw, io.Discard)
+		done <- run(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--model", "tiny", "--ttft", "0s", "--itl", "0s"}, pw, io.Discard)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
@@ -344,6 +344,6 @@ func TestSimCommandServesUntilCancelled(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("llmtest sim did not stop when cancelled")
 	}
-	code := simCommand(context.Background(), []string{"--addr", "0.0.0.0:0"}, io.Discard, io.Discard)
+	code := run(context.Background(), []string{"sim", "--addr", "0.0.0.0:0"}, io.Discard, io.Discard)
 	assert.Equal(t, exitUsage, code, "only loopback addresses")
 }

@@ -4,52 +4,81 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+
+	"github.com/spf13/cobra"
 
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
 )
 
-const mergeUsage = `Usage: llmtest merge [flags] DIR...
-
-Merges the run folders DIR... — shards of one test, run at once or one
+// mergeLong is the description of `llmtest merge`.
+const mergeLong = `Merges the run folders DIR... — shards of one test, run at once or one
 after another — into one run, and prints its summary: counts and token
 totals summed, histograms merged (percentiles within 0.1%), the time
 series aligned on wall-clock seconds, the test time the union of the
 shards' spans. With --out, the merge is written as a run folder
 <out>/<run-name>, its responses.jsonl holding every shard's records.
+Flags may follow the folders.
 
 Shards must agree on the endpoint (provider, model, endpoint name, URL),
 the payload set and the tokenizer; the number of clients may differ
 (the merge's is their sum). Shards that disagree are refused, naming
-the field and both values, unless --force.
+the field and both values, unless --force.`
 
-Exit status: 0 merged and every --slo held; 1 an --slo failed; 2 a usage
-error (a missing or unreadable folder, shards that disagree); 3 every
-request of the merge failed.
+// mergeFooter lists the exit statuses of `llmtest merge`.
+const mergeFooter = `Exit status:
+  0    merged, and every --slo held
+  1    an --slo failed
+  2    a usage error: a missing or unreadable folder, shards that disagree
+  3    every request of the merge failed`
 
-Flags:
-`
+// mergeOptions are the flags of `llmtest merge`.
+type mergeOptions struct {
+	outputFlags
+	runName string
+	force   bool
+}
 
-// mergeCommand is `llmtest merge`.
-func mergeCommand(args []string, stdout, stderr io.Writer) int {
+// newMergeCommand returns `llmtest merge`.
+func newMergeCommand(stdout, stderr io.Writer) *cobra.Command {
+	var o mergeOptions
+	cmd := &cobra.Command{
+		Use:         "merge [flags] DIR...",
+		Short:       "merge the run folders of shards into one run",
+		Long:        mergeLong,
+		Annotations: map[string]string{footerAnnotation: mergeFooter},
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("no run folder given")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, dirs []string) error {
+			return status(o.merge(dirs, stdout, stderr))
+		},
+	}
+	g := newFlagGroups(cmd)
+	merge := g.add("Merge")
+	merge.BoolVar(&o.force, "force", false, "merge shards whose endpoint, payload set or tokenizer differ")
+	slo := g.add("SLO")
+	reports := g.add("Reports")
+	o.register(reports, slo, "the merged run", "local base folder for the merged run folder <out>/<run-name> (empty: write no folder)")
+	reports.StringVar(&o.runName, "run-name", "", "name of the merged run (default: the current time and a random suffix)")
+	g.install()
+	completeDirs(cmd, "out")
+	completeReportFiles(cmd)
+	completeRunFolders(cmd)
+	return cmd
+}
+
+// merge merges the run folders dirs and returns the exit status.
+func (o *mergeOptions) merge(dirs []string, stdout, stderr io.Writer) int {
 	const name = "llmtest merge"
-	var o outputFlags
-	var runName string
-	var force bool
-	fs := newFlagSet(name, mergeUsage, stderr)
-	o.register(fs, "the merged run", "local base folder for the merged run folder <out>/<run-name> (empty: write no folder)")
-	fs.StringVar(&runName, "run-name", "", "name of the merged run (default: the current time and a random suffix)")
-	fs.BoolVar(&force, "force", false, "merge shards whose endpoint, payload set or tokenizer differ")
-	dirs, code, ok := parseArgs(fs, args, stderr)
-	if !ok {
-		return code
-	}
-	if len(dirs) == 0 {
-		fmt.Fprintf(stderr, "%s: no run folder given\nRun '%s -h' for the flags.\n", name, name)
-		return exitUsage
-	}
+	runName, force := o.runName, o.force
 	ths, err := o.prepare(dirs)
 	if err != nil {
 		printError(stderr, name, err)
@@ -65,8 +94,12 @@ func mergeCommand(args []string, stdout, stderr io.Writer) int {
 		var ce *llmtest.ConfigError
 		switch {
 		case errors.As(err, &me):
-			err = usageErrorf("%s and %s are not shards of one test: they differ in %s (%q and %q); --force merges them anyway",
-				shardDir(dirs, me.A), shardDir(dirs, me.B), me.Field, me.AValue, me.BValue)
+			hint := ""
+			if me.Field == "endpoint.url" && isLoopbackURL(me.AValue) && isLoopbackURL(me.BValue) {
+				hint = " (the built-in simulator listens on a new port for each run: start one with `llmtest sim` and give every shard its --url)"
+			}
+			err = usageErrorf("%s and %s are not shards of one test: they differ in %s (%q and %q); --force merges them anyway%s",
+				shardDir(dirs, me.A), shardDir(dirs, me.B), me.Field, me.AValue, me.BValue, hint)
 		case errors.As(err, &ce):
 			err = usageErrorf("--run-name: %s", ce.Reason)
 		}
@@ -94,6 +127,16 @@ func checkNewFolder(out, name string) error {
 		return usageErrorf("--out: %s already exists; give another --run-name", dir)
 	}
 	return nil
+}
+
+// isLoopbackURL reports whether s is an http URL of a loopback address.
+func isLoopbackURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	ip := net.ParseIP(u.Hostname())
+	return u.Hostname() == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // shardDir returns the folder of dirs whose run is named run, or the name

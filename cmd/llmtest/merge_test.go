@@ -47,7 +47,7 @@ func TestMergeShardsEndToEnd(t *testing.T) {
 	code, stdout, stderr := runCLI(t, args...)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "llmtest run merged:")
-	assert.Contains(t, stdout, "8 clients × 10 requests: 80 requests")
+	assert.Contains(t, stdout, "8 clients in 4 shards: 80 requests")
 	assert.Contains(t, stdout, "percentiles from histograms, within 0.1%")
 	assert.Contains(t, stdout, "PASS  error_rate = ")
 	assert.Contains(t, stdout, "results: "+filepath.Join(out, "merged"))
@@ -111,7 +111,19 @@ func TestMergeMismatchAndForce(t *testing.T) {
 
 	code, stdout, stderr = runCLI(t, "merge", "--force", dirs[0], other)
 	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
-	assert.Contains(t, stdout, "28 requests", "20 and 8")
+	assert.Contains(t, stdout, "6 clients in 2 shards: 28 requests", "4 × 5 and 2 × 4: the shards' shapes differ")
+
+	// Two runs of the built-in simulator each had their own port: the
+	// refusal says how to run shards against one.
+	sims := t.TempDir()
+	for _, name := range []string{"s1", "s2"} {
+		code, stdout, stderr = runCLI(t, append([]string{"run", "--requests", "1", "--out", sims, "--run-name", name}, fastSim...)...)
+		require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "merge", filepath.Join(sims, "s1"), filepath.Join(sims, "s2"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "differ in endpoint.url")
+	assert.Contains(t, stderr, "start one with `llmtest sim` and give every shard its --url")
 }
 
 func TestMergeUsageErrors(t *testing.T) {

@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+
+	"github.com/spf13/pflag"
 
 	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/llmtest"
@@ -49,17 +50,18 @@ type outputFlags struct {
 	md     string
 }
 
-// register defines the flags on fs; --out only with out (its help text),
-// and the --slo help says what the checks gate (what: "the run").
-func (o *outputFlags) register(fs *flag.FlagSet, what, out string) {
+// register defines --slo on slo and the other flags on reports; --out
+// only with out (its help text). The --slo help says what the checks gate
+// (what: "the run").
+func (o *outputFlags) register(reports, slo *pflag.FlagSet, what, out string) {
 	if out != "" {
-		fs.StringVar(&o.out, "out", "", out)
+		reports.StringVar(&o.out, "out", "", out)
 	}
-	fs.Var(&o.slos, "slo", "an SLO "+what+" must meet, such as 'ttft p99 < 800ms' (repeatable)")
-	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file (-: standard output, and the summary to standard error)")
-	fs.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
-	fs.StringVar(&o.json, "json", "", "write the JSON report to this file (-: standard output, and the summary to standard error)")
-	fs.StringVar(&o.md, "md", "", "write a Markdown report to this file (-: standard output, and the summary to standard error); appended to when it is $GITHUB_STEP_SUMMARY")
+	slo.Var(&o.slos, "slo", "an SLO "+what+" must meet, such as 'ttft p99 < 800ms' (repeatable)")
+	reports.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file (-: standard output, and the summary to standard error)")
+	reports.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
+	reports.StringVar(&o.json, "json", "", "write the JSON report to this file (-: standard output, and the summary to standard error)")
+	reports.StringVar(&o.md, "md", "", "write a Markdown report to this file (-: standard output, and the summary to standard error); appended to when it is $GITHUB_STEP_SUMMARY")
 }
 
 func (o *outputFlags) reports() []report {

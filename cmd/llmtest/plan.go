@@ -2,11 +2,12 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/llmtest/llmtest/llmtest"
 )
@@ -41,7 +42,7 @@ func planFlag(e llmtest.PlanEntry) string {
 // command line points the run elsewhere (--url, or an AWS --api): the
 // plan's simulator then has nothing to apply to, and the same plan runs
 // offline and against a real server.
-func (o *runOptions) applyPlan(fs *flag.FlagSet, stderr io.Writer) error {
+func (o *runOptions) applyPlan(fs *pflag.FlagSet, stderr io.Writer) error {
 	p, err := llmtest.LoadPlan(o.file)
 	if err != nil {
 		if errors.As(err, new(*llmtest.PlanError)) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,12 +9,33 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/llmtest/llmtest/endpoints/sim"
 	"github.com/llmtest/llmtest/llmtest"
 )
+
+// parseRunFlags parses the arguments of `llmtest run` as the command does,
+// and applies the plan. It returns the options, or false with the exit
+// status after reporting a mistake on stderr.
+func parseRunFlags(args []string, stderr io.Writer) (o *runOptions, code int, ok bool) {
+	cmd, o := newRunFlags()
+	if err := cmd.ParseFlags(args); err != nil {
+		printError(stderr, "llmtest run", flagError(cmd, err))
+		return nil, exitUsage, false
+	}
+	if err := cmd.ValidateArgs(cmd.Flags().Args()); err != nil {
+		printError(stderr, "llmtest run", err)
+		return nil, exitUsage, false
+	}
+	if err := o.complete(cmd.Flags(), stderr); err != nil {
+		printError(stderr, "llmtest run", err)
+		return nil, exitUsage, false
+	}
+	return o, exitOK, true
+}
 
 // writePlan writes text to plan.yaml in a new folder and returns its path.
 func writePlan(t *testing.T, text string) string {
@@ -57,26 +77,33 @@ func planKey(t *testing.T, name string) (section, key string) {
 
 // otherValue returns a value of flag f other than its default, written as
 // on the command line.
-func otherValue(t *testing.T, f *flag.Flag) string {
+func otherValue(t *testing.T, f *pflag.Flag) string {
 	t.Helper()
-	switch v := f.Value.(flag.Getter).Get().(type) {
-	case bool:
+	def := f.DefValue
+	switch f.Value.Type() {
+	case "bool":
+		v, err := strconv.ParseBool(def)
+		require.NoError(t, err)
 		return strconv.FormatBool(!v)
-	case int:
-		return strconv.Itoa(v + 3)
-	case int64:
+	case "int", "int64":
+		v, err := strconv.ParseInt(def, 10, 64)
+		require.NoError(t, err)
 		return strconv.FormatInt(v+3, 10)
-	case float64:
+	case "float64":
+		v, err := strconv.ParseFloat(def, 64)
+		require.NoError(t, err)
 		return strconv.FormatFloat(v+0.25, 'g', -1, 64)
-	case time.Duration:
+	case "duration":
+		v, err := time.ParseDuration(def)
+		require.NoError(t, err)
 		return (v + 1500*time.Millisecond).String()
-	case string:
+	case "string":
 		if f.Name == "payload" {
 			return "/abs/PAYLOAD_FILE" // relative paths are the plan folder's
 		}
 		return "VALUE_X"
 	}
-	t.Fatalf("--%s: no value for a %T", f.Name, f.Value.(flag.Getter).Get())
+	t.Fatalf("--%s: no value for a %s", f.Name, f.Value.Type())
 	return ""
 }
 
@@ -84,11 +111,11 @@ func otherValue(t *testing.T, f *flag.Flag) string {
 // command line and once in a plan, and checks that both give the same
 // options, and options other than the defaults.
 func TestEveryRunFlagIsAPlanKey(t *testing.T) {
-	fs, _ := newRunFlags(io.Discard)
+	cmd, _ := newRunFlags()
 	defaults := parsedRun(t)
 	n := 0
-	fs.VisitAll(func(f *flag.Flag) {
-		if f.Name == "file" || f.Name == "f" {
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Name == "file" {
 			return
 		}
 		n++
@@ -112,7 +139,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 
 			// LoadPlan knows the flag's type: a value the flag refuses is
 			// refused at its line, before any flag is set.
-			if _, ok := f.Value.(flag.Getter).Get().(string); ok || f.Name == "slo" {
+			if f.Value.Type() == "string" || f.Name == "slo" {
 				return
 			}
 			bad := writePlan(t, section+":\n  "+key+": not-a-value\n")
@@ -123,13 +150,14 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
-	assert.Equal(t, 50, n, "the flags of llmtest run, less --file and -f")
+	assert.Equal(t, 50, n, "the flags of llmtest run, less --file")
 }
 
 // TestEveryPlanKeyIsARunFlag checks the other way: LoadPlan accepts no key
 // that no flag sets.
 func TestEveryPlanKeyIsARunFlag(t *testing.T) {
-	fs, _ := newRunFlags(io.Discard)
+	cmd, _ := newRunFlags()
+	fs := cmd.Flags()
 	assert.NotNil(t, fs.Lookup(planFlag(llmtest.PlanEntry{Section: "slo"})))
 	for _, s := range llmtest.PlanSections() {
 		for _, k := range s.Keys {
@@ -209,7 +237,7 @@ func TestRunPlanHelpLoadsNoPlan(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "Usage: llmtest run [flags]")
-	assert.Contains(t, stderr, "\n  -f string\n    \tshorthand for --file\n  --file string\n")
+	assert.Contains(t, stderr, "\n  -f, --file string\n")
 	assert.NotContains(t, stderr, "none.yaml")
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
@@ -25,6 +25,9 @@ const (
 	progressOff   = "off"
 )
 
+// progressModes are the values of --progress.
+var progressModes = []string{progressAuto, progressBar, progressLines, progressOff}
+
 // progressFlags are the flags of a run's live progress, drawn on standard
 // error.
 type progressFlags struct {
@@ -35,7 +38,7 @@ type progressFlags struct {
 	parsed   []llmtest.ProgressStat // --progress-stats, nil when not given
 }
 
-func (p *progressFlags) register(fs *flag.FlagSet) {
+func (p *progressFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&p.mode, "progress", progressAuto, "live progress on standard error: auto (a bar on a terminal, else a line per --progress-interval), bar, lines or off")
 	fs.StringVar(&p.stats, "progress-stats", "", "live statistics as label=key[,label=key…], 1/key for an inverse, \"\" for none (default: LLMeter's rpm, output_tps, p50_ttft, p90_ttft, p50_ttlt, p90_ttlt, p50_tps, input_tokens, output_tokens, fail)")
 	fs.DurationVar(&p.interval, "progress-interval", llmtest.DefaultProgressInterval, "time between progress lines when standard error is not a terminal (or with --progress lines)")

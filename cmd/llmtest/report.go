@@ -1,48 +1,66 @@
 package main
 
 import (
-	"fmt"
 	"io"
+
+	"github.com/spf13/cobra"
 
 	"github.com/llmtest/llmtest/llmtest"
 )
 
-const reportUsage = `Usage: llmtest report [flags] DIR
-
-Renders the run folder DIR again — one written by llmtest run, llmtest
+// reportLong is the description of `llmtest report`.
+const reportLong = `Renders the run folder DIR again — one written by llmtest run, llmtest
 merge, an older llmtest or LLMeter — and prints its summary; with flags,
 its JSON, Markdown and JUnit reports. --slo re-evaluates the run against
 SLOs without re-running it: the checks given replace the ones saved
-with the run, which count otherwise. The folder is not changed.
+with the run, which count otherwise. The folder is not changed. Flags
+may follow the folder.`
 
-Exit status: 0 every check held; 1 a check failed; 2 a usage error
-(a missing or unreadable folder); 3 every request of the run failed.
+// reportFooter lists the exit statuses of `llmtest report`.
+const reportFooter = `Exit status:
+  0    every check held
+  1    a check failed
+  2    a usage error: a missing or unreadable folder
+  3    every request of the run failed`
 
-Flags:
-`
-
-// reportCommand is `llmtest report`.
-func reportCommand(args []string, stdout, stderr io.Writer) int {
-	const name = "llmtest report"
+// newReportCommand returns `llmtest report`.
+func newReportCommand(stdout, stderr io.Writer) *cobra.Command {
 	var o outputFlags
-	fs := newFlagSet(name, reportUsage, stderr)
-	o.register(fs, "the saved run", "")
-	dirs, code, ok := parseArgs(fs, args, stderr)
-	if !ok {
-		return code
+	cmd := &cobra.Command{
+		Use:         "report [flags] DIR",
+		Short:       "render a saved run folder again (--slo gates it)",
+		Long:        reportLong,
+		Annotations: map[string]string{footerAnnotation: reportFooter},
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("want one run folder, got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, dirs []string) error {
+			return status(o.report(dirs[0], stdout, stderr))
+		},
 	}
-	if len(dirs) != 1 {
-		fmt.Fprintf(stderr, "%s: want one run folder, got %d\nRun '%s -h' for the flags.\n", name, len(dirs), name)
-		return exitUsage
-	}
+	g := newFlagGroups(cmd)
+	o.register(g.add("Reports"), g.add("SLO"), "the saved run", "")
+	g.install()
+	completeReportFiles(cmd)
+	completeRunFolders(cmd)
+	return cmd
+}
+
+// report renders the run folder dir and returns the exit status.
+func (o *outputFlags) report(dir string, stdout, stderr io.Writer) int {
+	const name = "llmtest report"
+	dirs := []string{dir}
 	ths, err := o.prepare(dirs)
 	if err != nil {
 		printError(stderr, name, err)
 		return exitUsage
 	}
-	res, err := llmtest.LoadResult(dirs[0])
+	res, err := llmtest.OpenResult(dir) // the records stay on disk
 	if err != nil {
-		printError(stderr, name, usageErrorf("%s: %v", dirs[0], err))
+		printError(stderr, name, usageErrorf("%s: %v", dir, err))
 		return exitUsage
 	}
 	if len(ths) > 0 {

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/endpoints"
@@ -46,23 +48,15 @@ type runOptions struct {
 	sloEntries []llmtest.PlanEntry
 }
 
-const runUsage = `Usage: llmtest run [flags]
-
-Runs a load test and prints its summary. With no --url it starts the
+// runLong is the description of `llmtest run`.
+const runLong = `Runs a load test and prints its summary. With no --url it starts the
 built-in simulator on 127.0.0.1 and tests it over HTTP. Every flag and
 input is checked before anything starts.
 
 With -f plan.yaml the flags come from a plan file: each key is a flag's
 name in a section (endpoint, payloads, load, slo, reports, sim, aws), and
 a flag given on the command line overrides the plan's value. Values
-expand ${VAR} and ${VAR:-default} from the environment.
-
-Exit status: 0 passed; 1 an --slo failed; 2 a usage error (nothing sent);
-3 the run failed; 130 interrupted by SIGINT, 143 by SIGTERM (partial
-results written).
-
-Flags:
-`
+expand ${VAR} and ${VAR:-default} from the environment.`
 
 // Defaults of `llmtest run`.
 const (
@@ -70,38 +64,94 @@ const (
 	defaultClients   = 4
 )
 
-func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runOptions) {
-	o := &runOptions{}
-	fs := newFlagSet("llmtest run", runUsage, stderr)
-	fs.StringVar(&o.url, "url", "", "base URL of the server, including /v1 (empty: the built-in simulator; for AWS APIs the regional endpoint)")
-	fs.StringVar(&o.model, "model", "", "model name sent in each request; the model ID for Bedrock (default: the simulator's model without --url)")
-	fs.StringVar(&o.apiKeyEnv, "api-key-env", "", "name of the environment variable that holds the API key (default OPENAI_API_KEY, ANTHROPIC_API_KEY for --api anthropic; AWS APIs use the AWS credential chain)")
-	fs.StringVar(&o.api, "api", string(apiOpenAIChat), "API: "+strings.Join(apiNames(), ", "))
-	fs.StringVar(&o.payload, "payload", "", "a .json or .jsonl payload file, or a directory of them")
-	fs.StringVar(&o.prompt, "prompt", "", "build one payload from this user message")
-	fs.IntVar(&o.maxTokens, "max-tokens", defaultMaxTokens, "max tokens of payloads built from --prompt or the built-in prompts (not with --payload)")
-	fs.BoolVar(&o.stream, "stream", true, "stream responses (set false to test non-streaming; overrides the payloads)")
-	fs.IntVar(&o.clients, "clients", defaultClients, "concurrent clients")
-	fs.IntVar(&o.requests, "requests", 0, "requests per client, at least 1 (default: one per payload)")
-	fs.DurationVar(&o.duration, "duration", 0, "send requests for this long (positive) instead of a fixed count")
-	fs.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time, shorter than --duration")
-	fs.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
-	o.outputFlags.register(fs, "the run", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
-	fs.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
-	fs.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
-	o.progress.register(fs)
-	o.sim.register(fs, "sim-")
-	o.aws.register(fs)
-	fs.StringVar(&o.file, "file", "", "run the plan in this YAML file; flags given on the command line override its values")
-	fs.StringVar(&o.file, "f", "", "shorthand for --file")
-	return fs, o
+// newRunCommand returns `llmtest run` and the options its flags set.
+func newRunCommand(stdout, stderr io.Writer) *cobra.Command {
+	cmd, o := newRunFlags()
+	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		if err := o.complete(c.Flags(), stderr); err != nil {
+			printError(stderr, "llmtest run", err)
+			return exitStatus(exitUsage)
+		}
+		return status(o.run(c.Context(), stdout, stderr))
+	}
+	return cmd
 }
 
-func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, code, ok := parseRunFlags(args, stderr)
-	if !ok {
-		return code
+// newRunFlags returns `llmtest run` without its RunE, and the options its
+// flags set. The flags are in groups, which the help shows in this order;
+// their names are the keys of a plan file (llmtest.PlanSections).
+func newRunFlags() (*cobra.Command, *runOptions) {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:               "run",
+		Short:             "run a load test and print its summary",
+		Long:              runLong,
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		Annotations:       map[string]string{footerAnnotation: runFooter()},
 	}
+	g := newFlagGroups(cmd)
+
+	endpoint := g.add("Endpoint")
+	endpoint.StringVar(&o.url, "url", "", "base URL of the server, including /v1 (empty: the built-in simulator; for AWS APIs the regional endpoint)")
+	endpoint.StringVar(&o.model, "model", "", "model name sent in each request; the model ID for Bedrock (default: the simulator's model without --url)")
+	endpoint.StringVar(&o.api, "api", string(apiOpenAIChat), "API: "+strings.Join(apiNames(), ", "))
+	endpoint.StringVar(&o.apiKeyEnv, "api-key-env", "", "name of the environment variable that holds the API key (default OPENAI_API_KEY, ANTHROPIC_API_KEY for --api anthropic; AWS APIs use the AWS credential chain)")
+
+	payloads := g.add("Payloads")
+	payloads.StringVar(&o.payload, "payload", "", "a .json or .jsonl payload file, or a directory of them")
+	payloads.StringVar(&o.prompt, "prompt", "", "build one payload from this user message")
+	payloads.IntVar(&o.maxTokens, "max-tokens", defaultMaxTokens, "max tokens of payloads built from --prompt or the built-in prompts (not with --payload)")
+	payloads.BoolVar(&o.stream, "stream", true, "stream responses (set false to test non-streaming; overrides the payloads)")
+
+	load := g.add("Load shape")
+	load.IntVar(&o.clients, "clients", defaultClients, "concurrent clients")
+	load.IntVar(&o.requests, "requests", 0, "requests per client, at least 1 (default: one per payload)")
+	load.DurationVar(&o.duration, "duration", 0, "send requests for this long (positive) instead of a fixed count")
+	load.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time, shorter than --duration")
+	load.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
+	load.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
+
+	slo := g.add("SLO")
+	reports := g.add("Reports")
+	o.outputFlags.register(reports, slo, "the run", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
+	reports.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
+
+	o.progress.register(g.add("Progress"))
+	o.sim.register(g.add("Simulator"), "sim-")
+	o.aws.register(g.add("AWS"))
+
+	plan := g.add("Plan")
+	plan.StringVarP(&o.file, "file", "f", "", "run the plan in this YAML file; flags given on the command line override its values")
+	g.install()
+
+	completeValues(cmd, "api", apiNames()...)
+	completeValues(cmd, "progress", progressModes...)
+	completeValues(cmd, "style", awsStyles...)
+	completeFiles(cmd, "payload", "json", "jsonl")
+	completeFiles(cmd, "file", "yaml", "yml")
+	completeDirs(cmd, "out")
+	completeReportFiles(cmd)
+	return cmd, o
+}
+
+// runFooter is the end of the help of `llmtest run`: the exit statuses
+// and the statistics --slo can check.
+func runFooter() string {
+	return exitStatusHelp + "\n\n" + sloHelp()
+}
+
+// exitStatusHelp lists the exit statuses of `llmtest run`.
+const exitStatusHelp = `Exit status:
+  0    passed: the run completed and every --slo held
+  1    an --slo failed
+  2    a usage error: a flag, an input or the configuration is wrong; nothing was sent
+  3    the run failed: every request failed, or it could not complete
+  130  interrupted by SIGINT, 143 by SIGTERM (partial results written)`
+
+// run runs the options of a parsed command line and returns the
+// exit status.
+func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer) int {
 	res, kept, err := o.execute(ctx, stdout, stderr)
 	var ue *usageError
 	switch {
@@ -127,28 +177,16 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return verdict("llmtest run", res, kept, stderr)
 }
 
-// parseRunFlags parses the arguments of `llmtest run` and the plan file
-// --file names, if any, whose values fill the flags args leaves out. It
-// returns the options, or false with the exit status when the command
-// stops: after -h, or on a mistake it has reported on stderr.
-func parseRunFlags(args []string, stderr io.Writer) (o *runOptions, code int, ok bool) {
-	fs, o := newRunFlags(stderr)
-	if code, ok := parseFlags(fs, args, stderr); !ok {
-		return nil, code, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "llmtest run: unexpected argument %q\n", fs.Arg(0))
-		return nil, exitUsage, false
-	}
+// complete records the flags the command line gave (o.setFlags) and
+// applies the plan file --file names, if any, whose values fill the flags
+// the command line left out. An error is a *usageError.
+func (o *runOptions) complete(fs *pflag.FlagSet, stderr io.Writer) error {
 	o.setFlags = map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { o.setFlags[f.Name] = true })
+	fs.Visit(func(f *pflag.Flag) { o.setFlags[f.Name] = true })
 	if o.file != "" {
-		if err := o.applyPlan(fs, stderr); err != nil {
-			printError(stderr, "llmtest run", err)
-			return nil, exitUsage, false
-		}
+		return o.applyPlan(fs, stderr)
 	}
-	return o, exitOK, true
+	return nil
 }
 
 // runThresholds parses the --slo expressions, naming the plan's file,

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/llmtest/llmtest/endpoints/sim"
 )
@@ -13,32 +14,44 @@ import (
 // defaultSimAddr is where `llmtest sim` listens without --addr.
 const defaultSimAddr = "127.0.0.1:8000"
 
-func simCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	var (
-		s      simFlags
-		addr   string
-		model  string
-		apiKey string
-	)
-	fs := flag.NewFlagSet("llmtest sim", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // parseFlags reports errors; Usage writes the help
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: llmtest sim [flags]\n\nServes the simulated LLM (OpenAI chat and completions, Anthropic messages)\non a loopback address until interrupted.\n\nFlags:\n")
-		printFlags(stderr, fs)
+// simOptions are the flags of `llmtest sim`.
+type simOptions struct {
+	sim    simFlags
+	addr   string
+	model  string
+	apiKey string
+}
+
+// newSimCommand returns `llmtest sim`.
+func newSimCommand(stdout, stderr io.Writer) *cobra.Command {
+	var o simOptions
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "serve the simulated LLM on a loopback address",
+		Long: `Serves the simulated LLM (OpenAI chat and completions, Anthropic messages)
+on a loopback address until interrupted.`,
+		Args:              noArgs,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return status(o.serve(c.Context(), stdout, stderr))
+		},
 	}
-	fs.StringVar(&addr, "addr", defaultSimAddr, "loopback address to listen on")
-	fs.StringVar(&model, "model", sim.DefaultModel, "model name the simulator reports")
-	fs.StringVar(&apiKey, "api-key", "", "require this API key (Bearer or x-api-key); empty: no authentication")
-	s.register(fs, "")
-	if code, ok := parseFlags(fs, args, stderr); !ok {
-		return code
-	}
+	g := newFlagGroups(cmd)
+	server := g.add("Server")
+	server.StringVar(&o.addr, "addr", defaultSimAddr, "loopback address to listen on")
+	server.StringVar(&o.model, "model", sim.DefaultModel, "model name the simulator reports")
+	server.StringVar(&o.apiKey, "api-key", "", "require this API key (Bearer or x-api-key); empty: no authentication")
+	o.sim.register(g.add("Simulator"), "")
+	g.install()
+	return cmd
+}
+
+// serve serves the simulator until ctx is done and returns the exit
+// status.
+func (o *simOptions) serve(ctx context.Context, stdout, stderr io.Writer) int {
+	s, addr, model, apiKey := &o.sim, o.addr, o.model, o.apiKey
 	cfg := s.config()
 	cfg.Model = model
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "llmtest sim: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
-	}
 	srvCfg := sim.ServerConfig{Config: cfg, APIKey: apiKey}
 	if err := srvCfg.Validate(); err != nil {
 		printError(stderr, "llmtest sim", simFlagError(err, ""))

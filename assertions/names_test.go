@@ -1,0 +1,51 @@
+package assertions
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestStatisticNames checks that every name StatisticNames lists parses,
+// as a metric with an aggregate or as a run statistic, that an alias means
+// what its name means, and that no spelling of the language is missing.
+func TestStatisticNames(t *testing.T) {
+	names := StatisticNames()
+	spellings := 0
+	for _, n := range names {
+		want := canonical(t, n.Name, n.Metric)
+		for _, a := range n.Aliases {
+			assert.Equal(t, want, canonical(t, a, n.Metric), "alias %s of %s", a, n.Name)
+		}
+		spellings += 1 + len(n.Aliases)
+	}
+	assert.Equal(t, len(metricNames)+len(runNames), spellings, "every spelling listed once")
+	assert.Equal(t, StatisticName{Name: "ttft", Aliases: []string{"time_to_first_token"}, Metric: true}, names[0])
+	assert.Equal(t, StatisticName{Name: "error_rate", Aliases: []string{"failed_requests_rate"}}, names[7])
+	assert.False(t, names[len(names)-1].Metric)
+}
+
+// canonical parses a threshold on statistic name and returns its
+// statistic in canonical form.
+func canonical(t *testing.T, name string, metric bool) string {
+	t.Helper()
+	expr := name + " < 1"
+	if metric {
+		expr = name + " p99 < 1"
+		if m, _ := lookupMetric(name); m != "" && !isCountMetric(name) {
+			expr = name + " p99 < 1s"
+		}
+	}
+	th, err := Parse(expr)
+	require.NoError(t, err, expr)
+	return th.Statistic()
+}
+
+func isCountMetric(name string) bool {
+	switch name {
+	case "input_tokens", "num_tokens_input", "output_tokens", "num_tokens_output":
+		return true
+	}
+	return false
+}
