@@ -272,9 +272,10 @@ func BenchmarkExactPercentiles(b *testing.B) {
 	}
 }
 
-// finishProfiles draw the latencies of BenchmarkFinish's records, in
-// nanoseconds, from r: what each of a record's metrics is around and how
-// far it spreads (uniformly, mid ± spread).
+// finishProfiles are the latencies of BenchmarkFinish's records, in
+// nanoseconds: for the time to first token (and to first output), the time
+// to last token and the gaps (and time per output token), the middle and
+// the spread, {mid, spread}, drawn uniformly from mid ± spread.
 var finishProfiles = map[string]struct{ ttft, ttlt, gap [2]int64 }{
 	"zero":   {ttft: [2]int64{25_000, 15_000}, ttlt: [2]int64{65_000, 25_000}, gap: [2]int64{1000, 500}},
 	"narrow": {ttft: [2]int64{200e6, 20e3}, ttlt: [2]int64{1440e6, 100e3}, gap: [2]int64{40e6, 20e3}},

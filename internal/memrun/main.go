@@ -12,13 +12,14 @@
 //	zero    every latency zero: the simulator answers at once, and the
 //	        latencies are the engine's own (hundreds of nanoseconds)
 //	narrow  1ms to the first token, 40µs between tokens, jitter ±0.05%:
-//	        a steady server, whose latencies crowd a histogram bucket or
-//	        two (the case where the end of a run has most to sort out)
+//	        a steady server, whose gaps crowd few histogram buckets (the
+//	        real clock still spreads them over a few hundred 32ns buckets;
+//	        itl_crowd says how crowded the median's is)
 //	wide    the same means with jitter ±90%: latencies spread over many
 //	        buckets
 //
 // A run with latencies sleeps; -clients sets how many requests are in
-// flight (tools/memrun.sh runs 64 for narrow and wide).
+// flight (tools/memrun.sh runs the narrow profile with 64).
 //
 // It prints one line of space-separated key=value fields:
 //
