@@ -29,13 +29,14 @@ var shapes = map[string]func(r *rand.Rand) int64{
 		}
 		return 1e8 + r.Int64N(1e7)
 	},
-	"duplicates": func(r *rand.Rand) int64 { return 1e7 + 1e3*r.Int64N(4) }, // 4 values
-	"narrow":     func(r *rand.Rand) int64 { return 1e9 + r.Int64N(1000) },  // one or two buckets
-	"constant":   func(*rand.Rand) int64 { return 123456789 },
-	"zeros":      func(r *rand.Rand) int64 { return r.Int64N(2) },
-	"crowded":    func(r *rand.Rand) int64 { return 40e6 - 20e3 + r.Int64N(40e3) }, // 40ms ± 20µs: crowded buckets
-	"twovalues":  func(r *rand.Rand) int64 { return 40e6 + 7*r.Int64N(2) },         // one bucket, two values
-	"beyondmax":  func(r *rand.Rand) int64 { return reporters.HistogramMax - 1e12 + r.Int64N(2e12) },
+	"duplicates":  func(r *rand.Rand) int64 { return 1e7 + 1e3*r.Int64N(4) }, // 4 values
+	"narrow":      func(r *rand.Rand) int64 { return 1e9 + r.Int64N(1000) },  // one or two buckets
+	"constant":    func(*rand.Rand) int64 { return 123456789 },
+	"zeros":       func(r *rand.Rand) int64 { return r.Int64N(2) },
+	"crowded":     func(r *rand.Rand) int64 { return 40e6 - 20e3 + r.Int64N(40e3) },     // 40ms ± 20µs: crowded buckets
+	"crowdedslow": func(r *rand.Rand) int64 { return 1440e6 - 100e3 + r.Int64N(200e3) }, // 1.44s ± 100µs
+	"twovalues":   func(r *rand.Rand) int64 { return 40e6 + 7*r.Int64N(2) },             // one bucket, two values
+	"beyondmax":   func(r *rand.Rand) int64 { return reporters.HistogramMax - 1e12 + r.Int64N(2e12) },
 }
 
 // TestExactPercentilesMatchASort pins that finish's percentiles, found by
@@ -265,8 +266,11 @@ func TestRankSetResolvesCrowdedBuckets(t *testing.T) {
 		shape     func(r *rand.Rand) int64
 		maxPasses int
 	}{
-		"crowded 40ms±20µs":   {300_000, shapes["crowded"], 1}, // buckets 32,768 wide: counted by value
-		"crowded 1.44s±100µs": {100_000, func(r *rand.Rand) int64 { return 1440e6 - 100e3 + r.Int64N(200e3) }, 2},
+		"crowded 40ms±20µs":   {300_000, shapes["crowded"], 1},     // buckets 32,768 wide: counted by value
+		"crowded 1.44s±100µs": {100_000, shapes["crowdedslow"], 2}, // buckets 2^20 wide: counted, then kept
+		"crowded n=100,001":   {100_001, shapes["crowdedslow"], 2},
+		"crowded n=150,000":   {150_000, shapes["crowdedslow"], 2},
+		"crowded n=77,777":    {77_777, shapes["crowdedslow"], 2},
 		"all equal":           {100_000, shapes["constant"], 2},
 		"two values":          {100_000, shapes["twovalues"], 1},
 		"n=1":                 {1, shapes["crowded"], 1},
