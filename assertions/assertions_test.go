@@ -558,3 +558,29 @@ func TestTestingT(t *testing.T) {
 		assert.Positive(t, ft.helpers, i)
 	}
 }
+
+// TestSLOOnOpenLoopMetrics gates an open loop's schedule lag and its
+// latencies from the intended time, and fails them, for want of samples,
+// on a closed-loop run.
+func TestSLOOnOpenLoopMetrics(t *testing.T) {
+	base := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
+	invs := make([]llmtest.Invocation, 100)
+	for i := range invs {
+		lag := time.Duration(i+1) * 10 * time.Microsecond // 10µs … 1ms
+		invs[i] = llmtest.Invocation{IntendedTime: base, RequestTime: base.Add(lag),
+			TimeToFirstToken: 100 * time.Millisecond, TimeToLastToken: 200 * time.Millisecond}
+	}
+	res := llmtest.NewResult(invs, time.Second)
+	ft := &fakeT{}
+	assert.True(t, SLO(ft, res, "schedule_lag max <= 1ms", "ttft_from_intended p50 > 100ms", "ttlt_from_intended max <= 201ms"))
+	assert.Empty(t, ft.errors)
+	ft = &fakeT{}
+	assert.False(t, SLO(ft, res, "schedule_lag p99 < 500us"))
+	assert.Equal(t, []string{"schedule_lag p99 = 990µs, want < 500µs (n=100; p99 needs n≥500)"}, ft.errors)
+
+	closed := ttftRun(10, 0)
+	ft = &fakeT{}
+	assert.False(t, SLO(ft, closed, "ttft_from_intended p99 < 1s"))
+	require.Len(t, ft.errors, 1)
+	assert.Contains(t, ft.errors[0], "n=0")
+}

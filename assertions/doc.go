@@ -91,7 +91,9 @@
 //	              | "tpot" | "time_per_output_token"
 //	              | "itl" | "inter_token_latency"
 //	              | "input_tokens" | "num_tokens_input"
-//	              | "output_tokens" | "num_tokens_output" .
+//	              | "output_tokens" | "num_tokens_output"
+//	              | "schedule_lag"
+//	              | "ttft_from_intended" | "ttlt_from_intended" .
 //	aggregate     = percentile | "median" | "avg" | "mean" | "min" | "max" .
 //	percentile    = "p" number .
 //	run_statistic = "error_rate" | "failed_requests_rate" | "failed_requests"
@@ -124,6 +126,12 @@
 // median is p50; avg and mean are the arithmetic mean; min and max the
 // extremes. Inter-token latency pools every gap of every request. The
 // sample count n is the number of values the aggregate was computed from.
+// An open loop (llmtest.Config.Rate) adds schedule_lag, how late each
+// request was sent (over every request sent, failed or not), and
+// ttft_from_intended and ttlt_from_intended, the latencies measured from
+// each request's intended send time, free of coordinated omission; a
+// closed-loop run has none of them, so a threshold on them fails there
+// for want of samples.
 //
 // Run statistics:
 //

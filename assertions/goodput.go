@@ -60,24 +60,78 @@ func GoodputShare(res *llmtest.Result, limits GoodputLimits) (share float64, n i
 	return goodShare(res, limits.conditions())
 }
 
+// Good reports whether the request inv is good under l: it succeeded, and
+// meets every limit of l that applies (see [GoodputLimits]). It is the
+// test [GoodputShare] applies to each request, and it fits
+// llmtest.SweepConfig.Good, which defines a sweep's goodput:
+//
+//	Good: assertions.GoodputLimits{TTFT: time.Second, TPOT: 50 * time.Millisecond}.Good
+func (l GoodputLimits) Good(inv *llmtest.Invocation) bool {
+	ls, ok := goodLimits(l.conditions())
+	return ok && !inv.Cancelled && inv.Succeeded() && meets(inv, ls)
+}
+
+// goodLimit is one goodput condition, its limit in nanoseconds.
+type goodLimit struct {
+	metric llmtest.Metric
+	op     Op
+	ns     float64
+}
+
+// goodLimits returns conds as limits; ok is false when one is negative,
+// which no request meets.
+func goodLimits(conds []Condition) (ls []goodLimit, ok bool) {
+	ls = make([]goodLimit, len(conds))
+	for i, c := range conds {
+		d, ok := c.Value.Duration()
+		if !ok {
+			return nil, false
+		}
+		ls[i] = goodLimit{c.Metric, c.Op, float64(d)}
+	}
+	return ls, true
+}
+
+// meets reports whether inv, a successful request, meets every limit.
+func meets(inv *llmtest.Invocation, limits []goodLimit) bool {
+	for _, l := range limits {
+		var v time.Duration
+		switch l.metric {
+		case llmtest.InterTokenLatency:
+			if len(inv.InterTokenLatencies) == 0 {
+				return false
+			}
+			for _, g := range inv.InterTokenLatencies {
+				if !l.op.holds(float64(g), l.ns) {
+					return false
+				}
+			}
+			continue
+		case llmtest.TimeToFirstToken:
+			v = inv.TimeToFirstToken
+		case llmtest.TimeToFirstOutput:
+			v = inv.TimeToFirstOutput
+		case llmtest.TimePerOutputToken:
+			v = inv.TimePerOutputToken
+		case llmtest.TimeToLastToken:
+			v = inv.TimeToLastToken
+		}
+		if v == 0 || !l.op.holds(float64(v), l.ns) { // zero: absent
+			return false
+		}
+	}
+	return true
+}
+
 // goodShare is GoodputShare for conditions on latency metrics.
 func goodShare(res *llmtest.Result, conds []Condition) (float64, int, error) {
 	n := res.Stats.TotalRequests - res.Stats.CancelledRequests
 	if n <= 0 {
 		return 0, 0, nil
 	}
-	type limit struct {
-		metric llmtest.Metric
-		op     Op
-		ns     float64
-	}
-	limits := make([]limit, len(conds))
-	for i, c := range conds {
-		d, ok := c.Value.Duration()
-		if !ok { // a negative limit: no request meets it
-			return 0, n, nil
-		}
-		limits[i] = limit{c.Metric, c.Op, float64(d)}
+	limits, ok := goodLimits(conds)
+	if !ok { // a negative limit: no request meets it
+		return 0, n, nil
 	}
 	good, read := 0, 0
 	for inv, err := range res.Responses() {
@@ -87,34 +141,7 @@ func goodShare(res *llmtest.Result, conds []Condition) (float64, int, error) {
 		if !inv.Cancelled {
 			read++
 		}
-		if !inv.Succeeded() {
-			continue
-		}
-		ok := true
-		for _, l := range limits {
-			if !ok {
-				break
-			}
-			var v time.Duration
-			switch l.metric {
-			case llmtest.InterTokenLatency:
-				ok = len(inv.InterTokenLatencies) > 0
-				for _, g := range inv.InterTokenLatencies {
-					ok = ok && l.op.holds(float64(g), l.ns)
-				}
-				continue
-			case llmtest.TimeToFirstToken:
-				v = inv.TimeToFirstToken
-			case llmtest.TimeToFirstOutput:
-				v = inv.TimeToFirstOutput
-			case llmtest.TimePerOutputToken:
-				v = inv.TimePerOutputToken
-			case llmtest.TimeToLastToken:
-				v = inv.TimeToLastToken
-			}
-			ok = v != 0 && l.op.holds(float64(v), l.ns) // zero: absent
-		}
-		if ok {
+		if inv.Succeeded() && meets(&inv, limits) {
 			good++
 		}
 	}

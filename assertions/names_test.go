@@ -22,7 +22,8 @@ func TestStatisticNames(t *testing.T) {
 	}
 	assert.Equal(t, len(metricNames)+len(runNames), spellings, "every spelling listed once")
 	assert.Equal(t, StatisticName{Name: "ttft", Aliases: []string{"time_to_first_token"}, Metric: true}, names[0])
-	assert.Equal(t, StatisticName{Name: "error_rate", Aliases: []string{"failed_requests_rate"}}, names[7])
+	assert.Equal(t, StatisticName{Name: "schedule_lag", Metric: true}, names[7], "the open loop's metrics follow the others")
+	assert.Equal(t, StatisticName{Name: "error_rate", Aliases: []string{"failed_requests_rate"}}, names[10])
 	assert.False(t, names[len(names)-1].Metric)
 }
 

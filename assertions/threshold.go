@@ -227,6 +227,9 @@ var metricNames = []struct {
 	{"num_tokens_input", llmtest.NumTokensInput},
 	{"output_tokens", llmtest.NumTokensOutput},
 	{"num_tokens_output", llmtest.NumTokensOutput},
+	{"schedule_lag", llmtest.ScheduleLag},
+	{"ttft_from_intended", llmtest.TimeToFirstTokenFromIntended},
+	{"ttlt_from_intended", llmtest.TimeToLastTokenFromIntended},
 }
 
 func lookupMetric(name string) (llmtest.Metric, bool) {

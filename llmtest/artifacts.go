@@ -67,11 +67,16 @@ func (r *Result) llmeterSummary() object {
 }
 
 // llmeterStats returns stats.json: summary.json's fields and the flat stats
-// keys, in report order.
+// keys, in report order. The keys LLMeter does not have, dropped_requests
+// and warmup_requests, are there only when not zero, so that a closed-loop
+// run's stats.json is LLMeter's.
 func (r *Result) llmeterStats() object {
 	o := r.llmeterSummary()
 	stats := r.Run.Stats()
 	for _, k := range r.Run.StatKeys() {
+		if (k == "dropped_requests" || k == "warmup_requests") && stats[k] == 0 {
+			continue
+		}
 		o = append(o, member{k, stats[k]})
 	}
 	return o

@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -103,6 +104,49 @@ type Config struct {
 	// and who receives them. The zero value logs a line per
 	// DefaultProgressInterval inside go test, for runs that last longer.
 	Progress Progress
+
+	// Rate makes the run an open loop when it is positive: requests
+	// arrive at Rate requests/s on their own schedule (see Arrival),
+	// whether or not earlier ones have completed, so that a slow server
+	// cannot slow the load down (coordinated omission). Clients must then
+	// be 0; Requests is the total number of arrivals (not per client) and
+	// Duration the time over which they arrive; one of them bounds the run
+	// (neither: Requests is the number of payloads). Zero is a closed loop.
+	Rate float64
+
+	// Arrival is the open loop's arrival process: ArrivalConstant (the
+	// zero value) or ArrivalPoisson.
+	Arrival Arrival
+
+	// Seed seeds the open loop's Poisson arrivals. Zero means DefaultSeed,
+	// so that a run repeats by default.
+	Seed uint64
+
+	// MaxInFlight caps the open loop's requests in flight. An arrival that
+	// finds MaxInFlight requests in flight is dropped: never sent, counted
+	// in reporters.Counts.Dropped ("dropped_requests"), never delayed.
+	// Zero means DefaultMaxInFlight; negative is an error.
+	MaxInFlight int
+
+	// Stages shape the load as linear ramps: each stage goes from the
+	// previous stage's target (the first from Rate in an open loop, from
+	// Clients in a closed loop, 0 when unset) to its Target over its
+	// Duration, over the arrival rate (open loop, with Rate or
+	// OpenLoopStages) or the number of clients (closed loop, as k6's
+	// ramping-vus). The run lasts the stages' total duration; Requests
+	// and Duration must be unset.
+	Stages []Stage
+
+	// OpenLoopStages makes Stages ramp an open loop's rate from 0 when
+	// Rate is not set. With Rate set, the run is an open loop anyway.
+	OpenLoopStages bool
+
+	// Warmup is the run's warm-up: its first Duration or its first
+	// Requests requests. They are sent and recorded (marked "warmup" in
+	// responses.jsonl) but left out of every statistic and gate: the model
+	// counts them only in reporters.Counts.Warmup. The zero value is no
+	// warm-up.
+	Warmup Warmup
 }
 
 // ConfigError reports a Config field that breaks a rule.
@@ -164,6 +208,32 @@ func (c Config) merge(o Config) Config {
 	if o.Progress.Off || o.Progress.Stats != nil || o.Progress.Interval != 0 || o.Progress.Func != nil {
 		c.Progress = o.Progress
 	}
+	if o.Rate != 0 {
+		c.Rate = o.Rate
+		c.Clients = o.Clients // an open loop has none
+	}
+	if o.Clients != 0 && o.Rate == 0 {
+		c.Rate, c.OpenLoopStages = 0, false // a closed loop has no rate
+	}
+	if o.Arrival != "" {
+		c.Arrival = o.Arrival
+	}
+	if o.Seed != 0 {
+		c.Seed = o.Seed
+	}
+	if o.MaxInFlight != 0 {
+		c.MaxInFlight = o.MaxInFlight
+	}
+	if o.Stages != nil {
+		c.Stages = o.Stages
+		c.Requests, c.Duration = 0, 0
+	}
+	if o.OpenLoopStages {
+		c.OpenLoopStages = true
+	}
+	if o.Warmup != (Warmup{}) {
+		c.Warmup = o.Warmup
+	}
 	return c
 }
 
@@ -206,7 +276,7 @@ func (c Config) Validate() error {
 			return configErrorf(fmt.Sprintf("Callbacks[%d]", i), "is nil")
 		}
 	}
-	return nil
+	return c.validateShape()
 }
 
 // Check checks c as a run would before sending anything: it validates the
@@ -220,7 +290,17 @@ func (c Config) Check() error {
 
 // withDefaults returns c with every zero field that has a default set.
 func (c Config) withDefaults() Config {
-	if c.Clients == 0 {
+	if c.openLoop() {
+		if c.Arrival == "" {
+			c.Arrival = ArrivalConstant
+		}
+		if c.Seed == 0 {
+			c.Seed = DefaultSeed
+		}
+		if c.MaxInFlight == 0 {
+			c.MaxInFlight = DefaultMaxInFlight
+		}
+	} else if c.Clients == 0 && len(c.Stages) == 0 {
 		c.Clients = DefaultClients
 	}
 	if c.Timeout == 0 {
@@ -253,4 +333,81 @@ func urlScheme(path string) (string, bool) {
 		}
 	}
 	return scheme, true
+}
+
+// openLoop reports whether c is an open loop: a Rate, or Stages over the
+// rate.
+func (c *Config) openLoop() bool {
+	return c.Rate > 0 || (len(c.Stages) > 0 && c.OpenLoopStages)
+}
+
+// validateShape checks the load shape: the open loop's fields, the
+// stages and the warm-up.
+func (c Config) validateShape() error {
+	switch {
+	case c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
+		return configErrorf("Rate", "must be a positive number of requests/s, got %v", c.Rate)
+	case c.Rate > 0 && c.Clients != 0:
+		return configErrorf("Clients", "is for a closed loop; an open-loop run (Config.Rate) has none")
+	case c.OpenLoopStages && c.Clients != 0:
+		return configErrorf("Clients", "is for a closed loop; an open-loop run (Config.OpenLoopStages) has none")
+	case c.MaxInFlight < 0:
+		return configErrorf("MaxInFlight", "must be at least 1, got %d", c.MaxInFlight)
+	case c.Seed != 0 && !c.openLoop():
+		return configErrorf("Seed", "seeds an open loop's arrivals; set Config.Rate")
+	case c.MaxInFlight != 0 && !c.openLoop():
+		return configErrorf("MaxInFlight", "caps an open loop; set Config.Rate")
+	case c.Arrival != "" && !c.openLoop():
+		return configErrorf("Arrival", "is an open loop's arrival process; set Config.Rate")
+	case c.OpenLoopStages && len(c.Stages) == 0:
+		return configErrorf("OpenLoopStages", "needs Config.Stages")
+	}
+	if err := c.Arrival.validate(); err != nil {
+		return err
+	}
+	if len(c.Stages) > 0 {
+		switch {
+		case c.Requests != 0:
+			return configErrorf("Requests", "is not allowed with Config.Stages: the run lasts the stages")
+		case c.Duration != 0:
+			return configErrorf("Duration", "is not allowed with Config.Stages: the run lasts the stages")
+		case c.RampUp != 0:
+			return configErrorf("RampUp", "is not allowed with Config.Stages: a stage ramps the clients up")
+		}
+	}
+	var peak float64
+	if c.openLoop() {
+		peak = c.Rate
+	} else {
+		peak = float64(c.Clients)
+	}
+	for i, s := range c.Stages {
+		field := fmt.Sprintf("Stages[%d]", i)
+		switch {
+		case s.Duration <= 0:
+			return configErrorf(field+".Duration", "must be positive, got %v", s.Duration)
+		case s.Target < 0 || math.IsNaN(s.Target) || math.IsInf(s.Target, 0):
+			return configErrorf(field+".Target", "must be a number at least 0, got %v", s.Target)
+		case !c.openLoop() && s.Target != math.Trunc(s.Target):
+			return configErrorf(field+".Target", "is a number of clients in a closed loop: a whole number, got %v", s.Target)
+		}
+		peak = max(peak, s.Target)
+	}
+	if len(c.Stages) > 0 && peak == 0 {
+		return configErrorf("Stages", "never rise above 0: the run would send nothing")
+	}
+	w := c.Warmup
+	switch {
+	case w.Duration < 0:
+		return configErrorf("Warmup.Duration", "must not be negative, got %v", w.Duration)
+	case w.Requests < 0:
+		return configErrorf("Warmup.Requests", "must not be negative, got %d", w.Requests)
+	case w.Duration > 0 && w.Requests > 0:
+		return configErrorf("Warmup", "is a duration or a number of requests, not both (got %v and %d)", w.Duration, w.Requests)
+	case w.Duration > 0 && c.Duration > 0 && w.Duration >= c.Duration:
+		return configErrorf("Warmup.Duration", "must be shorter than Config.Duration (got %v and %v)", w.Duration, c.Duration)
+	case w.Duration > 0 && len(c.Stages) > 0 && w.Duration >= stagesDuration(c.Stages):
+		return configErrorf("Warmup.Duration", "must be shorter than the stages (got %v and %v)", w.Duration, stagesDuration(c.Stages))
+	}
+	return nil
 }

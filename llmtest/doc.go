@@ -27,6 +27,27 @@
 // request has a deadline, Config.Timeout; a request that exceeds it is
 // recorded as failed, never dropped.
 //
+// With Config.Rate the run is an open loop: requests arrive at Rate per
+// second (ArrivalConstant, or a seeded ArrivalPoisson) whether or not
+// earlier ones have completed, so a slow server cannot slow the load down.
+// Config.Requests is then the total number of arrivals and Config.Duration
+// the time over which they arrive. A scheduler goroutine hands each
+// arrival, at its time, to a worker; with Config.MaxInFlight requests in
+// flight an arrival is dropped and counted (Counts.Dropped,
+// dropped_requests), never delayed. The scheduler reads the clock once per
+// arrival and dispatches every arrival already due at once, so the
+// schedule never drifts; each record carries its IntendedTime, and the
+// model adds schedule_lag (send − intended) and the latencies from the
+// intended time, time_to_first_token-from-intended and
+// time_to_last_token-from-intended, free of coordinated omission.
+//
+// Config.Stages ramp the load linearly, over the rate (an open loop) or the
+// number of clients (a closed loop, as k6's ramping-vus: a client beyond
+// the current level waits, and one above it stops after its request).
+// Config.Warmup marks the run's first requests (by duration or count):
+// recorded, but left out of every statistic, and total_test_time starts
+// when it ends.
+//
 // # Metrics
 //
 // Each request is timed by the engine's recorder with the monotonic clock,
@@ -131,6 +152,24 @@
 // merged Result renders every report like any other; its Responses
 // streams the shards' records from their folders, and Save writes a run
 // folder with all of them.
+//
+// # Sweeps
+//
+// A sweep (LLMeter's LoadTest) runs one load at rising levels, one after
+// the other: client counts ([ClientLevels]; rates, [RateLevels], need the
+// open loop). [Sweep] runs each level as a t.Run sub-test and a normal
+// [Run], so each level has its own Result, summary, checks (gate it with
+// SweepConfig.Test) and folder, OutputPath/SweepConfig.Name/<level> — such
+// as "00008-clients" — never one folder for every level, as LoadTest's
+// did; [Runner.Sweep] does the same outside a test. The sweep's model,
+// reporters.Sweep, sums up each level (achieved rate, output tokens/s,
+// TTFT and TTLT p50 and p99, error rate, goodput when SweepConfig.Good
+// defines it) and finds the saturation point (reporters.SaturationIndex):
+// the highest level before more load stops buying throughput and starts
+// costing latency. It is written to sweep.json and sweep.md in the
+// sweep's folder, which [LoadSweep] reads back with every level's run.
+// SweepConfig.MinRequestsPerClient and MinRequestsPerRun are LoadTest's
+// rule for the requests of each level.
 //
 // # Callbacks
 //

@@ -24,8 +24,20 @@ import (
 // latencies, every inter-token gap and the present token counts of a
 // successful request; none for another.
 func eachSample(inv *Invocation, f func(metric int, v int64)) {
+	if inv.Warmup {
+		return
+	}
+	if lag := inv.lag(); lag != 0 {
+		f(iLag, int64(lag))
+	}
 	if !inv.Succeeded() {
 		return
+	}
+	if d := inv.fromIntended(inv.TimeToFirstToken); d != 0 {
+		f(iTTFTIntended, int64(d))
+	}
+	if d := inv.fromIntended(inv.TimeToLastToken); d != 0 {
+		f(iTTLTIntended, int64(d))
 	}
 	for i, d := range [...]time.Duration{inv.TimeToFirstToken, inv.TimeToFirstOutput, inv.TimeToLastToken, inv.TimePerOutputToken} {
 		if d != 0 {
@@ -510,8 +522,20 @@ func exactPercentiles(hists *[len(metricIndex)]*reporters.Histogram, ns *[len(me
 func pass(sets [len(metricIndex)]*rankSet, look [len(metricIndex)]bool, invs []Invocation) {
 	for i := range invs {
 		inv := &invs[i]
+		if inv.Warmup {
+			continue
+		}
+		if lag := inv.lag(); lag != 0 && look[iLag] {
+			sets[iLag].add(int64(lag))
+		}
 		if !inv.Succeeded() {
 			continue
+		}
+		if d := inv.fromIntended(inv.TimeToFirstToken); d != 0 && look[iTTFTIntended] {
+			sets[iTTFTIntended].add(int64(d))
+		}
+		if d := inv.fromIntended(inv.TimeToLastToken); d != 0 && look[iTTLTIntended] {
+			sets[iTTLTIntended].add(int64(d))
 		}
 		if d := inv.TimeToFirstToken; d != 0 && look[iTTFT] {
 			sets[iTTFT].add(int64(d))

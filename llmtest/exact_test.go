@@ -57,8 +57,12 @@ func TestExactPercentilesMatchASort(t *testing.T) {
 					invs[i] = Invocation{TimeToFirstToken: d(), TimeToFirstOutput: d(), TimeToLastToken: d(), TimePerOutputToken: d(),
 						InterTokenLatencies: gaps, NumTokensInput: int(shape(r)), InputTokensFrom: FromServer,
 						NumTokensOutput: int(shape(r)), OutputTokensFrom: FromTokenizer}
+					// An open loop's schedule lag, and so its latencies
+					// from the intended time.
+					invs[i].IntendedTime = time.Unix(1e9, 0)
+					invs[i].RequestTime = invs[i].IntendedTime.Add(d())
 					if i%5 == 4 {
-						invs[i].Error = "failed" // none of its samples count
+						invs[i].Error = "failed" // none of its samples count but its lag
 					}
 				}
 				res := NewResult(invs, time.Second)

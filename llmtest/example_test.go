@@ -362,3 +362,73 @@ func ExampleMerge() {
 	// exact percentiles: false - within 0.001
 	// ttft p99 under 5s: true
 }
+
+// Sweep is called from a test: each level is a sub-test
+// (TestChatSweep/00001-clients, …) with its own run folder under the
+// sweep's, SweepConfig.Test gates each level in its sub-test, and an
+// assertion on the sweep gates the whole: here, that the server keeps up
+// with at least 8 clients before its throughput stops rising. An example
+// cannot be handed a *testing.T, so this one is compiled, not run;
+// Runner.Sweep's example runs a sweep outside a test.
+func ExampleSweep() {
+	testChatSweep := func(t *testing.T) { // func TestChatSweep(t *testing.T)
+		ep, err := sim.New(sim.Config{FirstTokenLatency: 50 * time.Millisecond, InterTokenLatency: 5 * time.Millisecond, Capacity: 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sw := llmtest.Sweep(t, llmtest.Config{Endpoint: ep, Payloads: "testdata/prompts.jsonl"}, llmtest.SweepConfig{
+			Levels:               llmtest.ClientLevels(1, 2, 4, 8, 16, 32),
+			MinRequestsPerClient: 4, MinRequestsPerRun: 64, // LLMeter's LoadTest rule
+			Good: assertions.GoodputLimits{TTFT: 500 * time.Millisecond}.Good,
+			Test: func(t *testing.T, res *llmtest.Result) {
+				assertions.SLO(t, res, "error_rate < 1%")
+			},
+		})
+		assertions.SaturationAtLeast(t, sw, 8)
+	}
+	_ = testChatSweep
+}
+
+// A sweep over client counts outside a test: one run per level, each in
+// its own folder under the sweep's, and the sweep's table with its
+// saturation point in sweep.md beside them.
+func ExampleRunner_Sweep() {
+	ep, err := sim.New(sim.Config{Seed: 1, FirstTokenLatency: time.Millisecond, Capacity: 2})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := os.MkdirTemp("", "llmtest-sweep")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(out)
+	r := llmtest.NewRunner(llmtest.Config{Endpoint: ep, Payloads: "testdata/prompts.jsonl", OutputPath: out})
+	sw, err := r.Sweep(context.Background(), llmtest.Config{}, llmtest.SweepConfig{
+		Name:   "chat",
+		Levels: llmtest.ClientLevels(1, 2, 4),
+		// 1 client sends 8 requests, 2 send 4 each, 4 send 2 each.
+		MinRequestsPerClient: 2, MinRequestsPerRun: 8,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i, res := range sw.Results {
+		fmt.Printf("%s: %d requests in %s\n", sw.Levels[i], res.Run.Counts.Total, filepath.Base(res.OutputPath))
+	}
+	entries, _ := os.ReadDir(filepath.Join(out, "chat"))
+	for _, e := range entries {
+		fmt.Println(e.Name())
+	}
+	// Output:
+	// 00001-clients: 8 requests in 00001-clients
+	// 00002-clients: 8 requests in 00002-clients
+	// 00004-clients: 8 requests in 00004-clients
+	// 00001-clients
+	// 00002-clients
+	// 00004-clients
+	// sweep.json
+	// sweep.md
+}

@@ -63,6 +63,14 @@ type engine struct {
 	progress func(*ProgressSnapshot)
 	live     *liveRun
 
+	// prof is the load level over time: the open loop's rate, or the
+	// closed loop's clients with Stages; nil for a closed loop without.
+	prof *profile
+	// open is the running open loop's state; nil in a closed loop.
+	open *openLoop
+	// warm marks the warm-up's requests.
+	warm warmupClock
+
 	start       time.Time
 	interrupted atomic.Bool
 	// failure is what run returned besides the interruption: a fatal
@@ -81,8 +89,17 @@ func newEngine(cfg Config) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Requests == 0 && cfg.Duration == 0 {
+	if cfg.Requests == 0 && cfg.Duration == 0 && len(cfg.Stages) == 0 {
 		cfg.Requests = len(payloads)
+	}
+	if w := cfg.Warmup.Requests; w > 0 && cfg.Requests > 0 {
+		total := cfg.Requests
+		if !cfg.openLoop() {
+			total *= cfg.Clients
+		}
+		if w >= total {
+			return nil, configErrorf("Warmup.Requests", "must be fewer than the run's %d requests, got %d", total, w)
+		}
 	}
 	e := &engine{
 		cfg:          cfg,
@@ -91,6 +108,14 @@ func newEngine(cfg Config) (*engine, error) {
 		reqs:         make([]*endpoints.Request, len(payloads)),
 		inputTokens:  make([]atomic.Int64, len(payloads)),
 		beforeInvoke: make([]atomic.Bool, len(cfg.Callbacks)),
+	}
+	e.warm.w = cfg.Warmup
+	switch {
+	case cfg.openLoop():
+		e.prof = newProfile(cfg.Rate, cfg.Stages)
+	case len(cfg.Stages) > 0:
+		e.prof = newProfile(float64(cfg.Clients), cfg.Stages)
+		e.cfg.Clients = int(math.Ceil(e.prof.peak()))
 	}
 	e.redactor, _ = cfg.Endpoint.(endpoints.Redactor)
 	if !cfg.Progress.Off {
@@ -139,6 +164,16 @@ func (e *engine) newResult() *Result {
 		},
 	}}
 	res.Run.Config.PayloadsDigest = PayloadsDigest(e.payloads)
+	rc := &res.Run.Config
+	if c.openLoop() {
+		rc.Rate, rc.Arrival, rc.Seed, rc.MaxInFlight = c.Rate, string(c.Arrival), c.Seed, c.MaxInFlight
+	}
+	for _, st := range c.Stages {
+		rc.Stages = append(rc.Stages, reporters.Stage{Duration: st.Duration.Seconds(), Target: st.Target})
+	}
+	if w := c.Warmup; w != (Warmup{}) {
+		rc.Warmup = &reporters.Warmup{Duration: w.Duration.Seconds(), Requests: w.Requests}
+	}
 	if c.OutputPath != "" {
 		res.OutputPath = filepath.Join(c.OutputPath, c.RunName)
 	}
@@ -171,27 +206,55 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	g, gctx := errgroup.WithContext(runCtx)
-	results := make(chan Invocation, 4*e.cfg.Clients)
+	open := e.cfg.openLoop()
+	senders := e.cfg.Clients // goroutines that send into results
+	if open {
+		senders = 1 // the scheduler, until it starts workers
+		e.open = &openLoop{work: make(chan arrival, e.cfg.MaxInFlight)}
+	}
+	results := make(chan Invocation, 4*max(senders, min(e.cfg.MaxInFlight, 256)))
 	var live atomic.Int32
-	live.Store(int32(e.cfg.Clients))
+	live.Store(int32(senders))
+	done := func() {
+		if live.Add(-1) == 0 {
+			close(results)
+		}
+	}
 	model := newModelBuilder(&res.Run, !e.cfg.LowMemory, true)
-	if n := e.cfg.Clients * e.cfg.Requests; n > 0 && !e.cfg.LowMemory {
+	model.open = open
+	n := e.cfg.Clients * e.cfg.Requests
+	if open {
+		n = e.cfg.Requests
+	}
+	if n > 0 && !e.cfg.LowMemory {
 		// A counted run knows how many records it keeps: no slice grows.
 		res.Invocations = make([]Invocation, 0, n)
 	}
 	if e.progress != nil {
-		e.live = newLiveRun(model, e.cfg.Clients, e.cfg.Progress.stats())
+		e.live = newLiveRun(model, max(senders, 1), e.cfg.Progress.stats())
 	}
 	start := time.Now()
 	e.start = start
 	stopProgress := e.startProgress()
-	for c := range e.cfg.Clients {
+	if open {
 		g.Go(func() error {
-			defer func() {
-				if live.Add(-1) == 0 {
-					close(results)
-				}
-			}()
+			defer done()
+			e.schedule(gctx, e.open, func() {
+				live.Add(1)
+				g.Go(func() error {
+					defer done()
+					return e.worker(gctx, e.open, results)
+				})
+			})
+			return nil
+		})
+	}
+	for c := range senders {
+		if open {
+			break
+		}
+		g.Go(func() error {
+			defer done()
 			return e.client(gctx, c, results)
 		})
 	}
@@ -200,7 +263,12 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	end := time.Now()
 	stopProgress(end.Sub(start))
 	res.Run.StartTime, res.Run.EndTime = start.UTC(), end.UTC()
-	model.finish(end.Sub(start), res.Invocations)
+	if e.open != nil {
+		res.Run.Counts.Dropped = int(e.open.dropped.Load())
+	}
+	testTime := end.Sub(start)
+	testTime -= e.warm.measuredFrom(testTime)
+	model.finish(testTime, res.Invocations)
 
 	var interruption error
 	if ctx.Err() != nil && e.interrupted.Load() {
@@ -245,10 +313,37 @@ func (e *engine) startProgress() (stop func(elapsed time.Duration)) {
 
 // more reports whether a client that has sent i requests sends another.
 func (e *engine) more(i int) bool {
-	if e.cfg.Duration > 0 {
+	switch {
+	case e.prof != nil:
+		return time.Since(e.start) < e.prof.end
+	case e.cfg.Duration > 0:
 		return time.Since(e.start) < e.cfg.Duration
 	}
 	return i < e.cfg.Requests
+}
+
+// await makes client c of a closed loop with stages wait until the stages
+// have at least c+1 clients: at once when they have, until the ramp gets
+// there otherwise. It returns false when they never will again before the
+// run's end, or ctx is cancelled.
+func (e *engine) await(ctx context.Context, c int) bool {
+	now := time.Since(e.start)
+	at, ok := e.prof.reach(now, float64(c+1))
+	if !ok || at >= e.prof.end {
+		return false
+	}
+	if at <= now {
+		return true
+	}
+	t := time.NewTimer(at - now)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		e.interrupted.Store(true)
+		return false
+	}
 }
 
 // client is one closed-loop client: it sends a request, waits for its
@@ -277,6 +372,9 @@ func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error
 			e.interrupted.Store(true)
 			return nil
 		}
+		if e.prof != nil && !e.await(ctx, c) {
+			return nil
+		}
 		idx := (start + i) % n
 		req, err := e.request(ctx, idx)
 		if err != nil {
@@ -285,7 +383,9 @@ func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error
 		if e.live != nil {
 			e.live.clients[c].started.Add(1)
 		}
+		warm := e.warm.next(time.Since(e.start))
 		inv, err := e.invoke(ctx, &rec, req, idx, &gaps)
+		inv.Warmup = warm
 		if e.live != nil {
 			e.live.clients[c].ended.Add(1)
 		}

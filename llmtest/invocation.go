@@ -112,6 +112,16 @@ type Invocation struct {
 	// seconds is counted in flight until it failed. Absent in records
 	// written before it was recorded, and in LLMeter's.
 	TimeToEnd time.Duration
+
+	// IntendedTime is, in an open loop, when the schedule meant to send
+	// the request (wall and monotonic clock): RequestTime minus
+	// IntendedTime is its schedule lag, and its latencies measured from
+	// IntendedTime are free of coordinated omission. Zero in a closed
+	// loop.
+	IntendedTime time.Time
+	// Warmup marks a request of the run's warm-up (Config.Warmup): it is
+	// recorded but left out of every statistic.
+	Warmup bool
 }
 
 // endTime returns when the request ended: its send time plus TimeToEnd,
@@ -123,6 +133,25 @@ func (inv *Invocation) endTime() time.Time {
 		d = max(inv.TimeToLastToken, inv.TimeToFirstToken, inv.TimeToFirstOutput)
 	}
 	return inv.RequestTime.Add(d)
+}
+
+// lag returns the request's schedule lag, RequestTime − IntendedTime, at
+// least 1ns, or 0 when it has no intended time.
+func (inv *Invocation) lag() time.Duration {
+	if inv.IntendedTime.IsZero() || inv.RequestTime.IsZero() {
+		return 0
+	}
+	return max(inv.RequestTime.Sub(inv.IntendedTime), 1)
+}
+
+// fromIntended returns d measured from the intended time instead of the
+// send time: d plus the schedule lag; 0 when d or the lag is absent.
+func (inv *Invocation) fromIntended(d time.Duration) time.Duration {
+	lag := inv.lag()
+	if d == 0 || lag == 0 {
+		return 0
+	}
+	return d + lag
 }
 
 // Failed reports whether the request failed. A cancelled request has not
@@ -191,7 +220,16 @@ func (inv *Invocation) appendJSON(b []byte) []byte {
 		}
 		b = strconv.AppendFloat(b, d.Seconds(), 'g', -1, 64)
 	}
-	return append(b, "]}"...)
+	b = append(b, ']')
+	if !inv.IntendedTime.IsZero() {
+		b = append(b, `,"intended_time":"`...)
+		b = inv.IntendedTime.UTC().AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
+	}
+	if inv.Warmup {
+		b = append(b, `,"warmup":true`...)
+	}
+	return append(b, '}')
 }
 
 // MarshalJSON encodes inv as a line of responses.jsonl.
@@ -253,6 +291,8 @@ type invocationJSON struct {
 	Error                *string         `json:"error"`
 	Cancelled            *bool           `json:"cancelled"`
 	InterTokenLatencies  []float64       `json:"inter_token_latencies"`
+	IntendedTime         time.Time       `json:"intended_time"`
+	Warmup               bool            `json:"warmup"`
 }
 
 // UnmarshalJSON decodes a line of responses.jsonl, also one written by
@@ -265,10 +305,12 @@ func (inv *Invocation) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*inv = Invocation{
-		ID:          j.ID,
-		RequestTime: j.RequestTime,
-		InputPrompt: promptText(j.InputPrompt),
-		Chunks:      j.Chunks,
+		ID:           j.ID,
+		RequestTime:  j.RequestTime,
+		InputPrompt:  promptText(j.InputPrompt),
+		Chunks:       j.Chunks,
+		IntendedTime: j.IntendedTime,
+		Warmup:       j.Warmup,
 	}
 	if j.Retries != nil {
 		inv.Retries = *j.Retries

@@ -26,12 +26,16 @@ type modelBuilder struct {
 	metrics [len(metricIndex)]metricBuilder
 	series  seriesBuilder
 	errors  map[string]int // index in run.Errors by message
+	// open makes the model an open loop's, with the open-loop metrics
+	// (Metric.OpenLoopOnly); an invocation with an intended time sets it.
+	open bool
 }
 
 // metricIndex numbers Metrics, for the builder's arrays.
 var metricIndex = [...]Metric{
 	TimeToFirstToken, TimeToFirstOutput, TimeToLastToken, TimePerOutputToken,
 	InterTokenLatency, NumTokensInput, NumTokensOutput,
+	ScheduleLag, TimeToFirstTokenFromIntended, TimeToLastTokenFromIntended,
 }
 
 const (
@@ -42,6 +46,9 @@ const (
 	iITL
 	iInputTokens
 	iOutputTokens
+	iLag
+	iTTFTIntended
+	iTTLTIntended
 )
 
 // metricBuilder accumulates one metric: values are nanoseconds for
@@ -76,9 +83,21 @@ func newModelBuilder(run *reporters.Run, exact, live bool) *modelBuilder {
 }
 
 // add folds one invocation into the model.
+//
+// A warm-up invocation is only counted, in Counts.Warmup. In an open loop,
+// every request sent has a schedule lag; the latencies from the intended
+// time are a successful request's.
 func (b *modelBuilder) add(inv *Invocation) {
 	c := &b.run.Counts
+	if inv.Warmup {
+		c.Warmup++
+		return
+	}
 	c.Total++
+	if lag := inv.lag(); lag != 0 {
+		b.open = true
+		b.metrics[iLag].add(int64(lag))
+	}
 	switch {
 	case inv.Cancelled:
 		c.Cancelled++
@@ -99,6 +118,8 @@ func (b *modelBuilder) add(inv *Invocation) {
 	duration(iTTFO, inv.TimeToFirstOutput)
 	duration(iTTLT, inv.TimeToLastToken)
 	duration(iTPOT, inv.TimePerOutputToken)
+	duration(iTTFTIntended, inv.fromIntended(inv.TimeToFirstToken))
+	duration(iTTLTIntended, inv.fromIntended(inv.TimeToLastToken))
 	for _, g := range inv.InterTokenLatencies {
 		b.metrics[iITL].add(int64(g))
 	}
@@ -147,8 +168,11 @@ func (b *modelBuilder) finish(testTime time.Duration, invs []Invocation) {
 		}
 		exact = exactPercentiles(&hists, &ns, &mins, invs)
 	}
-	b.run.Metrics = make([]reporters.Metric, len(metricIndex))
+	b.run.Metrics = make([]reporters.Metric, 0, len(metricIndex))
 	for i, name := range metricIndex {
+		if name.OpenLoopOnly() && !b.open {
+			continue
+		}
 		mb := &b.metrics[i]
 		m := reporters.Metric{Name: string(name), Unit: reporters.UnitTokens, N: mb.n, Exact: b.exact, Histogram: &mb.hist}
 		conv := func(v float64) float64 { return v }
@@ -169,7 +193,7 @@ func (b *modelBuilder) finish(testTime time.Duration, invs []Invocation) {
 				*dst = min(max(conv(ps[j]), m.Min), m.Max)
 			}
 		}
-		b.run.Metrics[i] = m
+		b.run.Metrics = append(b.run.Metrics, m)
 	}
 	// Most frequent first; equal counts keep their first-seen order.
 	slices.SortStableFunc(b.run.Errors, func(x, y reporters.ErrorCount) int { return y.Count - x.Count })
@@ -216,7 +240,7 @@ type windowSamples struct{ ttft, ttlt []float64 }
 const closeLag = 2
 
 func (s *seriesBuilder) add(inv *Invocation) {
-	if inv.RequestTime.IsZero() {
+	if inv.RequestTime.IsZero() || inv.Warmup {
 		return // a record without a send time has no place in time
 	}
 	s.window(inv.RequestTime.Unix()).Started++

@@ -32,7 +32,8 @@ func PlanSections() []PlanSection {
 var planSections = []PlanSection{
 	{"endpoint", []string{"url", "model", "api", "api-key-env"}},
 	{"payloads", []string{"payload", "prompt", "max-tokens", "stream"}},
-	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory"}},
+	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory",
+		"rate", "arrival", "max-in-flight", "seed", "stage", "warmup", "sweep-clients", "sweep-rates"}},
 	{"slo", nil},
 	{"reports", []string{"out", "run-name", "junit", "junit-strict", "json", "md",
 		"progress", "progress-stats", "progress-interval", "progress-clients"}},
@@ -58,6 +59,9 @@ const (
 	kindBool
 	kindDuration
 	kindFloat
+	kindStages // ParseStages
+	kindWarmup // ParseWarmup
+	kindLevels // a list of sweep levels, separated by commas
 )
 
 // planKinds are the types of the keys that are not strings, by
@@ -71,6 +75,13 @@ var planKinds = map[string]planKind{
 	"load.ramp-up":                kindDuration,
 	"load.timeout":                kindDuration,
 	"load.low-memory":             kindBool,
+	"load.rate":                   kindFloat,
+	"load.max-in-flight":          kindInt,
+	"load.seed":                   kindInt,
+	"load.stage":                  kindStages,
+	"load.warmup":                 kindWarmup,
+	"load.sweep-clients":          kindLevels,
+	"load.sweep-rates":            kindLevels,
 	"reports.junit-strict":        kindBool,
 	"reports.progress-interval":   kindDuration,
 	"reports.progress-clients":    kindBool,
@@ -104,6 +115,10 @@ type Plan struct {
 	// Entries are every value the file sets, expanded and checked against
 	// its key's type, in file order; the slo list is one entry per item.
 	Entries []PlanEntry
+	// Levels are the levels of load.sweep-clients or load.sweep-rates,
+	// nil without either: a plan that sweeps. Give them to a sweep as
+	// SweepConfig.Levels.
+	Levels []Level
 
 	config Config
 }
@@ -180,7 +195,8 @@ func (e *PlanError) Error() string {
 //
 //	endpoint:   url, model, api, api-key-env
 //	payloads:   payload, prompt, max-tokens, stream
-//	load:       clients, requests, duration, ramp-up, timeout, low-memory
+//	load:       clients, requests, duration, ramp-up, timeout, low-memory,
+//	            sweep-clients, sweep-rates
 //	slo:        a list of SLO expressions, such as "ttft p99 < 800ms"
 //	reports:    out, run-name, junit, junit-strict, json, md, progress,
 //	            progress-stats, progress-interval, progress-clients
@@ -285,15 +301,21 @@ func (p *Plan) Config(ep endpoints.Endpoint) (Config, error) {
 
 // planFields are the plan keys behind the Config fields Plan.Config sets.
 var planFields = map[string]string{
-	"Clients":    "load.clients",
-	"Requests":   "load.requests",
-	"Duration":   "load.duration",
-	"RampUp":     "load.ramp-up",
-	"Timeout":    "load.timeout",
-	"LowMemory":  "load.low-memory",
-	"Payloads":   "payloads.payload",
-	"OutputPath": "reports.out",
-	"RunName":    "reports.run-name",
+	"Clients":     "load.clients",
+	"Requests":    "load.requests",
+	"Duration":    "load.duration",
+	"RampUp":      "load.ramp-up",
+	"Timeout":     "load.timeout",
+	"LowMemory":   "load.low-memory",
+	"Rate":        "load.rate",
+	"Arrival":     "load.arrival",
+	"MaxInFlight": "load.max-in-flight",
+	"Seed":        "load.seed",
+	"Stages":      "load.stage",
+	"Warmup":      "load.warmup",
+	"Payloads":    "payloads.payload",
+	"OutputPath":  "reports.out",
+	"RunName":     "reports.run-name",
 }
 
 // configFieldRef matches a reference to a Config field in a reason.
@@ -330,6 +352,22 @@ func (p *Plan) set(e PlanEntry) {
 		c.Timeout = d
 	case "load.low-memory":
 		c.LowMemory = b
+	case "load.rate":
+		c.Rate, _ = strconv.ParseFloat(e.Value, 64)
+	case "load.arrival":
+		c.Arrival = Arrival(e.Value)
+	case "load.max-in-flight":
+		c.MaxInFlight = int(n)
+	case "load.seed":
+		c.Seed = uint64(n)
+	case "load.stage":
+		stages, _ := ParseStages(e.Value)
+		c.Stages = append(c.Stages, stages...)
+	case "load.warmup":
+		c.Warmup, _ = ParseWarmup(e.Value)
+	case "load.sweep-clients", "load.sweep-rates":
+		levels, _ := ParseLevels(e.Value, e.Key == "sweep-rates")
+		p.Levels = append(p.Levels, levels...)
 	case "reports.out":
 		c.OutputPath = e.Value
 	case "reports.run-name":
@@ -490,6 +528,21 @@ func checkValue(name, s string) error {
 	case kindFloat:
 		if _, err = strconv.ParseFloat(s, 64); err != nil {
 			return errors.New("want a number")
+		}
+	case kindStages:
+		if _, err = ParseStages(s); err != nil {
+			return errors.New("want stages DURATION:TARGET such as 30s:100, separated by commas")
+		}
+	case kindWarmup:
+		if _, err = ParseWarmup(s); err != nil {
+			return errors.New("want a duration such as 10s or a number of requests such as 100")
+		}
+	case kindLevels:
+		if _, err = ParseLevels(s, name == "load.sweep-rates"); err != nil {
+			if name == "load.sweep-rates" {
+				return errors.New("want positive rates in requests/s separated by commas, such as 10,20,40")
+			}
+			return errors.New("want client counts of at least 1 separated by commas, such as 1,2,4,8")
 		}
 	}
 	if name == "endpoint.api-key-env" && !isEnvName(s) {

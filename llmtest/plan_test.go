@@ -126,6 +126,18 @@ func TestLoadPlanExpandsVariablesInValues(t *testing.T) {
 	assert.Equal(t, 8, cfg.Clients)
 }
 
+func TestLoadPlanSweepLevels(t *testing.T) {
+	p, err := llmtest.LoadPlan(writePlan(t, "load:\n  sweep-clients: 1, 2,8\n"))
+	require.NoError(t, err)
+	assert.Equal(t, llmtest.ClientLevels(1, 2, 8), p.Levels)
+	p, err = llmtest.LoadPlan(writePlan(t, "load:\n  sweep-rates: 10,20.5\n"))
+	require.NoError(t, err)
+	assert.Equal(t, llmtest.RateLevels(10, 20.5), p.Levels)
+	p, err = llmtest.LoadPlan(writePlan(t, "load:\n  clients: 2\n"))
+	require.NoError(t, err)
+	assert.Nil(t, p.Levels, "no sweep")
+}
+
 func TestLoadPlanErrorsNameTheFileTheLineAndTheKey(t *testing.T) {
 	t.Setenv("PLAN_SECRET", "sk-plan-SECRET-do-not-print")
 	cases := []struct {
@@ -133,13 +145,17 @@ func TestLoadPlanErrorsNameTheFileTheLineAndTheKey(t *testing.T) {
 	}{
 		{"misspelt key", "load:\n  clients: 2\n  clinets: 3\n", `:3: unknown key "clinets" in load (did you mean "clients"?)`},
 		{"key in another section", "endpoint:\n  clients: 3\n", `:2: unknown key "clients" in endpoint (it belongs in load)`},
-		{"unknown key", "load:\n  rate: 3\n", `:2: unknown key "rate" in load (known: clients, requests, duration, ramp-up, timeout, low-memory)`},
+		{"unknown key", "load:\n  headers: 3\n", `:2: unknown key "headers" in load (known: clients, requests, duration, ramp-up, timeout, low-memory, rate, arrival, max-in-flight, seed, stage, warmup, sweep-clients, sweep-rates)`},
+		{"bad stages", "load:\n  stage: 30s:100,fast\n", `:2: load.stage: want stages DURATION:TARGET such as 30s:100, separated by commas, got "30s:100,fast"`},
+		{"bad warmup", "load:\n  warmup: -3\n", `:2: load.warmup: want a duration such as 10s or a number of requests such as 100, got "-3"`},
 		{"misspelt section", "lod:\n  clients: 3\n", `:1: unknown section "lod" (did you mean "load"?)`},
 		{"unknown section", "headers:\n  a: b\n", `:1: unknown section "headers" (known: endpoint, payloads, load, slo, reports, sim, aws)`},
 		{"wrong type", "load:\n  clients: many\n", `:2: load.clients: want an integer, got "many"`},
 		{"bad duration", "load:\n  duration: 30\n", `:2: load.duration: want a duration such as 30s, 1m30s or 500ms, got "30"`},
 		{"bad boolean", "payloads:\n  stream: yes\n", `:2: payloads.stream: want true or false, got "yes"`},
 		{"bad number", "sim:\n  jitter: lots\n", `:2: sim.jitter: want a number, got "lots"`},
+		{"bad sweep level", "load:\n  sweep-clients: 1,x,4\n", `:2: load.sweep-clients: want client counts of at least 1 separated by commas, such as 1,2,4,8, got "1,x,4"`},
+		{"bad sweep rate", "load:\n  sweep-rates: 10,0\n", `:2: load.sweep-rates: want positive rates in requests/s separated by commas, such as 10,20,40, got "10,0"`},
 		{"unset variable", "\nendpoint:\n  url: ${PLAN_UNSET_URL}/v1\n", `:3: endpoint.url: the environment variable PLAN_UNSET_URL is not set or empty (write ${PLAN_UNSET_URL:-default} for a default)`},
 		{"variable without braces", "endpoint:\n  model: $MODEL\n", `:2: endpoint.model: write ${MODEL}, not $MODEL (or $$ for a literal $)`},
 		{"unterminated variable", "endpoint:\n  model: ${MODEL\n", `:2: endpoint.model: unterminated ${ in "${MODEL"`},
@@ -148,7 +164,7 @@ func TestLoadPlanErrorsNameTheFileTheLineAndTheKey(t *testing.T) {
 		{"no value", "load:\n  clients:\n", `:2: load.clients: has no value`},
 		{"set twice", "load:\n  clients: 1\n  clients: 2\n", `:3: load.clients: set twice (first on line 2)`},
 		{"section twice", "load:\n  clients: 1\nload:\n  requests: 2\n", `:3: load: set twice (first on line 1)`},
-		{"section not a mapping", "load: 3\n", `:1: load: want a mapping of keys (clients, requests, duration, ramp-up, timeout, low-memory), got "3"`},
+		{"section not a mapping", "load: 3\n", `:1: load: want a mapping of keys (clients, requests, duration, ramp-up, timeout, low-memory, rate, arrival, max-in-flight, seed, stage, warmup, sweep-clients, sweep-rates), got "3"`},
 		{"slo not a list", "slo: ttft p99 < 1s\n", `:1: slo: want a list of SLO expressions, such as - ttft p99 < 800ms; got "ttft p99 < 1s"`},
 		{"empty slo", "slo:\n  - ttft p99 < 1s\n  - ''\n", `:3: slo[1]: the expression is empty`},
 		{"not a mapping", "- a\n- b\n", `:1: want a mapping of sections (endpoint, payloads, load, slo, reports, sim, aws), got a list`},

@@ -193,6 +193,13 @@ type ProgressSnapshot struct {
 	// Failed counts the requests that ended with an error, as far as the
 	// run's model has them.
 	Failed int
+	// Rate is, in an open loop, the arrival rate the load shape asks for
+	// at Elapsed, in requests/s (Config.Rate, or the stages' ramp); zero
+	// in a closed loop.
+	Rate float64
+	// Dropped counts, in an open loop, the arrivals dropped so far for
+	// want of a free slot (Config.MaxInFlight).
+	Dropped int
 	// Clients holds, per client, the requests it has ended.
 	Clients []int
 	// Draining reports that no new request will start: the duration has
@@ -260,6 +267,9 @@ func (s *ProgressSnapshot) Line() string {
 		fmt.Fprintf(&b, "/%d", s.Total)
 	}
 	fmt.Fprintf(&b, " done, %d in flight, %d failed", s.InFlight, s.Failed)
+	if s.Rate > 0 || s.Dropped > 0 {
+		fmt.Fprintf(&b, ", %d dropped at %s req/s", s.Dropped, strconv.FormatFloat(s.Rate, 'f', -1, 64))
+	}
 	if s.Draining && !s.Final {
 		b.WriteString(", draining")
 	}
@@ -309,19 +319,38 @@ func newLiveRun(model *modelBuilder, clients int, stats []ProgressStat) *liveRun
 // copy the counts and the histograms the statistics need.
 func (l *liveRun) snapshot(e *engine, elapsed time.Duration) *ProgressSnapshot {
 	s := &ProgressSnapshot{Elapsed: elapsed, Duration: e.cfg.Duration, Clients: make([]int, len(l.clients))}
-	if e.cfg.Duration == 0 {
+	if e.prof != nil && e.prof.end > 0 {
+		s.Duration = e.prof.end
+	}
+	if s.Duration == 0 {
 		s.Total = e.cfg.Clients * e.cfg.Requests
+	}
+	ol := e.open
+	if ol != nil {
+		// An open loop's workers share one counter, and its total is the
+		// arrivals', of which some may be dropped.
+		s.Clients = nil
+		if s.Duration == 0 {
+			s.Total = e.cfg.Requests
+		}
+		s.Rate = e.prof.level(elapsed)
+		s.Dropped = int(ol.dropped.Load())
 	}
 	for i := range l.clients {
 		c := &l.clients[i]
 		ended := int(c.ended.Load())
 		s.Started += int(c.started.Load())
 		s.Ended += ended
-		s.Clients[i] = ended
+		if s.Clients != nil {
+			s.Clients[i] = ended
+		}
 	}
 	s.InFlight = s.Started - s.Ended
 	s.Draining = e.interrupted.Load() || (s.Total > 0 && s.Started >= s.Total) ||
-		(e.cfg.Duration > 0 && elapsed >= e.cfg.Duration)
+		(s.Duration > 0 && elapsed >= s.Duration)
+	if ol != nil {
+		s.Draining = s.Draining || ol.scheduled.Load() || (s.Total > 0 && int(ol.arrived.Load()) >= s.Total)
+	}
 
 	run := reporters.Run{TestTime: elapsed.Seconds(), Metrics: make([]reporters.Metric, 0, len(l.metrics))}
 	l.mu.Lock()

@@ -26,15 +26,38 @@ const (
 	InterTokenLatency Metric = "inter_token_latency"
 	NumTokensInput    Metric = "num_tokens_input"
 	NumTokensOutput   Metric = "num_tokens_output"
+
+	// ScheduleLag is, in an open loop, a request's actual send time minus
+	// its intended time (Invocation.IntendedTime): how late the
+	// generator sent it. Every request sent has one, failed or not.
+	ScheduleLag Metric = "schedule_lag"
+	// TimeToFirstTokenFromIntended and TimeToLastTokenFromIntended are,
+	// in an open loop, the time to first and last token measured from the
+	// intended send time instead of the actual one (the latency plus the
+	// schedule lag): the latency a user arriving on schedule would see,
+	// free of coordinated omission.
+	TimeToFirstTokenFromIntended Metric = "time_to_first_token-from-intended"
+	TimeToLastTokenFromIntended  Metric = "time_to_last_token-from-intended"
 )
 
 // Metrics lists every Metric, in the order reports show them.
 var Metrics = slices.Clone(metricIndex[:])
 
+// OpenLoopOnly reports whether m exists only in an open loop: a closed
+// loop's model leaves it out.
+func (m Metric) OpenLoopOnly() bool {
+	switch m {
+	case ScheduleLag, TimeToFirstTokenFromIntended, TimeToLastTokenFromIntended:
+		return true
+	}
+	return false
+}
+
 // IsDuration reports whether m is measured in time.
 func (m Metric) IsDuration() bool {
 	switch m {
-	case TimeToFirstToken, TimeToFirstOutput, TimeToLastToken, TimePerOutputToken, InterTokenLatency:
+	case TimeToFirstToken, TimeToFirstOutput, TimeToLastToken, TimePerOutputToken, InterTokenLatency,
+		ScheduleLag, TimeToFirstTokenFromIntended, TimeToLastTokenFromIntended:
 		return true
 	}
 	return false
@@ -126,6 +149,18 @@ type Stats struct {
 	InterTokenLatency  Aggregate[time.Duration]
 	NumTokensInput     Aggregate[float64]
 	NumTokensOutput    Aggregate[float64]
+
+	// DroppedRequests counts an open loop's arrivals that found
+	// Config.MaxInFlight requests in flight and were never sent (not in
+	// TotalRequests); WarmupRequests the warm-up's requests, left out of
+	// every other figure.
+	DroppedRequests int
+	WarmupRequests  int
+	// The open-loop metrics (zero in a closed loop): see ScheduleLag and
+	// TimeToFirstTokenFromIntended.
+	ScheduleLag                  Aggregate[time.Duration]
+	TimeToFirstTokenFromIntended Aggregate[time.Duration]
+	TimeToLastTokenFromIntended  Aggregate[time.Duration]
 }
 
 // statsOf derives the Stats of a run model.
@@ -148,6 +183,10 @@ func statsOf(run *reporters.Run) Stats {
 	st.InterTokenLatency = durations(run.Metric(string(InterTokenLatency)))
 	st.NumTokensInput = tokens(run.Metric(string(NumTokensInput)))
 	st.NumTokensOutput = tokens(run.Metric(string(NumTokensOutput)))
+	st.DroppedRequests, st.WarmupRequests = run.Counts.Dropped, run.Counts.Warmup
+	st.ScheduleLag = durations(run.Metric(string(ScheduleLag)))
+	st.TimeToFirstTokenFromIntended = durations(run.Metric(string(TimeToFirstTokenFromIntended)))
+	st.TimeToLastTokenFromIntended = durations(run.Metric(string(TimeToLastTokenFromIntended)))
 	return st
 }
 
@@ -188,6 +227,12 @@ func (s *Stats) Aggregate(metric Metric) Aggregate[float64] {
 		return s.NumTokensInput
 	case NumTokensOutput:
 		return s.NumTokensOutput
+	case ScheduleLag:
+		return seconds(s.ScheduleLag)
+	case TimeToFirstTokenFromIntended:
+		return seconds(s.TimeToFirstTokenFromIntended)
+	case TimeToLastTokenFromIntended:
+		return seconds(s.TimeToLastTokenFromIntended)
 	}
 	return Aggregate[float64]{}
 }

@@ -22,21 +22,18 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		b.WriteString(" [interrupted]")
 	}
 	b.WriteByte('\n')
-	shape := plural(run.Config.Clients, "client") + " × " + plural(run.Config.Requests, "request")
-	if d := secondsToDurationOrZero(run.Config.Duration); d > 0 {
-		shape = plural(run.Config.Clients, "client") + " for " + d.String()
-	}
-	if n := run.Config.Shards; n > 0 {
-		// The shards' shapes may differ: their clients summed is all
-		// one line can say.
-		shape = plural(run.Config.Clients, "client") + " in " + plural(n, "shard")
-	}
 	cancelled := ""
 	if st.CancelledRequests > 0 {
 		cancelled = fmt.Sprintf(", %d cancelled", st.CancelledRequests)
 	}
+	if st.DroppedRequests > 0 {
+		cancelled += fmt.Sprintf(", %d dropped", st.DroppedRequests)
+	}
+	if st.WarmupRequests > 0 {
+		cancelled += fmt.Sprintf(", %d warm-up excluded", st.WarmupRequests)
+	}
 	fmt.Fprintf(&b, "%s: %s, %d failed (%.2f%%)%s in %s; %.1f requests/min, %.1f output tokens/s\n",
-		shape, plural(st.TotalRequests, "request"), st.FailedRequests, 100*st.FailedRequestsRate, cancelled,
+		summaryShape(run.Config), plural(st.TotalRequests, "request"), st.FailedRequests, 100*st.FailedRequestsRate, cancelled,
 		FormatDuration(st.TotalTestTime), st.RequestsPerMinute, st.OutputTokensPerSecond)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tavg\tp50\tp90\tp99\tp99.9\tmax\tn\t")
@@ -74,6 +71,46 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// summaryShape describes the load shape: "8 clients × 50 requests", "8
+// clients for 1m0s", "50 req/s constant for 1m0s", "poisson ramp
+// 0→100→0 req/s over 1m0s", "up to 4 clients, ramp →4→0 over 30s".
+func summaryShape(c reporters.Config) string {
+	if n := c.Shards; n > 0 {
+		// The shards' shapes may differ: their clients (or rates)
+		// summed is all one line can say.
+		if c.Arrival != "" {
+			return strconv.FormatFloat(c.Rate, 'f', -1, 64) + " req/s in " + plural(n, "shard")
+		}
+		return plural(c.Clients, "client") + " in " + plural(n, "shard")
+	}
+	var levels []string
+	var total time.Duration
+	for _, s := range c.Stages {
+		levels = append(levels, strconv.FormatFloat(s.Target, 'f', -1, 64))
+		total += secondsToDurationOrZero(s.Duration)
+	}
+	open := c.Rate > 0 || c.Arrival != "" // an open loop has an arrival process
+	if len(c.Stages) > 0 {
+		if !open {
+			return "up to " + plural(c.Clients, "client") + ", ramp →" + strings.Join(levels, "→") + " over " + total.String()
+		}
+		from := strconv.FormatFloat(c.Rate, 'f', -1, 64)
+		return c.Arrival + " ramp " + from + "→" + strings.Join(levels, "→") + " req/s over " + total.String()
+	}
+	d := secondsToDurationOrZero(c.Duration)
+	if open {
+		shape := strconv.FormatFloat(c.Rate, 'f', -1, 64) + " req/s " + c.Arrival
+		if d > 0 {
+			return shape + " for " + d.String()
+		}
+		return shape + ", " + plural(c.Requests, "arrival")
+	}
+	if d > 0 {
+		return plural(c.Clients, "client") + " for " + d.String()
+	}
+	return plural(c.Clients, "client") + " × " + plural(c.Requests, "request")
 }
 
 // SummaryText returns what WriteSummary writes.

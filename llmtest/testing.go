@@ -258,7 +258,9 @@ func appendStepSummary(r *Result) error {
 }
 
 // Benchmark runs b.N requests (one op is one request, spread over
-// Config.Clients; Requests and Duration are ignored) and reports the run
+// Config.Clients, or b.N arrivals of an open loop at Config.Rate; Requests
+// and Duration are ignored; a run with Config.Stages lasts its stages
+// whatever b.N) and reports the run
 // with b.ReportMetric in the units of [reporters.BenchMetrics] —
 // ttft-p50-ns, ttft-p99-ns, tpot-p50-ns, itl-p99-ns, e2e-p99-ns,
 // out-tokens/s and req/s — so that `go test -bench . -count 10` output feeds
@@ -274,8 +276,13 @@ func appendStepSummary(r *Result) error {
 func Benchmark(b *testing.B, cfg Config) *Result {
 	b.Helper()
 	clients := max(cfg.Clients, DefaultClients)
-	cfg.Requests = max(1, (b.N+clients-1)/clients)
-	cfg.Duration = 0
+	switch {
+	case len(cfg.Stages) > 0:
+	case cfg.Rate > 0:
+		cfg.Requests, cfg.Duration = max(1, b.N), 0
+	default:
+		cfg.Requests, cfg.Duration = max(1, (b.N+clients-1)/clients), 0
+	}
 	if cfg.RunName == "" && cfg.OutputPath != "" {
 		cfg.RunName = testRunName(b, cfg.OutputPath)
 	}

@@ -265,3 +265,13 @@ func TestBenchmarkReportsBenchstatUnits(t *testing.T) {
 	}
 	assert.Empty(t, res.OutputPath, "no artifacts without an OutputPath")
 }
+
+func TestBenchmarkOfAnOpenLoopSendsBNArrivals(t *testing.T) {
+	var res *Result
+	br := testing.Benchmark(func(b *testing.B) {
+		res = Benchmark(b, Config{Endpoint: &fakeEndpoint{Chunks: []string{"a"}}, Payloads: prompts(2), Rate: 20000, Duration: time.Hour})
+	})
+	require.NotNil(t, res)
+	assert.Equal(t, br.N, res.Stats.TotalRequests+res.Stats.DroppedRequests, "one op is one arrival")
+	assert.Zero(t, res.Run.Config.Clients)
+}

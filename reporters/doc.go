@@ -266,6 +266,15 @@
 // p99, max and n, for the metrics with samples, with a note when the
 // percentiles come from histograms), and a table of the checks.
 //
+// # Sweeps
+//
+// [Sweep] is the model of a sweep: one [SweepLevel] of figures per level,
+// taken from the level's [Run] by [NewSweepLevel], and the saturation
+// point, [SaturationIndex]. [SweepJSON] writes it as sweep.json (schema
+// version [SweepSchemaVersion]; [ReadSweepJSON] reads it back) and
+// [SweepMarkdown] as a table with the saturation point marked, which
+// reads well as plain text too.
+//
 // # Benchmark format
 //
 // [Benchstat] writes a run as configuration lines and one result line of

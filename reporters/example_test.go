@@ -134,6 +134,8 @@ func ExampleRun_Stats() {
 	// total_requests 10
 	// failed_requests 0
 	// cancelled_requests 0
+	// dropped_requests 0
+	// warmup_requests 0
 	// failed_requests_rate 0
 	// requests_per_minute 240
 	// total_input_tokens 200

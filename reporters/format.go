@@ -209,6 +209,12 @@ func endpointLabel(e Endpoint) string {
 // loadShape describes the run's load shape: "8 clients × 50 requests" or
 // "8 clients for 1m0s".
 func loadShape(c Config) string {
+	if c.Rate > 0 || c.Arrival != "" { // an open loop has an arrival process
+		return openLoopShape(c)
+	}
+	if len(c.Stages) > 0 {
+		return fmt.Sprintf("up to %s in %s", plural(c.Clients, "client", "clients"), stagesText(c.Stages, ""))
+	}
 	clients := plural(c.Clients, "client", "clients")
 	switch {
 	case c.Duration > 0:
@@ -217,6 +223,44 @@ func loadShape(c Config) string {
 		return fmt.Sprintf("%s × %s", clients, plural(c.Requests, "request", "requests"))
 	}
 	return clients
+}
+
+// openLoopShape describes an open loop: "50 req/s constant for 1m0s
+// (max 256 in flight)" or "poisson 0→100 req/s over 30s, 100 req/s over
+// 1m0s".
+func openLoopShape(c Config) string {
+	shape := c.Arrival
+	if shape == "" {
+		shape = "open loop"
+	}
+	switch {
+	case len(c.Stages) > 0:
+		shape += " " + stagesText(c.Stages, " req/s")
+		if c.Rate > 0 {
+			shape += " from " + formatPlain(c.Rate) + " req/s"
+		}
+	default:
+		shape += " " + formatPlain(c.Rate) + " req/s"
+		switch {
+		case c.Duration > 0:
+			shape += " for " + formatConfigSeconds(c.Duration)
+		case c.Requests > 0:
+			shape += ", " + plural(c.Requests, "request", "requests")
+		}
+	}
+	if c.MaxInFlight > 0 {
+		shape += fmt.Sprintf(" (max %d in flight)", c.MaxInFlight)
+	}
+	return shape
+}
+
+// stagesText describes stages: "→100 req/s over 30s, →0 req/s over 10s".
+func stagesText(stages []Stage, unit string) string {
+	parts := make([]string, len(stages))
+	for i, s := range stages {
+		parts[i] = "→" + formatPlain(s.Target) + unit + " over " + formatConfigSeconds(s.Duration)
+	}
+	return "stages " + strings.Join(parts, ", ")
 }
 
 // plural returns "1 request" or "2 requests".
@@ -233,6 +277,12 @@ func accounting(run *Run) string {
 	cancelled := ""
 	if n := run.Counts.Cancelled; n > 0 {
 		cancelled = fmt.Sprintf(", %d cancelled", n)
+	}
+	if n := run.Counts.Dropped; n > 0 {
+		cancelled += fmt.Sprintf(", %d dropped", n)
+	}
+	if n := run.Counts.Warmup; n > 0 {
+		cancelled += fmt.Sprintf(", %d warm-up excluded", n)
 	}
 	return fmt.Sprintf("%s, %d failed (%s)%s in %s",
 		plural(run.Counts.Total, "request", "requests"), run.Counts.Failed, formatPercent(run.FailedRequestsRate()),

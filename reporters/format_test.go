@@ -59,3 +59,25 @@ func TestRoundSignificant(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadShapeOfOpenLoopsAndStages(t *testing.T) {
+	for _, tc := range []struct {
+		c    Config
+		want string
+	}{
+		{Config{Clients: 8, Requests: 50}, "8 clients × 50 requests"},
+		{Config{Rate: 50, Arrival: "poisson", Duration: 60, MaxInFlight: 256}, "poisson 50 req/s for 1m0s (max 256 in flight)"},
+		{Config{Rate: 5, Arrival: "constant", Requests: 30, MaxInFlight: 1024}, "constant 5 req/s, 30 requests (max 1024 in flight)"},
+		{Config{Arrival: "constant", Stages: []Stage{{30, 100}, {10, 0}}, MaxInFlight: 8},
+			"constant stages →100 req/s over 30s, →0 req/s over 10s (max 8 in flight)"},
+		{Config{Clients: 4, Stages: []Stage{{30, 4}}}, "up to 4 clients in stages →4 over 30s"},
+	} {
+		if got := loadShape(tc.c); got != tc.want {
+			t.Errorf("loadShape(%+v) = %q, want %q", tc.c, got, tc.want)
+		}
+	}
+	run := &Run{Counts: Counts{Total: 10, Dropped: 3, Warmup: 2}, TestTime: 1}
+	if got, want := accounting(run), "10 requests, 0 failed (0%), 3 dropped, 2 warm-up excluded in 1s"; got != want {
+		t.Errorf("accounting = %q, want %q", got, want)
+	}
+}

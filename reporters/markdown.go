@@ -35,6 +35,10 @@ var markdownRows = []struct {
 	{"e2e (ttlt)", metricTTLT, true},
 	{"input tokens", metricInputTokens, false},
 	{"output tokens", metricOutputTokens, false},
+	// An open loop's (a closed loop's model has none of them).
+	{"ttft from intended", "time_to_first_token-from-intended", true},
+	{"e2e from intended", "time_to_last_token-from-intended", true},
+	{"schedule lag", "schedule_lag", true},
 }
 
 // markdownColumns are the aggregates of the metrics table, in order.

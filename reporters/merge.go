@@ -99,12 +99,15 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 		RelativeError: RelativeError,
 		Checks:        []Check{},
 	}
-	out.Config.Clients, out.Config.Shards = 0, 0
+	out.Config.Clients, out.Config.Shards, out.Config.Rate, out.Config.MaxInFlight = 0, 0, 0, 0
 	out.Config.LowMemory = true
 	for _, r := range runs {
 		c := &out.Config
 		c.Shards += max(r.Config.Shards, 1) // a merge counts its own shards
 		c.Clients += r.Config.Clients
+		// Shards of an open loop each take a share of the rate.
+		c.Rate += r.Config.Rate
+		c.MaxInFlight += r.Config.MaxInFlight
 		c.Requests = max(c.Requests, r.Config.Requests)
 		c.Duration = max(c.Duration, r.Config.Duration)
 		c.RampUp = max(c.RampUp, r.Config.RampUp)
@@ -118,6 +121,7 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 		out.Counts.Failed += r.Counts.Failed
 		out.Counts.Cancelled += r.Counts.Cancelled
 		out.Counts.Dropped += r.Counts.Dropped
+		out.Counts.Warmup += r.Counts.Warmup
 		out.Tokens.Input += r.Tokens.Input
 		out.Tokens.Output += r.Tokens.Output
 		out.Interrupted = out.Interrupted || r.Interrupted

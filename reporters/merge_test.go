@@ -326,6 +326,25 @@ func BenchmarkEncodeWindow(b *testing.B) {
 	b.ReportMetric(float64(size), "bytes/window")
 }
 
+// TestMergeOpenLoopShards sums the shards' shares of an open loop: the
+// rate, the cap in flight, the dropped and the warm-up requests.
+func TestMergeOpenLoopShards(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
+	a, b := shardRun("a", t0, 100, 200), shardRun("b", t0, 300)
+	for i, r := range []*Run{a, b} {
+		r.Config.Clients = 0
+		r.Config.Rate, r.Config.Arrival, r.Config.MaxInFlight = 25, "poisson", 128
+		r.Counts.Dropped, r.Counts.Warmup = i+1, 2*i+3
+	}
+	m, err := Merge([]*Run{a, b}, MergeOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, 50.0, m.Config.Rate)
+	assert.Equal(t, 256, m.Config.MaxInFlight)
+	assert.Equal(t, "poisson", m.Config.Arrival)
+	assert.Zero(t, m.Config.Clients)
+	assert.Equal(t, Counts{Total: 3, Dropped: 3, Warmup: 8}, m.Counts)
+}
+
 // TestMergeWindowsWithoutHistograms merges windows of documents written
 // before window histograms: a window only one run has keeps its own
 // percentiles; one that several runs have, some without samples, has

@@ -117,6 +117,37 @@ type Config struct {
 	// low_memory): its records are only in responses.jsonl, and its
 	// percentiles come from the histograms.
 	LowMemory bool `json:"low_memory"`
+
+	// Rate is an open-loop run's arrival rate in requests/s (its first
+	// rate, with Stages); 0 for a closed loop. In an open loop, Clients is
+	// 0 and Requests is the total number of arrivals.
+	Rate float64 `json:"rate,omitempty"`
+	// Arrival is an open-loop run's arrival process, "constant" or
+	// "poisson"; empty for a closed loop.
+	Arrival string `json:"arrival,omitempty"`
+	// Seed seeded an open-loop run's arrivals.
+	Seed uint64 `json:"seed,omitempty"`
+	// MaxInFlight is an open-loop run's cap of requests in flight.
+	MaxInFlight int `json:"max_in_flight,omitempty"`
+	// Stages are the run's ramps, over the rate (open loop) or the number
+	// of clients (closed loop).
+	Stages []Stage `json:"stages,omitempty"`
+	// Warmup is the run's warm-up, nil without one.
+	Warmup *Warmup `json:"warmup,omitempty"`
+}
+
+// Stage is one step of a run's load shape: a linear ramp from the previous
+// stage's target to Target over Duration seconds.
+type Stage struct {
+	Duration float64 `json:"duration"`
+	Target   float64 `json:"target"`
+}
+
+// Warmup is a run's warm-up: its first Duration seconds or its first
+// Requests requests, sent and recorded but left out of every statistic.
+type Warmup struct {
+	Duration float64 `json:"duration,omitempty"`
+	Requests int     `json:"requests,omitempty"`
 }
 
 // Counts accounts for every request of a run.
@@ -132,6 +163,9 @@ type Counts struct {
 	// slot and were never sent (not in Total). A closed-loop run drops
 	// nothing.
 	Dropped int `json:"dropped"`
+	// Warmup counts the warm-up requests: sent and recorded, but not in
+	// Total nor in any other figure of the run.
+	Warmup int `json:"warmup,omitempty"`
 }
 
 // Ended returns the number of requests that ended: Total − Cancelled.
@@ -362,6 +396,8 @@ const (
 	keyTotalRequests   = "total_requests"
 	keyFailedRequests  = "failed_requests"
 	keyCancelled       = "cancelled_requests"
+	keyDropped         = "dropped_requests"
+	keyWarmup          = "warmup_requests"
 	keyFailedRate      = "failed_requests_rate"
 	keyRequestsPerMin  = "requests_per_minute"
 	keyInputTokens     = "total_input_tokens"
@@ -371,13 +407,14 @@ const (
 )
 
 var runKeys = []string{
-	keyTotalRequests, keyFailedRequests, keyCancelled, keyFailedRate, keyRequestsPerMin,
+	keyTotalRequests, keyFailedRequests, keyCancelled, keyDropped, keyWarmup, keyFailedRate, keyRequestsPerMin,
 	keyInputTokens, keyOutputTokens, keyOutputTokensSec, keyTotalTestTime,
 }
 
 // Stats returns the run's statistics with LLMeter's flat keys, as
 // stats.json holds them: "total_requests", "failed_requests",
-// "cancelled_requests", "failed_requests_rate", "requests_per_minute",
+// "cancelled_requests", "dropped_requests" (open-loop arrivals never
+// sent), "warmup_requests", "failed_requests_rate", "requests_per_minute",
 // "total_input_tokens", "total_output_tokens",
 // "output_tokens_per_second", "total_test_time" (seconds), and
 // "<metric>-<aggregate>" for every metric with samples and every
@@ -401,6 +438,8 @@ func (r *Run) eachStat(f func(key string, v float64)) {
 	f(keyTotalRequests, float64(r.Counts.Total))
 	f(keyFailedRequests, float64(r.Counts.Failed))
 	f(keyCancelled, float64(r.Counts.Cancelled))
+	f(keyDropped, float64(r.Counts.Dropped))
+	f(keyWarmup, float64(r.Counts.Warmup))
 	f(keyFailedRate, r.FailedRequestsRate())
 	f(keyRequestsPerMin, r.RequestsPerMinute())
 	f(keyInputTokens, float64(r.Tokens.Input))

@@ -115,3 +115,16 @@ func SLO(t TestingT, res *llmtest.Result, exprs ...string) bool {
 	}
 	return true
 }
+
+// SaturationAtLeast is [assertions.SaturationAtLeast], then t.FailNow on
+// failure.
+func SaturationAtLeast(t TestingT, s *llmtest.SweepResult, level float64, msgAndArgs ...any) bool {
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
+	if !assertions.SaturationAtLeast(t, s, level, msgAndArgs...) {
+		t.FailNow()
+		return false
+	}
+	return true
+}

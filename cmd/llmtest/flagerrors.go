@@ -18,15 +18,22 @@ import (
 // engineFlags maps the fields of llmtest.Config to the flags of
 // `llmtest run` that set them.
 var engineFlags = map[string]string{
-	"Clients":    "--clients",
-	"Requests":   "--requests",
-	"Duration":   "--duration",
-	"RampUp":     "--ramp-up",
-	"Timeout":    "--timeout",
-	"Payloads":   "--payload",
-	"OutputPath": "--out",
-	"RunName":    "--run-name",
-	"LowMemory":  "--low-memory",
+	"Clients":        "--clients",
+	"Requests":       "--requests",
+	"Duration":       "--duration",
+	"RampUp":         "--ramp-up",
+	"Timeout":        "--timeout",
+	"Payloads":       "--payload",
+	"OutputPath":     "--out",
+	"RunName":        "--run-name",
+	"LowMemory":      "--low-memory",
+	"Rate":           "--rate",
+	"Arrival":        "--arrival",
+	"MaxInFlight":    "--max-in-flight",
+	"Seed":           "--seed",
+	"Stages":         "--stage",
+	"OpenLoopStages": "--stage",
+	"Warmup":         "--warmup",
 }
 
 // providerFlags maps the Config fields of the endpoint packages (openai,
@@ -156,7 +163,9 @@ func (o *runOptions) flagError(err error) error {
 	}
 	var ce *llmtest.ConfigError
 	if errors.As(err, &ce) {
-		flag := engineFlags[ce.Field]
+		// "Stages[1].Target" and "Warmup.Requests" are set by --stage and
+		// --warmup.
+		flag := engineFlags[strings.FieldsFunc(ce.Field, func(r rune) bool { return r == '[' || r == '.' })[0]]
 		if flag == "" {
 			return err
 		}

@@ -93,15 +93,29 @@ func otherValue(t *testing.T, f *pflag.Flag) string {
 		v, err := strconv.ParseFloat(def, 64)
 		require.NoError(t, err)
 		return strconv.FormatFloat(v+0.25, 'g', -1, 64)
+	case "uint64":
+		v, err := strconv.ParseUint(def, 10, 64)
+		require.NoError(t, err)
+		return strconv.FormatUint(v+3, 10)
+	case "stringArray":
+		if f.Name == "stage" {
+			return "30s:100"
+		}
 	case "duration":
 		v, err := time.ParseDuration(def)
 		require.NoError(t, err)
 		return (v + 1500*time.Millisecond).String()
 	case "string":
-		if f.Name == "payload" {
+		switch f.Name {
+		case "payload":
 			return "/abs/PAYLOAD_FILE" // relative paths are the plan folder's
+		case "warmup":
+			return "10s"
 		}
 		return "VALUE_X"
+	}
+	if f.Name == "sweep-clients" || f.Name == "sweep-rates" {
+		return "1,2"
 	}
 	t.Fatalf("--%s: no value for a %s", f.Name, f.Value.Type())
 	return ""
@@ -150,7 +164,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
-	assert.Equal(t, 50, n, "the flags of llmtest run, less --file")
+	assert.Equal(t, 58, n, "the flags of llmtest run, less --file")
 }
 
 // TestEveryPlanKeyIsARunFlag checks the other way: LoadPlan accepts no key

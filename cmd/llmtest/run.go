@@ -35,12 +35,25 @@ type runOptions struct {
 	timeout   time.Duration
 	runName   string
 	lowMemory bool
+	// The load shape beyond the closed loop.
+	rate        float64
+	arrival     string
+	maxInFlight int
+	seed        uint64
+	stages      stringList
+	warmup      string
 	outputFlags
 	progress progressFlags
 	sim      simFlags
 	aws      awsFlags
 	file     string          // the plan file, --file
 	setFlags map[string]bool // the flags given on the command line or in the plan
+
+	// sweepClients and sweepRates are the levels of a sweep; swept is its
+	// result once it ran.
+	sweepClients levelList
+	sweepRates   levelList
+	swept        *llmtest.SweepResult
 
 	// planned are the flags the plan set, each with its first entry;
 	// sloEntries are the plan's SLOs, when --slo came from it.
@@ -110,7 +123,16 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	load.DurationVar(&o.duration, "duration", 0, "send requests for this long (positive) instead of a fixed count")
 	load.DurationVar(&o.rampUp, "ramp-up", 0, "spread the clients' first requests evenly over this time, shorter than --duration")
 	load.DurationVar(&o.timeout, "timeout", llmtest.DefaultTimeout, "deadline of each request")
+	load.Float64Var(&o.rate, "rate", 0, "open loop: requests arrive at this many per second on their own schedule, whether or not earlier ones completed (not with --clients; --requests is then the total)")
+	load.StringVar(&o.arrival, "arrival", string(llmtest.ArrivalConstant), "open loop arrivals: constant or poisson (seeded by --seed)")
+	load.IntVar(&o.maxInFlight, "max-in-flight", llmtest.DefaultMaxInFlight, "open loop: most requests in flight; an arrival that finds no free slot is dropped and counted, never delayed")
+	load.Uint64Var(&o.seed, "seed", 0, "open loop: seed of the Poisson arrivals (0: a fixed default, so that a run repeats)")
+	load.Var(&o.stages, "stage", "a stage DURATION:TARGET of the load, repeatable or comma-separated (30s:100): a linear ramp to TARGET over DURATION, of the rate in requests/s in an open loop (--rate, or --arrival, --max-in-flight or --seed given: from 0) or of the clients otherwise (from --clients, else 0); the run lasts the stages (not with --duration or --requests)")
+	load.StringVar(&o.warmup, "warmup", "", "warm-up: a duration (10s) or a number of requests (100) at the start, sent and recorded but left out of every statistic and --slo")
 	load.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
+	o.sweepRates.rates = true
+	load.Var(&o.sweepClients, "sweep-clients", "run a sweep (LLMeter's LoadTest): one run per client count, such as 1,2,4,8, each in <out>/<run-name>/<level>, and a table with the saturation point")
+	load.Var(&o.sweepRates, "sweep-rates", "run a sweep over arrival rates in requests/s, such as 10,20,40 (needs open-loop runs: not yet available)")
 
 	slo := g.add("SLO")
 	reports := g.add("Reports")
@@ -128,6 +150,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	completeValues(cmd, "api", apiNames()...)
 	completeValues(cmd, "progress", progressModes...)
 	completeValues(cmd, "style", awsStyles...)
+	completeValues(cmd, "arrival", string(llmtest.ArrivalConstant), string(llmtest.ArrivalPoisson))
 	completeFiles(cmd, "payload", "json", "jsonl")
 	completeFiles(cmd, "file", "yaml", "yml")
 	completeDirs(cmd, "out")
@@ -173,6 +196,8 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer) int {
 	case err != nil:
 		printError(stderr, "llmtest run", err)
 		return exitRunFailed
+	case o.swept != nil:
+		return sweepExit(o.swept, kept, stderr)
 	}
 	return verdict("llmtest run", res, kept, stderr)
 }
@@ -258,7 +283,12 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 		RunName:    o.runName,
 		LowMemory:  o.lowMemory,
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := o.shape(&cfg); err != nil {
+		return nil, nil, err
+	}
+	// Check, not only Validate: a warm-up of more requests than the run
+	// has is known once the payloads are.
+	if err := cfg.Check(); err != nil {
 		return nil, nil, o.flagError(err)
 	}
 	if o.usesSim() {
@@ -273,6 +303,14 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 
 	var stopProgress func()
 	cfg.Progress, stopProgress = o.progress.start(stderr)
+	if o.sweeping() {
+		sw, kept, err := o.runSweep(ctx, cfg, thresholds, stopProgress, o.human(stdout, stderr))
+		o.swept = sw
+		if sw != nil && len(sw.Results) > 0 {
+			res = sw.Results[len(sw.Results)-1]
+		}
+		return res, kept, err
+	}
 	res, runErr := llmtest.NewRunner(cfg).Run(ctx, llmtest.Config{})
 	stopProgress()
 	if res == nil {
@@ -348,7 +386,7 @@ func (o *runOptions) validate() error {
 		return usageErrorf("--max-tokens must be positive, got %d", o.maxTokens)
 	case o.setFlags["max-tokens"] && o.payload != "":
 		return usageErrorf("--max-tokens applies to --prompt and the built-in prompts, not to --payload: set the limit in the payloads")
-	case o.clients <= 0:
+	case o.clients <= 0 && !o.openLoop():
 		return usageErrorf("--clients must be at least 1, got %d", o.clients)
 	case o.setFlags["requests"] && o.requests <= 0:
 		return usageErrorf("--requests must be at least 1, got %d (leave it out to send one request per payload)", o.requests)
@@ -370,10 +408,61 @@ func (o *runOptions) validate() error {
 	if err := o.checkOutputs(); err != nil {
 		return err
 	}
+	if err := o.checkSweep(); err != nil {
+		return err
+	}
 	if err := o.progress.check(o.setFlags); err != nil {
 		return err
 	}
 	return o.checkAPI()
+}
+
+// openLoop reports whether the flags ask for an open loop: --rate, or
+// --stage with an open loop's flag.
+func (o *runOptions) openLoop() bool {
+	return o.rate > 0 || (len(o.stages) > 0 && (o.setFlags["arrival"] || o.setFlags["max-in-flight"] || o.setFlags["seed"]))
+}
+
+// shape sets the load shape of cfg beyond the closed loop from the flags:
+// the open loop, the stages and the warm-up. Its errors name the flags.
+func (o *runOptions) shape(cfg *llmtest.Config) error {
+	open := o.openLoop()
+	switch {
+	case o.setFlags["rate"] && !(o.rate > 0):
+		return usageErrorf("--rate must be a positive number of requests/s, got %v", o.rate)
+	case open && o.setFlags["clients"]:
+		return usageErrorf("--clients is for a closed loop; an open loop (--rate) has none")
+	case !open && (o.setFlags["arrival"] || o.setFlags["max-in-flight"] || o.setFlags["seed"]):
+		return usageErrorf("--arrival, --max-in-flight and --seed shape an open loop: give --rate or --stage")
+	}
+	for _, s := range o.stages {
+		stages, err := llmtest.ParseStages(s)
+		if err != nil {
+			return usageErrorf("--stage: %v", err)
+		}
+		cfg.Stages = append(cfg.Stages, stages...)
+	}
+	if o.warmup != "" {
+		w, err := llmtest.ParseWarmup(o.warmup)
+		if err != nil {
+			return usageErrorf("--warmup: %v", err)
+		}
+		cfg.Warmup = w
+	}
+	if len(cfg.Stages) > 0 && !o.setFlags["clients"] {
+		cfg.Clients = 0 // the stages ramp from 0
+	}
+	if open {
+		cfg.Clients = 0
+		cfg.Rate = o.rate
+		cfg.OpenLoopStages = o.rate == 0
+		arrival, err := llmtest.ParseArrival(o.arrival)
+		if err != nil {
+			return o.flagError(err)
+		}
+		cfg.Arrival, cfg.MaxInFlight, cfg.Seed = arrival, o.maxInFlight, o.seed
+	}
+	return nil
 }
 
 // payloads returns the payloads: those of the --payload file or folder,
