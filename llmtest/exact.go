@@ -12,10 +12,12 @@ import (
 // This file computes exact percentiles at the end of a run without
 // keeping a copy of every sample or sorting them: the model's histogram of
 // a metric says which bucket holds the value of each rank a percentile
-// needs, so one pass over the invocations collects only the samples inside
+// needs, so a pass over the invocations collects only the samples inside
 // those few buckets, and a selection among them finds each rank's value.
-// The time and the extra memory are O(n) in the samples, and the memory is
-// that of the samples in the needed buckets only.
+// A crowded bucket (narrow latencies put most samples in one or two) is
+// not collected but counted, in finer sub-spans, and the next pass looks
+// only at the sub-span of the rank. The time is O(n) per pass, a few
+// passes at most; the extra memory is bounded whatever n (see rankSet).
 
 // eachSample calls f with every sample inv contributes to the model's
 // metrics, by metricIndex, as modelBuilder.add folds them: the non-zero
@@ -65,28 +67,64 @@ func sortedSamples(invs []Invocation) *samples {
 	return &s
 }
 
-// rankSet collects, for one metric, the samples inside the histogram
-// buckets that hold the ranks its percentiles need.
+// rankSet finds, for one metric, the samples of the ranks its percentiles
+// need, in passes over the samples. Each needed rank is known to lie in a
+// span of values whose count of samples, and of samples below it, is
+// known: at first the histogram bucket that holds it. A pass looks at
+// every sample: it keeps those in a span of few samples, and counts those
+// in a crowded span into sub-spans of equal width (a counting pass, which
+// keeps nothing). After a pass, refine selects each rank's value among the
+// kept samples of its span, or narrows its span to the sub-span that holds
+// it, whose count the pass has counted. Values are integers, so a span
+// narrows to one value in a few passes; one value needs no more passes.
+// The memory is bounded by the spans' limits (maxKept samples, subSpans
+// counters), whatever the number of samples.
 type rankSet struct {
-	n       int                // samples of the metric
-	ranks   []int64            // needed 0-based ranks, ascending, distinct
-	bucket  []int              // ranks[j]'s bucket, an index in buckets
-	buckets []reporters.Bucket // distinct, ascending
-	vals    [][]int64          // the samples in buckets[k]
-	seen    int                // samples seen by add
-	// collect is false when every needed bucket holds one value: the
-	// histogram alone then gives every needed rank, and add is not called.
-	collect bool
-	// cells maps a cell (see cellOf) to the bucket of buckets that holds
-	// all of it and whose samples are collected, or to noBucket, or to
-	// someBuckets for a cell that straddles a bucket's bounds. Cells past
-	// its end are noBucket.
-	cells []int8
+	n     int     // samples of the metric
+	ranks []int64 // needed 0-based ranks, ascending, distinct
+	span  []int   // ranks[j]'s span, an index in spans
+	spans []span  // distinct, ascending
+	seen  int     // samples seen by add in this pass
+	// cells maps a cell of the values to the span of spans whose samples
+	// are looked at and that holds all of it, or to noBucket, or to
+	// someBuckets for a cell that straddles a span's bounds. Cells past
+	// its end are noBucket. In the first pass, the cells are cellOf's
+	// (the spans are histogram buckets, spread over any range); later,
+	// when linear, cell i holds the values from base + i<<shift, 1<<shift
+	// of them.
+	cells  []int8
+	linear bool
+	base   int64
+	shift  uint
 }
+
+// A span is a range of a metric's values, from lo to hi both included,
+// that holds count samples, below samples being smaller than lo. During
+// a pass, its samples are kept in kept or, for a crowded span, counted in
+// counts by sub-span of width 1<<shift from lo.
+type span struct {
+	lo, hi       int64
+	below, count int64
+	kept         []int64
+	counts       []uint32
+	shift        uint
+	seen         int64 // samples of the span seen in this pass
+}
+
+// resolved reports whether the span is one value: its samples need no
+// look.
+func (sp *span) resolved() bool { return sp.lo == sp.hi }
+
+// Limits of a pass: a span of at most maxKept samples keeps them; a more
+// crowded one counts them in at most subSpans sub-spans.
+const (
+	maxKept  = 1 << 13
+	subSpans = 1 << 16
+)
 
 const (
 	noBucket    = -1 // the cell's samples are not needed
-	someBuckets = -2 // the cell's samples are compared with the buckets' bounds
+	someBuckets = -2 // the cell's samples are compared with the spans' bounds
 )
 
 // A cell is a range of values of a log-linear geometry like the
@@ -111,9 +149,12 @@ func cellBounds(c int) (lo, hi int64) {
 	return lo, lo + 1<<e - 1
 }
 
-// maxCells bounds the table of a rankSet, in case a histogram's buckets
+// maxCells bounds the first pass's table, in case a histogram's buckets
 // reach past HistogramMax.
 var maxCells = cellOf(reporters.HistogramMax) + 1
+
+// linearCells is the size of a later pass's table.
+const linearCells = 1 << 12
 
 // percentileRanks returns the ranks that Percentile reads for each of ps
 // over n sorted values, ascending and distinct.
@@ -127,10 +168,12 @@ func percentileRanks(n int, ps []float64) []int64 {
 	return slices.Compact(ranks)
 }
 
-// newRankSet returns the rank set of the n samples recorded in h, for the
-// percentiles ps, or nil when h does not hold n values.
-func newRankSet(h *reporters.Histogram, n int, ps []float64) *rankSet {
-	if n == 0 || h.Count() != int64(n) {
+// newRankSet returns the rank set of the n samples recorded in h, the
+// smallest of them least, for the percentiles ps; nil when h does not
+// hold n values, or some are negative (the histogram recorded them as 0,
+// so its buckets do not order them).
+func newRankSet(h *reporters.Histogram, n int, least int64, ps []float64) *rankSet {
+	if n == 0 || h.Count() != int64(n) || least < 0 || int64(n) > math.MaxUint32 {
 		return nil
 	}
 	ranks := percentileRanks(n, ps)
@@ -142,108 +185,263 @@ func newRankSet(h *reporters.Histogram, n int, ps []float64) *rankSet {
 }
 
 // newRankSetOf returns the rank set of n samples whose ranks are held by
-// buckets bs, one for each rank.
+// histogram buckets bs, one for each rank, ready for its first pass.
 func newRankSetOf(n int, ranks []int64, bs []reporters.Bucket) *rankSet {
-	s := &rankSet{n: n, ranks: ranks}
-	s.bucket = make([]int, len(bs))
+	s := &rankSet{n: n, ranks: ranks, span: make([]int, len(bs))}
 	for j, b := range bs {
-		if k := len(s.buckets); k == 0 || s.buckets[k-1].Lo != b.Lo {
-			s.buckets = append(s.buckets, b)
+		if k := len(s.spans); k == 0 || s.spans[k-1].lo != b.Lo {
+			hi := b.Hi
+			if hi >= reporters.HistogramMax {
+				hi = math.MaxInt64 // it holds the values recorded as HistogramMax
+			}
+			s.spans = append(s.spans, span{lo: b.Lo, hi: hi, below: b.Below, count: b.Count})
 		}
-		s.bucket[j] = len(s.buckets) - 1
+		s.span[j] = len(s.spans) - 1
 	}
-	s.vals = make([][]int64, len(s.buckets))
-	for k, b := range s.buckets {
-		if b.Lo != b.Hi { // a bucket of one value needs no samples
-			s.vals[k] = make([]int64, 0, b.Count)
-			s.collect = true
+	s.prepare()
+	if !s.active() {
+		return s
+	}
+	last := 0
+	for _, sp := range s.spans {
+		if !sp.resolved() {
+			last = min(cellOf(min(sp.hi, reporters.HistogramMax)), maxCells-1)
 		}
 	}
-	last := min(cellOf(min(max(s.buckets[len(s.buckets)-1].Hi, 0), reporters.HistogramMax)), maxCells-1)
 	s.cells = make([]int8, last+1)
 	k := 0
 	for c := range s.cells {
 		lo, hi := cellBounds(c)
-		for k < len(s.buckets) && s.buckets[k].Hi < lo {
-			k++
-		}
-		switch {
-		case k == len(s.buckets) || hi < s.buckets[k].Lo:
-			s.cells[c] = noBucket
-		case lo >= s.buckets[k].Lo && hi <= s.buckets[k].Hi:
-			s.cells[c] = int8(k)
-			if s.buckets[k].Lo == s.buckets[k].Hi {
-				s.cells[c] = noBucket
-			}
-		default:
-			s.cells[c] = someBuckets
-		}
+		s.cells[c] = s.mark(lo, hi, &k)
 	}
 	return s
 }
 
-// add looks at one sample: it keeps it when it falls in a needed bucket,
-// compared as the histogram recorded it (clamped to [0, HistogramMax]).
+// mark returns the mark of the cell of the values from lo to hi: the span
+// that holds it whole, noBucket or someBuckets. *k is the first span that
+// may meet it, advanced as the cells ascend.
+func (s *rankSet) mark(lo, hi int64, k *int) int8 {
+	for *k < len(s.spans) && (s.spans[*k].hi < lo || s.spans[*k].resolved()) {
+		*k++
+	}
+	switch sp := s.spans[min(*k, len(s.spans)-1)]; {
+	case *k == len(s.spans) || hi < sp.lo:
+		return noBucket
+	case lo >= sp.lo && hi <= sp.hi:
+		return int8(*k)
+	default:
+		return someBuckets
+	}
+}
+
+// prepare readies every span that is not one value for a pass: kept or
+// counted.
+func (s *rankSet) prepare() {
+	s.seen = 0
+	for k := range s.spans {
+		sp := &s.spans[k]
+		sp.seen, sp.kept, sp.counts = 0, nil, nil
+		switch width := uint64(sp.hi-sp.lo) + 1; {
+		case sp.resolved():
+		case sp.count <= maxKept:
+			sp.kept = make([]int64, 0, sp.count)
+		default:
+			sp.shift = uint(max(0, bits.Len64(width-1)-bits.Len64(subSpans-1)))
+			sp.counts = make([]uint32, (width-1)>>sp.shift+1)
+		}
+	}
+}
+
+// active reports whether some rank's span is not yet one value: then the
+// samples are to be passed to add, and refine called.
+func (s *rankSet) active() bool {
+	return slices.ContainsFunc(s.spans, func(sp span) bool { return !sp.resolved() })
+}
+
+// add looks at one sample.
 func (s *rankSet) add(v int64) {
 	s.seen++
-	c := min(max(v, 0), reporters.HistogramMax)
-	if cell := cellOf(c); cell < len(s.cells) && s.cells[cell] != noBucket {
-		s.keep(v, c, s.cells[cell])
+	if k := s.markOf(v); k != noBucket {
+		s.keep(v, k)
 	}
 }
 
-// addAll is add for every sample of vs.
+// markOf returns the mark of v's cell.
+func (s *rankSet) markOf(v int64) int8 {
+	var cell uint64
+	if s.linear {
+		if v < s.base {
+			return noBucket
+		}
+		cell = uint64(v-s.base) >> s.shift
+	} else {
+		cell = uint64(cellOf(min(max(v, 0), reporters.HistogramMax))) // as the histogram recorded it
+	}
+	if cell >= uint64(len(s.cells)) {
+		return noBucket
+	}
+	return s.cells[cell]
+}
+
+// addAll is add for every sample of vs, with the loads of s hoisted out
+// of the loop (most samples of a crowded metric are counted: the loop is
+// the cost of a pass).
 func (s *rankSet) addAll(vs []time.Duration) {
 	s.seen += len(vs)
-	cells := s.cells
-	for _, v := range vs {
-		c := min(max(int64(v), 0), reporters.HistogramMax)
-		if cell := cellOf(c); cell < len(cells) && cells[cell] != noBucket {
-			s.keep(int64(v), c, cells[cell])
+	cells, spans, linear, base, shift := s.cells, s.spans, s.linear, s.base, s.shift
+	for _, d := range vs {
+		v := int64(d)
+		var cell uint64
+		if linear {
+			if v < base {
+				continue
+			}
+			cell = uint64(v-base) >> shift
+		} else {
+			cell = uint64(cellOf(min(max(v, 0), reporters.HistogramMax)))
 		}
-	}
-}
-
-// keep keeps sample v, c as the histogram recorded it, of a cell marked k.
-func (s *rankSet) keep(v, c int64, k int8) {
-	if k != someBuckets {
-		s.vals[k] = append(s.vals[k], v)
-		return
-	}
-	for k := range s.buckets {
-		if b := &s.buckets[k]; c >= b.Lo && c <= b.Hi && b.Lo != b.Hi {
-			s.vals[k] = append(s.vals[k], v)
-		}
-	}
-}
-
-// exact returns the sample of each needed rank, by rank, or false when
-// what was collected does not match the histogram (the invocations are
-// not those the histogram was built from) or s is nil.
-func (s *rankSet) exact() (map[int64]float64, bool) {
-	if s == nil || (s.collect && s.seen != s.n) {
-		return nil, false
-	}
-	for k, b := range s.buckets {
-		if b.Lo != b.Hi && int64(len(s.vals[k])) != b.Count {
-			return nil, false
-		}
-	}
-	out := make(map[int64]float64, len(s.ranks))
-	done := make([]int, len(s.buckets)) // vals[k][:done[k]] are in place
-	for j, r := range s.ranks {
-		k := s.bucket[j]
-		if b := s.buckets[k]; b.Lo == b.Hi {
-			out[r] = float64(b.Lo)
+		if cell >= uint64(len(cells)) {
 			continue
 		}
-		off := int(r - s.buckets[k].Below)
-		vals := s.vals[k]
-		if off >= done[k] {
-			selectNth(vals[done[k]:], off-done[k])
-			done[k] = off + 1
+		switch k := cells[cell]; {
+		case k >= 0:
+			spans[k].take(v)
+		case k == someBuckets:
+			s.keep(v, k)
 		}
-		out[r] = float64(vals[off])
+	}
+}
+
+// keep keeps or counts sample v, of a cell marked k.
+func (s *rankSet) keep(v int64, k int8) {
+	if k != someBuckets {
+		s.spans[k].take(v)
+		return
+	}
+	for k := range s.spans {
+		if sp := &s.spans[k]; v >= sp.lo && v <= sp.hi && !sp.resolved() {
+			sp.take(v)
+		}
+	}
+}
+
+// take keeps or counts sample v, which lies in sp.
+func (sp *span) take(v int64) {
+	if sp.counts != nil {
+		sp.counts[uint64(v-sp.lo)>>sp.shift]++ // seen by refine, the sum of counts
+		return
+	}
+	sp.seen++
+	if sp.seen <= sp.count { // more is a mismatch, found by refine
+		sp.kept = append(sp.kept, v)
+	}
+}
+
+// refine narrows the spans after a pass, and readies the next pass if one
+// is needed (see active). It returns false when what the pass saw does
+// not match the counts (the samples are not those the histogram was built
+// from).
+func (s *rankSet) refine() bool {
+	if s.seen != s.n {
+		return false
+	}
+	for k := range s.spans {
+		sp := &s.spans[k]
+		if sp.counts != nil {
+			for _, c := range sp.counts {
+				sp.seen += int64(c)
+			}
+		}
+		if !sp.resolved() && sp.seen != sp.count {
+			return false
+		}
+	}
+	next := make([]span, 0, len(s.ranks))
+	for j := 0; j < len(s.ranks); {
+		k := s.span[j]
+		sp := &s.spans[k]
+		end := j + 1 // ranks[j:end] are in sp
+		for end < len(s.ranks) && s.span[end] == k {
+			end++
+		}
+		done := int64(0) // sp.kept[:done] are in place
+		for ; j < end; j++ {
+			off := s.ranks[j] - sp.below
+			var to span
+			switch {
+			case sp.resolved():
+				to = span{lo: sp.lo, hi: sp.lo}
+			case sp.counts == nil: // kept: select
+				selectNth(sp.kept[done:], int(off-done))
+				done = off + 1
+				v := sp.kept[off]
+				to = span{lo: v, hi: v}
+			default: // counted: the sub-span of the rank
+				below := sp.below
+				i := 0
+				for below+int64(sp.counts[i]) <= s.ranks[j] {
+					below += int64(sp.counts[i])
+					i++
+				}
+				lo := sp.lo + int64(uint64(i)<<sp.shift)
+				hi := sp.hi
+				if w := uint64(1)<<sp.shift - 1; uint64(sp.hi-lo) > w {
+					hi = lo + int64(w)
+				}
+				to = span{lo: lo, hi: hi, below: below, count: int64(sp.counts[i])}
+			}
+			if n := len(next); n == 0 || next[n-1].lo != to.lo || next[n-1].hi != to.hi {
+				next = append(next, to)
+			}
+			s.span[j] = len(next) - 1
+		}
+	}
+	s.spans = next
+	s.prepare()
+	s.setLinearCells()
+	return true
+}
+
+// setLinearCells builds the table of a later pass: linearCells cells over
+// the spans' range, each marked as mark marks it.
+func (s *rankSet) setLinearCells() {
+	s.linear, s.cells = true, nil
+	first, last := -1, -1
+	for k, sp := range s.spans {
+		if !sp.resolved() {
+			last = k
+			if first < 0 {
+				first = k
+			}
+		}
+	}
+	if first < 0 {
+		return
+	}
+	s.base = s.spans[first].lo
+	width := uint64(s.spans[last].hi-s.base) + 1
+	s.shift = uint(max(0, bits.Len64(width-1)-bits.Len64(linearCells-1)))
+	s.cells = make([]int8, (width-1)>>s.shift+1)
+	k := 0
+	for c := range s.cells {
+		lo := s.base + int64(uint64(c)<<s.shift)
+		hi := int64(math.MaxInt64) // the whole cell, which may reach past the spans
+		if w := uint64(1)<<s.shift - 1; uint64(hi-lo) > w {
+			hi = lo + int64(w)
+		}
+		s.cells[c] = s.mark(lo, hi, &k)
+	}
+}
+
+// exact returns the sample of each needed rank, by rank, once no span is
+// active, or false when s is nil or still active.
+func (s *rankSet) exact() (map[int64]float64, bool) {
+	if s == nil || s.active() {
+		return nil, false
+	}
+	out := make(map[int64]float64, len(s.ranks))
+	for j, r := range s.ranks {
+		out[r] = float64(s.spans[s.span[j]].lo)
 	}
 	return out, true
 }
@@ -263,62 +461,32 @@ func interpolate(n int, p float64, at func(rank int64) float64) float64 {
 
 // exactPercentiles returns the reportedPercentiles of every metric over
 // the samples of invs, by metricIndex, exact as Percentile over the
-// sorted samples would give them; nil for a metric of no samples. hists
-// and ns are the metrics' histograms and sample counts, as modelBuilder
-// built them from the same invocations. A metric whose needed buckets each
-// hold one value is read from its histogram alone, without a look at the
-// invocations; one whose samples, looked at, do not match its histogram is
+// sorted samples would give them; nil for a metric of no samples. hists,
+// ns and mins are the metrics' histograms, sample counts and smallest
+// samples, as modelBuilder built them from the same invocations. A metric
+// whose needed buckets each hold one value is read from its histogram
+// alone, without a look at the invocations; the others are found in a few
+// passes over the invocations (see rankSet). One whose samples, looked at,
+// do not match its histogram, or whose smallest sample is negative, is
 // computed by sorting them.
-func exactPercentiles(hists *[len(metricIndex)]*reporters.Histogram, ns *[len(metricIndex)]int, invs []Invocation) [len(metricIndex)][]float64 {
+func exactPercentiles(hists *[len(metricIndex)]*reporters.Histogram, ns *[len(metricIndex)]int, mins *[len(metricIndex)]int64, invs []Invocation) [len(metricIndex)][]float64 {
 	var sets [len(metricIndex)]*rankSet
 	for m := range sets {
-		sets[m] = newRankSet(hists[m], ns[m], reportedPercentiles)
+		sets[m] = newRankSet(hists[m], ns[m], mins[m], reportedPercentiles)
 	}
-	var collect [len(metricIndex)]bool // whether a metric's samples are looked at
-	for m, s := range sets {
-		collect[m] = s != nil && s.collect
-	}
-	pass := invs
-	if !slices.Contains(collect[:], true) {
-		pass = nil // the histograms hold every needed value
-	}
-	for i := range pass {
-		inv := &pass[i]
-		if inv.Warmup {
-			continue
+	for {
+		var look [len(metricIndex)]bool // whether a metric's samples are looked at
+		for m, s := range sets {
+			look[m] = s != nil && s.active()
 		}
-		if lag := inv.lag(); lag != 0 && collect[iLag] {
-			sets[iLag].add(int64(lag))
+		if !slices.Contains(look[:], true) {
+			break
 		}
-		if !inv.Succeeded() {
-			continue
-		}
-		if d := inv.fromIntended(inv.TimeToFirstToken); d != 0 && collect[iTTFTIntended] {
-			sets[iTTFTIntended].add(int64(d))
-		}
-		if d := inv.fromIntended(inv.TimeToLastToken); d != 0 && collect[iTTLTIntended] {
-			sets[iTTLTIntended].add(int64(d))
-		}
-		if d := inv.TimeToFirstToken; d != 0 && collect[iTTFT] {
-			sets[iTTFT].add(int64(d))
-		}
-		if d := inv.TimeToFirstOutput; d != 0 && collect[iTTFO] {
-			sets[iTTFO].add(int64(d))
-		}
-		if d := inv.TimeToLastToken; d != 0 && collect[iTTLT] {
-			sets[iTTLT].add(int64(d))
-		}
-		if d := inv.TimePerOutputToken; d != 0 && collect[iTPOT] {
-			sets[iTPOT].add(int64(d))
-		}
-		if collect[iITL] {
-			sets[iITL].addAll(inv.InterTokenLatencies)
-		}
-		if inv.InputTokensFrom != "" && collect[iInputTokens] {
-			sets[iInputTokens].add(int64(inv.NumTokensInput))
-		}
-		if inv.OutputTokensFrom != "" && collect[iOutputTokens] {
-			sets[iOutputTokens].add(int64(inv.NumTokensOutput))
+		pass(sets, look, invs)
+		for m, s := range sets {
+			if look[m] && !s.refine() {
+				sets[m] = nil
+			}
 		}
 	}
 	var out [len(metricIndex)][]float64
@@ -347,6 +515,50 @@ func exactPercentiles(hists *[len(metricIndex)]*reporters.Histogram, ns *[len(me
 		}
 	}
 	return out
+}
+
+// pass passes the samples of invs, as eachSample gives them, to the rank
+// sets of the metrics marked in look.
+func pass(sets [len(metricIndex)]*rankSet, look [len(metricIndex)]bool, invs []Invocation) {
+	for i := range invs {
+		inv := &invs[i]
+		if inv.Warmup {
+			continue
+		}
+		if lag := inv.lag(); lag != 0 && look[iLag] {
+			sets[iLag].add(int64(lag))
+		}
+		if !inv.Succeeded() {
+			continue
+		}
+		if d := inv.fromIntended(inv.TimeToFirstToken); d != 0 && look[iTTFTIntended] {
+			sets[iTTFTIntended].add(int64(d))
+		}
+		if d := inv.fromIntended(inv.TimeToLastToken); d != 0 && look[iTTLTIntended] {
+			sets[iTTLTIntended].add(int64(d))
+		}
+		if d := inv.TimeToFirstToken; d != 0 && look[iTTFT] {
+			sets[iTTFT].add(int64(d))
+		}
+		if d := inv.TimeToFirstOutput; d != 0 && look[iTTFO] {
+			sets[iTTFO].add(int64(d))
+		}
+		if d := inv.TimeToLastToken; d != 0 && look[iTTLT] {
+			sets[iTTLT].add(int64(d))
+		}
+		if d := inv.TimePerOutputToken; d != 0 && look[iTPOT] {
+			sets[iTPOT].add(int64(d))
+		}
+		if look[iITL] {
+			sets[iITL].addAll(inv.InterTokenLatencies)
+		}
+		if inv.InputTokensFrom != "" && look[iInputTokens] {
+			sets[iInputTokens].add(int64(inv.NumTokensInput))
+		}
+		if inv.OutputTokensFrom != "" && look[iOutputTokens] {
+			sets[iOutputTokens].add(int64(inv.NumTokensOutput))
+		}
+	}
 }
 
 // selectedPercentiles returns the ps-th percentiles of vals, as

@@ -16,8 +16,9 @@ import (
 
 // shapes are sample generators for the exact-percentile tests, in
 // nanoseconds: below 2048 the histogram's buckets hold one value each,
-// above they are wider, and some shapes put many equal values in a bucket
-// or values past HistogramMax in its last one.
+// above they are wider, and some shapes put many equal values in a bucket,
+// crowd most samples in a bucket or two (more than maxKept: counted in
+// sub-spans), or put values past HistogramMax in its last one.
 var shapes = map[string]func(r *rand.Rand) int64{
 	"small":     func(r *rand.Rand) int64 { return r.Int64N(1500) },
 	"uniform":   func(r *rand.Rand) int64 { return 5e6 + r.Int64N(10e6) },
@@ -28,11 +29,14 @@ var shapes = map[string]func(r *rand.Rand) int64{
 		}
 		return 1e8 + r.Int64N(1e7)
 	},
-	"duplicates": func(r *rand.Rand) int64 { return 1e7 + 1e3*r.Int64N(4) }, // 4 values
-	"narrow":     func(r *rand.Rand) int64 { return 1e9 + r.Int64N(1000) },  // one or two buckets
-	"constant":   func(*rand.Rand) int64 { return 123456789 },
-	"zeros":      func(r *rand.Rand) int64 { return r.Int64N(2) },
-	"beyondmax":  func(r *rand.Rand) int64 { return reporters.HistogramMax - 1e12 + r.Int64N(2e12) },
+	"duplicates":  func(r *rand.Rand) int64 { return 1e7 + 1e3*r.Int64N(4) }, // 4 values
+	"narrow":      func(r *rand.Rand) int64 { return 1e9 + r.Int64N(1000) },  // one or two buckets
+	"constant":    func(*rand.Rand) int64 { return 123456789 },
+	"zeros":       func(r *rand.Rand) int64 { return r.Int64N(2) },
+	"crowded":     func(r *rand.Rand) int64 { return 40e6 - 20e3 + r.Int64N(40e3) },     // 40ms ± 20µs: crowded buckets
+	"crowdedslow": func(r *rand.Rand) int64 { return 1440e6 - 100e3 + r.Int64N(200e3) }, // 1.44s ± 100µs
+	"twovalues":   func(r *rand.Rand) int64 { return 40e6 + 7*r.Int64N(2) },             // one bucket, two values
+	"beyondmax":   func(r *rand.Rand) int64 { return reporters.HistogramMax - 1e12 + r.Int64N(2e12) },
 }
 
 // TestExactPercentilesMatchASort pins that finish's percentiles, found by
@@ -111,7 +115,7 @@ func TestExactPercentilesOfOtherInvocationsSort(t *testing.T) {
 	}
 	for _, other := range [][]Invocation{gen(1000), gen(999), gen(1001), built[:0]} {
 		nsCopy := ns
-		got := exactPercentiles(&hists, &nsCopy, other)
+		got := exactPercentiles(&hists, &nsCopy, new([len(metricIndex)]int64), other)
 		all := sortedSamples(other)[iTTLT]
 		if len(all) == 0 {
 			assert.Nil(t, got[iTTLT], "no samples, no percentiles")
@@ -244,12 +248,86 @@ func TestRankSetOfStraddlingBuckets(t *testing.T) {
 	}
 	s := newRankSetOf(n, ranks, bs)
 	assert.Contains(t, s.cells, int8(someBuckets), "some cell straddles a bucket")
-	for _, v := range vals {
+	for v := range slices.Values(vals) {
 		s.add(v)
 	}
+	require.True(t, s.refine())
 	got, ok := s.exact()
 	require.True(t, ok)
 	for _, rank := range ranks {
 		assert.Equal(t, float64(sorted[rank]), got[rank], "rank %d", rank)
+	}
+}
+
+// TestRankSetResolvesCrowdedBuckets pins the passes of the selection on
+// the samples of one metric, crowded or not: every pass matches the
+// histogram's counts (no fall back to a sort), what a pass keeps stays
+// within maxKept samples, the passes end within a few, and each needed
+// rank's value is that of a sort.
+func TestRankSetResolvesCrowdedBuckets(t *testing.T) {
+	cases := map[string]struct {
+		n         int
+		shape     func(r *rand.Rand) int64
+		maxPasses int
+	}{
+		"crowded 40ms±20µs":   {300_000, shapes["crowded"], 1},     // buckets 32,768 wide: counted by value
+		"crowded 1.44s±100µs": {100_000, shapes["crowdedslow"], 2}, // buckets 2^20 wide: counted, then kept
+		"crowded n=100,001":   {100_001, shapes["crowdedslow"], 2},
+		"crowded n=150,000":   {150_000, shapes["crowdedslow"], 2},
+		"crowded n=77,777":    {77_777, shapes["crowdedslow"], 2},
+		"all equal":           {100_000, shapes["constant"], 2},
+		"two values":          {100_000, shapes["twovalues"], 1},
+		"n=1":                 {1, shapes["crowded"], 1},
+		"wide":                {100_000, shapes["lognormal"], 1},
+		"beyond max":          {100_000, shapes["beyondmax"], 4},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(11, uint64(c.n)))
+			vals := fill(c.n, func(int) int64 { return c.shape(r) })
+			var h reporters.Histogram
+			for _, v := range vals {
+				h.Record(v)
+			}
+			sorted := slices.Sorted(slices.Values(vals))
+			s := newRankSet(&h, c.n, sorted[0], reportedPercentiles)
+			require.NotNil(t, s)
+			passes := 0
+			for ; s.active(); passes++ {
+				require.Less(t, passes, c.maxPasses, "passes")
+				for _, sp := range s.spans {
+					assert.LessOrEqual(t, cap(sp.kept), maxKept, "kept samples")
+					assert.LessOrEqual(t, len(sp.counts), subSpans, "sub-spans")
+				}
+				for _, v := range vals {
+					s.add(v)
+				}
+				require.True(t, s.refine(), "pass %d matches the histogram", passes)
+			}
+			got, ok := s.exact()
+			require.True(t, ok)
+			for _, rank := range s.ranks {
+				require.Equal(t, float64(sorted[rank]), got[rank], "rank %d", rank)
+			}
+		})
+	}
+}
+
+// TestExactPercentilesOfNegativeSamplesSort pins that samples below zero,
+// which the histogram records as zero and so cannot order, give the
+// percentiles of a sort: {-5, -3, 10, 20} has the median 3.5, not the 5
+// a look inside the histogram's buckets would give.
+func TestExactPercentilesOfNegativeSamplesSort(t *testing.T) {
+	var invs []Invocation
+	for _, v := range []int{-5, -3, 10, 20} {
+		invs = append(invs, Invocation{NumTokensOutput: v, OutputTokensFrom: FromServer})
+	}
+	m := NewResult(invs, time.Second).Run.Metric(string(NumTokensOutput))
+	require.NotNil(t, m)
+	assert.True(t, m.Exact)
+	all := []float64{-5, -3, 10, 20}
+	assert.Equal(t, 3.5, m.P50)
+	for j, got := range []float64{m.P50, m.P90, m.P95, m.P99, m.P999} {
+		assert.Equal(t, Percentile(all, reportedPercentiles[j]), got, "p%v", reportedPercentiles[j])
 	}
 }

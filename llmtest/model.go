@@ -162,10 +162,11 @@ func (b *modelBuilder) finish(testTime time.Duration, invs []Invocation) {
 	if b.exact {
 		var hists [len(metricIndex)]*reporters.Histogram
 		var ns [len(metricIndex)]int
+		var mins [len(metricIndex)]int64
 		for i := range b.metrics {
-			hists[i], ns[i] = &b.metrics[i].hist, b.metrics[i].n
+			hists[i], ns[i], mins[i] = &b.metrics[i].hist, b.metrics[i].n, b.metrics[i].min
 		}
-		exact = exactPercentiles(&hists, &ns, invs)
+		exact = exactPercentiles(&hists, &ns, &mins, invs)
 	}
 	b.run.Metrics = make([]reporters.Metric, 0, len(metricIndex))
 	for i, name := range metricIndex {

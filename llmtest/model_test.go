@@ -220,32 +220,20 @@ func BenchmarkModelAdd(b *testing.B) {
 
 // BenchmarkFinish measures the end of a run that keeps its invocations:
 // finish over 400,000 records of 31 inter-token gaps each, whose exact
-// percentiles it computes. One op is one finish. With "us", the latencies
-// are of a simulator at zero latency (hundreds of nanoseconds to a few
-// microseconds: the histogram's buckets of the needed ranks hold one value
-// each); with "ms", of a real server (5-15ms gaps, 100-400ms to the first
-// token: every percentile's samples must be found among the invocations).
+// percentiles it computes. One op is one finish. The profiles are those of
+// finishProfiles: "zero", a simulator at zero latency (hundreds of
+// nanoseconds to a few microseconds: the histogram's buckets of the needed
+// ranks hold one value each); "narrow", a steady server (40ms ± 20µs gaps:
+// every gap in one or two buckets); "wide", a real server's spread (5-15ms
+// gaps, 100-400ms to the first token).
 //
-//	go test ./llmtest -run '^$' -bench BenchmarkFinish -benchtime 5x
+//	go test ./llmtest -run '^$' -bench BenchmarkFinish -benchtime 5x -count 3
 func BenchmarkFinish(b *testing.B) {
 	const n = 400_000
-	for _, unit := range []time.Duration{time.Nanosecond, time.Millisecond / 100} {
-		name := map[time.Duration]string{time.Nanosecond: "us", time.Millisecond / 100: "ms"}[unit]
+	for _, name := range []string{"zero", "narrow", "wide"} {
 		b.Run(name, func(b *testing.B) {
-			t0 := time.Now()
-			rng := rand.New(rand.NewPCG(1, 2))
-			invs := make([]Invocation, n)
-			gaps := make([]time.Duration, 31*n)
-			for i := range invs {
-				g := gaps[31*i : 31*(i+1) : 31*(i+1)]
-				for j := range g {
-					g[j] = unit * time.Duration(500+rng.IntN(1000))
-				}
-				invs[i] = Invocation{RequestTime: t0.Add(time.Duration(i) * 5 * time.Microsecond),
-					TimeToFirstToken: unit * time.Duration(10000+rng.IntN(30000)), TimeToFirstOutput: unit * time.Duration(10000+rng.IntN(30000)),
-					TimeToLastToken: unit * time.Duration(40000+rng.IntN(50000)), TimePerOutputToken: unit * time.Duration(500+rng.IntN(1000)),
-					InterTokenLatencies: g, NumTokensInput: 3, InputTokensFrom: FromServer, NumTokensOutput: 32, OutputTokensFrom: FromServer}
-			}
+			invs := finishInvocations(n, finishProfiles[name])
+			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()
 				m := newModelBuilder(&reporters.Run{}, true, true)
@@ -257,6 +245,66 @@ func BenchmarkFinish(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkExactPercentiles measures the part of BenchmarkFinish that
+// finds the exact percentiles (exactPercentiles, the passes over the
+// invocations), without the time series, for each profile.
+//
+//	go test ./llmtest -run '^$' -bench BenchmarkExactPercentiles -benchtime 5x -count 3
+func BenchmarkExactPercentiles(b *testing.B) {
+	const n = 400_000
+	for _, name := range []string{"zero", "narrow", "wide"} {
+		b.Run(name, func(b *testing.B) {
+			invs := finishInvocations(n, finishProfiles[name])
+			m := newModelBuilder(&reporters.Run{}, true, false)
+			for i := range invs {
+				m.add(&invs[i])
+			}
+			var hists [len(metricIndex)]*reporters.Histogram
+			var ns [len(metricIndex)]int
+			var mins [len(metricIndex)]int64
+			for i := range m.metrics {
+				hists[i], ns[i], mins[i] = &m.metrics[i].hist, m.metrics[i].n, m.metrics[i].min
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				nsCopy := ns
+				exactPercentiles(&hists, &nsCopy, &mins, invs)
+			}
+		})
+	}
+}
+
+// finishProfiles are the latencies of BenchmarkFinish's records, in
+// nanoseconds: for the time to first token (and to first output), the time
+// to last token and the gaps (and time per output token), the middle and
+// the spread, {mid, spread}, drawn uniformly from mid ± spread.
+var finishProfiles = map[string]struct{ ttft, ttlt, gap [2]int64 }{
+	"zero":   {ttft: [2]int64{25_000, 15_000}, ttlt: [2]int64{65_000, 25_000}, gap: [2]int64{1000, 500}},
+	"narrow": {ttft: [2]int64{200e6, 20e3}, ttlt: [2]int64{1440e6, 100e3}, gap: [2]int64{40e6, 20e3}},
+	"wide":   {ttft: [2]int64{250e6, 150e6}, ttlt: [2]int64{650e6, 250e6}, gap: [2]int64{10e6, 5e6}},
+}
+
+// finishInvocations returns n successful records of 31 gaps each, seeded,
+// with the latencies of profile p.
+func finishInvocations(n int, p struct{ ttft, ttlt, gap [2]int64 }) []Invocation {
+	t0 := time.Now()
+	rng := rand.New(rand.NewPCG(1, 2))
+	draw := func(ms [2]int64) time.Duration { return time.Duration(ms[0] - ms[1] + rng.Int64N(2*ms[1]+1)) }
+	invs := make([]Invocation, n)
+	gaps := make([]time.Duration, 31*n)
+	for i := range invs {
+		g := gaps[31*i : 31*(i+1) : 31*(i+1)]
+		for j := range g {
+			g[j] = draw(p.gap)
+		}
+		invs[i] = Invocation{RequestTime: t0.Add(time.Duration(i) * 5 * time.Microsecond),
+			TimeToFirstToken: draw(p.ttft), TimeToFirstOutput: draw(p.ttft),
+			TimeToLastToken: draw(p.ttlt), TimePerOutputToken: draw(p.gap),
+			InterTokenLatencies: g, NumTokensInput: 3, InputTokensFrom: FromServer, NumTokensOutput: 32, OutputTokensFrom: FromServer}
+	}
+	return invs
 }
 
 // TestARunRebuiltFromItsRecordsHasItsSeries pins that a record keeps when
