@@ -38,6 +38,7 @@ func TestLlmtestImportsStayLight(t *testing.T) {
 			"github.com/dlclark/regexp2",
 			"github.com/aws/",
 			"github.com/llmtest/llmtest/tokenizers/tiktoken",
+			"github.com/llmtest/llmtest/workloads",
 		} {
 			assert.False(t, strings.HasPrefix(dep, banned), "llmtest imports %s", dep)
 		}
