@@ -31,7 +31,9 @@ func PlanSections() []PlanSection {
 
 var planSections = []PlanSection{
 	{"endpoint", []string{"url", "model", "api", "api-key-env"}},
-	{"payloads", []string{"payload", "prompt", "max-tokens", "stream"}},
+	{"payloads", []string{"payload", "prompt", "max-tokens", "stream", "input-tokens", "output-tokens",
+		"dataset", "prompts", "dataset-min-tokens", "dataset-max-tokens", "shared-prefix", "cache-bust",
+		"ignore-eos", "tokenizer", "workload-seed"}},
 	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory",
 		"rate", "arrival", "max-in-flight", "seed", "stage", "warmup", "sweep-clients", "sweep-rates"}},
 	{"slo", nil},
@@ -69,6 +71,13 @@ const (
 var planKinds = map[string]planKind{
 	"payloads.max-tokens":         kindInt,
 	"payloads.stream":             kindBool,
+	"payloads.prompts":            kindInt,
+	"payloads.dataset-min-tokens": kindInt,
+	"payloads.dataset-max-tokens": kindInt,
+	"payloads.shared-prefix":      kindInt,
+	"payloads.cache-bust":         kindBool,
+	"payloads.ignore-eos":         kindBool,
+	"payloads.workload-seed":      kindInt,
 	"load.clients":                kindInt,
 	"load.requests":               kindInt,
 	"load.duration":               kindDuration,
@@ -194,7 +203,10 @@ func (e *PlanError) Error() string {
 // the flags of `llmtest run`, grouped in sections:
 //
 //	endpoint:   url, model, api, api-key-env
-//	payloads:   payload, prompt, max-tokens, stream
+//	payloads:   payload, prompt, max-tokens, stream, input-tokens,
+//	            output-tokens, dataset, prompts, dataset-min-tokens,
+//	            dataset-max-tokens, shared-prefix, cache-bust, ignore-eos,
+//	            tokenizer, workload-seed
 //	load:       clients, requests, duration, ramp-up, timeout, low-memory,
 //	            sweep-clients, sweep-rates
 //	slo:        a list of SLO expressions, such as "ttft p99 < 800ms"

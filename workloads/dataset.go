@@ -255,7 +255,7 @@ func (d *Dataset) Items() ([]Item, error) {
 		case k.p.Reply != "":
 			out = max(tok.Count(k.p.Reply), 1)
 		default:
-			return nil, fmt.Errorf("workloads: %s: no output length: the record has no reply or output_tokens, and Dataset.Output is nil", k.p.Where)
+			return nil, fmt.Errorf("workloads: %s: no output length: the record has no reply or output_tokens (set Dataset.Output)", k.p.Where)
 		}
 		p, err := buildPayload(d.Payload, k.p.Text, out, d.ForceOutput)
 		if err != nil {

@@ -44,6 +44,7 @@ type runOptions struct {
 	warmup      string
 	outputFlags
 	progress progressFlags
+	workload workloadFlags
 	sim      simFlags
 	aws      awsFlags
 	file     string          // the plan file, --file
@@ -116,6 +117,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	payloads.StringVar(&o.prompt, "prompt", "", "build one payload from this user message")
 	payloads.IntVar(&o.maxTokens, "max-tokens", defaultMaxTokens, "max tokens of payloads built from --prompt or the built-in prompts (not with --payload)")
 	payloads.BoolVar(&o.stream, "stream", true, "stream responses (set false to test non-streaming; overrides the payloads)")
+	o.workload.register(payloads)
 
 	load := g.add("Load shape")
 	load.IntVar(&o.clients, "clients", defaultClients, "concurrent clients")
@@ -283,6 +285,11 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 		RunName:    o.runName,
 		LowMemory:  o.lowMemory,
 	}
+	if o.setFlags["tokenizer"] {
+		if cfg.Tokenizer, err = o.workload.newTokenizer(); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := o.shape(&cfg); err != nil {
 		return nil, nil, err
 	}
@@ -369,6 +376,8 @@ func (o *runOptions) checkPayloads(ep endpoints.Endpoint, ps []endpoints.Payload
 				return usageErrorf("--payload: %s: payload %d of %d: %s", o.payload, i+1, len(ps), reason(err))
 			case o.prompt != "":
 				return usageErrorf("--prompt: %s", reason(err))
+			case o.workload.active():
+				return usageErrorf("--%s: payload %d of %d: %s", o.workload.flag(), i+1, len(ps), reason(err))
 			}
 			return usageErrorf("built-in prompt %d: %s", i+1, reason(err))
 		}
@@ -377,6 +386,9 @@ func (o *runOptions) checkPayloads(ep endpoints.Endpoint, ps []endpoints.Payload
 }
 
 func (o *runOptions) validate() error {
+	if err := o.checkWorkload(); err != nil {
+		return err
+	}
 	switch {
 	case o.setFlags["prompt"] && strings.TrimSpace(o.prompt) == "":
 		return usageErrorf("--prompt: the message is empty")
@@ -384,7 +396,7 @@ func (o *runOptions) validate() error {
 		return usageErrorf("--prompt and --payload are mutually exclusive")
 	case o.maxTokens <= 0:
 		return usageErrorf("--max-tokens must be positive, got %d", o.maxTokens)
-	case o.setFlags["max-tokens"] && o.payload != "":
+	case o.setFlags["max-tokens"] && o.payload != "" && !o.workload.active():
 		return usageErrorf("--max-tokens applies to --prompt and the built-in prompts, not to --payload: set the limit in the payloads")
 	case o.clients <= 0 && !o.openLoop():
 		return usageErrorf("--clients must be at least 1, got %d", o.clients)
@@ -477,6 +489,12 @@ func (o *runOptions) shape(cfg *llmtest.Config) error {
 func (o *runOptions) payloads() ([]endpoints.Payload, error) {
 	var ps []endpoints.Payload
 	switch {
+	case o.workload.active():
+		loaded, err := o.workloadPayloads()
+		if err != nil {
+			return nil, err
+		}
+		ps = loaded
 	case o.payload != "":
 		loaded, err := llmtest.LoadPayloads(o.payload)
 		if err != nil {

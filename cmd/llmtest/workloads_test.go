@@ -1,0 +1,118 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/llmtest/llmtest/endpoints/openai"
+	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/tokenizers"
+	"github.com/llmtest/llmtest/workloads"
+)
+
+// TestRunSyntheticPrompts runs --input-tokens against the simulator, which
+// counts input tokens as whitespace words: each record's input count is
+// its prompt's, and the counts are the lengths the same seed draws.
+func TestRunSyntheticPrompts(t *testing.T) {
+	out := t.TempDir()
+	args := append([]string{"run", "--input-tokens", "normal:200,20", "--output-tokens", "32", "--clients", "2",
+		"--requests", "10", "--workload-seed", "7", "--out", out, "--run-name", "syn"}, fastSim...)
+	code, stdout, stderr := runCLI(t, args...)
+	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	res, err := llmtest.LoadResult(filepath.Join(out, "syn"))
+	require.NoError(t, err)
+	require.Len(t, res.Invocations, 20)
+
+	s := workloads.Synthetic{Input: workloads.Normal{Mean: 200, StdDev: 20}, Output: workloads.Fixed(32), Seed: 7, Payload: openai.ChatPayload}
+	items, err := s.Generate(20)
+	require.NoError(t, err)
+	var want, got []int
+	for _, it := range items {
+		want = append(want, it.InputTokens)
+	}
+	for _, inv := range res.Invocations {
+		assert.Equal(t, tokenizers.Whitespace{}.Count(inv.InputPrompt), inv.NumTokensInput)
+		assert.Equal(t, 32, inv.NumTokensOutput)
+		got = append(got, inv.NumTokensInput)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	assert.Equal(t, want, got, "the simulator saw the drawn lengths")
+	assert.Greater(t, slices.Max(got)-slices.Min(got), 10, "the lengths vary")
+}
+
+func TestRunDataset(t *testing.T) {
+	dir := t.TempDir()
+	sg := filepath.Join(dir, "sg.json")
+	require.NoError(t, os.WriteFile(sg, []byte(`[
+ {"conversations": [{"from": "human", "value": "one two three four"}, {"from": "gpt", "value": "five six seven"}]},
+ {"conversations": [{"from": "human", "value": "a b"}, {"from": "gpt", "value": "c d e f g"}]}
+]`), 0o644))
+	args := append([]string{"run", "--dataset", "sharegpt:" + sg, "--clients", "1", "--out", dir, "--run-name", "sg"}, fastSim...)
+	code, stdout, stderr := runCLI(t, args...)
+	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	res, err := llmtest.LoadResult(filepath.Join(dir, "sg"))
+	require.NoError(t, err)
+	require.Len(t, res.Invocations, 2, "one request per dataset prompt")
+	byPrompt := map[string]llmtest.Invocation{}
+	for _, inv := range res.Invocations {
+		byPrompt[inv.InputPrompt] = inv
+	}
+	assert.Equal(t, 4, byPrompt["one two three four"].NumTokensInput)
+	assert.Equal(t, 3, byPrompt["one two three four"].NumTokensOutput, "the reply's length is the limit")
+	assert.Equal(t, 5, byPrompt["a b"].NumTokensOutput)
+
+	txt := filepath.Join(dir, "p.txt")
+	require.NoError(t, os.WriteFile(txt, []byte("first prompt\nsecond prompt here\nthird\n"), 0o644))
+	args = append([]string{"run", "--dataset", "text:" + txt, "--prompts", "2", "--max-tokens", "4", "--clients", "1",
+		"--out", dir, "--run-name", "txt"}, fastSim...)
+	code, stdout, stderr = runCLI(t, args...)
+	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
+	res, err = llmtest.LoadResult(filepath.Join(dir, "txt"))
+	require.NoError(t, err)
+	require.Len(t, res.Invocations, 2, "--prompts samples 2 of 3")
+	for _, inv := range res.Invocations {
+		assert.Equal(t, 4, inv.NumTokensOutput)
+	}
+}
+
+func TestRunWorkloadUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	require.NoError(t, os.WriteFile(bad, []byte("{\"prompt\": \"ok\"}\n{\"prompt\": 3}\n"), 0o644))
+	noLen := filepath.Join(dir, "nolen.jsonl")
+	require.NoError(t, os.WriteFile(noLen, []byte("{\"prompt\": \"ok\"}\n"), 0o644))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--input-tokens", "10", "--payload", "x.jsonl"}, "--input-tokens and --payload are mutually exclusive"},
+		{[]string{"--input-tokens", "10", "--prompt", "hi"}, "--input-tokens and --prompt are mutually exclusive"},
+		{[]string{"--dataset", "text:x", "--prompt", "hi"}, "--dataset and --prompt are mutually exclusive"},
+		{[]string{"--dataset", "text:x", "--input-tokens", "5"}, "--input-tokens and --dataset are mutually exclusive"},
+		{[]string{"--input-tokens", "normal:5"}, `--input-tokens: lengths "normal:5": normal takes MEAN,STDDEV`},
+		{[]string{"--input-tokens", "5", "--output-tokens", "uniform:9,3"}, "--output-tokens: lengths"},
+		{[]string{"--input-tokens", "5", "--max-tokens", "3"}, "--max-tokens does not apply to --input-tokens"},
+		{[]string{"--output-tokens", "5"}, "--output-tokens applies to --input-tokens or --dataset"},
+		{[]string{"--cache-bust"}, "--cache-bust applies to --input-tokens"},
+		{[]string{"--dataset", "text:x", "--shared-prefix", "4"}, "--shared-prefix applies to --input-tokens"},
+		{[]string{"--input-tokens", "5", "--dataset-min-tokens", "4"}, "--dataset-min-tokens applies to --dataset"},
+		{[]string{"--input-tokens", "5", "--prompts", "0"}, "--prompts must be at least 1"},
+		{[]string{"--input-tokens", "5", "--tokenizer", "gpt9"}, `--tokenizer: tiktoken: unknown encoding "gpt9"`},
+		{[]string{"--dataset", "csv:x"}, `--dataset: dataset "csv:x": unknown kind "csv"`},
+		{[]string{"--dataset", "jsonl:" + bad}, "--dataset: " + bad + ":2: want an object"},
+		{[]string{"--dataset", "jsonl:" + noLen}, noLen + ":1: no output length: the record has no reply or output_tokens (give --output-tokens)"},
+		{[]string{"--dataset", "text:" + bad, "--dataset-min-tokens", "50"}, "--dataset: none of 2 prompts"},
+		{[]string{"--dataset", "text:" + bad, "--prompts", "3"}, "--dataset: --prompts: want 3 prompts, the filters leave 2"},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"run"}, c.args...)...)
+		assert.Equal(t, exitUsage, code, "%v", c.args)
+		assert.Contains(t, stderr, c.want, "%v", c.args)
+		assert.NotContains(t, stderr, "testing the built-in simulator", "%v: checked before the simulator starts", c.args)
+	}
+}
