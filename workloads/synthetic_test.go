@@ -202,3 +202,26 @@ func BenchmarkSyntheticTiktoken(b *testing.B) {
 		}
 	}
 }
+
+// TestSyntheticPadsWithShortWords cuts prompts from a corpus of long words
+// (several tokens each under cl100k_base), so that most lengths are
+// reached only with the one-token filler words.
+func TestSyntheticPadsWithShortWords(t *testing.T) {
+	tok, err := tiktoken.New(tiktoken.Cl100kBase)
+	require.NoError(t, err)
+	s := workloads.Synthetic{
+		Input: workloads.Uniform{Min: 1, Max: 40}, Output: workloads.Fixed(4), Tokenizer: tok,
+		Corpus: "antidisestablishmentarianism supercalifragilisticexpialidocious floccinaucinihilipilification",
+		Seed:   2, Payload: openai.ChatPayload,
+	}
+	items, err := s.Generate(100)
+	require.NoError(t, err)
+	padded := 0
+	for _, it := range items {
+		require.Equal(t, it.InputTokens, tok.Count(it.Prompt), "%q", it.Prompt)
+		if strings.Contains(" "+it.Prompt+" ", " the ") {
+			padded++
+		}
+	}
+	assert.Greater(t, padded, 50, "most prompts end with filler words")
+}
