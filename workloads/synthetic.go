@@ -199,8 +199,11 @@ func (f *filler) fill(start int, prefix string, target int) (string, error) {
 	}
 	build := func(k int, extra []string) string {
 		size := len(prefix)
-		for i := range k {
-			size += len(f.words[(start+i)%len(f.words)]) + 1
+		for i, j := 0, start; i < k; i, j = i+1, j+1 {
+			if j == len(f.words) {
+				j = 0
+			}
+			size += len(f.words[j]) + 1
 		}
 		for _, w := range extra {
 			size += len(w) + 1
@@ -208,11 +211,14 @@ func (f *filler) fill(start int, prefix string, target int) (string, error) {
 		b = strings.Builder{}
 		b.Grow(size)
 		b.WriteString(prefix)
-		for i := range k {
+		for i, j := 0, start; i < k; i, j = i+1, j+1 {
+			if j == len(f.words) {
+				j = 0
+			}
 			if b.Len() > 0 {
 				b.WriteByte(' ')
 			}
-			b.WriteString(f.words[(start+i)%len(f.words)])
+			b.WriteString(f.words[j])
 		}
 		for _, w := range extra {
 			if b.Len() > 0 {
@@ -223,6 +229,11 @@ func (f *filler) fill(start int, prefix string, target int) (string, error) {
 		return b.String()
 	}
 	text := build(k, nil)
+	if _, ok := f.tok.(tokenizers.Whitespace); ok && est == target {
+		// Corpus words hold no space and are joined by one: each is
+		// one whitespace token, so the text counts est exactly.
+		return text, nil
+	}
 	c := f.tok.Count(text)
 	shrunk := false
 	for range maxAdjust {
