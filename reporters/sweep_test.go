@@ -37,6 +37,12 @@ func TestSaturationIndex(t *testing.T) {
 		// A level whose every request failed counts as latency climbing.
 		{"next level failed", []SweepLevel{lv(1, 100, 1), lv(2, 200, 1), lv(4, 0, 0)}, 1},
 		{"first level failed", []SweepLevel{lv(1, 0, 0), lv(2, 0, 0), lv(4, 0, 0)}, -1},
+		// An interrupted level ends the search: it measured nothing.
+		{"interrupted next level", []SweepLevel{lv(1, 100, 1), interrupted(lv(2, 0, 0))}, -1},
+		{"interrupted after a knee", []SweepLevel{lv(1, 100, 1), lv(2, 101, 2), interrupted(lv(4, 0, 0))}, 0},
+		// An open-loop level that drops more than 1% fell behind its rate.
+		{"drops", []SweepLevel{dropped(lv(10, 100, 1), 0), dropped(lv(20, 200, 1), 1), dropped(lv(40, 230, 1), 50)}, 1},
+		{"drops at 1% are kept up", []SweepLevel{dropped(lv(10, 100, 1), 0), dropped(lv(20, 200, 1), 1)}, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := SaturationIndex(tc.levels, DefaultSaturationGain, DefaultSaturationClimb); got != tc.want {
@@ -176,3 +182,8 @@ func TestNewSweepLevel(t *testing.T) {
 		TTLTP50: 0.5, TTLTP99: 0.9, ErrorRate: 0.2}
 	assert.Equal(t, want, got)
 }
+
+func interrupted(l SweepLevel) SweepLevel { l.Interrupted = true; return l }
+
+// dropped sets a level's drops, its requests being 99 ended.
+func dropped(l SweepLevel, n int) SweepLevel { l.Requests, l.Dropped = 99, n; return l }
