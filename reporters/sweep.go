@@ -359,15 +359,19 @@ func (m *SweepMarkdown) Write(s *Sweep) error {
 		name = "unnamed sweep"
 	}
 	fmt.Fprintf(&b, "### %s Sweep %s\n\n", mark, mdText(name))
-	goodput := false
+	goodput, dropped := false, false
 	for _, l := range s.Levels {
 		goodput = goodput || l.Goodput != nil
+		dropped = dropped || l.Dropped > 0
 	}
 	kind := s.Kind
 	if kind == "" {
 		kind = SweepClients
 	}
 	head := []string{kind, "requests", "req/s", "output tok/s", "ttft p50", "ttft p99", "ttlt p50", "ttlt p99", "errors"}
+	if dropped {
+		head = append(head, "dropped")
+	}
 	if goodput {
 		head = append(head, "goodput", "good req/s")
 	}
@@ -393,6 +397,9 @@ func (m *SweepMarkdown) Write(s *Sweep) error {
 		}
 		row := []string{level, strconv.Itoa(l.Requests), formatFixed1(l.AchievedRate), formatFixed1(l.Throughput),
 			latency(l.TTFTP50), latency(l.TTFTP99), latency(l.TTLTP50), latency(l.TTLTP99), formatPercent(l.ErrorRate)}
+		if dropped {
+			row = append(row, strconv.Itoa(l.Dropped))
+		}
 		if goodput {
 			share, rate := "–", "–"
 			if l.GoodShare != nil {
@@ -433,6 +440,10 @@ func (s *Sweep) saturationLine() string {
 			s.LevelText(s.Levels[len(s.Levels)-1].Level), formatPercent(s.SaturationGain), formatPercent(s.SaturationClimb))
 	}
 	a, b := s.Levels[*s.Saturation], s.Levels[*s.Saturation+1]
+	if !a.behind() && b.behind() {
+		return fmt.Sprintf("Saturation: %s (at %s, %d of %d arrivals dropped: the requests in flight reached the cap).",
+			s.LevelText(lv), s.LevelText(b.Level), b.Dropped, b.Requests+b.Dropped)
+	}
 	climb := "no successful request"
 	if b.TTLTP50 != 0 {
 		climb = "TTLT p50 " + signedPercent(b.TTLTP50/a.TTLTP50-1)

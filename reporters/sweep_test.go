@@ -187,3 +187,20 @@ func interrupted(l SweepLevel) SweepLevel { l.Interrupted = true; return l }
 
 // dropped sets a level's drops, its requests being 99 ended.
 func dropped(l SweepLevel, n int) SweepLevel { l.Requests, l.Dropped = 99, n; return l }
+
+// TestSweepMarkdownDrops shows the drops of open-loop levels, and a
+// saturation point found by them.
+func TestSweepMarkdownDrops(t *testing.T) {
+	s := &Sweep{Name: "r", Kind: SweepRate, Levels: []SweepLevel{dropped(lv(10, 100, 1), 0), dropped(lv(20, 200, 1), 40)}}
+	s.Locate()
+	var buf bytes.Buffer
+	if err := NewSweepMarkdown(&buf).Write(s); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| errors | dropped |", "| 10 ◀ saturation | 99 |", "| 0% | 40 |",
+		"Saturation: 10 requests/s (at 20 requests/s, 40 of 139 arrivals dropped: the requests in flight reached the cap)."} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
