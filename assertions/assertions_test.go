@@ -584,3 +584,17 @@ func TestSLOOnOpenLoopMetrics(t *testing.T) {
 	require.Len(t, ft.errors, 1)
 	assert.Contains(t, ft.errors[0], "n=0")
 }
+
+// TestGoodputLeavesTheWarmupOut checks that warm-up records, which the
+// model does not count, are not counted by goodput either.
+func TestGoodputLeavesTheWarmupOut(t *testing.T) {
+	invs := goodputRun().Invocations
+	warm := streamed(5*time.Second, 6*time.Second, 11)
+	warm.Warmup = true
+	res := llmtest.NewResult(append([]llmtest.Invocation{warm, warm, warm}, invs...), 10*time.Second)
+	require.Equal(t, 13, res.Stats.TotalRequests, "the model leaves the warm-up out")
+	share, n, err := GoodputShare(res, GoodputLimits{TTFT: time.Second})
+	require.NoError(t, err)
+	assert.Equal(t, 13, n)
+	assert.InDelta(t, 9.0/13, share, 1e-15, "the slow warm-up requests count neither way")
+}

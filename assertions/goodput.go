@@ -138,6 +138,9 @@ func goodShare(res *llmtest.Result, conds []Condition) (float64, int, error) {
 		if err != nil {
 			return 0, n, err
 		}
+		if inv.Warmup {
+			continue // not a measured request
+		}
 		if !inv.Cancelled {
 			read++
 		}

@@ -361,6 +361,8 @@ func (c Config) validateShape() error {
 		return configErrorf("Arrival", "is an open loop's arrival process; set Config.Rate")
 	case c.OpenLoopStages && len(c.Stages) == 0:
 		return configErrorf("OpenLoopStages", "needs Config.Stages")
+	case c.openLoop() && c.RampUp != 0:
+		return configErrorf("RampUp", "spreads a closed loop's clients; an open loop ramps its rate with Config.Stages")
 	}
 	if err := c.Arrival.validate(); err != nil {
 		return err
@@ -408,6 +410,10 @@ func (c Config) validateShape() error {
 		return configErrorf("Warmup.Duration", "must be shorter than Config.Duration (got %v and %v)", w.Duration, c.Duration)
 	case w.Duration > 0 && len(c.Stages) > 0 && w.Duration >= stagesDuration(c.Stages):
 		return configErrorf("Warmup.Duration", "must be shorter than the stages (got %v and %v)", w.Duration, stagesDuration(c.Stages))
+	case w.Duration > 0 && c.Rate > 0 && len(c.Stages) == 0 && c.Requests > 0 &&
+		w.Duration.Seconds()*c.Rate >= float64(c.Requests):
+		return configErrorf("Warmup.Duration", "takes every arrival: %d requests at %v/s arrive within %v",
+			c.Requests, c.Rate, time.Duration(float64(c.Requests)/c.Rate*float64(time.Second)))
 	}
 	return nil
 }

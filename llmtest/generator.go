@@ -193,6 +193,11 @@ const scheduleLagMetric = "schedule_lag"
 // its schedule lag, then the verdict.
 func assessGenerator(g *reporters.Generator, run *reporters.Run) *reporters.Generator {
 	g.ScheduleLagP99, g.ScheduleLagSamples = scheduleLagP99(run)
+	if g.ScheduleLagSamples > 0 && run.TestTime > 0 {
+		// The mean gap between arrivals, sent or dropped.
+		gap := run.TestTime / float64(g.ScheduleLagSamples+run.Counts.Dropped)
+		g.ScheduleLagLimit = max(reporters.GeneratorMaxScheduleLag.Seconds(), reporters.GeneratorScheduleLagShare*gap)
+	}
 	g.Assess()
 	return g
 }

@@ -114,6 +114,17 @@ func TestGeneratorReadsScheduleLag(t *testing.T) {
 	assert.True(t, g.Healthy())
 	open.Metrics[0].N = 100
 
+	// At 50 requests/s (100 arrivals over 2s) the bound is a tenth of
+	// the 20ms gap: 1.5ms passes, 3.2ms does not.
+	open.TestTime = 2
+	open.Metrics[0].P99 = 0.0015
+	g = assessGenerator(quiet(), open)
+	assert.InDelta(t, 0.002, g.ScheduleLagLimit, 1e-12)
+	assert.True(t, g.Healthy(), "%s", g)
+	open.Metrics[0].P99 = 0.0032
+	assert.Equal(t, []string{"schedule lag p99 3.2ms > 2ms"}, assessGenerator(quiet(), open).Reasons)
+	open.TestTime = 0
+
 	open.Metrics[0].P99 = 0.0004
 	g = assessGenerator(quiet(), open)
 	assert.Equal(t, 0.0004, g.ScheduleLagP99)

@@ -256,6 +256,10 @@ func TestOpenLoopConfigErrors(t *testing.T) {
 		{with(func(c *Config) { c.Warmup = Warmup{Duration: -1} }), "Warmup.Duration", ""},
 		{with(func(c *Config) { c.Duration = time.Second; c.Warmup = Warmup{Duration: time.Second} }), "Warmup.Duration", ""},
 		{with(func(c *Config) { c.Stages = []Stage{{time.Second, 2}}; c.Warmup = Warmup{Duration: 2 * time.Second} }), "Warmup.Duration", ""},
+		{with(func(c *Config) { c.Rate, c.RampUp = 10, time.Second }), "RampUp",
+			"llmtest: Config.RampUp: spreads a closed loop's clients; an open loop ramps its rate with Config.Stages"},
+		{with(func(c *Config) { c.Rate, c.Requests, c.Warmup = 5, 3, Warmup{Duration: 2 * time.Second} }), "Warmup.Duration",
+			"llmtest: Config.Warmup.Duration: takes every arrival: 3 requests at 5/s arrive within 600ms"},
 	}
 	for _, tc := range cases {
 		err := tc.cfg.Validate()

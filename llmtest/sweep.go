@@ -178,6 +178,12 @@ func (s *SweepConfig) validate(base Config) error {
 	if len(s.Levels) == 0 {
 		return sweepErrorf("Levels", "is required: give client counts (ClientLevels) or rates (RateLevels)")
 	}
+	if len(base.Stages) > 0 {
+		return configErrorf("Stages", "ramps every level of a sweep to the same targets: a sweep sets each level's load itself")
+	}
+	if s.Levels[0].Rate > 0 && s.MinRequestsPerClient > 0 {
+		return sweepErrorf("MinRequestsPerClient", "counts a closed loop's requests per client; a sweep over rates has none (MinRequestsPerRun sets each level's arrivals)")
+	}
 	for i, l := range s.Levels {
 		field := fmt.Sprintf("Levels[%d]", i)
 		switch {
@@ -392,8 +398,8 @@ func (s *SweepResult) add(cfg *SweepConfig, l Level, res *Result) error {
 			if err != nil {
 				return fmt.Errorf("llmtest: goodput of level %s: %w", l, err)
 			}
-			if inv.Cancelled {
-				continue
+			if inv.Cancelled || inv.Warmup {
+				continue // neither is a measured request
 			}
 			n++
 			if inv.Succeeded() && cfg.Good(&inv) {

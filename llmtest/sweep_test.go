@@ -141,6 +141,10 @@ func TestSweepConfigErrors(t *testing.T) {
 		{"dup", base, SweepConfig{Levels: ClientLevels(2, 2)}, "strictly ascending"},
 		{"mixed", base, SweepConfig{Levels: []Level{{Clients: 1}, {Rate: 2}}}, "SweepConfig.Levels[1]: is a rate level after clients levels"},
 		{"name", base, SweepConfig{Name: "a/b", Levels: ClientLevels(1)}, "SweepConfig.Name"},
+		{"stages", Config{Endpoint: base.Endpoint, Payloads: base.Payloads, Stages: []Stage{{Duration: time.Second, Target: 8}}},
+			SweepConfig{Levels: ClientLevels(1, 2)}, "Config.Stages: ramps every level of a sweep to the same targets"},
+		{"per client over rates", base, SweepConfig{Levels: RateLevels(10, 20), MinRequestsPerClient: 5},
+			"SweepConfig.MinRequestsPerClient: counts a closed loop's requests per client"},
 		{"min", base, SweepConfig{Levels: ClientLevels(1), MinRequestsPerRun: -1}, "SweepConfig.MinRequestsPerRun: must not be negative"},
 		{"duration", Config{Endpoint: base.Endpoint, Payloads: base.Payloads, Duration: time.Second},
 			SweepConfig{Levels: ClientLevels(1), MinRequestsPerRun: 10}, "Config.Duration (1s)"},
@@ -296,4 +300,17 @@ func TestRunnerSweepOverRates(t *testing.T) {
 		assert.NotNil(t, res.Run.Metric("schedule_lag"), "an open-loop run measures its lag")
 	}
 	assert.Equal(t, 2, len(sw.Sweep.Levels))
+}
+
+// TestSweepGoodputLeavesTheWarmupOut checks that a level's goodput counts
+// the measured requests only, as its model does.
+func TestSweepGoodputLeavesTheWarmupOut(t *testing.T) {
+	ep := &fakeEndpoint{Chunks: []string{"a"}}
+	calls := 0
+	sw, err := NewRunner(Config{Endpoint: ep, Payloads: prompts(2), Requests: 10, Warmup: Warmup{Requests: 5}}).Sweep(t.Context(), Config{},
+		SweepConfig{Levels: ClientLevels(1), Good: func(inv *Invocation) bool { calls++; return !inv.Warmup }})
+	require.NoError(t, err)
+	require.NotNil(t, sw.Sweep.Levels[0].GoodShare)
+	assert.Equal(t, 1.0, *sw.Sweep.Levels[0].GoodShare)
+	assert.Equal(t, 5, calls, "only the measured requests are judged")
 }

@@ -79,6 +79,9 @@ type SweepLevel struct {
 	// Interrupted reports that the level's run ended before its load
 	// shape completed.
 	Interrupted bool `json:"interrupted"`
+	// Dropped counts an open-loop level's arrivals that found no free
+	// slot and were never sent.
+	Dropped int `json:"dropped,omitempty"`
 	// AchievedRate is the requests that ended per second.
 	AchievedRate float64 `json:"achieved_rate"`
 	// Throughput is the output tokens of the successful requests per
@@ -109,6 +112,7 @@ func NewSweepLevel(level float64, run *Run) SweepLevel {
 		Requests:     run.Counts.Ended(),
 		Failed:       run.Counts.Failed,
 		Interrupted:  run.Interrupted,
+		Dropped:      run.Counts.Dropped,
 		AchievedRate: run.RequestsPerMinute() / 60,
 		Throughput:   run.OutputTokensPerSecond(),
 		ErrorRate:    run.FailedRequestsRate(),
@@ -131,13 +135,24 @@ func NewSweepLevel(level float64, run *Run) SweepLevel {
 //     more than climb — or level i+1 had no successful request;
 //
 // that is, the highest load before more load stops buying throughput and
-// starts costing latency. A level with no successful request is never the
-// saturation point itself. Fewer than two levels have none.
+// starts costing latency. For open-loop levels, a level i+1 that dropped
+// more than MaxDroppedShare of its arrivals (the generator's cap of
+// requests in flight was full: the server fell behind the rate) after a
+// level i that did not also makes level i the saturation point. A level
+// with no successful request is never the saturation point itself, and
+// the search ends at an interrupted level, whose figures say nothing
+// about the load. Fewer than two levels have none.
 func SaturationIndex(levels []SweepLevel, gain, climb float64) int {
 	for i := 0; i+1 < len(levels); i++ {
 		a, b := &levels[i], &levels[i+1]
+		if a.Interrupted || b.Interrupted {
+			return -1
+		}
 		if a.TTLTP50 == 0 {
 			continue
+		}
+		if !a.behind() && b.behind() {
+			return i
 		}
 		flat := b.Throughput < (1+gain)*a.Throughput
 		climbs := b.TTLTP50 == 0 || b.TTLTP50 > (1+climb)*a.TTLTP50
@@ -146,6 +161,16 @@ func SaturationIndex(levels []SweepLevel, gain, climb float64) int {
 		}
 	}
 	return -1
+}
+
+// MaxDroppedShare is the share of an open-loop level's arrivals it may
+// drop and still count as keeping up with its rate.
+const MaxDroppedShare = 0.01
+
+// behind reports whether the level dropped more than MaxDroppedShare of
+// its arrivals.
+func (l *SweepLevel) behind() bool {
+	return float64(l.Dropped) > MaxDroppedShare*float64(l.Requests+l.Dropped)
 }
 
 // Locate sets s.Saturation from s.Levels with s's thresholds, first setting
@@ -334,15 +359,19 @@ func (m *SweepMarkdown) Write(s *Sweep) error {
 		name = "unnamed sweep"
 	}
 	fmt.Fprintf(&b, "### %s Sweep %s\n\n", mark, mdText(name))
-	goodput := false
+	goodput, dropped := false, false
 	for _, l := range s.Levels {
 		goodput = goodput || l.Goodput != nil
+		dropped = dropped || l.Dropped > 0
 	}
 	kind := s.Kind
 	if kind == "" {
 		kind = SweepClients
 	}
 	head := []string{kind, "requests", "req/s", "output tok/s", "ttft p50", "ttft p99", "ttlt p50", "ttlt p99", "errors"}
+	if dropped {
+		head = append(head, "dropped")
+	}
 	if goodput {
 		head = append(head, "goodput", "good req/s")
 	}
@@ -368,6 +397,9 @@ func (m *SweepMarkdown) Write(s *Sweep) error {
 		}
 		row := []string{level, strconv.Itoa(l.Requests), formatFixed1(l.AchievedRate), formatFixed1(l.Throughput),
 			latency(l.TTFTP50), latency(l.TTFTP99), latency(l.TTLTP50), latency(l.TTLTP99), formatPercent(l.ErrorRate)}
+		if dropped {
+			row = append(row, strconv.Itoa(l.Dropped))
+		}
 		if goodput {
 			share, rate := "–", "–"
 			if l.GoodShare != nil {
@@ -408,6 +440,10 @@ func (s *Sweep) saturationLine() string {
 			s.LevelText(s.Levels[len(s.Levels)-1].Level), formatPercent(s.SaturationGain), formatPercent(s.SaturationClimb))
 	}
 	a, b := s.Levels[*s.Saturation], s.Levels[*s.Saturation+1]
+	if !a.behind() && b.behind() {
+		return fmt.Sprintf("Saturation: %s (at %s, %d of %d arrivals dropped: the requests in flight reached the cap).",
+			s.LevelText(lv), s.LevelText(b.Level), b.Dropped, b.Requests+b.Dropped)
+	}
 	climb := "no successful request"
 	if b.TTLTP50 != 0 {
 		climb = "TTLT p50 " + signedPercent(b.TTLTP50/a.TTLTP50-1)

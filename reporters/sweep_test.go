@@ -37,6 +37,12 @@ func TestSaturationIndex(t *testing.T) {
 		// A level whose every request failed counts as latency climbing.
 		{"next level failed", []SweepLevel{lv(1, 100, 1), lv(2, 200, 1), lv(4, 0, 0)}, 1},
 		{"first level failed", []SweepLevel{lv(1, 0, 0), lv(2, 0, 0), lv(4, 0, 0)}, -1},
+		// An interrupted level ends the search: it measured nothing.
+		{"interrupted next level", []SweepLevel{lv(1, 100, 1), interrupted(lv(2, 0, 0))}, -1},
+		{"interrupted after a knee", []SweepLevel{lv(1, 100, 1), lv(2, 101, 2), interrupted(lv(4, 0, 0))}, 0},
+		// An open-loop level that drops more than 1% fell behind its rate.
+		{"drops", []SweepLevel{dropped(lv(10, 100, 1), 0), dropped(lv(20, 200, 1), 1), dropped(lv(40, 230, 1), 50)}, 1},
+		{"drops at 1% are kept up", []SweepLevel{dropped(lv(10, 100, 1), 0), dropped(lv(20, 200, 1), 1)}, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := SaturationIndex(tc.levels, DefaultSaturationGain, DefaultSaturationClimb); got != tc.want {
@@ -175,4 +181,26 @@ func TestNewSweepLevel(t *testing.T) {
 	want := SweepLevel{Level: 2, RunName: "00002-clients", Requests: 10, Failed: 2, AchievedRate: 5, Throughput: 200,
 		TTLTP50: 0.5, TTLTP99: 0.9, ErrorRate: 0.2}
 	assert.Equal(t, want, got)
+}
+
+func interrupted(l SweepLevel) SweepLevel { l.Interrupted = true; return l }
+
+// dropped sets a level's drops, its requests being 99 ended.
+func dropped(l SweepLevel, n int) SweepLevel { l.Requests, l.Dropped = 99, n; return l }
+
+// TestSweepMarkdownDrops shows the drops of open-loop levels, and a
+// saturation point found by them.
+func TestSweepMarkdownDrops(t *testing.T) {
+	s := &Sweep{Name: "r", Kind: SweepRate, Levels: []SweepLevel{dropped(lv(10, 100, 1), 0), dropped(lv(20, 200, 1), 40)}}
+	s.Locate()
+	var buf bytes.Buffer
+	if err := NewSweepMarkdown(&buf).Write(s); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| errors | dropped |", "| 10 ◀ saturation | 99 |", "| 0% | 40 |",
+		"Saturation: 10 requests/s (at 20 requests/s, 40 of 139 arrivals dropped: the requests in flight reached the cap)."} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, buf.String())
+		}
+	}
 }

@@ -60,6 +60,10 @@ func (o *runOptions) checkSweep() error {
 		return usageErrorf("--clients and --sweep-rates are mutually exclusive: each level is an open loop at its rate, without clients")
 	case len(o.sweepRates.levels) > 0 && o.setFlags["rate"]:
 		return usageErrorf("--rate and --sweep-rates are mutually exclusive: each level sets the rate")
+	case len(o.sweepClients.levels) > 0 && o.openLoop():
+		return usageErrorf("--sweep-clients sweeps a closed loop's clients; --rate (an open loop) goes with --sweep-rates")
+	case len(o.stages) > 0:
+		return usageErrorf("--stage and a sweep are mutually exclusive: each level sets its own load")
 	case o.setFlags["clients"]:
 		return usageErrorf("--clients and --sweep-clients are mutually exclusive: each level sets the clients")
 	case o.junit != "" || o.json != "" || o.md != "":

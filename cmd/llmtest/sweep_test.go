@@ -83,6 +83,8 @@ func TestRunSweepUsageErrors(t *testing.T) {
 		{[]string{"run", "--sweep-rates", "20,10"}, "--sweep-rates: 10 does not come after 20"},
 		{[]string{"run", "--sweep-rates", "10,20", "--clients", "3"}, "--clients"},
 		{[]string{"run", "--sweep-rates", "10,20", "--rate", "5"}, "--rate and --sweep-rates are mutually exclusive"},
+		{[]string{"run", "--sweep-clients", "1,2", "--rate", "10"}, "--sweep-clients sweeps a closed loop's clients; --rate (an open loop) goes with --sweep-rates"},
+		{[]string{"run", "--sweep-clients", "1,2", "--stage", "2s:8"}, "--stage and a sweep are mutually exclusive"},
 		{[]string{"run", "--sweep-rates", "10", "--sweep-clients", "1"}, "--sweep-clients and --sweep-rates are mutually exclusive"},
 		{[]string{"run", "--sweep-clients", "1,2", "--clients", "3"}, "--clients and --sweep-clients are mutually exclusive"},
 		{[]string{"run", "--sweep-clients", "1,2", "--json", "-"}, "a sweep writes each level's reports and sweep.json and sweep.md to --out"},
