@@ -236,7 +236,8 @@ func (e *PlanError) Error() string {
 // value as it is written in the file, never its expansion, so that an
 // expanded secret does not reach a log.
 //
-// Paths: payloads.payload is relative to the plan's folder, so that a test
+// Paths: payloads.payload, and the file of payloads.dataset (KIND:FILE),
+// are relative to the plan's folder, so that a test
 // (run in its package's folder) and a CI job (run at the repository's
 // root) read the same file. The report paths (reports.out, junit, json, md) are
 // relative to the working directory, as on the command line.
@@ -514,6 +515,9 @@ func (l *planLoader) loadSection(sec PlanSection, v *yaml.Node) {
 		}
 		if name == "payloads.payload" && s != "" && !filepath.IsAbs(s) {
 			s = filepath.Join(filepath.Dir(l.p.Path), s)
+		}
+		if kind, file, ok := strings.Cut(s, ":"); name == "payloads.dataset" && ok && file != "" && !filepath.IsAbs(file) {
+			s = kind + ":" + filepath.Join(filepath.Dir(l.p.Path), file)
 		}
 		l.p.Entries = append(l.p.Entries, PlanEntry{Section: sec.Name, Key: key, Value: s, Line: val.Line})
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -67,7 +68,8 @@ func (o *runOptions) applyPlan(fs *pflag.FlagSet, stderr io.Writer) error {
 			dropped++
 			continue
 		}
-		if o.setFlags[name] || o.setFlags[replacedBy[name]] || name == "max-tokens" && o.setFlags["payload"] {
+		if o.setFlags[name] || slices.ContainsFunc(replacedBy[name], func(f string) bool { return o.setFlags[f] }) ||
+			name == "max-tokens" && (o.setFlags["payload"] || o.setFlags["input-tokens"]) {
 			continue // the command line overrides the plan
 		}
 		if fs.Lookup(name) == nil {
@@ -97,13 +99,16 @@ func (o *runOptions) applyPlan(fs *pflag.FlagSet, stderr io.Writer) error {
 
 // replacedBy pairs the flags that are one setting: given on the command
 // line, either replaces both of the plan's values, so that --requests
-// overrides a plan's duration, and --prompt a plan's payload (--payload
-// also drops the plan's max-tokens, which applies only to prompts).
-var replacedBy = map[string]string{
-	"requests": "duration",
-	"duration": "requests",
-	"payload":  "prompt",
-	"prompt":   "payload",
+// overrides a plan's duration, and --prompt a plan's payload, input-tokens
+// or dataset (--payload also drops the plan's max-tokens, which applies
+// only to prompts).
+var replacedBy = map[string][]string{
+	"requests":     {"duration"},
+	"duration":     {"requests"},
+	"payload":      {"prompt", "input-tokens", "dataset"},
+	"prompt":       {"payload", "input-tokens", "dataset"},
+	"input-tokens": {"payload", "prompt", "dataset"},
+	"dataset":      {"payload", "prompt", "input-tokens"},
 }
 
 // flagRef matches a flag's name in a message.

@@ -115,7 +115,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	payloads := g.add("Payloads")
 	payloads.StringVar(&o.payload, "payload", "", "a .json or .jsonl payload file, or a directory of them")
 	payloads.StringVar(&o.prompt, "prompt", "", "build one payload from this user message")
-	payloads.IntVar(&o.maxTokens, "max-tokens", defaultMaxTokens, "max tokens of payloads built from --prompt or the built-in prompts (not with --payload)")
+	payloads.IntVar(&o.maxTokens, "max-tokens", defaultMaxTokens, "max tokens of payloads built from --prompt, the built-in prompts or a dataset without --output-tokens (not with --payload or --input-tokens)")
 	payloads.BoolVar(&o.stream, "stream", true, "stream responses (set false to test non-streaming; overrides the payloads)")
 	o.workload.register(payloads)
 
@@ -396,7 +396,7 @@ func (o *runOptions) validate() error {
 		return usageErrorf("--prompt and --payload are mutually exclusive")
 	case o.maxTokens <= 0:
 		return usageErrorf("--max-tokens must be positive, got %d", o.maxTokens)
-	case o.setFlags["max-tokens"] && o.payload != "" && !o.workload.active():
+	case o.setFlags["max-tokens"] && o.payload != "":
 		return usageErrorf("--max-tokens applies to --prompt and the built-in prompts, not to --payload: set the limit in the payloads")
 	case o.clients <= 0 && !o.openLoop():
 		return usageErrorf("--clients must be at least 1, got %d", o.clients)

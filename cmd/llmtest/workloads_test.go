@@ -116,3 +116,29 @@ func TestRunWorkloadUsageErrors(t *testing.T) {
 		assert.NotContains(t, stderr, "testing the built-in simulator", "%v: checked before the simulator starts", c.args)
 	}
 }
+
+// TestWorkloadPlanKeys checks that a plan's dataset file is relative to the
+// plan's folder, and that a payload source on the command line replaces
+// the plan's.
+func TestWorkloadPlanKeys(t *testing.T) {
+	path := writePlan(t, "payloads:\n  dataset: sharegpt:data/sg.json\n  max-tokens: 9\n  workload-seed: 4\n")
+	o := parsedRun(t, "-f", path)
+	assert.Equal(t, "sharegpt:"+filepath.Join(filepath.Dir(path), "data", "sg.json"), o.workload.dataset)
+	assert.Equal(t, uint64(4), o.workload.seed)
+
+	o = parsedRun(t, "-f", path, "--input-tokens", "normal:100,10")
+	assert.Equal(t, "normal:100,10", o.workload.inputTokens)
+	assert.Empty(t, o.workload.dataset, "--input-tokens replaces the plan's dataset")
+	assert.Equal(t, defaultMaxTokens, o.maxTokens, "and its max-tokens")
+	assert.Equal(t, uint64(4), o.workload.seed, "the plan's other values stay")
+	require.NoError(t, o.validate())
+
+	o = parsedRun(t, "-f", path, "--prompt", "hi")
+	assert.Empty(t, o.workload.dataset, "--prompt replaces the plan's dataset")
+	assert.Equal(t, 9, o.maxTokens)
+
+	abs := writePlan(t, "payloads:\n  dataset: text:/abs/p.txt\n  input-tokens: '5'\n")
+	o = parsedRun(t, "-f", abs, "--dataset", "jsonl:x.jsonl")
+	assert.Equal(t, "jsonl:x.jsonl", o.workload.dataset)
+	assert.Empty(t, o.workload.inputTokens, "--dataset replaces the plan's input-tokens")
+}
