@@ -110,9 +110,7 @@ func (s *Synthetic) Generate(n int) ([]Item, error) {
 			prefix = join(prefix, fmt.Sprintf("Request %d %016x:", i+1, r.Uint64()))
 		}
 		in, out := s.Input.Draw(r), s.Output.Draw(r)
-		if min := f.tok.Count(prefix) + 1; in < min {
-			in = min
-		}
+		in = max(in, f.tok.Count(prefix)+1) // room for the prefixes and one token
 		prompt, err := f.fill(r.IntN(len(f.words)), prefix, in)
 		if err != nil {
 			return nil, fmt.Errorf("workloads: request %d: %w", i+1, err)
