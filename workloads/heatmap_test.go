@@ -1,0 +1,108 @@
+package workloads_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/llmtest/llmtest/endpoints/openai"
+	"github.com/llmtest/llmtest/endpoints/sim"
+	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
+	"github.com/llmtest/llmtest/workloads"
+)
+
+func TestHeatmapAgainstSimulator(t *testing.T) {
+	ep, err := sim.New(sim.Config{
+		Seed: 1, FirstTokenLatency: time.Millisecond, PrefillPerToken: 100 * time.Microsecond,
+		InterTokenLatency: 200 * time.Microsecond,
+	})
+	require.NoError(t, err)
+	h := workloads.Heatmap{
+		Inputs: []int{10, 100, 300}, Outputs: []int{8, 32}, PerCell: 3, Clients: 2, Name: "hm",
+		Prompts: workloads.Synthetic{Payload: openai.ChatPayload, Seed: 3},
+	}
+	r := llmtest.NewRunner(llmtest.Config{Endpoint: ep, Timeout: 10 * time.Second})
+	hm, err := h.Run(context.Background(), r)
+	require.NoError(t, err)
+	require.Len(t, hm.Cells, 6)
+	for _, c := range hm.Cells {
+		assert.Equal(t, 4, c.Requests, "cell %d×%d: 3 requests over 2 clients round up to 4", c.Input, c.Output)
+		assert.Equal(t, 4, c.Succeeded, "cell %d×%d", c.Input, c.Output)
+		assert.Equal(t, fmt.Sprintf("hm-in%d-out%d", c.Input, c.Output), c.Run)
+		assert.Positive(t, c.TTFT.P50)
+		assert.Greater(t, c.TTLT.P50, c.TTFT.P50, "cell %d×%d", c.Input, c.Output)
+		assert.Positive(t, c.TPOT.Mean)
+	}
+	for _, out := range h.Outputs {
+		prev := 0.0
+		for _, in := range h.Inputs {
+			c, ok := hm.Cell(in, out)
+			require.True(t, ok)
+			// 90 and 200 more input tokens add 9 ms and 20 ms of prefill.
+			assert.Greater(t, c.TTFT.P50, prev, "TTFT rises with input length: %d×%d", in, out)
+			assert.Greater(t, c.TTFT.Mean, 0.001+float64(in)*100e-6*0.9, "cell %d×%d: prefill in TTFT", in, out)
+			prev = c.TTFT.P50
+		}
+	}
+	for _, in := range h.Inputs {
+		// 24 more output tokens add 4.8 ms of decoding.
+		short, _ := hm.Cell(in, 8)
+		long, _ := hm.Cell(in, 32)
+		assert.Greater(t, long.TTLT.P50, short.TTLT.P50, "TTLT rises with output length at input %d", in)
+	}
+
+	var js bytes.Buffer
+	require.NoError(t, reporters.WriteHeatmapJSON(&js, hm))
+	back, err := reporters.ReadHeatmapJSON(&js)
+	require.NoError(t, err)
+	assert.Equal(t, hm, back)
+
+	var md bytes.Buffer
+	require.NoError(t, reporters.WriteHeatmapMarkdown(&md, hm))
+	lines := strings.Split(md.String(), "\n")
+	assert.Equal(t, "### Time to first token, p50 (ms)", lines[0])
+	assert.Equal(t, "| input \\ output | 8 | 32 |", lines[2])
+	assert.True(t, strings.HasPrefix(lines[4], "| 10 | "), lines[4])
+	assert.True(t, strings.HasPrefix(lines[6], "| 300 | "), lines[6])
+	assert.Contains(t, md.String(), "### Time to last token, p50 (ms)")
+	assert.Contains(t, md.String(), "### Time per output token, p50 (ms)")
+}
+
+func TestHeatmapErrors(t *testing.T) {
+	ok := workloads.Synthetic{Payload: openai.ChatPayload}
+	for _, tc := range []struct {
+		h    workloads.Heatmap
+		want string
+	}{
+		{workloads.Heatmap{Outputs: []int{8}, Prompts: ok}, "Heatmap.Inputs: want at least one length"},
+		{workloads.Heatmap{Inputs: []int{8}, Prompts: ok}, "Heatmap.Outputs: want at least one length"},
+		{workloads.Heatmap{Inputs: []int{8, 0}, Outputs: []int{8}, Prompts: ok}, "Heatmap.Inputs: length 2: want a positive token count, got 0"},
+		{workloads.Heatmap{Inputs: []int{8}, Outputs: []int{4, 4}, Prompts: ok}, "Heatmap.Outputs: length 2: 4 repeats"},
+		{workloads.Heatmap{Inputs: []int{8}, Outputs: []int{4}, PerCell: -1, Prompts: ok}, "Heatmap.PerCell: want a count not below 0, got -1"},
+		{workloads.Heatmap{Inputs: []int{8}, Outputs: []int{4}, Clients: -2, Prompts: ok}, "Heatmap.Clients: want a count not below 0, got -2"},
+		{workloads.Heatmap{Inputs: []int{8}, Outputs: []int{4}}, "Heatmap.Prompts.Payload: required"},
+	} {
+		_, err := tc.h.Run(context.Background(), llmtest.NewRunner(llmtest.Config{}))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}
+
+func TestHeatmapMarkdownEmptyCellAndBadShape(t *testing.T) {
+	hm := &reporters.Heatmap{Inputs: []int{5}, Outputs: []int{7}, PerCell: 1,
+		Cells: []reporters.HeatmapCell{{Input: 5, Output: 7, Requests: 1}}}
+	var md bytes.Buffer
+	require.NoError(t, reporters.WriteHeatmapMarkdown(&md, hm))
+	assert.Contains(t, md.String(), "| 5 | — |")
+	hm.Cells = nil
+	assert.ErrorContains(t, reporters.WriteHeatmapMarkdown(&md, hm), "0 cells for 1 input and 1 output lengths")
+	_, err := reporters.ReadHeatmapJSON(strings.NewReader(`{"input_lengths":[1],"output_lengths":[2],"cells":[]}`))
+	assert.ErrorContains(t, err, "0 cells for 1 input and 1 output lengths")
+}
