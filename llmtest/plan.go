@@ -35,7 +35,8 @@ var planSections = []PlanSection{
 		"dataset", "prompts", "dataset-min-tokens", "dataset-max-tokens", "shared-prefix", "cache-bust",
 		"ignore-eos", "tokenizer", "workload-seed"}},
 	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory",
-		"rate", "arrival", "max-in-flight", "seed", "stage", "warmup", "sweep-clients", "sweep-rates"}},
+		"rate", "arrival", "max-in-flight", "seed", "stage", "warmup", "sweep-clients", "sweep-rates",
+		"heatmap-inputs", "heatmap-outputs", "heatmap-requests"}},
 	{"slo", nil},
 	{"reports", []string{"out", "run-name", "junit", "junit-strict", "json", "md",
 		"progress", "progress-stats", "progress-interval", "progress-clients"}},
@@ -91,6 +92,7 @@ var planKinds = map[string]planKind{
 	"load.warmup":                 kindWarmup,
 	"load.sweep-clients":          kindLevels,
 	"load.sweep-rates":            kindLevels,
+	"load.heatmap-requests":       kindInt,
 	"reports.junit-strict":        kindBool,
 	"reports.progress-interval":   kindDuration,
 	"reports.progress-clients":    kindBool,
@@ -208,7 +210,8 @@ func (e *PlanError) Error() string {
 //	            dataset-max-tokens, shared-prefix, cache-bust, ignore-eos,
 //	            tokenizer, workload-seed
 //	load:       clients, requests, duration, ramp-up, timeout, low-memory,
-//	            sweep-clients, sweep-rates
+//	            sweep-clients, sweep-rates, heatmap-inputs, heatmap-outputs,
+//	            heatmap-requests
 //	slo:        a list of SLO expressions, such as "ttft p99 < 800ms"
 //	reports:    out, run-name, junit, junit-strict, json, md, progress,
 //	            progress-stats, progress-interval, progress-clients

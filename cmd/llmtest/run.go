@@ -16,6 +16,7 @@ import (
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/sim"
 	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // runOptions are the flags of `llmtest run`.
@@ -55,6 +56,10 @@ type runOptions struct {
 	sweepClients levelList
 	sweepRates   levelList
 	swept        *llmtest.SweepResult
+	// heatmap are the flags of a latency heatmap; heated is the heatmap
+	// that ran every cell.
+	heatmap heatmapFlags
+	heated  *reporters.Heatmap
 
 	// planned are the flags the plan set, each with its first entry;
 	// sloEntries are the plan's SLOs, when --slo came from it.
@@ -134,6 +139,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	load.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
 	o.sweepRates.rates = true
 	load.Var(&o.sweepClients, "sweep-clients", "run a sweep (LLMeter's LoadTest): one run per client count, such as 1,2,4,8, each in <out>/<run-name>/<level>, and a table with the saturation point")
+	o.heatmap.register(load)
 	load.Var(&o.sweepRates, "sweep-rates", "run a sweep over arrival rates in requests/s, such as 10,20,40: each level an open loop (--arrival, --max-in-flight, --seed apply)")
 
 	slo := g.add("SLO")
@@ -200,6 +206,8 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer) int {
 		return exitRunFailed
 	case o.swept != nil:
 		return sweepExit(o.swept, kept, stderr)
+	case o.heated != nil:
+		return heatmapExit(o.heated, kept, stderr)
 	}
 	return verdict("llmtest run", res, kept, stderr)
 }
@@ -245,6 +253,10 @@ func keptText(what string, kept []string) string {
 // *usageError means nothing was sent.
 func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res *llmtest.Result, kept []string, err error) {
 	if err := o.validate(); err != nil {
+		return nil, nil, err
+	}
+	heatmap, err := o.checkHeatmap()
+	if err != nil {
 		return nil, nil, err
 	}
 	thresholds, err := o.runThresholds()
@@ -310,6 +322,13 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 
 	var stopProgress func()
 	cfg.Progress, stopProgress = o.progress.start(stderr)
+	if heatmap != nil {
+		hm, kept, err := o.runHeatmap(ctx, heatmap, cfg, stopProgress, o.human(stdout, stderr))
+		if hm != nil && len(hm.Cells) == len(heatmap.Inputs)*len(heatmap.Outputs) {
+			o.heated = hm
+		}
+		return nil, kept, err
+	}
 	if o.sweeping() {
 		sw, kept, err := o.runSweep(ctx, cfg, thresholds, stopProgress, o.human(stdout, stderr))
 		o.swept = sw

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
+)
+
+func TestRunHeatmap(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "--heatmap-inputs", "10,200", "--heatmap-outputs", "8,16",
+		"--heatmap-requests", "3", "--clients", "2", "--sim-prefill", "100us", "--sim-itl", "100us",
+		"--progress", "off", "--out", out, "--run-name", "hm")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "### Time to first token, p50 (ms)\n\n| input \\ output | 8 | 16 |\n|---|---:|---:|\n| 10 | ")
+	assert.Contains(t, stdout, "\n| 200 | ")
+
+	dir := filepath.Join(out, "hm")
+	f, err := os.Open(filepath.Join(dir, "heatmap.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	hm, err := reporters.ReadHeatmapJSON(f)
+	require.NoError(t, err)
+	assert.Equal(t, []int{10, 200}, hm.Inputs)
+	assert.Equal(t, []int{8, 16}, hm.Outputs)
+	require.Len(t, hm.Cells, 4)
+	for _, c := range hm.Cells {
+		assert.Equal(t, 4, c.Succeeded, "cell %d×%d: 3 requests over 2 clients", c.Input, c.Output)
+		res, err := llmtest.LoadResult(filepath.Join(dir, c.Run))
+		require.NoError(t, err, "cell %d×%d has its run folder", c.Input, c.Output)
+		assert.Equal(t, 4, res.TotalRequests())
+		assert.Equal(t, float64(c.Input), res.Stats.NumTokensInput.Average, "synthetic prompts of the cell's length")
+		assert.Equal(t, float64(c.Output), res.Stats.NumTokensOutput.Average, "the cell's output limit")
+	}
+	for _, out := range hm.Outputs {
+		short, _ := hm.Cell(10, out)
+		long, _ := hm.Cell(200, out)
+		assert.Greater(t, long.TTFT.P50, short.TTFT.P50, "190 more input tokens add 19 ms of prefill")
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "heatmap.md"))
+	require.NoError(t, err)
+	assert.Contains(t, stdout, string(md), "the command prints heatmap.md")
+}
+
+func TestRunHeatmapBadGrids(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--heatmap-inputs", "10,50"}, "--heatmap-inputs needs --heatmap-outputs"},
+		{[]string{"--heatmap-outputs", "8"}, "--heatmap-outputs needs --heatmap-inputs"},
+		{[]string{"--heatmap-inputs", "10,x", "--heatmap-outputs", "8"}, `--heatmap-inputs: length 2: want a positive token count, got "x"`},
+		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8,0"}, `--heatmap-outputs: length 2: want a positive token count, got "0"`},
+		{[]string{"--heatmap-inputs", "", "--heatmap-outputs", "8"}, "--heatmap-inputs: empty"},
+		{[]string{"--heatmap-inputs", "10,10", "--heatmap-outputs", "8"}, "--heatmap-inputs: length 2: 10 repeats"},
+		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--heatmap-requests", "0"}, "--heatmap-requests must be at least 1, got 0"},
+		{[]string{"--heatmap-requests", "2"}, "--heatmap-requests applies to --heatmap-inputs and --heatmap-outputs"},
+		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--requests", "3"}, "--requests and a heatmap (--heatmap-inputs) are mutually exclusive"},
+		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--sweep-clients", "1,2"}, "--sweep-clients and a heatmap"},
+	} {
+		code, stdout, stderr := runCLI(t, append([]string{"run"}, tc.args...)...)
+		assert.Equal(t, exitUsage, code, "%v", tc.args)
+		assert.Empty(t, stdout, "%v", tc.args)
+		assert.Contains(t, stderr, tc.want, "%v", tc.args)
+		assert.False(t, strings.Contains(stderr, "testing the built-in simulator"), "nothing starts: %v", tc.args)
+	}
+}
