@@ -20,8 +20,8 @@ import (
 
 func TestHeatmapAgainstSimulator(t *testing.T) {
 	ep, err := sim.New(sim.Config{
-		Seed: 1, FirstTokenLatency: time.Millisecond, PrefillPerToken: 100 * time.Microsecond,
-		InterTokenLatency: 200 * time.Microsecond,
+		Seed: 1, FirstTokenLatency: time.Millisecond, PrefillPerToken: 200 * time.Microsecond,
+		InterTokenLatency: 500 * time.Microsecond,
 	})
 	require.NoError(t, err)
 	h := workloads.Heatmap{
@@ -45,14 +45,14 @@ func TestHeatmapAgainstSimulator(t *testing.T) {
 		for _, in := range h.Inputs {
 			c, ok := hm.Cell(in, out)
 			require.True(t, ok)
-			// 90 and 200 more input tokens add 9 ms and 20 ms of prefill.
+			// 90 and 200 more input tokens add 18 ms and 40 ms of prefill.
 			assert.Greater(t, c.TTFT.P50, prev, "TTFT rises with input length: %d×%d", in, out)
-			assert.Greater(t, c.TTFT.Mean, 0.001+float64(in)*100e-6*0.9, "cell %d×%d: prefill in TTFT", in, out)
+			assert.Greater(t, c.TTFT.Mean, 0.001+float64(in)*200e-6*0.9, "cell %d×%d: prefill in TTFT", in, out)
 			prev = c.TTFT.P50
 		}
 	}
 	for _, in := range h.Inputs {
-		// 24 more output tokens add 4.8 ms of decoding.
+		// 24 more output tokens add 12 ms of decoding.
 		short, _ := hm.Cell(in, 8)
 		long, _ := hm.Cell(in, 32)
 		assert.Greater(t, long.TTLT.P50, short.TTLT.P50, "TTLT rises with output length at input %d", in)

@@ -16,7 +16,7 @@ import (
 func TestRunHeatmap(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr := runCLI(t, "run", "--heatmap-inputs", "10,200", "--heatmap-outputs", "8,16",
-		"--heatmap-requests", "3", "--clients", "2", "--sim-prefill", "100us", "--sim-itl", "100us",
+		"--heatmap-requests", "3", "--clients", "2", "--sim-prefill", "200us", "--sim-itl", "100us",
 		"--progress", "off", "--out", out, "--run-name", "hm")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "### Time to first token, p50 (ms)\n\n| input \\ output | 8 | 16 |\n|---|---:|---:|\n| 10 | ")
@@ -42,7 +42,7 @@ func TestRunHeatmap(t *testing.T) {
 	for _, out := range hm.Outputs {
 		short, _ := hm.Cell(10, out)
 		long, _ := hm.Cell(200, out)
-		assert.Greater(t, long.TTFT.P50, short.TTFT.P50, "190 more input tokens add 19 ms of prefill")
+		assert.Greater(t, long.TTFT.P50, short.TTFT.P50, "190 more input tokens add 38 ms of prefill")
 	}
 	md, err := os.ReadFile(filepath.Join(dir, "heatmap.md"))
 	require.NoError(t, err)
