@@ -139,8 +139,8 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	load.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
 	o.sweepRates.rates = true
 	load.Var(&o.sweepClients, "sweep-clients", "run a sweep (LLMeter's LoadTest): one run per client count, such as 1,2,4,8, each in <out>/<run-name>/<level>, and a table with the saturation point")
-	o.heatmap.register(load)
 	load.Var(&o.sweepRates, "sweep-rates", "run a sweep over arrival rates in requests/s, such as 10,20,40: each level an open loop (--arrival, --max-in-flight, --seed apply)")
+	o.heatmap.register(load)
 
 	slo := g.add("SLO")
 	reports := g.add("Reports")
