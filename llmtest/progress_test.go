@@ -236,7 +236,9 @@ func TestRunLogsProgressOncePerInterval(t *testing.T) {
 	// A 1.3 s run with a 0.5 s interval logs at 0.5 s and 1 s (the final
 	// snapshot is left to the summary).
 	require.NotEmpty(t, lines)
-	assert.LessOrEqual(t, len(lines), 2, "%q", lines)
+	// One line per whole interval the run lasted (its drain included,
+	// which a loaded machine stretches), and none for the final snapshot.
+	assert.LessOrEqual(t, len(lines), int(res.Run.TestTime/0.5), "%q", lines)
 	for _, l := range lines {
 		assert.Regexp(t, `^llmtest: [0-9.]+m?s of 1\.3s: \d+ done, \d+ in flight, \d+ failed \| rpm=`, l)
 	}
