@@ -169,6 +169,9 @@ func (e *engine) newResult() *Result {
 	rc := &res.Run.Config
 	if c.openLoop() {
 		rc.Rate, rc.Arrival, rc.Seed, rc.MaxInFlight = c.Rate, string(c.Arrival), c.Seed, c.MaxInFlight
+		if c.ArrivalTimes != nil {
+			rc.Rate, rc.Seed = meanRate(c.ArrivalTimes), 0
+		}
 	}
 	for _, st := range c.Stages {
 		rc.Stages = append(rc.Stages, reporters.Stage{Duration: st.Duration.Seconds(), Target: st.Target})
