@@ -93,6 +93,9 @@ func newEngine(cfg Config) (*engine, error) {
 	}
 	if cfg.Requests == 0 && cfg.Duration == 0 && len(cfg.Stages) == 0 {
 		cfg.Requests = len(payloads)
+		if len(cfg.ArrivalTimes) > 0 {
+			cfg.Requests = len(cfg.ArrivalTimes) // the schedule, the payloads cycling
+		}
 	}
 	if w := cfg.Warmup.Requests; w > 0 && cfg.Requests > 0 {
 		total := cfg.Requests

@@ -93,3 +93,17 @@ func TestMergeArrivalTimes(t *testing.T) {
 	assert.Equal(t, times, c.ArrivalTimes)
 	assert.Equal(t, times, c.merge(Config{}).ArrivalTimes)
 }
+
+// TestArrivalTimesCyclePayloads replays four arrivals over two payloads:
+// the schedule, not the payloads, sets the number of requests.
+func TestArrivalTimesCyclePayloads(t *testing.T) {
+	times := []time.Duration{0, time.Millisecond, 2 * time.Millisecond, 3 * time.Millisecond}
+	res := Run(t, Config{Endpoint: &fakeEndpoint{Chunks: []string{"a"}}, Payloads: prompts(2), ArrivalTimes: times})
+	invs := records(t, res)
+	require.Len(t, invs, 4)
+	slices.SortFunc(invs, func(a, b Invocation) int { return a.IntendedTime.Compare(b.IntendedTime) })
+	for k, inv := range invs {
+		assert.Equal(t, "p"+string(rune('0'+k%2)), inv.InputPrompt, "arrival %d", k)
+	}
+	assert.Equal(t, 4, res.Run.Config.Requests)
+}
