@@ -115,8 +115,19 @@ type Config struct {
 	Rate float64
 
 	// Arrival is the open loop's arrival process: ArrivalConstant (the
-	// zero value) or ArrivalPoisson.
+	// zero value) or ArrivalPoisson. A run with ArrivalTimes records
+	// ArrivalTrace.
 	Arrival Arrival
+
+	// ArrivalTimes makes the run an open loop that replays a schedule:
+	// the k-th arrival (k = 0, 1, …) is due ArrivalTimes[k] after the
+	// run's start and sends payload k (the payloads cycle if fewer). The
+	// times must be at least 0 and must not decrease. Rate, Stages,
+	// Arrival and Seed must then be unset and Clients 0; Requests or
+	// Duration, when set, cut the schedule short. Schedule lag and drops
+	// (MaxInFlight) are measured as in any open loop. workloads.Trace
+	// builds it from a trace file.
+	ArrivalTimes []time.Duration
 
 	// Seed seeds the open loop's Poisson arrivals. Zero means DefaultSeed,
 	// so that a run repeats by default.
@@ -218,6 +229,9 @@ func (c Config) merge(o Config) Config {
 	if o.Arrival != "" {
 		c.Arrival = o.Arrival
 	}
+	if o.ArrivalTimes != nil {
+		c.ArrivalTimes = o.ArrivalTimes
+	}
 	if o.Seed != 0 {
 		c.Seed = o.Seed
 	}
@@ -291,7 +305,10 @@ func (c Config) Check() error {
 // withDefaults returns c with every zero field that has a default set.
 func (c Config) withDefaults() Config {
 	if c.openLoop() {
-		if c.Arrival == "" {
+		switch {
+		case len(c.ArrivalTimes) > 0:
+			c.Arrival = ArrivalTrace
+		case c.Arrival == "":
 			c.Arrival = ArrivalConstant
 		}
 		if c.Seed == 0 {
@@ -335,15 +352,48 @@ func urlScheme(path string) (string, bool) {
 	return scheme, true
 }
 
-// openLoop reports whether c is an open loop: a Rate, or Stages over the
-// rate.
+// openLoop reports whether c is an open loop: a Rate, Stages over the
+// rate, or ArrivalTimes.
 func (c *Config) openLoop() bool {
-	return c.Rate > 0 || (len(c.Stages) > 0 && c.OpenLoopStages)
+	return c.Rate > 0 || (len(c.Stages) > 0 && c.OpenLoopStages) || len(c.ArrivalTimes) > 0
+}
+
+// validateArrivalTimes checks a replayed schedule and the fields it
+// excludes.
+func (c Config) validateArrivalTimes() error {
+	switch {
+	case c.Rate != 0:
+		return configErrorf("Rate", "is not allowed with Config.ArrivalTimes: the schedule sets the arrivals")
+	case len(c.Stages) > 0:
+		return configErrorf("Stages", "are not allowed with Config.ArrivalTimes: the schedule sets the arrivals")
+	case c.Arrival != "":
+		return configErrorf("Arrival", "is not allowed with Config.ArrivalTimes: the schedule sets the arrivals")
+	case c.Seed != 0:
+		return configErrorf("Seed", "is not allowed with Config.ArrivalTimes: the schedule draws nothing")
+	case c.Clients != 0:
+		return configErrorf("Clients", "is for a closed loop; a replayed schedule (Config.ArrivalTimes) has none")
+	}
+	var prev time.Duration
+	for i, at := range c.ArrivalTimes {
+		switch {
+		case at < 0:
+			return configErrorf(fmt.Sprintf("ArrivalTimes[%d]", i), "must not be negative, got %v", at)
+		case at < prev:
+			return configErrorf(fmt.Sprintf("ArrivalTimes[%d]", i), "must not come before ArrivalTimes[%d] (got %v after %v)", i-1, at, prev)
+		}
+		prev = at
+	}
+	return nil
 }
 
 // validateShape checks the load shape: the open loop's fields, the
 // stages and the warm-up.
 func (c Config) validateShape() error {
+	if len(c.ArrivalTimes) > 0 {
+		if err := c.validateArrivalTimes(); err != nil {
+			return err
+		}
+	}
 	switch {
 	case c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
 		return configErrorf("Rate", "must be a positive number of requests/s, got %v", c.Rate)

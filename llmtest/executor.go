@@ -93,6 +93,9 @@ func newEngine(cfg Config) (*engine, error) {
 	}
 	if cfg.Requests == 0 && cfg.Duration == 0 && len(cfg.Stages) == 0 {
 		cfg.Requests = len(payloads)
+		if len(cfg.ArrivalTimes) > 0 {
+			cfg.Requests = len(cfg.ArrivalTimes) // the schedule, the payloads cycling
+		}
 	}
 	if w := cfg.Warmup.Requests; w > 0 && cfg.Requests > 0 {
 		total := cfg.Requests
@@ -169,6 +172,9 @@ func (e *engine) newResult() *Result {
 	rc := &res.Run.Config
 	if c.openLoop() {
 		rc.Rate, rc.Arrival, rc.Seed, rc.MaxInFlight = c.Rate, string(c.Arrival), c.Seed, c.MaxInFlight
+		if c.ArrivalTimes != nil {
+			rc.Rate, rc.Seed = meanRate(c.ArrivalTimes), 0
+		}
 	}
 	for _, st := range c.Stages {
 		rc.Stages = append(rc.Stages, reporters.Stage{Duration: st.Duration.Seconds(), Target: st.Target})

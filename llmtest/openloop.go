@@ -21,6 +21,9 @@ const (
 	// (independent, exponentially distributed gaps of mean 1/R at a
 	// constant rate R), drawn from Config.Seed, so that a run repeats.
 	ArrivalPoisson Arrival = "poisson"
+	// ArrivalTrace is recorded for a run that replays Config.ArrivalTimes;
+	// it is not a process to ask for.
+	ArrivalTrace Arrival = "trace"
 )
 
 // Defaults of the open loop.
@@ -53,6 +56,7 @@ func ParseArrival(s string) (Arrival, error) {
 // start, in order.
 type arrivals struct {
 	prof    *profile
+	times   []time.Duration // a replayed schedule, Config.ArrivalTimes
 	poisson bool
 	rng     *rand.Rand
 	k       int     // arrivals yielded
@@ -62,7 +66,7 @@ type arrivals struct {
 }
 
 func newArrivals(c *Config, prof *profile) *arrivals {
-	a := &arrivals{prof: prof, poisson: c.Arrival == ArrivalPoisson, limit: c.Requests, end: prof.end}
+	a := &arrivals{prof: prof, times: c.ArrivalTimes, poisson: c.Arrival == ArrivalPoisson, limit: c.Requests, end: prof.end}
 	if c.Duration > 0 {
 		a.end = c.Duration
 	}
@@ -77,6 +81,13 @@ func newArrivals(c *Config, prof *profile) *arrivals {
 func (a *arrivals) next() (time.Duration, bool) {
 	if a.limit > 0 && a.k >= a.limit {
 		return 0, false
+	}
+	if a.times != nil {
+		if a.k >= len(a.times) || (a.end > 0 && a.times[a.k] >= a.end) {
+			return 0, false
+		}
+		a.k++
+		return a.times[a.k-1], true
 	}
 	m := float64(a.k)
 	if a.poisson {
@@ -223,4 +234,14 @@ func (e *engine) worker(ctx context.Context, ol *openLoop, out chan<- Invocation
 		}
 	}
 	return nil
+}
+
+// meanRate is a replayed schedule's mean arrival rate in requests/s, the
+// arrivals over the time from the first to the last; zero when they all
+// arrive at once.
+func meanRate(times []time.Duration) float64 {
+	if len(times) < 2 || times[len(times)-1] == times[0] {
+		return 0
+	}
+	return float64(len(times)-1) / (times[len(times)-1] - times[0]).Seconds()
 }

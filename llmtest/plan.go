@@ -33,7 +33,7 @@ var planSections = []PlanSection{
 	{"endpoint", []string{"url", "model", "api", "api-key-env"}},
 	{"payloads", []string{"payload", "prompt", "max-tokens", "stream", "input-tokens", "output-tokens",
 		"dataset", "prompts", "dataset-min-tokens", "dataset-max-tokens", "shared-prefix", "cache-bust",
-		"ignore-eos", "tokenizer", "workload-seed"}},
+		"ignore-eos", "tokenizer", "workload-seed", "trace", "trace-speed"}},
 	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory",
 		"rate", "arrival", "max-in-flight", "seed", "stage", "warmup", "sweep-clients", "sweep-rates",
 		"heatmap-inputs", "heatmap-outputs", "heatmap-requests"}},
@@ -79,6 +79,7 @@ var planKinds = map[string]planKind{
 	"payloads.cache-bust":         kindBool,
 	"payloads.ignore-eos":         kindBool,
 	"payloads.workload-seed":      kindInt,
+	"payloads.trace-speed":        kindFloat,
 	"load.clients":                kindInt,
 	"load.requests":               kindInt,
 	"load.duration":               kindDuration,
@@ -208,7 +209,7 @@ func (e *PlanError) Error() string {
 //	payloads:   payload, prompt, max-tokens, stream, input-tokens,
 //	            output-tokens, dataset, prompts, dataset-min-tokens,
 //	            dataset-max-tokens, shared-prefix, cache-bust, ignore-eos,
-//	            tokenizer, workload-seed
+//	            tokenizer, workload-seed, trace, trace-speed
 //	load:       clients, requests, duration, ramp-up, timeout, low-memory,
 //	            sweep-clients, sweep-rates, heatmap-inputs, heatmap-outputs,
 //	            heatmap-requests
@@ -239,8 +240,8 @@ func (e *PlanError) Error() string {
 // value as it is written in the file, never its expansion, so that an
 // expanded secret does not reach a log.
 //
-// Paths: payloads.payload, and the file of payloads.dataset (KIND:FILE),
-// are relative to the plan's folder, so that a test
+// Paths: payloads.payload, payloads.trace, and the file of
+// payloads.dataset (KIND:FILE), are relative to the plan's folder, so that a test
 // (run in its package's folder) and a CI job (run at the repository's
 // root) read the same file. The report paths (reports.out, junit, json, md) are
 // relative to the working directory, as on the command line.
@@ -516,7 +517,7 @@ func (l *planLoader) loadSection(sec PlanSection, v *yaml.Node) {
 			l.errorf(val.Line, name, "%s, got %q", err, val.Value)
 			continue
 		}
-		if name == "payloads.payload" && s != "" && !filepath.IsAbs(s) {
+		if (name == "payloads.payload" || name == "payloads.trace") && s != "" && !filepath.IsAbs(s) {
 			s = filepath.Join(filepath.Dir(l.p.Path), s)
 		}
 		if kind, file, ok := strings.Cut(s, ":"); name == "payloads.dataset" && ok && file != "" && !filepath.IsAbs(file) {

@@ -148,7 +148,9 @@ func LoadJSONL(path string) ([]Prompt, error) {
 	})
 }
 
-func readLines(path string, parse func(where, line string) (Prompt, error)) ([]Prompt, error) {
+// readLines parses each non-blank line of the file at path, named
+// "path:line" for its errors.
+func readLines[T any](path string, parse func(where, line string) (T, error)) ([]T, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -156,7 +158,7 @@ func readLines(path string, parse func(where, line string) (Prompt, error)) ([]P
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 16<<20)
-	var out []Prompt
+	var out []T
 	for n := 1; sc.Scan(); n++ {
 		line := string(bytes.TrimSpace(sc.Bytes()))
 		if line == "" {

@@ -55,7 +55,7 @@ func parseTokenList(flag, s string) ([]int, error) {
 }
 
 // heatmapConflicts are the flags a heatmap sets itself or cannot honour.
-var heatmapConflicts = []string{"payload", "prompt", "input-tokens", "output-tokens", "dataset", "prompts",
+var heatmapConflicts = []string{"payload", "prompt", "input-tokens", "output-tokens", "dataset", "prompts", "trace", "trace-speed",
 	"max-tokens", "requests", "duration", "rate", "stage", "sweep-clients", "sweep-rates", "slo",
 	"junit", "json", "md", "low-memory", "warmup", "ramp-up"}
 

@@ -64,6 +64,7 @@ func TestRunHeatmapBadGrids(t *testing.T) {
 		{[]string{"--heatmap-requests", "2"}, "--heatmap-requests applies to --heatmap-inputs and --heatmap-outputs"},
 		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--requests", "3"}, "--requests and a heatmap (--heatmap-inputs) are mutually exclusive"},
 		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--sweep-clients", "1,2"}, "--sweep-clients and a heatmap"},
+		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--trace", "t.jsonl"}, "a heatmap"},
 	} {
 		code, stdout, stderr := runCLI(t, append([]string{"run"}, tc.args...)...)
 		assert.Equal(t, exitUsage, code, "%v", tc.args)

@@ -99,16 +99,17 @@ func (o *runOptions) applyPlan(fs *pflag.FlagSet, stderr io.Writer) error {
 
 // replacedBy pairs the flags that are one setting: given on the command
 // line, either replaces both of the plan's values, so that --requests
-// overrides a plan's duration, and --prompt a plan's payload, input-tokens
-// or dataset (--payload also drops the plan's max-tokens, which applies
+// overrides a plan's duration, and --prompt a plan's payload, input-tokens,
+// dataset or trace (--payload also drops the plan's max-tokens, which applies
 // only to prompts).
 var replacedBy = map[string][]string{
 	"requests":     {"duration"},
 	"duration":     {"requests"},
-	"payload":      {"prompt", "input-tokens", "dataset"},
-	"prompt":       {"payload", "input-tokens", "dataset"},
-	"input-tokens": {"payload", "prompt", "dataset"},
-	"dataset":      {"payload", "prompt", "input-tokens"},
+	"payload":      {"prompt", "input-tokens", "dataset", "trace"},
+	"prompt":       {"payload", "input-tokens", "dataset", "trace"},
+	"input-tokens": {"payload", "prompt", "dataset", "trace"},
+	"dataset":      {"payload", "prompt", "input-tokens", "trace"},
+	"trace":        {"payload", "prompt", "input-tokens", "dataset"},
 }
 
 // flagRef matches a flag's name in a message.

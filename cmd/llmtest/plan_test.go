@@ -107,7 +107,7 @@ func otherValue(t *testing.T, f *pflag.Flag) string {
 		return (v + 1500*time.Millisecond).String()
 	case "string":
 		switch f.Name {
-		case "payload":
+		case "payload", "trace":
 			return "/abs/PAYLOAD_FILE" // relative paths are the plan folder's
 		case "warmup":
 			return "10s"
@@ -164,7 +164,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
-	assert.Equal(t, 72, n, "the flags of llmtest run, less --file")
+	assert.Equal(t, 74, n, "the flags of llmtest run, less --file")
 }
 
 // TestEveryPlanKeyIsARunFlag checks the other way: LoadPlan accepts no key

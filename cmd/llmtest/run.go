@@ -448,10 +448,10 @@ func (o *runOptions) validate() error {
 	return o.checkAPI()
 }
 
-// openLoop reports whether the flags ask for an open loop: --rate, or
-// --stage with an open loop's flag.
+// openLoop reports whether the flags ask for an open loop: --rate,
+// --trace, or --stage with an open loop's flag.
 func (o *runOptions) openLoop() bool {
-	return o.rate > 0 || len(o.sweepRates.levels) > 0 ||
+	return o.rate > 0 || len(o.sweepRates.levels) > 0 || o.workload.trace != "" ||
 		(len(o.stages) > 0 && (o.setFlags["arrival"] || o.setFlags["max-in-flight"] || o.setFlags["seed"]))
 }
 
@@ -491,6 +491,14 @@ func (o *runOptions) shape(cfg *llmtest.Config) error {
 			// The sweep sets each level's rate; the base is checked as
 			// an open loop at the first.
 			cfg.Rate = o.sweepRates.levels[0].Rate
+		}
+		if o.workload.trace != "" {
+			times, err := o.workload.traceArrivals()
+			if err != nil {
+				return err
+			}
+			cfg.ArrivalTimes, cfg.MaxInFlight = times, o.maxInFlight
+			return nil
 		}
 		cfg.OpenLoopStages = cfg.Rate == 0 && len(cfg.Stages) > 0
 		arrival, err := llmtest.ParseArrival(o.arrival)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"math"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -28,6 +30,11 @@ type workloadFlags struct {
 	ignoreEOS    bool
 	tokenizer    string
 	seed         uint64
+	trace        string
+	traceSpeed   float64
+
+	// entries is the trace, once loaded.
+	entries []workloads.TraceEntry
 }
 
 func (w *workloadFlags) register(fs *pflag.FlagSet) {
@@ -42,6 +49,8 @@ func (w *workloadFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&w.ignoreEOS, "ignore-eos", false, "add ignore_eos and min_tokens to synthetic and dataset payloads, so vLLM-compatible servers generate the whole limit")
 	fs.StringVar(&w.tokenizer, "tokenizer", "whitespace", "tokenizer of synthetic and dataset prompts and of responses without usage: whitespace, or a tiktoken encoding ("+strings.Join([]string{tiktoken.O200kBase, tiktoken.Cl100kBase, tiktoken.P50kBase, tiktoken.R50kBase, tiktoken.P50kEdit}, ", ")+")")
 	fs.Uint64Var(&w.seed, "workload-seed", 1, "seed of the synthetic lengths and texts and of the dataset sample")
+	fs.StringVar(&w.trace, "trace", "", "replay a Mooncake trace (JSONL of timestamp ms, input_length, output_length, hash_ids) as an open loop: synthetic prompts of its lengths, on its schedule")
+	fs.Float64Var(&w.traceSpeed, "trace-speed", 1, "replay --trace this many times faster (0.5: at half speed)")
 }
 
 // workloadOnly are the flags that need --input-tokens or --dataset.
@@ -53,8 +62,13 @@ var syntheticOnly = []string{"shared-prefix", "cache-bust"}
 // datasetOnly are the flags that need --dataset.
 var datasetOnly = []string{"dataset-min-tokens", "dataset-max-tokens"}
 
-// active reports whether the flags ask for synthetic or dataset prompts.
-func (w *workloadFlags) active() bool { return w.inputTokens != "" || w.dataset != "" }
+// notWithTrace are the flags a trace's schedule and lengths replace.
+var notWithTrace = []string{"output-tokens", "prompts", "max-tokens", "clients", "rate", "arrival", "seed", "stage",
+	"sweep-clients", "sweep-rates"}
+
+// active reports whether the flags ask for synthetic, dataset or trace
+// prompts.
+func (w *workloadFlags) active() bool { return w.inputTokens != "" || w.dataset != "" || w.trace != "" }
 
 // checkWorkload validates the workload flags against each other and the payload
 // flags; its errors name the flags.
@@ -68,6 +82,16 @@ func (o *runOptions) checkWorkload() error {
 		return usageErrorf("--dataset: empty")
 	case w.inputTokens != "" && w.dataset != "":
 		return usageErrorf("--input-tokens and --dataset are mutually exclusive")
+	case set["trace"] && w.trace == "":
+		return usageErrorf("--trace: empty")
+	case w.trace != "" && w.inputTokens != "":
+		return usageErrorf("--input-tokens and --trace are mutually exclusive")
+	case w.trace != "" && w.dataset != "":
+		return usageErrorf("--dataset and --trace are mutually exclusive")
+	case set["trace-speed"] && w.trace == "":
+		return usageErrorf("--trace-speed applies to --trace")
+	case !(w.traceSpeed > 0) || math.IsInf(w.traceSpeed, 0):
+		return usageErrorf("--trace-speed must be a positive factor, got %v", w.traceSpeed)
 	case w.active() && o.payload != "":
 		return usageErrorf("--%s and --payload are mutually exclusive", w.flag())
 	case w.active() && o.prompt != "":
@@ -86,6 +110,13 @@ func (o *runOptions) checkWorkload() error {
 		return usageErrorf("--dataset-max-tokens must not be negative, got %d", w.maxInput)
 	case w.maxInput > 0 && w.minInput > w.maxInput:
 		return usageErrorf("--dataset-min-tokens %d is above --dataset-max-tokens %d", w.minInput, w.maxInput)
+	}
+	if w.trace != "" {
+		for _, f := range notWithTrace {
+			if set[f] {
+				return usageErrorf("--%s does not apply to --trace: the trace sets the lengths and the schedule", f)
+			}
+		}
 	}
 	for _, f := range workloadOnly {
 		if set[f] && !w.active() {
@@ -120,7 +151,10 @@ func (o *runOptions) checkWorkload() error {
 
 // flag is the name of the flag that chose the workload.
 func (w *workloadFlags) flag() string {
-	if w.dataset != "" {
+	switch {
+	case w.trace != "":
+		return "trace"
+	case w.dataset != "":
 		return "dataset"
 	}
 	return "input-tokens"
@@ -156,6 +190,17 @@ func (o *runOptions) workloadPayloads() ([]endpoints.Payload, error) {
 		}
 	}
 	var items []workloads.Item
+	if w.trace != "" {
+		tr, err := w.loadTrace()
+		if err != nil {
+			return nil, err
+		}
+		tr.Tokenizer, tr.Payload, tr.ForceOutput = tok, build, w.ignoreEOS
+		if items, err = tr.Items(); err != nil {
+			return nil, usageErrorf("--trace: %s", strings.TrimPrefix(err.Error(), "workloads: "))
+		}
+		return workloads.Payloads(items), nil
+	}
 	if w.inputTokens != "" {
 		input, err := workloads.ParseLengths(w.inputTokens)
 		if err != nil {
@@ -201,4 +246,30 @@ func (o *runOptions) workloadPayloads() ([]endpoints.Payload, error) {
 		return nil, usageErrorf("--dataset: %s", msg)
 	}
 	return workloads.Payloads(items), nil
+}
+
+// loadTrace reads the --trace file once and returns its replay at
+// --trace-speed, seeded by --workload-seed.
+func (w *workloadFlags) loadTrace() (*workloads.Trace, error) {
+	if w.entries == nil {
+		es, err := workloads.LoadTrace(w.trace)
+		if err != nil {
+			return nil, usageErrorf("--trace: %v", err)
+		}
+		w.entries = es
+	}
+	return &workloads.Trace{Entries: w.entries, Speed: w.traceSpeed, Seed: w.seed}, nil
+}
+
+// traceArrivals returns the arrival times of --trace at --trace-speed.
+func (w *workloadFlags) traceArrivals() ([]time.Duration, error) {
+	tr, err := w.loadTrace()
+	if err != nil {
+		return nil, err
+	}
+	times, err := tr.ArrivalTimes()
+	if err != nil {
+		return nil, usageErrorf("--trace: %s", strings.TrimPrefix(err.Error(), "workloads: "))
+	}
+	return times, nil
 }
