@@ -35,7 +35,7 @@ var planSections = []PlanSection{
 		"dataset", "prompts", "dataset-min-tokens", "dataset-max-tokens", "shared-prefix", "cache-bust",
 		"ignore-eos", "tokenizer", "workload-seed"}},
 	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory",
-		"rate", "arrival", "max-in-flight", "seed", "stage", "warmup", "sweep-clients", "sweep-rates"}},
+		"rate", "arrival", "max-in-flight", "seed", "stage", "warmup", "turns", "think-time", "sweep-clients", "sweep-rates"}},
 	{"slo", nil},
 	{"reports", []string{"out", "run-name", "junit", "junit-strict", "json", "md",
 		"progress", "progress-stats", "progress-interval", "progress-clients"}},
@@ -89,6 +89,8 @@ var planKinds = map[string]planKind{
 	"load.seed":                   kindInt,
 	"load.stage":                  kindStages,
 	"load.warmup":                 kindWarmup,
+	"load.turns":                  kindInt,
+	"load.think-time":             kindDuration,
 	"load.sweep-clients":          kindLevels,
 	"load.sweep-rates":            kindLevels,
 	"reports.junit-strict":        kindBool,
@@ -326,6 +328,8 @@ var planFields = map[string]string{
 	"Seed":        "load.seed",
 	"Stages":      "load.stage",
 	"Warmup":      "load.warmup",
+	"Turns":       "load.turns",
+	"ThinkTime":   "load.think-time",
 	"Payloads":    "payloads.payload",
 	"OutputPath":  "reports.out",
 	"RunName":     "reports.run-name",
@@ -378,6 +382,10 @@ func (p *Plan) set(e PlanEntry) {
 		c.Stages = append(c.Stages, stages...)
 	case "load.warmup":
 		c.Warmup, _ = ParseWarmup(e.Value)
+	case "load.turns":
+		c.Turns = int(n)
+	case "load.think-time":
+		c.ThinkTime = d
 	case "load.sweep-clients", "load.sweep-rates":
 		levels, _ := ParseLevels(e.Value, e.Key == "sweep-rates")
 		p.Levels = append(p.Levels, levels...)
