@@ -42,7 +42,7 @@ func chatMessages(p endpoints.Payload) ([]map[string]any, int, error) {
 	case []map[string]any:
 		msgs = v
 	case nil:
-		return nil, 0, errors.New(`Config.Turns needs chat payloads with a "messages" array (OpenAI chat, Anthropic messages, Bedrock Converse); this payload has none`)
+		return nil, 0, errors.New(`multi-turn conversations need chat payloads with a "messages" array (OpenAI chat, Anthropic messages, Bedrock Converse); this payload has none`)
 	default:
 		return nil, 0, fmt.Errorf(`"messages" is a %T, not an array of objects`, v)
 	}
@@ -53,7 +53,7 @@ func chatMessages(p endpoints.Payload) ([]map[string]any, int, error) {
 		}
 	}
 	if user < 0 {
-		return nil, 0, errors.New(`Config.Turns needs a "user" message in "messages" to repeat as the next turn`)
+		return nil, 0, errors.New(`multi-turn conversations need a "user" message in "messages" to repeat as the next turn`)
 	}
 	return msgs, user, nil
 }

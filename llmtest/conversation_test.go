@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/anthropic"
+	"github.com/llmtest/llmtest/endpoints/openai"
 	"github.com/llmtest/llmtest/endpoints/sim"
 )
 
@@ -152,8 +154,8 @@ func TestTurnsConfigErrors(t *testing.T) {
 		{Config{Endpoint: ep, Payloads: convPayload("x"), Turns: 2, Rate: 5}, "Config.Turns: needs a closed loop"},
 		{Config{Endpoint: ep, Payloads: convPayload("x"), ThinkTime: time.Second}, "Config.ThinkTime: needs Config.Turns"},
 		{Config{Endpoint: ep, Payloads: convPayload("x"), Turns: 2, ThinkTime: -1}, "Config.ThinkTime: must not be negative"},
-		{Config{Endpoint: &fakeEndpoint{}, Payloads: endpoints.Payload{"prompt": "x"}, Turns: 2}, `payload 0: Config.Turns needs chat payloads with a "messages" array`},
-		{Config{Endpoint: ep, Payloads: endpoints.Payload{"messages": []any{map[string]any{"role": "system", "content": "s"}}}, Turns: 2}, `needs a "user" message`},
+		{Config{Endpoint: &fakeEndpoint{}, Payloads: endpoints.Payload{"prompt": "x"}, Turns: 2}, `payload 0: multi-turn conversations need chat payloads with a "messages" array`},
+		{Config{Endpoint: ep, Payloads: endpoints.Payload{"messages": []any{map[string]any{"role": "system", "content": "s"}}}, Turns: 2}, `need a "user" message`},
 	} {
 		err := tc.cfg.Check()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -239,4 +241,50 @@ func TestTurnStatsSim(t *testing.T) {
 		t.Fatal(err)
 	}
 	assert.Equal(t, ts, ts2, "TurnStats of the loaded run")
+}
+
+// TestTurnsOverTheWire runs conversations through the OpenAI chat and the
+// Anthropic messages endpoints against the simulator's HTTP server, with
+// string and block contents: each turn's input, as the server counted it,
+// grows by the previous reply and the repeated user message.
+func TestTurnsOverTheWire(t *testing.T) {
+	s, err := sim.NewServer(sim.ServerConfig{Config: sim.Config{Seed: 1, MaxOutputTokens: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	oa, err := openai.New(openai.Config{BaseURL: s.URL + "/v1", Model: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	an, err := anthropic.New(anthropic.Config{BaseURL: s.URL + "/v1", Model: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = oa.Close(); _ = an.Close() })
+	for _, tc := range []struct {
+		name string
+		ep   endpoints.Endpoint
+		user any
+	}{
+		{"openai chat", oa, "one two three"},
+		{"anthropic blocks", an, []any{map[string]any{"type": "text", "text": "one two three"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := endpoints.Payload{"max_tokens": 5, "stream": true, "messages": []any{map[string]any{"role": "user", "content": tc.user}}}
+			res, err := (&Runner{Config: Config{Endpoint: tc.ep, Payloads: p, Turns: 3, Requests: 3, Progress: Progress{Off: true}}}).Run(context.Background(), Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var in []int
+			for _, inv := range res.Invocations {
+				if !inv.Succeeded() {
+					t.Fatalf("turn %d failed: %s", inv.Turn, inv.Error)
+				}
+				in = append(in, inv.NumTokensInput)
+			}
+			// Each turn adds the 5-token reply and the 3-word user message.
+			assert.Equal(t, []int{3, 11, 19}, in, "input tokens per turn")
+		})
+	}
 }

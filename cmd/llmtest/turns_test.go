@@ -50,3 +50,9 @@ func TestRunTurnsUsageErrors(t *testing.T) {
 		assert.NotContains(t, stderr, "Config.", "%v: names the flag, not the Go field", c.args)
 	}
 }
+
+func TestRunTurnsNeedChatPayloads(t *testing.T) {
+	code, _, stderr := runCLI(t, "run", "--api", "openai-completions", "--turns", "2", "--requests", "2")
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Contains(t, stderr, `payload 0: multi-turn conversations need chat payloads with a "messages" array`)
+}
