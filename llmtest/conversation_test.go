@@ -203,7 +203,7 @@ func TestInvocationTurnJSON(t *testing.T) {
 // first token grows with the input (PrefillPerToken): the per-turn median
 // TTFT must rise with the turn, as the history does.
 func TestTurnStatsSim(t *testing.T) {
-	ep, err := sim.New(sim.Config{Seed: 1, FirstTokenLatency: time.Millisecond, PrefillPerToken: 200 * time.Microsecond, MaxOutputTokens: 20})
+	ep, err := sim.New(sim.Config{Seed: 1, FirstTokenLatency: time.Millisecond, PrefillPerToken: time.Millisecond, MaxOutputTokens: 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -210,7 +210,8 @@ func (e *PlanError) Error() string {
 //	            dataset-max-tokens, shared-prefix, cache-bust, ignore-eos,
 //	            tokenizer, workload-seed
 //	load:       clients, requests, duration, ramp-up, timeout, low-memory,
-//	            sweep-clients, sweep-rates
+//	            rate, arrival, max-in-flight, seed, stage, warmup, turns,
+//	            think-time, sweep-clients, sweep-rates
 //	slo:        a list of SLO expressions, such as "ttft p99 < 800ms"
 //	reports:    out, run-name, junit, junit-strict, json, md, progress,
 //	            progress-stats, progress-interval, progress-clients
