@@ -158,6 +158,24 @@ type Config struct {
 	// counts them only in reporters.Counts.Warmup. The zero value is no
 	// warm-up.
 	Warmup Warmup
+
+	// Turns makes each closed-loop client hold conversations of Turns
+	// requests: turn 1 sends a payload as it is; each later turn sends it
+	// again with the history grown by the server's reply to the previous
+	// turn (the Invocation's ResponseText) as an assistant message and the
+	// payload's last user message again (see Invocation.Conversation and
+	// Invocation.Turn). Payloads need a chat "messages" array. A failed
+	// turn ends its conversation: the client starts a new one. Requests
+	// still counts requests (turns) per client; when neither Requests nor
+	// Duration is set, it is the number of payloads times Turns. Zero or 1
+	// is single requests; negative, or Turns with an open loop (Rate), is
+	// an error.
+	Turns int
+
+	// ThinkTime is the pause between a conversation's reply and its next
+	// turn, the user's think time; it is not part of any request's
+	// latency. It needs Turns > 1. Zero is no pause.
+	ThinkTime time.Duration
 }
 
 // ConfigError reports a Config field that breaks a rule.
@@ -248,6 +266,12 @@ func (c Config) merge(o Config) Config {
 	if o.Warmup != (Warmup{}) {
 		c.Warmup = o.Warmup
 	}
+	if o.Turns != 0 {
+		c.Turns = o.Turns
+	}
+	if o.ThinkTime != 0 {
+		c.ThinkTime = o.ThinkTime
+	}
 	return c
 }
 
@@ -273,6 +297,14 @@ func (c Config) Validate() error {
 		return configErrorf("Timeout", "must not be negative, got %v", c.Timeout)
 	case c.Payloads == nil:
 		return configErrorf("Payloads", "is required")
+	case c.Turns < 0:
+		return configErrorf("Turns", "must not be negative, got %d", c.Turns)
+	case c.Turns > 1 && c.openLoop():
+		return configErrorf("Turns", "needs a closed loop: conversations are not supported with Config.Rate or OpenLoopStages")
+	case c.ThinkTime < 0:
+		return configErrorf("ThinkTime", "must not be negative, got %v", c.ThinkTime)
+	case c.ThinkTime > 0 && c.Turns <= 1:
+		return configErrorf("ThinkTime", "needs Config.Turns of at least 2, got %d", c.Turns)
 	case c.LowMemory && c.OutputPath == "":
 		return configErrorf("LowMemory", "needs Config.OutputPath: a low-memory run keeps its records only in %s", ResponsesFile)
 	}

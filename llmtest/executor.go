@@ -92,9 +92,16 @@ func newEngine(cfg Config) (*engine, error) {
 		return nil, err
 	}
 	if cfg.Requests == 0 && cfg.Duration == 0 && len(cfg.Stages) == 0 {
-		cfg.Requests = len(payloads)
+		cfg.Requests = len(payloads) * max(cfg.Turns, 1)
 		if len(cfg.ArrivalTimes) > 0 {
 			cfg.Requests = len(cfg.ArrivalTimes) // the schedule, the payloads cycling
+		}
+	}
+	if cfg.Turns > 1 {
+		for i, p := range payloads {
+			if _, _, err := chatMessages(p); err != nil {
+				return nil, (&engine{origins: origins}).payloadError(i, err)
+			}
 		}
 	}
 	if w := cfg.Warmup.Requests; w > 0 && cfg.Requests > 0 {
@@ -181,6 +188,9 @@ func (e *engine) newResult() *Result {
 	}
 	if w := c.Warmup; w != (Warmup{}) {
 		rc.Warmup = &reporters.Warmup{Duration: w.Duration.Seconds(), Requests: w.Requests}
+	}
+	if c.Turns > 1 {
+		rc.Turns, rc.ThinkTime = c.Turns, c.ThinkTime.Seconds()
 	}
 	if c.OutputPath != "" {
 		res.OutputPath = filepath.Join(c.OutputPath, c.RunName)
@@ -366,6 +376,8 @@ func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error
 		gaps  arena
 		n     = len(e.reqs)
 		start = c * n / e.cfg.Clients
+		cv    conversation // with Turns: the one in progress
+		convs int          // conversations started
 	)
 	if e.cfg.RampUp > 0 && c > 0 {
 		delay := time.Duration(int64(e.cfg.RampUp) * int64(c) / int64(e.cfg.Clients))
@@ -387,7 +399,22 @@ func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error
 			return nil
 		}
 		idx := (start + i) % n
-		req, err := e.request(ctx, idx)
+		var (
+			req *endpoints.Request
+			err error
+		)
+		if e.cfg.Turns > 1 {
+			if cv.turn() == 1 {
+				cv = conversation{id: "c" + strconv.Itoa(c) + "-" + strconv.Itoa(convs), idx: (start + convs) % n}
+				convs++
+			} else if !e.pause(ctx) {
+				return nil
+			}
+			idx = cv.idx
+			req, err = e.turnRequest(ctx, cv)
+		} else {
+			req, err = e.request(ctx, idx)
+		}
 		if err != nil {
 			return err
 		}
@@ -397,6 +424,15 @@ func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error
 		warm := e.warm.next(time.Since(e.start))
 		inv, err := e.invoke(ctx, &rec, req, idx, &gaps)
 		inv.Warmup = warm
+		if e.cfg.Turns > 1 {
+			inv.Conversation, inv.Turn = cv.id, cv.turn()
+			switch {
+			case !inv.Succeeded() || cv.turn() == e.cfg.Turns:
+				cv.replies = cv.replies[:0] // the conversation ends
+			default:
+				cv.replies = append(cv.replies, inv.ResponseText)
+			}
+		}
 		if e.live != nil {
 			e.live.clients[c].ended.Add(1)
 		}
@@ -414,7 +450,53 @@ func (e *engine) request(ctx context.Context, idx int) (*endpoints.Request, erro
 	if int(e.nopBefore.Load()) == len(e.cfg.Callbacks) {
 		return e.reqs[idx], nil
 	}
-	p := e.payloads[idx].Clone()
+	return e.prepare(ctx, e.payloads[idx].Clone(), idx)
+}
+
+// turnRequest returns the request of conversation cv's next turn: its
+// payload's prepared request for the first turn, else the payload with
+// the history grown by the replies so far, prepared anew.
+func (e *engine) turnRequest(ctx context.Context, cv conversation) (*endpoints.Request, error) {
+	if len(cv.replies) == 0 {
+		return e.request(ctx, cv.idx)
+	}
+	p, err := turnPayload(e.payloads[cv.idx], cv.replies)
+	if err != nil {
+		return nil, e.payloadError(cv.idx, err)
+	}
+	return e.prepare(ctx, p, cv.idx)
+}
+
+// pause waits Config.ThinkTime before a conversation's next turn. It
+// returns false, sending nothing more, when ctx is cancelled first or the
+// run's time is up when it ends.
+func (e *engine) pause(ctx context.Context) bool {
+	if e.cfg.ThinkTime <= 0 {
+		return true
+	}
+	t := time.NewTimer(e.cfg.ThinkTime)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		e.interrupted.Store(true)
+		return false
+	}
+	switch {
+	case e.prof != nil:
+		return time.Since(e.start) < e.prof.end
+	case e.cfg.Duration > 0:
+		return time.Since(e.start) < e.cfg.Duration
+	}
+	return true
+}
+
+// prepare runs the BeforeInvoke callbacks on p, a copy of payload idx (or
+// of a conversation's turn of it), and prepares it with the endpoint.
+func (e *engine) prepare(ctx context.Context, p endpoints.Payload, idx int) (*endpoints.Request, error) {
+	if int(e.nopBefore.Load()) == len(e.cfg.Callbacks) {
+		return e.prepared(p, idx)
+	}
 	for i, cb := range e.cfg.Callbacks {
 		if e.beforeInvoke[i].Load() {
 			continue
@@ -430,12 +512,16 @@ func (e *engine) request(ctx context.Context, idx int) (*endpoints.Request, erro
 			return nil, fmt.Errorf("llmtest: Callbacks[%d].BeforeInvoke: %w", i, err)
 		}
 	}
+	return e.prepared(p, idx)
+}
+
+func (e *engine) prepared(p endpoints.Payload, idx int) (*endpoints.Request, error) {
 	req, err := e.cfg.Endpoint.Prepare(p)
 	if err == nil && req == nil {
 		err = errors.New("endpoint prepared a nil request")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("llmtest: payload %d as changed by BeforeInvoke: %w", idx, err)
+		return nil, fmt.Errorf("llmtest: payload %d as changed by BeforeInvoke or a conversation's history: %w", idx, err)
 	}
 	return req, nil
 }

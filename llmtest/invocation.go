@@ -122,6 +122,13 @@ type Invocation struct {
 	// Warmup marks a request of the run's warm-up (Config.Warmup): it is
 	// recorded but left out of every statistic.
 	Warmup bool
+
+	// Conversation identifies the conversation the request is a turn of
+	// (Config.Turns), "c<client>-<n>"; empty for a single request.
+	Conversation string
+	// Turn is the request's 1-based turn number in its Conversation; 0
+	// for a single request.
+	Turn int
 }
 
 // endTime returns when the request ended: its send time plus TimeToEnd,
@@ -229,6 +236,12 @@ func (inv *Invocation) appendJSON(b []byte) []byte {
 	if inv.Warmup {
 		b = append(b, `,"warmup":true`...)
 	}
+	if inv.Turn > 0 {
+		b = append(b, `,"conversation_id":`...)
+		b = appendString(b, inv.Conversation)
+		b = append(b, `,"turn":`...)
+		b = strconv.AppendInt(b, int64(inv.Turn), 10)
+	}
 	return append(b, '}')
 }
 
@@ -293,6 +306,8 @@ type invocationJSON struct {
 	InterTokenLatencies  []float64       `json:"inter_token_latencies"`
 	IntendedTime         time.Time       `json:"intended_time"`
 	Warmup               bool            `json:"warmup"`
+	Conversation         string          `json:"conversation_id"`
+	Turn                 int             `json:"turn"`
 }
 
 // UnmarshalJSON decodes a line of responses.jsonl, also one written by
@@ -311,6 +326,8 @@ func (inv *Invocation) UnmarshalJSON(b []byte) error {
 		Chunks:       j.Chunks,
 		IntendedTime: j.IntendedTime,
 		Warmup:       j.Warmup,
+		Conversation: j.Conversation,
+		Turn:         j.Turn,
 	}
 	if j.Retries != nil {
 		inv.Retries = *j.Retries

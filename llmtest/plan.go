@@ -35,7 +35,7 @@ var planSections = []PlanSection{
 		"dataset", "prompts", "dataset-min-tokens", "dataset-max-tokens", "shared-prefix", "cache-bust",
 		"ignore-eos", "tokenizer", "workload-seed", "trace", "trace-speed"}},
 	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory",
-		"rate", "arrival", "max-in-flight", "seed", "stage", "warmup", "sweep-clients", "sweep-rates",
+		"rate", "arrival", "max-in-flight", "seed", "stage", "warmup", "turns", "think-time", "sweep-clients", "sweep-rates",
 		"heatmap-inputs", "heatmap-outputs", "heatmap-requests"}},
 	{"slo", nil},
 	{"reports", []string{"out", "run-name", "junit", "junit-strict", "json", "md",
@@ -91,6 +91,8 @@ var planKinds = map[string]planKind{
 	"load.seed":                   kindInt,
 	"load.stage":                  kindStages,
 	"load.warmup":                 kindWarmup,
+	"load.turns":                  kindInt,
+	"load.think-time":             kindDuration,
 	"load.sweep-clients":          kindLevels,
 	"load.sweep-rates":            kindLevels,
 	"load.heatmap-requests":       kindInt,
@@ -211,8 +213,9 @@ func (e *PlanError) Error() string {
 //	            dataset-max-tokens, shared-prefix, cache-bust, ignore-eos,
 //	            tokenizer, workload-seed, trace, trace-speed
 //	load:       clients, requests, duration, ramp-up, timeout, low-memory,
-//	            sweep-clients, sweep-rates, heatmap-inputs, heatmap-outputs,
-//	            heatmap-requests
+//	            rate, arrival, max-in-flight, seed, stage, warmup, turns,
+//	            think-time, sweep-clients, sweep-rates, heatmap-inputs,
+//	            heatmap-outputs, heatmap-requests
 //	slo:        a list of SLO expressions, such as "ttft p99 < 800ms"
 //	reports:    out, run-name, junit, junit-strict, json, md, progress,
 //	            progress-stats, progress-interval, progress-clients
@@ -330,6 +333,8 @@ var planFields = map[string]string{
 	"Seed":        "load.seed",
 	"Stages":      "load.stage",
 	"Warmup":      "load.warmup",
+	"Turns":       "load.turns",
+	"ThinkTime":   "load.think-time",
 	"Payloads":    "payloads.payload",
 	"OutputPath":  "reports.out",
 	"RunName":     "reports.run-name",
@@ -382,6 +387,10 @@ func (p *Plan) set(e PlanEntry) {
 		c.Stages = append(c.Stages, stages...)
 	case "load.warmup":
 		c.Warmup, _ = ParseWarmup(e.Value)
+	case "load.turns":
+		c.Turns = int(n)
+	case "load.think-time":
+		c.ThinkTime = d
 	case "load.sweep-clients", "load.sweep-rates":
 		levels, _ := ParseLevels(e.Value, e.Key == "sweep-rates")
 		p.Levels = append(p.Levels, levels...)

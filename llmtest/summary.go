@@ -64,6 +64,20 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	if !exact {
 		fmt.Fprintf(&b, "percentiles from histograms, within %g%%\n", 100*run.RelativeError)
 	}
+	if run.Config.Turns > 1 {
+		turns, err := r.TurnStats()
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "turn\tinput tokens\tttft p50\tttlt p50\tn\t")
+		for _, t := range turns {
+			fmt.Fprintf(tw, "%d\t%.1f\t%s\t%s\t%d\t\n", t.Turn, t.InputTokens, FormatDuration(t.TTFT), FormatDuration(t.TTLT), t.Requests)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	if errs := topErrors(run.Errors, 3); len(errs) > 0 {
 		b.WriteString("errors:\n")
 		for _, e := range errs {

@@ -134,6 +134,11 @@ type Config struct {
 	Stages []Stage `json:"stages,omitempty"`
 	// Warmup is the run's warm-up, nil without one.
 	Warmup *Warmup `json:"warmup,omitempty"`
+	// Turns is the number of turns of each conversation (llmtest's
+	// Config.Turns), 0 for single requests; ThinkTime is the pause
+	// between a reply and the next turn, in seconds.
+	Turns     int     `json:"turns,omitempty"`
+	ThinkTime float64 `json:"think_time,omitempty"`
 }
 
 // Stage is one step of a run's load shape: a linear ramp from the previous

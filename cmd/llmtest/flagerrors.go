@@ -34,6 +34,8 @@ var engineFlags = map[string]string{
 	"Stages":         "--stage",
 	"OpenLoopStages": "--stage",
 	"Warmup":         "--warmup",
+	"Turns":          "--turns",
+	"ThinkTime":      "--think-time",
 }
 
 // providerFlags maps the Config fields of the endpoint packages (openai,

@@ -43,6 +43,8 @@ type runOptions struct {
 	seed        uint64
 	stages      stringList
 	warmup      string
+	turns       int
+	thinkTime   time.Duration
 	outputFlags
 	progress progressFlags
 	workload workloadFlags
@@ -136,6 +138,8 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	load.Uint64Var(&o.seed, "seed", 0, "open loop: seed of the Poisson arrivals (0: a fixed default, so that a run repeats)")
 	load.Var(&o.stages, "stage", "a stage DURATION:TARGET of the load, repeatable or comma-separated (30s:100): a linear ramp to TARGET over DURATION, of the rate in requests/s in an open loop (--rate, or --arrival, --max-in-flight or --seed given: from 0) or of the clients otherwise (from --clients, else 0); the run lasts the stages (not with --duration or --requests)")
 	load.StringVar(&o.warmup, "warmup", "", "warm-up: a duration (10s) or a number of requests (100) at the start, sent and recorded but left out of every statistic and --slo")
+	load.IntVar(&o.turns, "turns", 0, "closed loop: each client holds conversations of this many turns, each turn resending the chat history with the server's replies (needs chat payloads with messages); statistics per turn in the summary")
+	load.DurationVar(&o.thinkTime, "think-time", 0, "with --turns: pause between a reply and the conversation's next turn")
 	load.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
 	o.sweepRates.rates = true
 	load.Var(&o.sweepClients, "sweep-clients", "run a sweep (LLMeter's LoadTest): one run per client count, such as 1,2,4,8, each in <out>/<run-name>/<level>, and a table with the saturation point")
@@ -292,6 +296,8 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 		Requests:   o.requests,
 		Duration:   o.duration,
 		RampUp:     o.rampUp,
+		Turns:      o.turns,
+		ThinkTime:  o.thinkTime,
 		Timeout:    o.timeout,
 		OutputPath: o.out,
 		RunName:    o.runName,

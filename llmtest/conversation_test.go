@@ -1,0 +1,290 @@
+package llmtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/anthropic"
+	"github.com/llmtest/llmtest/endpoints/openai"
+	"github.com/llmtest/llmtest/endpoints/sim"
+)
+
+// historyEndpoint replies to a chat payload with the length of its
+// history and the assistant messages it holds, so that a test sees which
+// replies each turn carried.
+type historyEndpoint struct {
+	failAt int // fail the call with this 1-based number; 0: never
+
+	mu    sync.Mutex
+	calls int
+	seen  [][]string // per call, the messages as "role:content"
+}
+
+func (h *historyEndpoint) Info() endpoints.Info {
+	return endpoints.Info{Provider: "fake", Model: "history"}
+}
+
+func (h *historyEndpoint) Prepare(p endpoints.Payload) (*endpoints.Request, error) {
+	msgs, _, err := chatMessages(p)
+	if err != nil {
+		return nil, err
+	}
+	var prompt []string
+	for _, m := range msgs {
+		prompt = append(prompt, fmt.Sprint(m["role"], ":", m["content"]))
+	}
+	return &endpoints.Request{Payload: p, Prompt: strings.Join(prompt, "\n"), Stream: true, Data: prompt}, nil
+}
+
+func (h *historyEndpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpoints.Recorder) error {
+	h.mu.Lock()
+	h.calls++
+	n := h.calls
+	h.seen = append(h.seen, req.Data.([]string))
+	h.mu.Unlock()
+	if n == h.failAt {
+		return errors.New("injected")
+	}
+	rec.Text(fmt.Sprintf("len%d", len(req.Data.([]string))))
+	return nil
+}
+
+func convPayload(text string) endpoints.Payload {
+	return endpoints.Payload{"messages": []any{
+		map[string]any{"role": "system", "content": "be brief"},
+		map[string]any{"role": "user", "content": text},
+	}}
+}
+
+func TestTurnsCarryTheServersReplies(t *testing.T) {
+	ep := &historyEndpoint{}
+	res, err := (&Runner{Config: Config{Endpoint: ep, Payloads: convPayload("hi"), Turns: 3, Requests: 6, Progress: Progress{Off: true}}}).Run(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	turn1 := []string{"system:be brief", "user:hi"}
+	turn2 := append(append([]string{}, turn1...), "assistant:len2", "user:hi")
+	turn3 := append(append([]string{}, turn2...), "assistant:len4", "user:hi")
+	want := [][]string{turn1, turn2, turn3, turn1, turn2, turn3}
+	assert.Equal(t, want, ep.seen, "histories")
+	var got []string
+	for _, inv := range res.Invocations {
+		got = append(got, fmt.Sprintf("%s/%d", inv.Conversation, inv.Turn))
+	}
+	assert.Equal(t, []string{"c0-0/1", "c0-0/2", "c0-0/3", "c0-1/1", "c0-1/2", "c0-1/3"}, got, "conversation/turn")
+	if res.Run.Config.Turns != 3 {
+		t.Errorf("Run.Config.Turns = %d, want 3", res.Run.Config.Turns)
+	}
+}
+
+func TestFailedTurnEndsItsConversation(t *testing.T) {
+	ep := &historyEndpoint{failAt: 2}
+	res, err := (&Runner{Config: Config{Endpoint: ep, Payloads: convPayload("hi"), Turns: 3, Requests: 4, Progress: Progress{Off: true}}}).Run(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, inv := range res.Invocations {
+		got = append(got, fmt.Sprintf("%s/%d", inv.Conversation, inv.Turn))
+	}
+	assert.Equal(t, []string{"c0-0/1", "c0-0/2", "c0-1/1", "c0-1/2"}, got, "conversation/turn")
+	if len(ep.seen[2]) != 2 {
+		t.Errorf("turn after a failure sent %q, want a fresh conversation", ep.seen[2])
+	}
+}
+
+func TestTurnsDefaultRequests(t *testing.T) {
+	ep := &historyEndpoint{}
+	res, err := (&Runner{Config: Config{Endpoint: ep, Payloads: []endpoints.Payload{convPayload("a"), convPayload("b")}, Turns: 2, Progress: Progress{Off: true}}}).Run(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(res.Invocations); n != 4 {
+		t.Fatalf("%d requests, want 2 payloads × 2 turns", n)
+	}
+	if got := ep.seen[3]; got[len(got)-1] != "user:b" || got[len(got)-2] != "assistant:len2" {
+		t.Errorf("second conversation's turn 2 = %q, want payload b's history", got)
+	}
+}
+
+func TestTurnPayloadShapes(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		user, want any
+	}{
+		{"openai chat", "hi", "R"},
+		{"anthropic blocks", []any{map[string]any{"type": "text", "text": "hi"}}, []any{map[string]any{"type": "text", "text": "R"}}},
+		{"converse blocks", []any{map[string]any{"text": "hi"}}, []any{map[string]any{"text": "R"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := endpoints.Payload{"model": "m", "messages": []map[string]any{{"role": "user", "content": tc.user}}}
+			q, err := turnPayload(p, []string{"R"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []any{
+				map[string]any{"role": "user", "content": tc.user},
+				map[string]any{"role": "assistant", "content": tc.want},
+				map[string]any{"role": "user", "content": tc.user},
+			}
+			assert.Equal(t, want, q["messages"], "messages")
+			if len(p["messages"].([]map[string]any)) != 1 {
+				t.Error("turnPayload changed the payload it was given")
+			}
+		})
+	}
+}
+
+func TestTurnsConfigErrors(t *testing.T) {
+	ep := &historyEndpoint{}
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Endpoint: ep, Payloads: convPayload("x"), Turns: -1}, "Config.Turns: must not be negative"},
+		{Config{Endpoint: ep, Payloads: convPayload("x"), Turns: 2, Rate: 5}, "Config.Turns: needs a closed loop"},
+		{Config{Endpoint: ep, Payloads: convPayload("x"), ThinkTime: time.Second}, "Config.ThinkTime: needs Config.Turns"},
+		{Config{Endpoint: ep, Payloads: convPayload("x"), Turns: 2, ThinkTime: -1}, "Config.ThinkTime: must not be negative"},
+		{Config{Endpoint: &fakeEndpoint{}, Payloads: endpoints.Payload{"prompt": "x"}, Turns: 2}, `payload 0: multi-turn conversations need chat payloads with a "messages" array`},
+		{Config{Endpoint: ep, Payloads: endpoints.Payload{"messages": []any{map[string]any{"role": "system", "content": "s"}}}, Turns: 2}, `need a "user" message`},
+	} {
+		err := tc.cfg.Check()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Check() = %v, want an error containing %q", err, tc.want)
+		}
+	}
+}
+
+func TestThinkTimeBetweenTurns(t *testing.T) {
+	ep := &historyEndpoint{}
+	const think = 20 * time.Millisecond
+	res, err := (&Runner{Config: Config{Endpoint: ep, Payloads: convPayload("hi"), Turns: 2, ThinkTime: think, Requests: 2, Progress: Progress{Off: true}}}).Run(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := res.Invocations[0], res.Invocations[1]
+	if gap := b.RequestTime.Sub(a.RequestTime.Add(a.TimeToEnd)); gap < think {
+		t.Errorf("turn 2 sent %v after turn 1 ended, want at least the think time %v", gap, think)
+	}
+}
+
+func TestInvocationTurnJSON(t *testing.T) {
+	in := Invocation{ID: "x", Conversation: "c1-2", Turn: 3}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"conversation_id":"c1-2","turn":3`) {
+		t.Errorf("JSON %s lacks the conversation keys", b)
+	}
+	var out Invocation
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Conversation != "c1-2" || out.Turn != 3 {
+		t.Errorf("decoded %q/%d, want c1-2/3", out.Conversation, out.Turn)
+	}
+	b, _ = json.Marshal(Invocation{ID: "y"})
+	if strings.Contains(string(b), "turn") {
+		t.Errorf("single request's JSON %s has turn keys", b)
+	}
+}
+
+// TestTurnStatsSim runs conversations against the simulator, whose time to
+// first token grows with the input (PrefillPerToken): the per-turn median
+// TTFT must rise with the turn, as the history does.
+func TestTurnStatsSim(t *testing.T) {
+	ep, err := sim.New(sim.Config{Seed: 1, FirstTokenLatency: time.Millisecond, PrefillPerToken: time.Millisecond, MaxOutputTokens: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := endpoints.Payload{"stream": true, "messages": []any{map[string]any{"role": "user", "content": "tell me a long story about the sea please"}}}
+	res, err := (&Runner{Config: Config{Endpoint: ep, Payloads: p, Clients: 2, Turns: 4, Requests: 8, OutputPath: t.TempDir(), Progress: Progress{Off: true}}}).Run(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := res.TurnStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 4 {
+		t.Fatalf("%d turns of stats, want 4: %+v", len(ts), ts)
+	}
+	for i, s := range ts {
+		if s.Turn != i+1 || s.Requests != 4 {
+			t.Errorf("turn %d: %+v, want turn %d with 4 requests", i, s, i+1)
+		}
+		if i > 0 && !(s.TTFT > ts[i-1].TTFT && s.InputTokens > ts[i-1].InputTokens && s.TTLT > ts[i-1].TTLT) {
+			t.Errorf("turn %d: %+v does not grow over turn %d: %+v", s.Turn, s, i, ts[i-1])
+		}
+	}
+	sum := res.SummaryText()
+	if !strings.Contains(sum, "turn  input tokens  ttft p50  ttlt p50  n") || !strings.Contains(sum, "4          96.0") {
+		t.Errorf("summary lacks the per-turn table:\n%s", sum)
+	}
+	// The records on disk carry the turns, and the stats read back equal.
+	back, err := LoadResult(res.OutputPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts2, err := back.TurnStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	assert.Equal(t, ts, ts2, "TurnStats of the loaded run")
+}
+
+// TestTurnsOverTheWire runs conversations through the OpenAI chat and the
+// Anthropic messages endpoints against the simulator's HTTP server, with
+// string and block contents: each turn's input, as the server counted it,
+// grows by the previous reply and the repeated user message.
+func TestTurnsOverTheWire(t *testing.T) {
+	s, err := sim.NewServer(sim.ServerConfig{Config: sim.Config{Seed: 1, MaxOutputTokens: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	oa, err := openai.New(openai.Config{BaseURL: s.URL + "/v1", Model: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	an, err := anthropic.New(anthropic.Config{BaseURL: s.URL + "/v1", Model: "m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = oa.Close(); _ = an.Close() })
+	for _, tc := range []struct {
+		name string
+		ep   endpoints.Endpoint
+		user any
+	}{
+		{"openai chat", oa, "one two three"},
+		{"anthropic blocks", an, []any{map[string]any{"type": "text", "text": "one two three"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := endpoints.Payload{"max_tokens": 5, "stream": true, "messages": []any{map[string]any{"role": "user", "content": tc.user}}}
+			res, err := (&Runner{Config: Config{Endpoint: tc.ep, Payloads: p, Turns: 3, Requests: 3, Progress: Progress{Off: true}}}).Run(context.Background(), Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var in []int
+			for _, inv := range res.Invocations {
+				if !inv.Succeeded() {
+					t.Fatalf("turn %d failed: %s", inv.Turn, inv.Error)
+				}
+				in = append(in, inv.NumTokensInput)
+			}
+			// Each turn adds the 5-token reply and the 3-word user message.
+			assert.Equal(t, []int{3, 11, 19}, in, "input tokens per turn")
+		})
+	}
+}
