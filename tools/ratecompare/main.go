@@ -36,6 +36,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/llmtest/llmtest/tools/internal/lat"
 )
 
 func main() {
@@ -114,20 +116,10 @@ func (s *sample) line() string {
 		if len(d) == 0 {
 			return "-"
 		}
-		return strconv.FormatFloat(percentile(d, p)/1e6, 'f', 3, 64)
+		return strconv.FormatFloat(lat.Percentile(d, p)/1e6, 'f', 3, 64)
 	}
 	return fmt.Sprintf("%d\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s", len(s.sends), s.failed, s.dropped, rate,
 		ms(s.lags, 50), ms(s.lags, 99), ms(s.latencies, 50), ms(s.latencies, 99))
-}
-
-// percentile returns the p-th percentile of sorted, in nanoseconds, with
-// numpy's linear interpolation between the two nearest ranks.
-func percentile(sorted []time.Duration, p float64) float64 {
-	rank := p / 100 * float64(len(sorted)-1)
-	lo := int(math.Floor(rank))
-	hi := min(lo+1, len(sorted)-1)
-	frac := rank - float64(lo)
-	return float64(sorted[lo]) + frac*float64(sorted[hi]-sorted[lo])
 }
 
 // readLLMTest reads an llmtest run folder: responses.jsonl and the

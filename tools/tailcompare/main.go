@@ -33,6 +33,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/llmtest/llmtest/tools/internal/lat"
 )
 
 func main() {
@@ -112,19 +114,9 @@ func (s *sample) line() string {
 		if len(s.latencies) == 0 {
 			return "-"
 		}
-		return strconv.FormatFloat(percentile(s.latencies, p)/1e6, 'f', 2, 64)
+		return strconv.FormatFloat(lat.Percentile(s.latencies, p)/1e6, 'f', 2, 64)
 	}
 	return fmt.Sprintf("%d\t%d\t%.0f\t%s\t%s\t%s\t%s", len(s.latencies), s.failed, rate, ms(50), ms(99), ms(99.9), ms(100))
-}
-
-// percentile returns the p-th percentile of sorted, in nanoseconds, with
-// numpy's linear interpolation between the two nearest ranks.
-func percentile(sorted []time.Duration, p float64) float64 {
-	rank := p / 100 * float64(len(sorted)-1)
-	lo := int(math.Floor(rank))
-	hi := min(lo+1, len(sorted)-1)
-	frac := rank - float64(lo)
-	return float64(sorted[lo]) + frac*float64(sorted[hi]-sorted[lo])
 }
 
 // readLLMTest reads llmtest's responses.jsonl.

@@ -3,22 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
-	"time"
 )
-
-func TestPercentileIsNumpyLinear(t *testing.T) {
-	d := []time.Duration{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
-	for _, c := range []struct {
-		p    float64
-		want float64
-	}{
-		{0, 1}, {50, 5.5}, {90, 9.1}, {99, 9.91}, {100, 10},
-	} {
-		if got := percentile(d, c.p); got < c.want-1e-9 || got > c.want+1e-9 {
-			t.Errorf("percentile(1..10, %v) = %v, want %v (numpy.percentile)", c.p, got, c.want)
-		}
-	}
-}
 
 func TestLLMTestLine(t *testing.T) {
 	// Two successes of 1 ms and 3 ms, a failure and a cancelled request;
