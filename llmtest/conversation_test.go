@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/llmtest/llmtest/endpoints/anthropic"
 	"github.com/llmtest/llmtest/endpoints/openai"
 	"github.com/llmtest/llmtest/endpoints/sim"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // historyEndpoint replies to a chat payload with the length of its
@@ -227,11 +229,42 @@ func TestTurnStatsSim(t *testing.T) {
 			t.Errorf("turn %d: %+v does not grow over turn %d: %+v", s.Turn, s, i, ts[i-1])
 		}
 	}
+	// The run model's turns agree with the exact figures: the same
+	// counts and mean context, the medians within the histograms' error.
+	if len(res.Run.Turns) != 4 {
+		t.Fatalf("the model has %d turns, want 4: %+v", len(res.Run.Turns), res.Run.Turns)
+	}
+	for i, mt := range res.Run.Turns {
+		if mt.Turn != i+1 || mt.Requests != 4 || mt.Failed != 0 {
+			t.Errorf("model turn %d: turn %d, %d requests, %d failed; want turn %d, 4, 0", i, mt.Turn, mt.Requests, mt.Failed, i+1)
+		}
+		if in := mt.Metric("num_tokens_input"); in == nil || in.Average != ts[i].InputTokens || in.N != 4 {
+			t.Errorf("model turn %d: input tokens %+v, want a mean of %.1f over 4", i+1, in, ts[i].InputTokens)
+		}
+		for _, c := range []struct {
+			name string
+			want time.Duration
+		}{{"time_to_first_token", ts[i].TTFT}, {"time_to_last_token", ts[i].TTLT}} {
+			m := mt.Metric(c.name)
+			if m == nil || m.Exact || math.Abs(m.P50-c.want.Seconds()) > reporters.RelativeError*c.want.Seconds() {
+				t.Errorf("model turn %d: %s %+v, want p50 %v within %g, from histograms", i+1, c.name, m, c.want, reporters.RelativeError)
+			}
+		}
+	}
 	sum := res.SummaryText()
-	if !strings.Contains(sum, "turn  input tokens  ttft p50  ttlt p50  n") || !strings.Contains(sum, "4          96.0") {
+	if !strings.Contains(sum, "turn  input tokens  ttft p50  ttft p90  ttlt p50  ttlt p90  failed  n") || !strings.Contains(sum, "4          96.0") {
 		t.Errorf("summary lacks the per-turn table:\n%s", sum)
 	}
-	// The records on disk carry the turns, and the stats read back equal.
+	var md strings.Builder
+	if err := reporters.NewMarkdown(&md).Write(&res.Run); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "| turn | input tokens | ttft p50 | ttft p90 | e2e p50 | e2e p90 | failed | n |") ||
+		!strings.Contains(md.String(), "| 4 | 96.0 | ") {
+		t.Errorf("Markdown lacks the per-turn table:\n%s", md.String())
+	}
+	// The records on disk carry the turns: the stats, and the model's
+	// turns in report.json, read back equal.
 	back, err := LoadResult(res.OutputPath)
 	if err != nil {
 		t.Fatal(err)
@@ -241,6 +274,9 @@ func TestTurnStatsSim(t *testing.T) {
 		t.Fatal(err)
 	}
 	assert.Equal(t, ts, ts2, "TurnStats of the loaded run")
+	want, _ := json.Marshal(res.Run.Turns)
+	got, _ := json.Marshal(back.Run.Turns)
+	assert.JSONEq(t, string(want), string(got), "the loaded model's turns")
 }
 
 // TestTurnsOverTheWire runs conversations through the OpenAI chat and the

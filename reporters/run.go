@@ -69,6 +69,9 @@ type Run struct {
 	Series []Window `json:"series"`
 	// Generator is the load generator's self-check, when it ran one.
 	Generator *Generator `json:"generator,omitempty"`
+	// Turns holds one entry per turn number, in order, for a run of
+	// conversations (Config.Turns > 0); nil otherwise.
+	Turns []Turn `json:"turns,omitempty"`
 	// Checks are the SLO checks evaluated on the run, in evaluation order.
 	Checks []Check `json:"checks"`
 }

@@ -112,7 +112,7 @@ func (h *Heatmap) Run(ctx context.Context, r *llmtest.Runner) (*reporters.Heatma
 			cells = append(cells, cell{in, out, items})
 		}
 	}
-	hm := &reporters.Heatmap{Inputs: h.Inputs, Outputs: h.Outputs, PerCell: perCell}
+	hm := &reporters.Heatmap{SchemaVersion: reporters.HeatmapSchemaVersion, Name: name, Inputs: h.Inputs, Outputs: h.Outputs, PerCell: perCell}
 	for _, c := range cells {
 		runName := fmt.Sprintf("%s-in%d-out%d", name, c.in, c.out)
 		res, err := r.Run(ctx, llmtest.Config{
@@ -131,19 +131,21 @@ func (h *Heatmap) Run(ctx context.Context, r *llmtest.Runner) (*reporters.Heatma
 	return hm, nil
 }
 
-// cellOf summarizes a cell's run.
+// cellOf summarizes a cell's run, taking its metrics from the run's model.
 func cellOf(in, out int, name string, res *llmtest.Result) reporters.HeatmapCell {
-	stat := func(m llmtest.Metric) reporters.HeatmapStat {
-		a := res.Stats.Aggregate(m)
-		return reporters.HeatmapStat{P50: a.P50, Mean: a.Average}
+	metric := func(m llmtest.Metric) reporters.Metric {
+		if rm := res.Run.Metric(string(m)); rm != nil {
+			return *rm
+		}
+		return reporters.Metric{Name: string(m), Unit: reporters.UnitSeconds}
 	}
 	counts := res.Run.Counts
 	return reporters.HeatmapCell{
 		Input: in, Output: out, Run: name,
 		Requests:  counts.Total,
 		Succeeded: counts.Total - counts.Failed - counts.Cancelled,
-		TTFT:      stat(llmtest.TimeToFirstToken),
-		TTLT:      stat(llmtest.TimeToLastToken),
-		TPOT:      stat(llmtest.TimePerOutputToken),
+		TTFT:      metric(llmtest.TimeToFirstToken),
+		TTLT:      metric(llmtest.TimeToLastToken),
+		TPOT:      metric(llmtest.TimePerOutputToken),
 	}
 }

@@ -38,7 +38,7 @@ func TestHeatmapAgainstSimulator(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("hm-in%d-out%d", c.Input, c.Output), c.Run)
 		assert.Positive(t, c.TTFT.P50)
 		assert.Greater(t, c.TTLT.P50, c.TTFT.P50, "cell %d×%d", c.Input, c.Output)
-		assert.Positive(t, c.TPOT.Mean)
+		assert.Positive(t, c.TPOT.Average)
 	}
 	for _, out := range h.Outputs {
 		prev := 0.0
@@ -47,7 +47,7 @@ func TestHeatmapAgainstSimulator(t *testing.T) {
 			require.True(t, ok)
 			// 90 and 200 more input tokens add 18 ms and 40 ms of prefill.
 			assert.Greater(t, c.TTFT.P50, prev, "TTFT rises with input length: %d×%d", in, out)
-			assert.Greater(t, c.TTFT.Mean, 0.001+float64(in)*200e-6*0.9, "cell %d×%d: prefill in TTFT", in, out)
+			assert.Greater(t, c.TTFT.Average, 0.001+float64(in)*200e-6*0.9, "cell %d×%d: prefill in TTFT", in, out)
 			prev = c.TTFT.P50
 		}
 	}
@@ -60,9 +60,23 @@ func TestHeatmapAgainstSimulator(t *testing.T) {
 
 	var js bytes.Buffer
 	require.NoError(t, reporters.WriteHeatmapJSON(&js, hm))
+	written := js.String()
 	back, err := reporters.ReadHeatmapJSON(&js)
 	require.NoError(t, err)
-	assert.Equal(t, hm, back)
+	var again bytes.Buffer
+	require.NoError(t, reporters.WriteHeatmapJSON(&again, back))
+	assert.JSONEq(t, written, again.String(), "heatmap.json round-trips")
+	// Each cell holds its run's metrics as in the run's model: the
+	// histogram of every sample, from which a percentile can be read.
+	assert.Equal(t, "hm", back.Name)
+	assert.Equal(t, reporters.HeatmapSchemaVersion, back.SchemaVersion)
+	for _, c := range back.Cells {
+		assert.Equal(t, 4, c.TTFT.N, "cell %d×%d", c.Input, c.Output)
+		assert.Equal(t, int64(4), c.TTFT.Histogram.Count(), "cell %d×%d", c.Input, c.Output)
+		p99, ok := c.TTLT.Percentile(99)
+		assert.True(t, ok)
+		assert.InEpsilon(t, c.TTLT.P99, p99, 2*reporters.RelativeError, "cell %d×%d: p99 from the histogram", c.Input, c.Output)
+	}
 
 	var md bytes.Buffer
 	require.NoError(t, reporters.WriteHeatmapMarkdown(&md, hm))
@@ -103,6 +117,10 @@ func TestHeatmapMarkdownEmptyCellAndBadShape(t *testing.T) {
 	assert.Contains(t, md.String(), "| 5 | — |")
 	hm.Cells = nil
 	assert.ErrorContains(t, reporters.WriteHeatmapMarkdown(&md, hm), "0 cells for 1 input and 1 output lengths")
-	_, err := reporters.ReadHeatmapJSON(strings.NewReader(`{"input_lengths":[1],"output_lengths":[2],"cells":[]}`))
+	_, err := reporters.ReadHeatmapJSON(strings.NewReader(`{"schema_version":1,"input_lengths":[1],"output_lengths":[2],"cells":[]}`))
 	assert.ErrorContains(t, err, "0 cells for 1 input and 1 output lengths")
+	// A document of another version, such as one written before the
+	// heatmap held its cells' metrics, is refused by its version.
+	_, err = reporters.ReadHeatmapJSON(strings.NewReader(`{"input_lengths":[1],"output_lengths":[2],"cells":[]}`))
+	assert.ErrorContains(t, err, "schema_version 0, want 1")
 }

@@ -16,7 +16,7 @@ func TestRunTurns(t *testing.T) {
 		"--prompt", "hello there", "--out", out, "--run-name", "conv"}, fastSim...)
 	code, stdout, stderr := runCLI(t, args...)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	assert.Contains(t, stdout, "turn  input tokens  ttft p50  ttlt p50  n")
+	assert.Contains(t, stdout, "turn  input tokens  ttft p50  ttft p90  ttlt p50  ttlt p90  failed  n")
 	res, err := llmtest.LoadResult(filepath.Join(out, "conv"))
 	require.NoError(t, err)
 	assert.Equal(t, 3, res.Run.Config.Turns)
