@@ -64,7 +64,7 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	if !exact {
 		fmt.Fprintf(&b, "percentiles from histograms, within %g%%\n", 100*run.RelativeError)
 	}
-	if len(run.Turns) > 1 {
+	if len(run.Turns) > 0 {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "turn\tinput tokens\tttft p50\tttft p90\tttlt p50\tttlt p90\tfailed\tn\t")
 		for i := range run.Turns {

@@ -37,6 +37,9 @@ type Heatmap struct {
 	// Cells holds one cell per (input, output) pair, row by row: the cell
 	// of Inputs[i] and Outputs[j] is Cells[i*len(Outputs)+j].
 	Cells []HeatmapCell `json:"cells"`
+	// Interrupted reports a heatmap whose cells did not all run: those
+	// that did not have no requests.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // HeatmapCell is one cell of a Heatmap.
@@ -107,19 +110,34 @@ func ReadHeatmapJSON(r io.Reader) (*Heatmap, error) {
 	if err := dec.Decode(&h); err != nil {
 		return nil, fmt.Errorf("reporters: heatmap: %w", err)
 	}
-	if len(h.Cells) != len(h.Inputs)*len(h.Outputs) {
-		return nil, fmt.Errorf("reporters: heatmap: %d cells for %d input and %d output lengths", len(h.Cells), len(h.Inputs), len(h.Outputs))
+	if err := h.checkCells(); err != nil {
+		return nil, err
 	}
 	return &h, nil
 }
 
-// WriteHeatmapMarkdown writes h to w as Markdown: one table for each of
-// TTFT, TTLT and TPOT, the p50 in milliseconds, a row per input length and
-// a column per output length. A cell without a successful request shows
-// "—".
-func WriteHeatmapMarkdown(w io.Writer, h *Heatmap) error {
+// checkCells checks that h has one cell per pair of lengths, in order.
+func (h *Heatmap) checkCells() error {
 	if len(h.Cells) != len(h.Inputs)*len(h.Outputs) {
 		return fmt.Errorf("reporters: heatmap: %d cells for %d input and %d output lengths", len(h.Cells), len(h.Inputs), len(h.Outputs))
+	}
+	for i, c := range h.Cells {
+		in, out := h.Inputs[i/len(h.Outputs)], h.Outputs[i%len(h.Outputs)]
+		if c.Input != in || c.Output != out {
+			return fmt.Errorf("reporters: heatmap: cells[%d] is %d×%d, want %d×%d (row by row)", i, c.Input, c.Output, in, out)
+		}
+	}
+	return nil
+}
+
+// WriteHeatmapMarkdown writes h to w as Markdown: one table for each of
+// TTFT, TTLT and TPOT, the p50 in milliseconds, a row per input length and
+// a column per output length. A cell without a value (no successful
+// request had one, or the cell did not run) shows "—"; an interrupted
+// heatmap ends with a line that says so.
+func WriteHeatmapMarkdown(w io.Writer, h *Heatmap) error {
+	if err := h.checkCells(); err != nil {
+		return err
 	}
 	var b strings.Builder
 	for i, m := range []struct {
@@ -142,7 +160,7 @@ func WriteHeatmapMarkdown(w io.Writer, h *Heatmap) error {
 			fmt.Fprintf(&b, "| %d |", in)
 			for c := range h.Outputs {
 				cell := &h.Cells[r*len(h.Outputs)+c]
-				if cell.Succeeded == 0 {
+				if cell.Succeeded == 0 || m.of(cell).N == 0 {
 					b.WriteString(" — |")
 					continue
 				}
@@ -150,6 +168,9 @@ func WriteHeatmapMarkdown(w io.Writer, h *Heatmap) error {
 			}
 			b.WriteString("\n")
 		}
+	}
+	if h.Interrupted {
+		b.WriteString("\nInterrupted: the cells shown as — after the last that ran did not run.\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

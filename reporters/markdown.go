@@ -161,7 +161,7 @@ func writeTurnsTable(b *strings.Builder, run *Run) {
 	if len(run.Turns) == 0 {
 		return
 	}
-	writeRow(b, []string{"turn", "input tokens", "ttft p50", "ttft p90", "e2e p50", "e2e p90", "failed", "n"})
+	writeRow(b, []string{"turn", "input tokens", "ttft p50", "ttft p90", "ttlt p50", "ttlt p90", "failed", "n"})
 	writeRow(b, []string{"---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"})
 	for i := range run.Turns {
 		t := &run.Turns[i]

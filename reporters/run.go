@@ -70,7 +70,7 @@ type Run struct {
 	// Generator is the load generator's self-check, when it ran one.
 	Generator *Generator `json:"generator,omitempty"`
 	// Turns holds one entry per turn number, in order, for a run of
-	// conversations (Config.Turns > 0); nil otherwise.
+	// conversations (Config.Turns > 1); nil otherwise.
 	Turns []Turn `json:"turns,omitempty"`
 	// Checks are the SLO checks evaluated on the run, in evaluation order.
 	Checks []Check `json:"checks"`

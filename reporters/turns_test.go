@@ -79,7 +79,7 @@ func TestMarkdownTurns(t *testing.T) {
 	var b strings.Builder
 	require.NoError(t, NewMarkdown(&b).Write(r))
 	md := b.String()
-	assert.Contains(t, md, "| turn | input tokens | ttft p50 | ttft p90 | e2e p50 | e2e p90 | failed | n |\n")
+	assert.Contains(t, md, "| turn | input tokens | ttft p50 | ttft p90 | ttlt p50 | ttlt p90 | failed | n |\n")
 	assert.Contains(t, md, "| 1 | 100.0 | 11ms | ")
 	assert.Contains(t, md, "| 2 | 250.0 | 20ms | 20ms | – | – | 1 | 2 |\n")
 

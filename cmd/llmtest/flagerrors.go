@@ -36,6 +36,7 @@ var engineFlags = map[string]string{
 	"Warmup":         "--warmup",
 	"Turns":          "--turns",
 	"ThinkTime":      "--think-time",
+	"ArrivalTimes":   "--trace",
 }
 
 // providerFlags maps the Config fields of the endpoint packages (openai,

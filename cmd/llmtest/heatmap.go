@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,7 +56,7 @@ func parseTokenList(flag, s string) ([]int, error) {
 }
 
 // heatmapConflicts are the flags a heatmap sets itself or cannot honour.
-var heatmapConflicts = []string{"payload", "prompt", "input-tokens", "output-tokens", "dataset", "prompts", "trace", "trace-speed",
+var heatmapConflicts = []string{"payload", "prompt", "input-tokens", "output-tokens", "dataset", "prompts", "trace", "trace-speed", "turns", "think-time",
 	"max-tokens", "requests", "duration", "rate", "stage", "sweep-clients", "sweep-rates", "slo",
 	"junit", "json", "md", "low-memory", "warmup", "ramp-up"}
 
@@ -101,7 +102,8 @@ func (o *runOptions) checkHeatmap() (*workloads.Heatmap, error) {
 
 // runHeatmap runs the heatmap h with cfg as the base of every cell, stops
 // the progress, prints the heatmap's tables to human and, with --out,
-// writes heatmap.json and heatmap.md to <out>/<run-name>. It returns the
+// writes heatmap.json and heatmap.md to <out>/<run-name>: those of the
+// cells that ran, when the heatmap was interrupted. It returns the
 // heatmap (nil if no cell ran) and the files kept.
 func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg llmtest.Config, stopProgress func(), human io.Writer) (*reporters.Heatmap, []string, error) {
 	tok, err := o.workload.newTokenizer()
@@ -127,8 +129,8 @@ func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg l
 	cfg.RunName = ""
 	hm, runErr := h.Run(ctx, llmtest.NewRunner(cfg))
 	stopProgress()
-	if hm == nil || len(hm.Cells) < len(h.Inputs)*len(h.Outputs) {
-		return hm, nil, runErr
+	if hm == nil || !slices.ContainsFunc(hm.Cells, func(c reporters.HeatmapCell) bool { return c.Requests > 0 }) {
+		return hm, nil, runErr // no cell sent a request
 	}
 	var kept []string
 	if dir != "" {

@@ -28,10 +28,9 @@ func TestRunTurns(t *testing.T) {
 		turns = append(turns, inv.Turn)
 	}
 	assert.ElementsMatch(t, []int{1, 2, 3}, turns)
-	ts, err := res.TurnStats()
-	require.NoError(t, err)
+	ts := res.Run.Turns
 	require.Len(t, ts, 3)
-	assert.Less(t, ts[0].InputTokens, ts[2].InputTokens, "the context grows with the turn")
+	assert.Less(t, ts[0].Metric("num_tokens_input").Average, ts[2].Metric("num_tokens_input").Average, "the context grows with the turn")
 }
 
 func TestRunTurnsUsageErrors(t *testing.T) {
