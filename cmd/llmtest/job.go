@@ -196,7 +196,11 @@ func (o *jobOptions) write(runArgs []string, stdout, stderr io.Writer) error {
 		}
 		w = f
 	}
-	err = writeRecipe(w, &c)
+	applyFrom := "-"
+	if o.output != "" {
+		applyFrom = o.output
+	}
+	err = writeRecipe(w, &c, applyFrom)
 	if err == nil {
 		err = kube.Write(w, shards, merge)
 	}
@@ -221,20 +225,21 @@ func defaultImage() string {
 }
 
 // writeRecipe writes the YAML comment that starts the manifests: what they
-// run, and the kubectl commands that run them in order.
-func writeRecipe(w io.Writer, c *kube.Config) error {
+// run, and the kubectl commands that run them in order, applying the file
+// applyFrom ("-": standard input).
+func writeRecipe(w io.Writer, c *kube.Config, applyFrom string) error {
 	ns := ""
 	if c.Namespace != "" {
 		ns = " -n " + c.Namespace
 	}
 	_, err := fmt.Fprintf(w, `# llmtest job: %d shards of llmtest run, starting at %s, then their merge.
 # The merge Job is created suspended. Apply both, wait for the shards, resume the merge:
-#   kubectl apply -f -%[3]s
+#   kubectl apply -f %[6]s%[3]s
 #   kubectl wait%[3]s --for=condition=complete --timeout=24h job/%[4]s
 #   kubectl patch%[3]s job/%[4]s%[5]s --type=merge -p '{"spec":{"suspend":false}}'
 #   kubectl wait%[3]s --for=condition=complete --timeout=1h job/%[4]s%[5]s
 #   kubectl logs%[3]s job/%[4]s%[5]s
-`, c.Shards, kube.StartAtText(c.StartAt), ns, c.Name, kube.MergeSuffix)
+`, c.Shards, kube.StartAtText(c.StartAt), ns, c.Name, kube.MergeSuffix, applyFrom)
 	return err
 }
 
