@@ -353,7 +353,7 @@ func TestJobFlagErrors(t *testing.T) {
 		{with(nil, "--", "--url", "http://s/v1", "-f", "plan.yaml"), "after --: --file: a plan file is not in the container: give its flags after --"},
 		{with(nil, "--", "--url", "http://s/v1", "--sweep-clients", "1,2"), "after --: --sweep-clients: a sweep is not sharded"},
 		{with(nil, "--", "--url", "http://s/v1", "--heatmap-inputs", "10"), "after --: --heatmap-inputs: a heatmap is not sharded"},
-		{with(nil, "--", "--url", "http://u:" + fakeJobKey + "@s/v1"), "after --: --url holds a user or password, which a manifest must not: give the key with --secret-env"},
+		{with(nil, "--", "--url", "http://u:"+fakeJobKey+"@s/v1"), "after --: --url holds a user or password, which a manifest must not: give the key with --secret-env"},
 		{with(nil, "--", "--url", "http://s/v1", "--slo", "ttft p99 <"), "after --: --slo: "},
 	} {
 		code, stdout, stderr := runCLI(t, c.args...)
