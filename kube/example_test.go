@@ -103,3 +103,21 @@ func ExampleJobs() {
 	//         whenUnsatisfiable: ScheduleAnyway
 	// [merge s3://bucket/runs/vllm/shard-0 s3://bucket/runs/vllm/shard-1 s3://bucket/runs/vllm/shard-2 s3://bucket/runs/vllm/shard-3 --out s3://bucket/runs/vllm --run-name merged --slo ttft p99 < 800ms]
 }
+
+func ExampleParseSecretEnv() {
+	e, err := kube.ParseSecretEnv("OPENAI_API_KEY=openai:api-key")
+	fmt.Println(e.Name, e.Secret, e.Key, err)
+	_, err = kube.ParseSecretEnv("OPENAI_API_KEY=sk-not-a-reference")
+	fmt.Println(err != nil)
+	// Output:
+	// OPENAI_API_KEY openai api-key <nil>
+	// true
+}
+
+func ExampleShardFolder() {
+	fmt.Println(kube.ShardFolder("s3://bucket/runs/a?region=eu-west-1", 2))
+	fmt.Println(kube.RunFolder("/results/a", kube.MergedRunName))
+	// Output:
+	// s3://bucket/runs/a/shard-2?region=eu-west-1
+	// /results/a/merged
+}
