@@ -3,8 +3,10 @@ package kube
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +61,8 @@ type Config struct {
 	VolumeClaim string
 	// RunArgs are the arguments of `llmtest run` beyond those the Job sets
 	// (--out, --run-name, --start-at), which follow them and so win. They
-	// must hold no --slo: SLOs gate the merged run (SLOs).
+	// should hold no --slo: a shard that fails an SLO fails its index, and
+	// SLOs gate the merged run (SLOs).
 	RunArgs []string
 	// SLOs are the --slo checks of the merged run.
 	SLOs []string
@@ -149,7 +152,8 @@ func (c *Config) Validate() error {
 		}
 		seen[e.Name] = true
 	}
-	for k, v := range c.Labels {
+	for _, k := range slices.Sorted(maps.Keys(c.Labels)) {
+		v := c.Labels[k]
 		if errs := content.IsLabelKey(k); len(errs) > 0 {
 			return configErrorf("Labels", "key %q: %s", k, errs[0])
 		}
