@@ -48,3 +48,17 @@ func TestLlmtestImportsStayLight(t *testing.T) {
 		}
 	}
 }
+
+// TestKubeImportsOnlyAPITypes checks package kube's doc: of Kubernetes it
+// imports the API types and their YAML, never a client.
+func TestKubeImportsOnlyAPITypes(t *testing.T) {
+	out, err := exec.Command(goCommand(t), "list", "-deps", "github.com/llmtest/llmtest/kube").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, "k8s.io/api/batch/v1")
+	for _, dep := range deps {
+		for _, banned := range []string{"k8s.io/client-go", "k8s.io/kubernetes", "github.com/llmtest/llmtest/llmtest", "github.com/aws/"} {
+			assert.False(t, strings.HasPrefix(dep, banned), "kube imports %s", dep)
+		}
+	}
+}

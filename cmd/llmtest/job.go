@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -175,6 +176,9 @@ func (o *jobOptions) write(runArgs []string, stdout, stderr io.Writer) error {
 		if c.Labels == nil {
 			c.Labels = map[string]string{}
 		}
+		if _, dup := c.Labels[k]; dup {
+			return usageErrorf("--label %s: given twice", k)
+		}
 		c.Labels[k] = v
 	}
 	shards, merge, err := kube.Jobs(c)
@@ -198,7 +202,10 @@ func (o *jobOptions) write(runArgs []string, stdout, stderr io.Writer) error {
 	}
 	applyFrom := "-"
 	if o.output != "" {
-		applyFrom = o.output
+		applyFrom = "FILE"
+		if plainPath.MatchString(o.output) {
+			applyFrom = o.output
+		}
 	}
 	err = writeRecipe(w, &c, applyFrom)
 	if err == nil {
@@ -209,11 +216,15 @@ func (o *jobOptions) write(runArgs []string, stdout, stderr io.Writer) error {
 			err = cerr
 		}
 	}
-	if err != nil {
+	if err != nil && o.output != "" {
 		return fmt.Errorf("-o: %w", err)
 	}
-	return nil
+	return err
 }
+
+// plainPath matches a file name that the recipe can show as it is, in a
+// shell command and a YAML comment.
+var plainPath = regexp.MustCompile(`^[A-Za-z0-9._/+-]+$`)
 
 // defaultImage returns the placeholder image of this build's version.
 func defaultImage() string {

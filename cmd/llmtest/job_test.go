@@ -299,6 +299,19 @@ func TestJobWritesTheFile(t *testing.T) {
 	require.Len(t, jobs, 2)
 	assert.EqualValues(t, 3, *jobs[0].Spec.Completions)
 	assert.Contains(t, string(b), "#   kubectl apply -f "+file+"\n")
+
+	// A name the recipe cannot show as it is.
+	odd := filepath.Join(t.TempDir(), "job\nkind: x.yaml")
+	code, _, stderr = runCLI(t, "job", "--shards", "3", "--image", "i:1", "--out", "s3://b/r", "-o", odd, "--", "--url", "http://s/v1")
+	require.Equal(t, exitOK, code, stderr)
+	b, err = os.ReadFile(odd)
+	require.NoError(t, err)
+	assert.Len(t, decodeJobs(t, string(b)), 2)
+	assert.Contains(t, string(b), "#   kubectl apply -f FILE\n")
+
+	code, _, stderr = runCLI(t, "job", "--shards", "3", "--image", "i:1", "--out", "s3://b/r", "-o", filepath.Join(t.TempDir(), "no", "such", "dir.yaml"), "--", "--url", "http://s/v1")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "llmtest job: -o: open ")
 }
 
 func TestJobFlagErrors(t *testing.T) {
@@ -336,6 +349,7 @@ func TestJobFlagErrors(t *testing.T) {
 		{with([]string{"--memory", "0"}), `--memory: "0": want more than 0`},
 		{with([]string{"--retries", "-1"}), "--retries: -1: want 0 to 100"},
 		{with([]string{"--label", "team"}), `--label "team": want KEY=VALUE`},
+		{with([]string{"--label", "team=a", "--label", "team=b"}), "--label team: given twice"},
 		{with([]string{"--label", "app.kubernetes.io/name=x"}), `--label: key "app.kubernetes.io/name": the prefix app.kubernetes.io/ is for the Jobs' and Kubernetes' own labels`},
 		{with([]string{"--label", "team=a b"}), `--label: team="a b": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`},
 		{with([]string{"--service-account", "A"}), `--service-account: "A": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`},
