@@ -25,8 +25,9 @@ func goCommand(t *testing.T) string {
 }
 
 // TestLlmtestImportsStayLight checks DESIGN's rule that importing llmtest
-// pulls in neither tiktoken (with its embedded ranks and regexp2) nor the
-// AWS SDK: `go list -deps` of the package must name none of them.
+// pulls in neither tiktoken (with its embedded ranks and regexp2), the
+// AWS SDK nor Kubernetes' API types (package kube): `go list -deps` of
+// the package must name none of them.
 func TestLlmtestImportsStayLight(t *testing.T) {
 	out, err := exec.Command(goCommand(t), "list", "-deps", "github.com/llmtest/llmtest/llmtest").CombinedOutput()
 	require.NoError(t, err, "%s", out)
@@ -39,8 +40,25 @@ func TestLlmtestImportsStayLight(t *testing.T) {
 			"github.com/aws/",
 			"github.com/llmtest/llmtest/tokenizers/tiktoken",
 			"github.com/llmtest/llmtest/workloads",
+			"github.com/llmtest/llmtest/kube",
+			"k8s.io/",
+			"sigs.k8s.io/",
 		} {
 			assert.False(t, strings.HasPrefix(dep, banned), "llmtest imports %s", dep)
+		}
+	}
+}
+
+// TestKubeImportsOnlyAPITypes checks package kube's doc: of Kubernetes it
+// imports the API types and their YAML, never a client.
+func TestKubeImportsOnlyAPITypes(t *testing.T) {
+	out, err := exec.Command(goCommand(t), "list", "-deps", "github.com/llmtest/llmtest/kube").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	deps := strings.Fields(string(out))
+	require.Contains(t, deps, "k8s.io/api/batch/v1")
+	for _, dep := range deps {
+		for _, banned := range []string{"k8s.io/client-go", "k8s.io/kubernetes", "github.com/llmtest/llmtest/llmtest", "github.com/aws/"} {
+			assert.False(t, strings.HasPrefix(dep, banned), "kube imports %s", dep)
 		}
 	}
 }
