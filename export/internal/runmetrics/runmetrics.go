@@ -47,8 +47,13 @@ var Quantiles = []struct {
 	{0, "min"}, {0.5, "p50"}, {0.9, "p90"}, {0.95, "p95"}, {0.99, "p99"}, {0.999, "p99.9"}, {1, "max"},
 }
 
-// Param is one run parameter: a label name (snake case) and its value.
-type Param struct{ Key, Value string }
+// Param is one run parameter: a label name (snake case) and its value;
+// Number marks a value that is a number (such as clients or rate), Bool
+// one that is "true".
+type Param struct {
+	Key, Value   string
+	Number, Bool bool
+}
 
 // Params returns the run's identity and load shape as labels, in a fixed
 // order, leaving out what is empty or zero: run, test, provider, model,
@@ -62,7 +67,12 @@ func Params(run *reporters.Run) []Param {
 	var ps []Param
 	add := func(k, v string) {
 		if v != "" && v != "0" && v != "false" {
-			ps = append(ps, Param{k, v})
+			ps = append(ps, Param{Key: k, Value: v})
+		}
+	}
+	number := func(k, v string) {
+		if v != "0" {
+			ps = append(ps, Param{Key: k, Value: v, Number: true})
 		}
 	}
 	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -72,20 +82,22 @@ func Params(run *reporters.Run) []Param {
 	add("model", run.Endpoint.Model)
 	add("endpoint", run.Endpoint.Name)
 	add("url", run.Endpoint.URL)
-	add("clients", strconv.Itoa(c.Clients))
-	add("requests", strconv.Itoa(c.Requests))
-	add("duration", num(c.Duration))
-	add("ramp_up", num(c.RampUp))
-	add("rate", num(c.Rate))
+	number("clients", strconv.Itoa(c.Clients))
+	number("requests", strconv.Itoa(c.Requests))
+	number("duration", num(c.Duration))
+	number("ramp_up", num(c.RampUp))
+	number("rate", num(c.Rate))
 	add("arrival", c.Arrival)
-	add("max_in_flight", strconv.Itoa(c.MaxInFlight))
-	add("turns", strconv.Itoa(c.Turns))
-	add("shards", strconv.Itoa(c.Shards))
-	add("low_memory", strconv.FormatBool(c.LowMemory))
-	add("payloads", strconv.Itoa(c.Payloads))
+	number("max_in_flight", strconv.Itoa(c.MaxInFlight))
+	number("turns", strconv.Itoa(c.Turns))
+	number("shards", strconv.Itoa(c.Shards))
+	if c.LowMemory {
+		ps = append(ps, Param{Key: "low_memory", Value: "true", Bool: true})
+	}
+	number("payloads", strconv.Itoa(c.Payloads))
 	add("payloads_digest", c.PayloadsDigest)
 	add("tokenizer", c.Tokenizer)
-	add("timeout", num(c.Timeout))
+	number("timeout", num(c.Timeout))
 	return ps
 }
 
