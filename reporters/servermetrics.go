@@ -176,3 +176,33 @@ func (m *ServerMetrics) Comparison(r *Run) []ServerFigure {
 	}
 	return out
 }
+
+// ServerText returns the server's figure for people: a duration as
+// "12.3ms", a count as "140".
+func (f ServerFigure) ServerText() string { return f.format(f.Server) }
+
+// ClientText returns the client's figure for people, "-" when there is
+// none.
+func (f ServerFigure) ClientText() string {
+	if !f.HasClient {
+		return "-"
+	}
+	return f.format(f.Client)
+}
+
+func (f ServerFigure) format(v float64) string {
+	if f.Unit == UnitSeconds {
+		return formatSeconds(v)
+	}
+	return formatTokens(v)
+}
+
+// Title returns the heading of the server's metrics for people: "server
+// metrics (vllm, http://host:8000/metrics)".
+func (m *ServerMetrics) Title() string {
+	server := m.Server
+	if server == "" {
+		server = "unknown server"
+	}
+	return "server metrics (" + server + ", " + oneLine(m.URL) + ")"
+}
