@@ -108,6 +108,7 @@ func (m *Markdown) Write(run *Run) error {
 	}
 
 	writeMetricsTable(&b, run)
+	writeServerMetrics(&b, run)
 	writeChecksTable(&b, run)
 	_, err := io.WriteString(m.w, b.String())
 	return err

@@ -1,7 +1,10 @@
 package reporters
 
 import (
+	"fmt"
+	"io"
 	"strings"
+	"text/tabwriter"
 	"time"
 )
 
@@ -205,4 +208,52 @@ func (m *ServerMetrics) Title() string {
 		server = "unknown server"
 	}
 	return "server metrics (" + server + ", " + oneLine(m.URL) + ")"
+}
+
+// WriteText writes the server's figures next to run's for people: a
+// heading (see Title), a table of Comparison's rows with the server
+// metric each was read from, and one line per warning. It writes nothing
+// for nil m.
+func (m *ServerMetrics) WriteText(w io.Writer, run *Run) error {
+	if m == nil {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(m.Title() + ":\n")
+	if rows := m.Comparison(run); len(rows) > 0 {
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  figure\tserver\tclient\tserver metric")
+		for _, f := range rows {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", f.Figure, f.ServerText(), f.ClientText(), oneLine(f.Metric))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, s := range m.Warnings {
+		b.WriteString("  warning: " + oneLine(s) + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeServerMetrics writes the Markdown section of the server's figures:
+// a table like WriteText's, then its warnings.
+func writeServerMetrics(b *strings.Builder, run *Run) {
+	m := run.ServerMetrics
+	if m == nil {
+		return
+	}
+	b.WriteString(mdText(strings.ToUpper(m.Title()[:1])+m.Title()[1:]) + "\n\n")
+	if rows := m.Comparison(run); len(rows) > 0 {
+		writeRow(b, []string{"figure", "server", "client", "server metric"})
+		writeRow(b, []string{"---", "---:", "---:", "---"})
+		for _, f := range rows {
+			writeRow(b, []string{mdText(f.Figure), f.ServerText(), f.ClientText(), mdCode(f.Metric, true)})
+		}
+		b.WriteByte('\n')
+	}
+	for _, s := range m.Warnings {
+		b.WriteString("⚠️ " + mdText(s) + "\n\n")
+	}
 }

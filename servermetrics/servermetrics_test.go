@@ -248,6 +248,10 @@ func TestCallbackAgainstTheSimulator(t *testing.T) {
 	require.Contains(t, rows, "ttft (mean)")
 	assert.Positive(t, rows["ttft (mean)"].Server)
 
+	summary := res.SummaryText()
+	assert.Contains(t, summary, "server metrics (vllm, "+s.URL+"/metrics):\n")
+	assert.Regexp(t, `\n  input tokens +\d+ +\d+ +vllm:prompt_tokens_total\n`, summary)
+
 	// A second run through the same callback scrapes afresh.
 	res2 := simRun(t, s, cb)
 	assert.Equal(t, 12.0, res2.Run.ServerMetrics.Get("vllm:request_success_total").Delta)
