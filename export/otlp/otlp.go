@@ -69,8 +69,13 @@ var ErrEndpoint = errors.New("otlp: bad endpoint")
 // fragment.
 func ParseEndpoint(endpoint string) (*url.URL, error) {
 	u, err := url.Parse(endpoint)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("%w: not a URL", ErrEndpoint)
+	case !strings.Contains(endpoint, "://"):
+		// Not quoted: "user:password@host" parses as a scheme and an
+		// opaque part.
+		return nil, fmt.Errorf("%w: no http:// or https://; want a URL such as http://localhost:4318", ErrEndpoint)
 	}
 	shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 	switch {

@@ -257,7 +257,8 @@ func TestParseEndpoint(t *testing.T) {
 	assert.Equal(t, "http://collector:4318/v1/metrics", u.String())
 
 	for in, want := range map[string]string{
-		"localhost:4318":             "want an http:// or https:// URL",
+		"localhost:4318":             "no http:// or https://",
+		"bob:pa55@collector:4318":    "no http:// or https://",
 		"ftp://collector":            "want an http:// or https:// URL",
 		"http:///v1/metrics":         "no host",
 		"http://bob:pa55@collector/": "user info in the URL",
