@@ -123,7 +123,7 @@ var serverFigures = []struct {
 	client   func(r *Run) (float64, bool)
 }{
 	{"requests", []string{"vllm:request_success_total"}, false,
-		func(r *Run) (float64, bool) { return float64(r.Counts.Ended() - r.Counts.Failed), true }},
+		func(r *Run) (float64, bool) { return float64(r.Counts.Total), true }},
 	{"input tokens", []string{"vllm:prompt_tokens_total", "llamacpp:prompt_tokens_total"}, false,
 		func(r *Run) (float64, bool) { return float64(r.Tokens.Input), true }},
 	{"output tokens", []string{"vllm:generation_tokens_total", "llamacpp:tokens_predicted_total"}, false,
@@ -140,11 +140,12 @@ var serverFigures = []struct {
 }
 
 // Comparison returns the server's figures that it reported, each next to
-// the run's own when it has one: requests completed (vLLM's
-// request_success_total against the run's successful requests), input
-// and output tokens, and the mean queue, prefill, decode, first-token and
-// end-to-end times of vLLM's histograms (the last two against the run's
-// TTFT and TTLT averages); llama.cpp's prompt and generation times. A
+// the run's own when it has one: requests (vLLM's request_success_total,
+// over every finish reason, against the requests the run sent), input and
+// output tokens (against the run's, which count its successful requests
+// only), and the mean queue, prefill, decode, first-token and end-to-end
+// times of vLLM's histograms (the last two against the run's TTFT and
+// TTLT averages); llama.cpp's prompt and generation times. A
 // figure whose metric the server did not serve, or a mean over no
 // observations, is left out. Nil for nil m.
 func (m *ServerMetrics) Comparison(r *Run) []ServerFigure {

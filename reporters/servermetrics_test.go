@@ -43,7 +43,7 @@ func TestServerMetricsComparison(t *testing.T) {
 		got = append(got, f.Figure+" "+f.ServerText()+" "+f.ClientText()+" "+f.Metric)
 	}
 	assert.Equal(t, []string{
-		"requests 19 19 vllm:request_success_total",
+		"requests 19 20 vllm:request_success_total",
 		"input tokens 190 190 vllm:prompt_tokens_total",
 		"output tokens 410 400 vllm:generation_tokens_total",
 		"queue time (mean) 30ms - vllm:request_queue_time_seconds",

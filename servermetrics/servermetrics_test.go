@@ -119,7 +119,7 @@ func TestCompareVLLM(t *testing.T) {
 	for _, f := range sm.Comparison(run) {
 		rows[f.Figure] = f
 	}
-	assert.Equal(t, reporters.ServerFigure{Figure: "requests", Metric: "vllm:request_success_total", Server: 40, Client: 40, HasClient: true}, rows["requests"])
+	assert.Equal(t, reporters.ServerFigure{Figure: "requests", Metric: "vllm:request_success_total", Server: 40, Client: 41, HasClient: true}, rows["requests"])
 	assert.Equal(t, reporters.ServerFigure{Figure: "input tokens", Metric: "vllm:prompt_tokens_total", Server: 280, Client: 280, HasClient: true}, rows["input tokens"])
 	assert.Equal(t, reporters.ServerFigure{Figure: "output tokens", Metric: "vllm:generation_tokens_total", Server: 480, Client: 470, HasClient: true}, rows["output tokens"])
 	assert.InDelta(t, 0.05, rows["queue time (mean)"].Server, 1e-12)
