@@ -147,6 +147,8 @@ func TestExportFlagErrors(t *testing.T) {
 		{[]string{"--server-metrics", "ftp://host/metrics"}, "--server-metrics \"ftp://host/metrics\": want an http:// or https:// URL"},
 		{[]string{"--server-metrics", "/metrics", "--api", "bedrock-converse", "--model", "m"}, "--server-metrics \"/metrics\": a path needs --url"},
 		{[]string{"--prometheus", filepath.Join(t.TempDir(), "missing", "x.prom")}, "--prometheus"},
+		{[]string{"--prometheus", "-", "--json", "-"}, "--json and --prometheus both write to standard output"},
+		{[]string{"--otlp-endpoint", "http://collector:4318", "--sweep-clients", "1,2"}, "--prometheus and --otlp-endpoint export one run"},
 	} {
 		code, stdout, stderr := runCLI(t, append([]string{"run", "--requests", "1"}, tc.args...)...)
 		assert.Equal(t, exitUsage, code, "%q: %s", tc.args, stderr)
@@ -154,6 +156,9 @@ func TestExportFlagErrors(t *testing.T) {
 		assert.Contains(t, stderr, tc.want, "%q", tc.args)
 		assert.NotContains(t, stderr, "pa55", "%q", tc.args)
 	}
+	code, _, stderr := runCLI(t, "run", "--prometheus", "x.prom", "--heatmap-inputs", "8", "--heatmap-outputs", "8")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--prometheus", "a heatmap writes no run's reports")
 }
 
 func TestReportWritesPrometheusOfASavedRun(t *testing.T) {
