@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -103,26 +100,6 @@ func (e *exportFlags) exportOTLP(run *reporters.Run) error {
 		return fmt.Errorf("--otlp-endpoint: %w", err)
 	}
 	return nil
-}
-
-// writeFileAtomic writes b to path through a temporary file in its
-// folder, renamed over path, so that a reader sees the old file or the
-// new one, never part of one.
-func writeFileAtomic(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(f.Name())
-		}
-	}()
-	_, err = f.Write(b)
-	if err = errors.Join(err, f.Chmod(0o644), f.Close()); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // promReport is the --prometheus report.

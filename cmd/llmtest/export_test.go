@@ -107,6 +107,9 @@ func TestRunExportsAndScrapesServerMetrics(t *testing.T) {
 	assert.Equal(t, 6.0, fams["llmtest_requests_total"].GetMetric()[0].GetCounter().GetValue())
 	require.Contains(t, fams, "llmtest_check_passed")
 	assert.Equal(t, dto.MetricType_HISTOGRAM, fams["llmtest_time_to_first_token_seconds"].GetType())
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary file is left")
 
 	// The OTLP export, once, with the header and the checks.
 	rcv.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/llmtest/llmtest/assertions"
+	"github.com/llmtest/llmtest/export/prom"
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
 )
@@ -153,8 +154,9 @@ func (o *outputFlags) checkOutputs() error {
 }
 
 // writeReports writes the --junit, --json, --md and --prometheus reports,
-// sends the run to --otlp-endpoint, and returns the files written. A report named "-" goes to stdout; the --md file that
-// $GITHUB_STEP_SUMMARY names is appended to.
+// sends the run to --otlp-endpoint, and returns the files written. A
+// report named "-" goes to stdout; the --md file that $GITHUB_STEP_SUMMARY
+// names is appended to; the --prometheus file is replaced whole.
 func (o *outputFlags) writeReports(res *llmtest.Result, stdout io.Writer) (written []string, err error) {
 	run := res.Report()
 	var errs []error
@@ -179,7 +181,7 @@ func (o *outputFlags) writeReports(res *llmtest.Result, stdout io.Writer) (writt
 		}
 		write := func() error { return writeFile(r.path, flags, b.Bytes()) }
 		if r.flag == "--prometheus" {
-			write = func() error { return writeFileAtomic(r.path, b.Bytes()) }
+			write = func() error { return prom.WriteFile(r.path, run) }
 		}
 		if err := write(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r.flag, err))

@@ -159,11 +159,11 @@ func ResourceMetrics(run *reporters.Run) *metricdata.ResourceMetrics {
 
 	for _, f := range runmetrics.Figures(run) {
 		m := metricdata.Metrics{Name: "llmtest." + f.Name, Description: f.Help, Unit: figureUnit(f)}
-		pt := metricdata.DataPoint[float64]{Attributes: set, StartTime: start, Time: end, Value: f.Value}
 		if f.Kind == runmetrics.Counter {
-			ip := metricdata.DataPoint[int64]{Attributes: set, StartTime: start, Time: end, Value: int64(f.Value)}
-			m.Data = metricdata.Sum[int64]{DataPoints: []metricdata.DataPoint[int64]{ip}, Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
+			pt := metricdata.DataPoint[int64]{Attributes: set, StartTime: start, Time: end, Value: int64(f.Value)}
+			m.Data = metricdata.Sum[int64]{DataPoints: []metricdata.DataPoint[int64]{pt}, Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
 		} else {
+			pt := metricdata.DataPoint[float64]{Attributes: set, StartTime: start, Time: end, Value: f.Value}
 			m.Data = metricdata.Gauge[float64]{DataPoints: []metricdata.DataPoint[float64]{pt}}
 		}
 		ms = append(ms, m)
