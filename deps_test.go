@@ -26,8 +26,9 @@ func goCommand(t *testing.T) string {
 
 // TestLlmtestImportsStayLight checks DESIGN's rule that importing llmtest
 // pulls in neither tiktoken (with its embedded ranks and regexp2), the
-// AWS SDK nor Kubernetes' API types (package kube): `go list -deps` of
-// the package must name none of them.
+// AWS SDK, nor Kubernetes' API types (package kube), nor the metric
+// exporters (OpenTelemetry, gRPC, the Prometheus libraries): `go list
+// -deps` of the package must name none of them.
 func TestLlmtestImportsStayLight(t *testing.T) {
 	out, err := exec.Command(goCommand(t), "list", "-deps", "github.com/llmtest/llmtest/llmtest").CombinedOutput()
 	require.NoError(t, err, "%s", out)
@@ -43,6 +44,11 @@ func TestLlmtestImportsStayLight(t *testing.T) {
 			"github.com/llmtest/llmtest/kube",
 			"k8s.io/",
 			"sigs.k8s.io/",
+			"github.com/llmtest/llmtest/export/",
+			"github.com/llmtest/llmtest/servermetrics",
+			"go.opentelemetry.io/",
+			"google.golang.org/grpc",
+			"github.com/prometheus/",
 		} {
 			assert.False(t, strings.HasPrefix(dep, banned), "llmtest imports %s", dep)
 		}

@@ -39,7 +39,8 @@ var planSections = []PlanSection{
 		"heatmap-inputs", "heatmap-outputs", "heatmap-requests"}},
 	{"slo", nil},
 	{"reports", []string{"out", "run-name", "junit", "junit-strict", "json", "md",
-		"progress", "progress-stats", "progress-interval", "progress-clients"}},
+		"progress", "progress-stats", "progress-interval", "progress-clients",
+		"prometheus", "otlp-endpoint", "otlp-header", "server-metrics"}},
 	{"sim", []string{"seed", "ttft", "prefill", "itl", "jitter", "output-tokens", "capacity", "max-queue",
 		"error-rate", "mid-stream-failure-rate", "stall-rate", "stall"}},
 	{"aws", []string{"region", "max-attempts", "endpoint-name", "inference-component", "style",
@@ -65,6 +66,7 @@ const (
 	kindStages // ParseStages
 	kindWarmup // ParseWarmup
 	kindLevels // a list of sweep levels, separated by commas
+	kindHeader // NAME=VALUE
 )
 
 // planKinds are the types of the keys that are not strings, by
@@ -99,6 +101,7 @@ var planKinds = map[string]planKind{
 	"reports.junit-strict":        kindBool,
 	"reports.progress-interval":   kindDuration,
 	"reports.progress-clients":    kindBool,
+	"reports.otlp-header":         kindHeader,
 	"sim.seed":                    kindInt,
 	"sim.ttft":                    kindDuration,
 	"sim.prefill":                 kindDuration,
@@ -218,7 +221,8 @@ func (e *PlanError) Error() string {
 //	            heatmap-outputs, heatmap-requests
 //	slo:        a list of SLO expressions, such as "ttft p99 < 800ms"
 //	reports:    out, run-name, junit, junit-strict, json, md, progress,
-//	            progress-stats, progress-interval, progress-clients
+//	            progress-stats, progress-interval, progress-clients,
+//	            prometheus, otlp-endpoint, otlp-header, server-metrics
 //	sim:        the simulator's flags without their "sim-" prefix (seed, ttft, ...)
 //	aws:        region, max-attempts, endpoint-name, inference-component,
 //	            style, text-path, input-tokens-path, output-tokens-path,
@@ -565,6 +569,10 @@ func checkValue(name, s string) error {
 	case kindWarmup:
 		if _, err = ParseWarmup(s); err != nil {
 			return errors.New("want a duration such as 10s or a number of requests such as 100")
+		}
+	case kindHeader:
+		if k, _, ok := strings.Cut(s, "="); !ok || strings.TrimSpace(k) == "" {
+			return errors.New("want a header NAME=VALUE, such as Authorization=Bearer ${TOKEN}")
 		}
 	case kindLevels:
 		if _, err = ParseLevels(s, name == "load.sweep-rates"); err != nil {

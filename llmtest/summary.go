@@ -14,8 +14,10 @@ import (
 // WriteSummary writes a one-screen text summary of the run to w: the run's
 // identity, its request accounting and throughput, the verdict of its
 // load generator's self-check ("load generator: healthy (…)" or "load
-// generator: saturated: <reasons>"; no line for a run without one), and a
-// table of the aggregates of every metric that has samples.
+// generator: saturated: <reasons>"; no line for a run without one), a
+// table of the aggregates of every metric that has samples, and the
+// server's metrics next to the client's figures when they were scraped
+// (see reporters.ServerMetrics.WriteText).
 func (r *Result) WriteSummary(w io.Writer) error {
 	st, run := &r.Stats, &r.Run
 	var b strings.Builder
@@ -93,6 +95,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(&b, "per-turn percentiles from histograms, within %g%%\n", 100*reporters.RelativeError)
+	}
+	if err := run.ServerMetrics.WriteText(&b, run); err != nil {
+		return err
 	}
 	if errs := topErrors(run.Errors, 3); len(errs) > 0 {
 		b.WriteString("errors:\n")

@@ -109,6 +109,7 @@ func (m *Markdown) Write(run *Run) error {
 
 	writeMetricsTable(&b, run)
 	writeTurnsTable(&b, run)
+	writeServerMetrics(&b, run)
 	writeChecksTable(&b, run)
 	_, err := io.WriteString(m.w, b.String())
 	return err

@@ -58,7 +58,7 @@ func parseTokenList(flag, s string) ([]int, error) {
 // heatmapConflicts are the flags a heatmap sets itself or cannot honour.
 var heatmapConflicts = []string{"payload", "prompt", "input-tokens", "output-tokens", "dataset", "prompts", "trace", "trace-speed", "turns", "think-time",
 	"max-tokens", "requests", "duration", "rate", "stage", "sweep-clients", "sweep-rates", "slo",
-	"junit", "json", "md", "low-memory", "warmup", "ramp-up"}
+	"junit", "json", "md", "prometheus", "otlp-endpoint", "otlp-header", "low-memory", "warmup", "ramp-up"}
 
 // checkHeatmap checks the heatmap flags against the others and returns
 // the heatmap they ask for (its Prompts.Payload unset), or nil.
