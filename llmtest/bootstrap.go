@@ -176,16 +176,17 @@ func (s histogramSample) values(ranks []int64) []float64 {
 	return out
 }
 
-// bootstrapPercentiles returns, for each of ps, the percentile of s and
-// its value in each of n bootstrap resamples drawn from r.
-func bootstrapPercentiles(r *rand.Rand, s ranked, ps []float64, n int) (points []float64, resamples [][]float64) {
+// bootstrapPercentiles returns, for each ps[j], the percentile of s and
+// its value in each of n bootstrap resamples drawn from rng(j).
+func bootstrapPercentiles(rng func(j int) *rand.Rand, s ranked, ps []float64, n int) (points []float64, resamples [][]float64) {
 	cnt := s.count()
 	draws := make([]percentileDraw, 0, len(ps)*(n+1))
 	for _, p := range ps {
 		draws = append(draws, percentileDrawOf(cnt, p))
 	}
-	for range n {
-		for _, p := range ps {
+	for j, p := range ps {
+		r := rng(j)
+		for range n {
 			draws = append(draws, resamplePercentile(r, cnt, p))
 		}
 	}
@@ -204,7 +205,7 @@ func bootstrapPercentiles(r *rand.Rand, s ranked, ps []float64, n int) (points [
 		points[j] = stat(j)
 		resamples[j] = make([]float64, n)
 		for i := range n {
-			resamples[j][i] = stat(len(ps) + i*len(ps) + j)
+			resamples[j][i] = stat(len(ps) + j*n + i)
 		}
 	}
 	return points, resamples

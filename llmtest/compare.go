@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -283,12 +284,13 @@ func (o *CompareOptions) percentileDeltas(a, b *Result, m Metric) []Delta {
 		unit = reporters.UnitSeconds
 	}
 	name := StatisticName(m)
-	pa, ra := bootstrapPercentiles(newRand(o.Seed, "a "+name), sa, o.Percentiles, o.Resamples)
-	pb, rb := bootstrapPercentiles(newRand(o.Seed, "b "+name), sb, o.Percentiles, o.Resamples)
+	stat := func(j int) string { return name + " p" + strconv.FormatFloat(o.Percentiles[j], 'f', -1, 64) }
+	pa, ra := bootstrapPercentiles(func(j int) *rand.Rand { return newRand(o.Seed, "a "+stat(j)) }, sa, o.Percentiles, o.Resamples)
+	pb, rb := bootstrapPercentiles(func(j int) *rand.Rand { return newRand(o.Seed, "b "+stat(j)) }, sb, o.Percentiles, o.Resamples)
 	out := make([]Delta, len(o.Percentiles))
 	for j, p := range o.Percentiles {
 		out[j] = o.delta(Delta{
-			Statistic: name + " p" + strconv.FormatFloat(p, 'f', -1, 64),
+			Statistic: stat(j),
 			Metric:    m, Percentile: p, Unit: unit,
 			A: pa[j], B: pb[j], NA: int(sa.count()), NB: int(sb.count()),
 			Method: method,
