@@ -242,7 +242,7 @@ func deltaText(d *llmtest.Delta, relative bool) string {
 		case "s":
 			return sign + llmtest.FormatDuration(time.Duration(math.Round(v*1e9)))
 		case "ratio":
-			return sign + strconv.FormatFloat(v*100, 'f', 2, 64) + "%"
+			return sign + strconv.FormatFloat(v*100, 'f', 2, 64) + " pp"
 		}
 		return sign + strconv.FormatFloat(v, 'f', 1, 64)
 	}

@@ -105,11 +105,11 @@ func TestRegressionEvaluate(t *testing.T) {
 		{"error rate in points", "error_rate +1%",
 			llmtest.Delta{Statistic: "error_rate", Unit: "ratio", A: 0.01, B: 0.03, NA: 400, NB: 400,
 				Diff: llmtest.Interval{Estimate: 0.02, Low: 0.005, High: 0.035}, Relative: rel(2, 0.5, 3.5), Significant: true},
-			true, "error_rate: +2.00% [+0.50%, +3.50%], beyond +1% (n=400 → 400)"},
+			true, "error_rate: +2.00 pp [+0.50 pp, +3.50 pp], beyond +1% (n=400 → 400)"},
 		{"from zero", "error_rate +0%",
 			llmtest.Delta{Statistic: "error_rate", Unit: "ratio", A: 0, B: 0.05, NA: 400, NB: 400,
 				Diff: llmtest.Interval{Estimate: 0.05, Low: 0.03, High: 0.07}, Significant: true},
-			true, "error_rate: +5.00% [+3.00%, +7.00%], beyond +0% (n=400 → 400)"},
+			true, "error_rate: +5.00 pp [+3.00 pp, +7.00 pp], beyond +0% (n=400 → 400)"},
 	} {
 		rg, err := assertions.ParseRegression(c.expr)
 		require.NoError(t, err)

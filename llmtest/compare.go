@@ -214,6 +214,10 @@ func (o CompareOptions) Compare(a, b *Result) (*Comparison, error) {
 	return c, nil
 }
 
+// Validate reports the first invalid option, as an error wrapping
+// ErrCompareOptions, or nil.
+func (o CompareOptions) Validate() error { return o.resolve() }
+
 // resolve applies the defaults to o and validates it.
 func (o *CompareOptions) resolve() error {
 	if o.Confidence == 0 {
@@ -428,8 +432,6 @@ func formatValue(v float64, unit string, signed bool) string {
 		return sign + FormatDuration(time.Duration(math.Round(v*1e9)))
 	case "ratio":
 		return sign + strconv.FormatFloat(v*100, 'f', 2, 64) + "%"
-	case reporters.UnitTokens:
-		return sign + strconv.FormatFloat(v, 'f', 1, 64)
 	}
-	return sign + strconv.FormatFloat(v, 'f', 1, 64) + " " + unit
+	return sign + strconv.FormatFloat(v, 'f', 1, 64) // a throughput: the unit is the row's
 }

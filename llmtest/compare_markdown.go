@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // WriteMarkdown writes the comparison as GitHub-flavoured Markdown, fit
@@ -36,7 +38,11 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 			ci, relCI = "n/a", "n/a"
 			notes = append(notes, fmt.Sprintf("%s: %s.", d.Statistic, d.Note))
 		}
-		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", d.Statistic,
+		stat := d.Statistic
+		if d.Unit != reporters.UnitSeconds && d.Unit != reporters.UnitTokens && d.Unit != "ratio" {
+			stat += " (" + d.Unit + ")" // the numbers go without it
+		}
+		fmt.Fprintf(bw, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", stat,
 			formatValue(d.A, d.Unit, false), formatValue(d.B, d.Unit, false),
 			diffText(d.Diff.Estimate, d.Unit), ci, rel, relCI, verdict(d))
 	}

@@ -126,7 +126,7 @@ func TestCompareDetectsErrorRateAndThroughput(t *testing.T) {
 	var md bytes.Buffer
 	require.NoError(t, c.WriteMarkdown(&md))
 	assert.Regexp(t, `\| error_rate \| 1\.\d\d% \| [78]\.\d\d% \| \+\d\.\d\d pp \| \[\+.* \| \*\*regression\*\* \|`, md.String())
-	assert.Regexp(t, `\| requests_per_second \| .* requests/s \| .* \| -.*% \| .* \| \*\*regression\*\* \|`, md.String())
+	assert.Regexp(t, `\| requests_per_second \(requests/s\) \| \d+\.\d \| \d+\.\d \| -\d+\.\d \| \[-\d+\.\d, -\d+\.\d\] \| -.*% \| .* \| \*\*regression\*\* \|`, md.String())
 }
 
 func TestCompareIsSeeded(t *testing.T) {

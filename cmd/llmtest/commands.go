@@ -80,6 +80,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newRunCommand(stdout, stderr),
 		newMergeCommand(stdout, stderr),
 		newReportCommand(stdout, stderr),
+		newCompareCommand(stdout, stderr),
 		newSimCommand(stdout, stderr),
 		newVersionCommand(stdout),
 	)
