@@ -316,3 +316,28 @@ func TestCompareMarkdown(t *testing.T) {
 	assert.Contains(t, md.String(), "2000 resamples, seed 0")
 	assert.Regexp(t, `\| error_rate \| 0\.00% \| 0\.00% \| \+0\.00 pp \| \[\+0\.00 pp, \+0\.00 pp\] \| n/a \| n/a \|  \|`, md.String())
 }
+
+// BenchmarkCompare compares two runs of 10,000 requests (310,000
+// inter-token gaps each) with the default 2,000 resamples, from their
+// samples and from their histograms.
+func BenchmarkCompare(b *testing.B) {
+	a := compareRunOf(1, 10000, 100, 20*time.Millisecond, time.Millisecond, 0.01)
+	c := compareRunOf(2, 10000, 100, 25*time.Millisecond, time.Millisecond, 0.01)
+	a.Samples(TimeToFirstToken) // sorted once, as any reader of percentiles does
+	c.Samples(TimeToFirstToken)
+	b.Run("samples", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Compare(a, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	ha, hc := &Result{Run: a.Run}, &Result{Run: c.Run}
+	b.Run("histograms", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Compare(ha, hc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

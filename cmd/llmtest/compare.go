@@ -90,8 +90,7 @@ func newCompareCommand(stdout, stderr io.Writer) *cobra.Command {
 	reports.StringVar(&o.json, "json", "", "write the comparison as JSON to this file (-: standard output, and the Markdown to standard error)")
 	reports.StringVar(&o.md, "md", "", "write the Markdown to this file too; appended to when it is $GITHUB_STEP_SUMMARY")
 	g.install()
-	completeRunFolders(cmd)
-	return cmd
+	return cmd // A and B complete as files and folders: benchmark output is a file
 }
 
 // regressionCheck is one evaluated --fail-on threshold.
