@@ -139,6 +139,11 @@ type Delta struct {
 	// Note says why there is no interval (Diff's bounds are then its
 	// estimate and Significant is false); empty otherwise.
 	Note string `json:"note,omitempty"`
+	// FewSamples reports a percentile p of a run with fewer than
+	// ⌈5/(1−p/100)⌉ samples (10 for p50, 50 for p90, 500 for p99): it
+	// rests on fewer than five values at or above it, and its interval,
+	// drawn from so few, is narrower than the truth.
+	FewSamples bool `json:"few_samples,omitempty"`
 }
 
 // HigherIsBetter reports whether an increase of the statistic is an
@@ -297,7 +302,8 @@ func (o *CompareOptions) percentileDeltas(a, b *Result, m Metric) []Delta {
 			Statistic: stat(j),
 			Metric:    m, Percentile: p, Unit: unit,
 			A: pa[j], B: pb[j], NA: int(sa.count()), NB: int(sb.count()),
-			Method: method,
+			Method:     method,
+			FewSamples: min(sa.count(), sb.count()) < samplesNeeded(p),
 		}, ra[j], rb[j])
 	}
 	return out
@@ -434,4 +440,15 @@ func formatValue(v float64, unit string, signed bool) string {
 		return sign + strconv.FormatFloat(v*100, 'f', 2, 64) + "%"
 	}
 	return sign + strconv.FormatFloat(v, 'f', 1, 64) // a throughput: the unit is the row's
+}
+
+// samplesNeeded returns ⌈5/(1−p/100)⌉, the number of samples the p-th
+// percentile needs to rest on at least five values at or above it (as
+// package assertions warns on a check).
+func samplesNeeded(p float64) int64 {
+	if p >= 100 {
+		return 0 // the maximum: one value is enough to be exact
+	}
+	x := 500 / (100 - p)
+	return int64(math.Ceil(x - x*1e-9))
 }

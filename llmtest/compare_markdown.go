@@ -26,6 +26,7 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(bw, "| statistic | A | B | Δ | Δ %s CI | Δ%% | Δ%% %s CI | verdict |\n", level, level)
 	bw.WriteString("|---|--:|--:|--:|---|--:|---|---|\n")
 	var notes []string
+	few := false
 	for i := range c.Deltas {
 		d := &c.Deltas[i]
 		rel, relCI := "n/a", "n/a"
@@ -39,6 +40,10 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 			notes = append(notes, fmt.Sprintf("%s: %s.", d.Statistic, d.Note))
 		}
 		stat := d.Statistic
+		if d.FewSamples {
+			stat += " †"
+			few = true
+		}
 		if d.Unit != reporters.UnitSeconds && d.Unit != reporters.UnitTokens && d.Unit != "ratio" {
 			stat += " (" + d.Unit + ")" // the numbers go without it
 		}
@@ -51,6 +56,10 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 		"Percentiles resample the requests (or, without them, the histograms), throughputs "+
 		"blocks of one-second windows, error rates the requests' outcomes.\n",
 		level, c.Resamples, c.Seed)
+	if few {
+		bw.WriteString("\n† Fewer samples than the percentile needs (⌈5/(1−p/100)⌉: 10 for p50, 50 for p90, 500 for p99): " +
+			"it rests on fewer than five values, and its interval is narrower than the truth.\n")
+	}
 	for _, n := range notes {
 		fmt.Fprintf(bw, "\n%s\n", n)
 	}

@@ -312,7 +312,7 @@ func TestCompareMarkdown(t *testing.T) {
 	assert.Equal(t, "### llmtest compare: `base` → `head`", lines[0])
 	assert.Equal(t, "A: 300 requests, 0 failed · B: 300 requests, 0 failed", lines[2])
 	assert.Equal(t, "| statistic | A | B | Δ | Δ 95% CI | Δ% | Δ% 95% CI | verdict |", lines[4])
-	assert.Regexp(t, `^\| ttft p99 \| [\d.]+ms \| [\d.]+ms \| \+[\d.]+ms \| \[\+[\d.]+ms, \+[\d.]+ms\] \| \+[\d.]+% \| \[\+[\d.]+%, \+[\d.]+%\] \| \*\*regression\*\* \|$`, lines[8])
+	assert.Regexp(t, `^\| ttft p99 † \| [\d.]+ms \| [\d.]+ms \| \+[\d.]+ms \| \[\+[\d.]+ms, \+[\d.]+ms\] \| \+[\d.]+% \| \[\+[\d.]+%, \+[\d.]+%\] \| \*\*regression\*\* \|$`, lines[8])
 	assert.Contains(t, md.String(), "2000 resamples, seed 0")
 	assert.Regexp(t, `\| error_rate \| 0\.00% \| 0\.00% \| \+0\.00 pp \| \[\+0\.00 pp, \+0\.00 pp\] \| n/a \| n/a \|  \|`, md.String())
 }
@@ -340,4 +340,21 @@ func BenchmarkCompare(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestCompareMarksFewSamples(t *testing.T) {
+	a := compareRunOf(41, 100, 50, 20*time.Millisecond, time.Millisecond, 0)
+	b := compareRunOf(42, 100, 50, 20*time.Millisecond, time.Millisecond, 0)
+	c, err := Compare(a, b)
+	require.NoError(t, err)
+	assert.False(t, c.Delta("ttft p50").FewSamples)
+	assert.False(t, c.Delta("ttft p90").FewSamples, "p90 needs 50")
+	assert.True(t, c.Delta("ttft p99").FewSamples, "p99 needs 500")
+	assert.False(t, c.Delta("itl p99").FewSamples, "3,100 gaps")
+	var md bytes.Buffer
+	require.NoError(t, c.WriteMarkdown(&md))
+	assert.Contains(t, md.String(), "| ttft p99 † |")
+	assert.Contains(t, md.String(), "\n† Fewer samples than the percentile needs")
+	assert.Equal(t, int64(10), samplesNeeded(50))
+	assert.Equal(t, int64(5000), samplesNeeded(99.9))
 }
