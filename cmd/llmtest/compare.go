@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -119,9 +120,9 @@ func (o *compareOptions) compare(a, b string, stdout, stderr io.Writer) int {
 		printError(stderr, name, err)
 		return exitUsage
 	}
-	opts := llmtest.CompareOptions{Confidence: o.confidence, Resamples: o.resamples, Seed: o.seed, Percentiles: o.percentiles}
+	opts := llmtest.CompareOptions{Confidence: o.confidence, Resamples: o.resamples, Seed: o.seed, Percentiles: slices.Clone(o.percentiles)}
 	for _, rg := range rgs {
-		if rg.Metric != "" && !containsFloat(opts.Percentiles, rg.Percentile) {
+		if rg.Metric != "" && !slices.Contains(opts.Percentiles, rg.Percentile) {
 			opts.Percentiles = append(opts.Percentiles, rg.Percentile)
 		}
 	}
@@ -232,15 +233,6 @@ func (o *compareOptions) checkReports() error {
 func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
-}
-
-func containsFloat(xs []float64, x float64) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // input kinds of compare.

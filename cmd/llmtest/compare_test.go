@@ -74,6 +74,12 @@ func TestCompareSlowerRunRegresses(t *testing.T) {
 	assert.True(t, c.FailOn[0].Regressed)
 	assert.False(t, c.FailOn[1].Regressed)
 
+	// A percentile --fail-on names is compared, whatever --percentiles says.
+	code, stdout, stderr = runCLI(t, "compare", base, slow, "--percentiles", "50", "--fail-on", "ttft p95 +10%")
+	assert.Equal(t, exitSLOFailed, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "| ttft p95 |")
+	assert.NotContains(t, stdout, "| ttft p90 |")
+
 	// Swapped, the change is an improvement: nothing regressed.
 	code, stdout, stderr = runCLI(t, "compare", slow, base, "--fail-on", "ttft p50 +10%")
 	assert.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
