@@ -219,18 +219,20 @@ type window struct{ seconds, count float64 }
 const minWindows = 3
 
 // bootstrapRate returns n bootstrap resamples of the rate Σcount/Σseconds
-// of ws by the moving-block bootstrap: each resample joins blocks of
-// ⌈∛len(ws)⌉ consecutive windows, starting at uniform positions, until it
-// has as many windows as ws, so that the correlation of neighbouring
-// seconds (a ramp, a stall) stays within the blocks.
+// of ws by the circular block bootstrap: each resample joins blocks of
+// ⌈∛len(ws)⌉ consecutive windows (the last window followed by the first),
+// starting at uniform positions, until it has as many windows as ws, so
+// that the correlation of neighbouring seconds (a ramp, a stall) stays
+// within the blocks, and every window is drawn as often as any other.
 func bootstrapRate(r *rand.Rand, ws []window, n int) []float64 {
 	l := max(1, int(math.Ceil(math.Cbrt(float64(len(ws))))))
 	out := make([]float64, n)
 	for i := range n {
 		var sec, cnt float64
 		for taken := 0; taken < len(ws); {
-			start := r.IntN(len(ws) - l + 1)
-			for _, w := range ws[start : start+min(l, len(ws)-taken)] {
+			start := r.IntN(len(ws))
+			for k := range min(l, len(ws)-taken) {
+				w := ws[(start+k)%len(ws)]
 				sec += w.seconds
 				cnt += w.count
 			}

@@ -184,7 +184,7 @@ func Compare(a, b *Result) (*Comparison, error) { return CompareOptions{}.Compar
 //     merged or reopened run), whose values are taken at their buckets'
 //     midpoints, within reporters.RelativeError;
 //   - a throughput resamples the one-second windows of the time series in
-//     blocks of ⌈∛n⌉ consecutive windows (a moving-block bootstrap, which
+//     blocks of ⌈∛n⌉ consecutive windows (a circular block bootstrap, which
 //     keeps the correlation of neighbouring seconds): each resample's
 //     throughput is the run's throughput times the resampled windows'
 //     rate over the original windows' rate. A run of fewer than 3

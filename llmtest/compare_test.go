@@ -358,3 +358,41 @@ func TestCompareMarksFewSamples(t *testing.T) {
 	assert.Equal(t, int64(10), samplesNeeded(50))
 	assert.Equal(t, int64(5000), samplesNeeded(99.9))
 }
+
+// TestThroughputIntervalCoverage draws 100 pairs of 30-second series of
+// Poisson counts, at 50/s and 60/s, and counts how often the 95% interval
+// of the difference of their rates holds the true difference, 10/s.
+func TestThroughputIntervalCoverage(t *testing.T) {
+	o := CompareOptions{Resamples: 1000}
+	require.NoError(t, o.resolve())
+	r := rand.New(rand.NewPCG(13, 14))
+	poisson := func(mean float64) float64 { // by counting exponential gaps
+		n, s := 0.0, r.ExpFloat64()
+		for s < mean {
+			n++
+			s += r.ExpFloat64()
+		}
+		return n
+	}
+	series := func(rate float64) []window {
+		ws := make([]window, 30)
+		for i := range ws {
+			ws[i] = window{seconds: 1, count: poisson(rate)}
+		}
+		return ws
+	}
+	covered := 0
+	const trials = 100
+	for trial := range trials {
+		wa, wb := series(50), series(60)
+		ra := bootstrapRate(newRand(uint64(trial), "a"), wa, o.Resamples)
+		rb := bootstrapRate(newRand(uint64(trial), "b"), wb, o.Resamples)
+		d := o.delta(Delta{A: rateOf(wa), B: rateOf(wb)}, ra, rb)
+		if d.Diff.Low <= 10 && 10 <= d.Diff.High {
+			covered++
+		}
+	}
+	t.Logf("covered %d of %d", covered, trials)
+	assert.GreaterOrEqual(t, covered, 85, "the 95%% interval covered the true difference %d times in %d", covered, trials)
+	assert.LessOrEqual(t, covered, 99, "an interval that always covers is too wide")
+}
