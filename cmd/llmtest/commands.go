@@ -82,6 +82,7 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newMergeCommand(stdout, stderr),
 		newJobCommand(stdout, stderr),
 		newReportCommand(stdout, stderr),
+		newCompareCommand(stdout, stderr),
 		newSimCommand(stdout, stderr),
 		newVersionCommand(stdout),
 	)

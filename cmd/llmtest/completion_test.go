@@ -40,7 +40,7 @@ func TestCompletionProtocol(t *testing.T) {
 		directive string
 	}{
 		{[]string{"r"}, []string{"run", "report"}, noFiles},
-		{[]string{""}, []string{"run", "merge", "job", "report", "sim", "version", "completion", "help"}, noFiles},
+		{[]string{""}, []string{"run", "merge", "job", "report", "compare", "sim", "version", "completion", "help"}, noFiles},
 		{[]string{"run", "--cli"}, []string{"--clients"}, noFiles},
 		{[]string{"run", ""}, nil, noFiles},
 		{[]string{"sim", ""}, nil, noFiles},
