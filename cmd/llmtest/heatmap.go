@@ -16,8 +16,12 @@ import (
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
+	htmlreport "github.com/llmtest/llmtest/reporters/html"
 	"github.com/llmtest/llmtest/workloads"
 )
+
+// heatmapFile holds a heatmap's model, reporters.Heatmap, in its folder.
+const heatmapFile = "heatmap.json"
 
 // heatmapFlags are the flags of a latency heatmap.
 type heatmapFlags struct {
@@ -101,7 +105,7 @@ func (o *runOptions) checkHeatmap() (*workloads.Heatmap, error) {
 
 // runHeatmap runs the heatmap h with cfg as the base of every cell, stops
 // the progress, prints the heatmap's tables to human and, with --out,
-// writes heatmap.json and heatmap.md to <out>/<run-name>. It returns the
+// writes heatmap.json, heatmap.md and report.html to <out>/<run-name>. It returns the
 // heatmap (nil if no cell ran) and the files kept.
 func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg llmtest.Config, stopProgress func(), human io.Writer) (*reporters.Heatmap, []string, error) {
 	tok, err := o.workload.newTokenizer()
@@ -138,7 +142,7 @@ func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg l
 		for _, f := range []struct {
 			name  string
 			write func(io.Writer, *reporters.Heatmap) error
-		}{{"heatmap.json", reporters.WriteHeatmapJSON}, {"heatmap.md", reporters.WriteHeatmapMarkdown}} {
+		}{{heatmapFile, reporters.WriteHeatmapJSON}, {"heatmap.md", reporters.WriteHeatmapMarkdown}, {htmlreport.FileName, htmlreport.WriteHeatmap}} {
 			if err := writeHeatmapFile(filepath.Join(dir, f.name), hm, f.write); err != nil {
 				return hm, kept, errors.Join(runErr, err)
 			}

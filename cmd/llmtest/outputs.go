@@ -14,11 +14,15 @@ import (
 	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
+	htmlreport "github.com/llmtest/llmtest/reporters/html"
 )
 
 // Where the run's results go: the run folder under --out, and the
-// --junit, --json and --md reports, each a file or "-" for standard
-// output. When a report goes to standard output, the human-readable
+// --junit, --json and --md reports (and llmtest report's --html), each a
+// file or "-" for standard output. Every run folder, sweep folder and
+// heatmap folder also gets report.html: importing package reporters/html
+// registers it with package reporters (reporters.RegisterFolderReport),
+// and llmtest writes the registered reports into every folder it saves. When a report goes to standard output, the human-readable
 // summary goes to standard error, so that the report reaches its consumer
 // alone. A --md file that is $GITHUB_STEP_SUMMARY is appended to, as
 // GitHub Actions expects, never truncated.
@@ -48,6 +52,7 @@ type outputFlags struct {
 	strict bool
 	json   string
 	md     string
+	html   string // --html, a flag of llmtest report only
 }
 
 // register defines --slo on slo and the other flags on reports; --out
@@ -73,6 +78,7 @@ func (o *outputFlags) reports() []report {
 		}},
 		{"--json", o.json, func(w io.Writer) reporters.Reporter { return reporters.NewJSON(w) }},
 		{"--md", o.md, func(w io.Writer) reporters.Reporter { return reporters.NewMarkdown(w) }},
+		{"--html", o.html, func(w io.Writer) reporters.Reporter { return htmlreport.New(w) }},
 	}
 }
 

@@ -1,0 +1,151 @@
+package html
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/llmtest/llmtest/reporters"
+)
+
+// latencyMetrics are the metrics whose distributions the page draws, with
+// their short names and what one sample is.
+var latencyMetrics = []struct {
+	name, short, title, sample string
+}{
+	{"time_to_first_token", "ttft", "Time to first token (TTFT)", "requests"},
+	{"time_to_last_token", "ttlt", "Time to last token (TTLT)", "requests"},
+	{"time_per_output_token", "tpot", "Time per output token (TPOT)", "requests"},
+	{"inter_token_latency", "itl", "Inter-token latency (ITL)", "chunk gaps"},
+}
+
+// histogramBars is the number of bars of a distribution's histogram.
+const histogramBars = 40
+
+// timeUnit is a unit to show durations in.
+type timeUnit struct {
+	name    string  // "ms"
+	seconds float64 // the unit in seconds
+}
+
+// unitFor returns the unit that shows durations up to max seconds with
+// readable numbers: µs below 1ms, ms below 10s, s above.
+func unitFor(max float64) timeUnit {
+	switch {
+	case max < 1e-3:
+		return timeUnit{"µs", 1e-6}
+	case max < 10:
+		return timeUnit{"ms", 1e-3}
+	}
+	return timeUnit{"s", 1}
+}
+
+// distributionCharts returns, for each latency metric of run with samples
+// and a histogram, its histogram and its CDF, both drawn from the metric's
+// mergeable histogram: so they are drawn alike for a run with its samples
+// in memory, a low-memory run and a merged one.
+func distributionCharts(run *reporters.Run) ([]chart, error) {
+	var out []chart
+	for _, lm := range latencyMetrics {
+		m := run.Metric(lm.name)
+		if m == nil || m.N == 0 || m.Histogram.Count() == 0 {
+			continue
+		}
+		hi, _ := m.Aggregate("p99.9")
+		u := unitFor(hi)
+		h, err := histogramChart(m, lm.short, lm.title, lm.sample, u)
+		if err != nil {
+			return nil, err
+		}
+		c, err := cdfChart(m, lm.short, lm.title, lm.sample, u)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h, c)
+	}
+	return out, nil
+}
+
+// histogramChart draws the histogram of m: histogramBars bars of equal
+// width from the metric's minimum to its p99.9; the last bar also counts
+// the values above the p99.9.
+func histogramChart(m *reporters.Metric, short, title, sample string, u timeUnit) (chart, error) {
+	lo, hi := m.Min*1e9, m.P999*1e9 // nanoseconds
+	if !(hi > lo) {
+		hi = lo + 1
+	}
+	width := (hi - lo) / histogramBars
+	counts := make([]float64, histogramBars)
+	var above int64
+	for b := range m.Histogram.All() {
+		mid := (float64(b.Lo) + float64(b.Hi)) / 2
+		i := int(math.Floor((mid - lo) / width))
+		if mid > hi {
+			above += b.Count
+		}
+		counts[min(max(i, 0), histogramBars-1)] += float64(b.Count)
+	}
+	bins := make([]plotter.HistogramBin, histogramBars)
+	scale := 1e-9 / u.seconds
+	for i := range bins {
+		bins[i] = plotter.HistogramBin{
+			Min:    (lo + float64(i)*width) * scale,
+			Max:    (lo + float64(i+1)*width) * scale,
+			Weight: counts[i],
+		}
+	}
+	p := newPlot(title+": histogram", fmt.Sprintf("%s (%s)", short, u.name), sample)
+	bars := &plotter.Histogram{Bins: bins, Width: width * scale, FillColor: colorFill}
+	bars.LineStyle.Width = vg.Points(0.5)
+	bars.LineStyle.Color = colorPrimary
+	p.Add(bars)
+	p.Legend.Add(fmt.Sprintf("%s (n=%d)", sample, m.N), bars)
+	caption := fmt.Sprintf("%s of the %d %s, %d bars from the minimum to the p99.9", title, m.N, sample, histogramBars)
+	if above > 0 {
+		caption += fmt.Sprintf("; the last bar also counts the %d above the p99.9", above)
+	}
+	svg, err := svgOf(p)
+	return chart{ID: short + "-histogram", Caption: caption + ".", SVG: svg}, err
+}
+
+// cdfPercentiles are the percentiles a CDF is drawn through: every half
+// percent, and the tail more finely.
+var cdfPercentiles = func() []float64 {
+	var ps []float64
+	for p := 0.0; p < 99; p += 0.5 {
+		ps = append(ps, p)
+	}
+	for p := 99.0; p < 99.9; p += 0.1 {
+		ps = append(ps, p)
+	}
+	return append(ps, 99.9, 99.95, 99.99, 100)
+}()
+
+// cdfChart draws the cumulative distribution of m — the share of samples at
+// or below each value — with its p50, p90 and p99 marked.
+func cdfChart(m *reporters.Metric, short, title, sample string, u timeUnit) (chart, error) {
+	qs := m.Histogram.Quantiles(cdfPercentiles...)
+	xs := make([]float64, len(qs))
+	for i, q := range qs {
+		xs[i] = q * 1e-9 / u.seconds
+	}
+	p := newPlot(title+": CDF", fmt.Sprintf("%s (%s)", short, u.name), sample+" at or below (%)")
+	p.Y.Min, p.Y.Max = 0, 100
+	marks := plotter.XYs{}
+	for _, pc := range []struct {
+		p float64
+		v float64
+	}{{50, m.P50}, {90, m.P90}, {99, m.P99}} {
+		marks = append(marks, plotter.XY{X: pc.v / u.seconds, Y: pc.p})
+	}
+	if err := addLines(p, series{name: "CDF", color: colorPrimary, xy: points(xs, cdfPercentiles)}); err != nil {
+		return chart{}, err
+	}
+	if err := addMarks(p, "p50, p90, p99", colorFourth, marks); err != nil {
+		return chart{}, err
+	}
+	svg, err := svgOf(p)
+	return chart{ID: short + "-cdf", Caption: fmt.Sprintf("Cumulative distribution of the %s of the %d %s; the points mark p50, p90 and p99.", short, m.N, sample), SVG: svg}, err
+}
