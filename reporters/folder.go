@@ -37,14 +37,21 @@ var folderReports struct {
 }
 
 // RegisterFolderReport adds r to the reports written into every folder,
-// replacing a report registered before under the same Name. It is safe
-// for concurrent use; a report registered while a folder is being saved
-// may or may not be in it.
-func RegisterFolderReport(r FolderReport) {
+// replacing a report registered before under the same Name, and returns a
+// function that removes it again (for a test's cleanup; a package that
+// registers in its init function ignores it). It is safe for concurrent
+// use; a report registered while a folder is being saved may or may not
+// be in it.
+func RegisterFolderReport(r FolderReport) (unregister func()) {
 	folderReports.Lock()
 	defer folderReports.Unlock()
 	folderReports.list = slices.DeleteFunc(folderReports.list, func(o FolderReport) bool { return o.Name == r.Name })
 	folderReports.list = append(folderReports.list, r)
+	return func() {
+		folderReports.Lock()
+		defer folderReports.Unlock()
+		folderReports.list = slices.DeleteFunc(folderReports.list, func(o FolderReport) bool { return o.Name == r.Name })
+	}
 }
 
 // FolderReports returns the registered folder reports, in order of
