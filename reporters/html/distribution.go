@@ -68,36 +68,41 @@ func distributionCharts(run *reporters.Run) ([]chart, error) {
 	return out, nil
 }
 
-// histogramChart draws the histogram of m: histogramBars bars of equal
-// width from the metric's minimum to its p99.9; the last bar also counts
-// the values above the p99.9.
-func histogramChart(m *reporters.Metric, short, title, sample string, u timeUnit) (chart, error) {
-	lo, hi := m.Min*1e9, m.P999*1e9 // nanoseconds
+// histogramBins returns the histogramBars bars of m's histogram, in
+// nanoseconds: of equal width from the metric's minimum to its p99.9, the
+// last one also counting the values above the p99.9, whose number is
+// above. Each bucket of the histogram counts in the bar of its midpoint.
+func histogramBins(m *reporters.Metric) (bins []plotter.HistogramBin, above int64) {
+	lo, hi := m.Min*1e9, m.P999*1e9
 	if !(hi > lo) {
 		hi = lo + 1
 	}
 	width := (hi - lo) / histogramBars
-	counts := make([]float64, histogramBars)
-	var above int64
+	bins = make([]plotter.HistogramBin, histogramBars)
+	for i := range bins {
+		bins[i].Min, bins[i].Max = lo+float64(i)*width, lo+float64(i+1)*width
+	}
 	for b := range m.Histogram.All() {
 		mid := (float64(b.Lo) + float64(b.Hi)) / 2
-		i := int(math.Floor((mid - lo) / width))
 		if mid > hi {
 			above += b.Count
 		}
-		counts[min(max(i, 0), histogramBars-1)] += float64(b.Count)
+		i := min(max(int(math.Floor((mid-lo)/width)), 0), histogramBars-1)
+		bins[i].Weight += float64(b.Count)
 	}
-	bins := make([]plotter.HistogramBin, histogramBars)
+	return bins, above
+}
+
+// histogramChart draws the histogram of m (see histogramBins).
+func histogramChart(m *reporters.Metric, short, title, sample string, u timeUnit) (chart, error) {
+	bins, above := histogramBins(m)
 	scale := 1e-9 / u.seconds
 	for i := range bins {
-		bins[i] = plotter.HistogramBin{
-			Min:    (lo + float64(i)*width) * scale,
-			Max:    (lo + float64(i+1)*width) * scale,
-			Weight: counts[i],
-		}
+		bins[i].Min *= scale
+		bins[i].Max *= scale
 	}
 	p := newPlot(title+": histogram", fmt.Sprintf("%s (%s)", short, u.name), sample)
-	bars := &plotter.Histogram{Bins: bins, Width: width * scale, FillColor: colorFill}
+	bars := &plotter.Histogram{Bins: bins, Width: bins[0].Max - bins[0].Min, FillColor: colorFill}
 	bars.LineStyle.Width = vg.Points(0.5)
 	bars.LineStyle.Color = colorPrimary
 	p.Add(bars)
@@ -133,13 +138,7 @@ func cdfChart(m *reporters.Metric, short, title, sample string, u timeUnit) (cha
 	}
 	p := newPlot(title+": CDF", fmt.Sprintf("%s (%s)", short, u.name), sample+" at or below (%)")
 	p.Y.Min, p.Y.Max = 0, 100
-	marks := plotter.XYs{}
-	for _, pc := range []struct {
-		p float64
-		v float64
-	}{{50, m.P50}, {90, m.P90}, {99, m.P99}} {
-		marks = append(marks, plotter.XY{X: pc.v / u.seconds, Y: pc.p})
-	}
+	marks := points([]float64{m.P50 / u.seconds, m.P90 / u.seconds, m.P99 / u.seconds}, []float64{50, 90, 99})
 	if err := addLines(p, series{name: "CDF", color: colorPrimary, xy: points(xs, cdfPercentiles)}); err != nil {
 		return chart{}, err
 	}
