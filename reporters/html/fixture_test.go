@@ -61,7 +61,7 @@ func fixtureRun() *reporters.Run {
 			metricOf("time_per_output_token", gen(188, 0.012, 0.003), true),
 			metricOf("inter_token_latency", gen(5000, 0.01, 0.004), true),
 		},
-		Errors: []reporters.ErrorCount{{Message: "HTTP 500: <overloaded>", Count: 10}, {Message: "stream cut", Count: 2}},
+		Errors:    []reporters.ErrorCount{{Message: "HTTP 500: <overloaded>", Count: 10}, {Message: "stream cut", Count: 2}},
 		Generator: &reporters.Generator{CPU: 0.3, PeakCPU: 0.5, GOMAXPROCS: 2, SchedLatencyP99: 0.0002, Samples: 12},
 		Checks: []reporters.Check{
 			{Expression: "ttft p99 < 800ms", Statistic: "ttft p99", Op: "<", Observed: 0.15, Limit: 0.8, Unit: "s", Samples: 188, Pass: true, Message: "ttft p99 = 150ms, want < 800ms (n=188)"},
