@@ -72,9 +72,21 @@ func newPlot(title, x, y string) *plot.Plot {
 
 // svgOf draws p as an SVG element to inline in the page: without the XML
 // prolog, scaled to its container.
+// A legend at the top gets room above the data: the y axis grows so that
+// no line runs under it.
 func svgOf(p *plot.Plot) (string, error) {
 	c := vgsvg.New(chartWidth, chartHeight)
-	p.Draw(draw.New(c))
+	dc := draw.New(c)
+	if p.Legend.Top && finite(p.Y.Min) && finite(p.Y.Max) && p.Y.Max > p.Y.Min {
+		da := p.DataCanvas(dc)
+		if h := da.Rectangle.Size().Y; h > 0 {
+			share := float64(p.Legend.Rectangle(da).Size().Y/h) + 0.04
+			if share < 0.6 {
+				p.Y.Max = p.Y.Min + (p.Y.Max-p.Y.Min)/(1-share)
+			}
+		}
+	}
+	p.Draw(dc)
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {
 		return "", fmt.Errorf("drawing %q: %w", p.Title.Text, err)

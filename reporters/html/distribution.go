@@ -138,6 +138,7 @@ func cdfChart(m *reporters.Metric, short, title, sample string, u timeUnit) (cha
 	}
 	p := newPlot(title+": CDF", fmt.Sprintf("%s (%s)", short, u.name), sample+" at or below (%)")
 	p.Y.Min, p.Y.Max = 0, 100
+	p.Legend.Top = false // the lower right of a CDF is empty
 	marks := points([]float64{m.P50 / u.seconds, m.P90 / u.seconds, m.P99 / u.seconds}, []float64{50, 90, 99})
 	if err := addLines(p, series{name: "CDF", color: colorPrimary, xy: points(xs, cdfPercentiles)}); err != nil {
 		return chart{}, err
