@@ -56,6 +56,7 @@ func newReportCommand(stdout, stderr io.Writer) *cobra.Command {
 	reports.StringVar(&o.html, "html", "", "write the HTML report, one self-contained page with charts, to this file (-: standard output, and the summary to standard error); DIR may be a sweep or heatmap folder")
 	g.install()
 	completeReportFiles(cmd)
+	completeFiles(cmd, "html", "html")
 	completeRunFolders(cmd)
 	return cmd
 }
