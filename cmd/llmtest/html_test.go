@@ -101,3 +101,17 @@ func TestSweepAndHeatmapFoldersHaveReportHTML(t *testing.T) {
 	require.Equal(t, exitOK, code, "%s%s", stdout, stderr)
 	assert.Equal(t, heat, readText(t, page))
 }
+
+// TestMergedFolderHasReportHTML merges two shards: the merged run's
+// percentiles come from the histograms, and its page draws every
+// distribution from them.
+func TestMergedFolderHasReportHTML(t *testing.T) {
+	out, dirs := runShards(t, 2)
+	code, stdout, stderr := runCLI(t, append([]string{"merge", "--out", out, "--run-name", "merged"}, dirs...)...)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	page := readText(t, filepath.Join(out, "merged", htmlreport.FileName))
+	assert.Contains(t, page, "merged from 2 shards")
+	assert.Contains(t, page, "Percentiles are read from the histograms, within 0.1% of the exact ones.")
+	assert.Subset(t, charts(page), []string{"ttft-histogram", "ttft-cdf", "ttlt-histogram", "ttlt-cdf", "itl-histogram", "itl-cdf", "errors-over-time"})
+	assert.Contains(t, page, `<tr class="fail"><th>failed</th>`, "the shards' failures, in red")
+}

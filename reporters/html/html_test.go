@@ -387,3 +387,17 @@ func TestImportingThePackageRegistersReportHTML(t *testing.T) {
 	require.NoError(t, found.Run(&b, fixtureRun()))
 	assert.Equal(t, runCharts, chartIDs(t, parse(t, b.Bytes())))
 }
+
+// BenchmarkWrite renders the page of fixtureRun (13 charts, an ITL
+// histogram of 5,000 gaps).
+func BenchmarkWrite(b *testing.B) {
+	run := fixtureRun()
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := New(&buf).Write(run); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "page-bytes")
+}
