@@ -6,9 +6,10 @@ import (
 	"sync"
 )
 
-// FolderReport is a report that llmtest writes into every folder it saves,
-// next to the reports of this package: a run folder (Run), a sweep's
-// folder (Sweep) and a heatmap's folder (Heatmap). It is the hook through
+// FolderReport is a report written into every folder of results, next to
+// the reports of this package: a run folder (Run) and a sweep's folder
+// (Sweep), which package llmtest saves, and a heatmap's folder (Heatmap),
+// which the llmtest command writes. It is the hook through
 // which a renderer with heavy dependencies — package reporters/html, which
 // draws charts with gonum.org/v1/plot — adds its file to the folders
 // without package llmtest importing it: the renderer's package registers
@@ -38,8 +39,8 @@ var folderReports struct {
 
 // RegisterFolderReport adds r to the reports written into every folder,
 // replacing a report registered before under the same Name, and returns a
-// function that removes it again (for a test's cleanup; a package that
-// registers in its init function ignores it). It is safe for concurrent
+// function that removes the report of that Name again (for a test's
+// cleanup; a package that registers in its init function ignores it). It is safe for concurrent
 // use; a report registered while a folder is being saved may or may not
 // be in it.
 func RegisterFolderReport(r FolderReport) (unregister func()) {

@@ -19,12 +19,12 @@ import (
 
 // Where the run's results go: the run folder under --out, and the
 // --junit, --json and --md reports (and llmtest report's --html), each a
-// file or "-" for standard output. Every run folder, sweep folder and
-// heatmap folder also gets report.html: importing package reporters/html
-// registers it with package reporters (reporters.RegisterFolderReport),
-// and llmtest writes the registered reports into every folder it saves. When a report goes to standard output, the human-readable
-// summary goes to standard error, so that the report reaches its consumer
-// alone. A --md file that is $GITHUB_STEP_SUMMARY is appended to, as
+// file or "-" for standard output. Every run, sweep and heatmap folder
+// also gets report.html: importing package reporters/html registers it
+// (reporters.RegisterFolderReport), and the registered reports are written
+// into every folder. When a report goes to standard output, the
+// human-readable summary goes to standard error, so that the report
+// reaches its consumer alone. A --md file that is $GITHUB_STEP_SUMMARY is appended to, as
 // GitHub Actions expects, never truncated.
 
 // stdoutName is the report file name that means standard output.
