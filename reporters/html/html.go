@@ -96,7 +96,6 @@ type page struct {
 	Dists      []chart
 	OverTime   []chart
 	Errors     []reporters.ErrorCount
-	FailedRuns int
 	// Sweep pages.
 	Sweep *sweepTable
 	// Heatmap pages.
@@ -233,7 +232,11 @@ func nonEmpty(ss ...string) []string {
 func loadText(c *reporters.Config) string {
 	var parts []string
 	if c.Rate > 0 {
-		parts = append(parts, fmt.Sprintf("open loop, %s requests/s (%s)", sig3(c.Rate), c.Arrival))
+		open := fmt.Sprintf("open loop, %s requests/s", sig3(c.Rate))
+		if c.Arrival != "" {
+			open += " (" + c.Arrival + ")"
+		}
+		parts = append(parts, open)
 		if c.MaxInFlight > 0 {
 			parts = append(parts, fmt.Sprintf("at most %d in flight", c.MaxInFlight))
 		}

@@ -401,3 +401,36 @@ func BenchmarkWrite(b *testing.B) {
 	}
 	b.ReportMetric(float64(buf.Len()), "page-bytes")
 }
+
+// TestDegenerateModels renders models at the edges — one window, one
+// level, levels without a success, a grid without one — without an error
+// or a panic.
+func TestDegenerateModels(t *testing.T) {
+	run := fixtureRun()
+	run.Series = run.Series[:1]
+	run.Metrics[0] = metricOf("time_to_first_token", []float64{0.1, 0.1, 0.1}, true)
+	run.Config = reporters.Config{Rate: 5, MaxInFlight: 10, Requests: 50}
+	_, doc := renderRun(t, run)
+	assert.Equal(t, runCharts, chartIDs(t, doc))
+	assert.Contains(t, text(byID(doc, "summary")), "open loop, 5 requests/s, at most 10 in flight, 50 requests")
+
+	for name, levels := range map[string][]reporters.SweepLevel{
+		"one level":  {{Level: 1, Requests: 3, AchievedRate: 1, Throughput: 10, TTLTP50: 0.1}},
+		"no success": {{Level: 1, Requests: 3, Failed: 3, ErrorRate: 1}, {Level: 2, Requests: 6, Failed: 6, ErrorRate: 1}},
+		"no levels":  nil,
+	} {
+		s := &reporters.Sweep{Name: name, Kind: reporters.SweepRate, Levels: levels}
+		s.Locate()
+		var b bytes.Buffer
+		require.NoError(t, WriteSweep(&b, s), name)
+		assert.Contains(t, b.String(), "</html>", name)
+	}
+
+	h := fixtureHeatmap()
+	for i := range h.Cells {
+		h.Cells[i].Succeeded = 0
+	}
+	var b bytes.Buffer
+	require.NoError(t, WriteHeatmap(&b, h))
+	assert.Equal(t, 3*6, strings.Count(b.String(), `class="empty failed"`))
+}
