@@ -90,12 +90,12 @@ type page struct {
 	Summary []row
 	Checks  []check
 	// Run pages.
-	Generator  *generator
-	Metrics    []metricRow
-	Exactness  string
-	Dists      []chart
-	OverTime   []chart
-	Errors     []reporters.ErrorCount
+	Generator *generator
+	Metrics   []metricRow
+	Exactness string
+	Dists     []chart
+	OverTime  []chart
+	Errors    []reporters.ErrorCount
 	// Sweep pages.
 	Sweep *sweepTable
 	// Heatmap pages.
