@@ -3,6 +3,7 @@ package html
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -55,11 +56,12 @@ func distributionCharts(run *reporters.Run) ([]chart, error) {
 		}
 		hi, _ := m.Aggregate("p99.9")
 		u := unitFor(hi)
-		h, err := histogramChart(m, lm.short, lm.title, lm.sample, u)
+		buckets := slices.Collect(m.Histogram.All()) // one pass over the histogram for both charts
+		h, err := histogramChart(m, buckets, lm.short, lm.title, lm.sample, u)
 		if err != nil {
 			return nil, err
 		}
-		c, err := cdfChart(m, lm.short, lm.title, lm.sample, u)
+		c, err := cdfChart(m, buckets, lm.short, lm.title, lm.sample, u)
 		if err != nil {
 			return nil, err
 		}
@@ -68,11 +70,12 @@ func distributionCharts(run *reporters.Run) ([]chart, error) {
 	return out, nil
 }
 
-// histogramBins returns the histogramBars bars of m's histogram, in
-// nanoseconds: of equal width from the metric's minimum to its p99.9, the
-// last one also counting the values above the p99.9, whose number is
-// above. Each bucket of the histogram counts in the bar of its midpoint.
-func histogramBins(m *reporters.Metric) (bins []plotter.HistogramBin, above int64) {
+// histogramBins returns the histogramBars bars of m's histogram, whose
+// non-empty buckets are buckets, in nanoseconds: of equal width from the
+// metric's minimum to its p99.9, the last one also counting the values
+// above the p99.9, whose number is above. Each bucket of the histogram
+// counts in the bar of its midpoint.
+func histogramBins(m *reporters.Metric, buckets []reporters.Bucket) (bins []plotter.HistogramBin, above int64) {
 	lo, hi := m.Min*1e9, m.P999*1e9
 	if !(hi > lo) {
 		hi = lo + 1
@@ -82,7 +85,7 @@ func histogramBins(m *reporters.Metric) (bins []plotter.HistogramBin, above int6
 	for i := range bins {
 		bins[i].Min, bins[i].Max = lo+float64(i)*width, lo+float64(i+1)*width
 	}
-	for b := range m.Histogram.All() {
+	for _, b := range buckets {
 		mid := (float64(b.Lo) + float64(b.Hi)) / 2
 		if mid > hi {
 			above += b.Count
@@ -94,8 +97,8 @@ func histogramBins(m *reporters.Metric) (bins []plotter.HistogramBin, above int6
 }
 
 // histogramChart draws the histogram of m (see histogramBins).
-func histogramChart(m *reporters.Metric, short, title, sample string, u timeUnit) (chart, error) {
-	bins, above := histogramBins(m)
+func histogramChart(m *reporters.Metric, buckets []reporters.Bucket, short, title, sample string, u timeUnit) (chart, error) {
+	bins, above := histogramBins(m, buckets)
 	scale := 1e-9 / u.seconds
 	for i := range bins {
 		bins[i].Min *= scale
@@ -115,32 +118,44 @@ func histogramChart(m *reporters.Metric, short, title, sample string, u timeUnit
 	return chart{ID: short + "-histogram", Caption: caption + ".", SVG: svg}, err
 }
 
-// cdfPercentiles are the percentiles a CDF is drawn through: every half
-// percent, and the tail more finely.
-var cdfPercentiles = func() []float64 {
-	var ps []float64
-	for p := 0.0; p < 99; p += 0.5 {
-		ps = append(ps, p)
+// cdfStep is the least rise, in percent, between two points of a drawn
+// CDF below its 99th percentile; above it, every bucket is a point.
+const cdfStep = 0.25
+
+// cdfPoints returns the empirical CDF of the n values in buckets: for each
+// bucket, its highest value (ns) and the share of the values at or below
+// it, in percent, from a first point at the lowest value. Points closer
+// than cdfStep to the previous one are left out below the 99th
+// percentile, so that a long run draws a few hundred points, not one per
+// bucket.
+func cdfPoints(buckets []reporters.Bucket, n int64) (xs, ys []float64) {
+	if len(buckets) == 0 || n == 0 {
+		return nil, nil
 	}
-	for p := 99.0; p < 99.9; p += 0.1 {
-		ps = append(ps, p)
+	xs, ys = []float64{float64(buckets[0].Lo)}, []float64{0}
+	for i, b := range buckets {
+		y := float64(b.Below+b.Count) / float64(n) * 100
+		if i < len(buckets)-1 && y < 99 && y-ys[len(ys)-1] < cdfStep {
+			continue
+		}
+		xs, ys = append(xs, float64(b.Hi)), append(ys, y)
 	}
-	return append(ps, 99.9, 99.95, 99.99, 100)
-}()
+	return xs, ys
+}
 
 // cdfChart draws the cumulative distribution of m — the share of samples at
-// or below each value — with its p50, p90 and p99 marked.
-func cdfChart(m *reporters.Metric, short, title, sample string, u timeUnit) (chart, error) {
-	qs := m.Histogram.Quantiles(cdfPercentiles...)
-	xs := make([]float64, len(qs))
-	for i, q := range qs {
-		xs[i] = q * 1e-9 / u.seconds
+// or below each value, from its histogram's buckets — with its p50, p90
+// and p99 marked.
+func cdfChart(m *reporters.Metric, buckets []reporters.Bucket, short, title, sample string, u timeUnit) (chart, error) {
+	xs, ys := cdfPoints(buckets, m.Histogram.Count())
+	for i := range xs {
+		xs[i] *= 1e-9 / u.seconds
 	}
 	p := newPlot(title+": CDF", fmt.Sprintf("%s (%s)", short, u.name), sample+" at or below (%)")
 	p.Y.Min, p.Y.Max = 0, 100
 	p.Legend.Top = false // the lower right of a CDF is empty
 	marks := points([]float64{m.P50 / u.seconds, m.P90 / u.seconds, m.P99 / u.seconds}, []float64{50, 90, 99})
-	if err := addLines(p, series{name: "CDF", color: colorPrimary, xy: points(xs, cdfPercentiles)}); err != nil {
+	if err := addLines(p, series{name: "CDF", color: colorPrimary, xy: points(xs, ys)}); err != nil {
 		return chart{}, err
 	}
 	if err := addMarks(p, "p50, p90, p99", colorFourth, marks); err != nil {

@@ -3,6 +3,7 @@ package html
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -272,7 +273,7 @@ func TestHistogramBinsHoldEverySample(t *testing.T) {
 	run := fixtureRun()
 	for _, name := range []string{"time_to_first_token", "inter_token_latency"} {
 		m := run.Metric(name)
-		bins, above := histogramBins(m)
+		bins, above := histogramBins(m, slices.Collect(m.Histogram.All()))
 		require.Len(t, bins, histogramBars)
 		total := 0.0
 		for i, b := range bins {
@@ -290,12 +291,39 @@ func TestHistogramBinsHoldEverySample(t *testing.T) {
 
 	// One value: one bar holds it.
 	one := metricOf("time_to_first_token", []float64{0.25}, true)
-	bins, _ := histogramBins(&one)
+	bins, _ := histogramBins(&one, slices.Collect(one.Histogram.All()))
 	total := 0.0
 	for _, b := range bins {
 		total += b.Weight
 	}
 	assert.Equal(t, 1.0, total)
+}
+
+func TestCDFPointsRiseToEverySample(t *testing.T) {
+	m := fixtureRun().Metric("inter_token_latency")
+	buckets := slices.Collect(m.Histogram.All())
+	require.Greater(t, len(buckets), 500, "the fixture's ITL spreads over many buckets")
+	xs, ys := cdfPoints(buckets, m.Histogram.Count())
+	require.Equal(t, len(xs), len(ys))
+	assert.Equal(t, 0.0, ys[0])
+	assert.Equal(t, 100.0, ys[len(ys)-1], "the CDF ends at every sample")
+	assert.Equal(t, float64(buckets[len(buckets)-1].Hi), xs[len(xs)-1], "at the highest value")
+	assert.InDelta(t, m.Min*1e9, xs[0], m.Min*1e9*reporters.RelativeError)
+	assert.True(t, slices.IsSorted(xs) && slices.IsSorted(ys), "both rise")
+	above99 := 0
+	for _, b := range buckets {
+		if float64(b.Below+b.Count) >= 0.99*float64(m.N) {
+			above99++
+		}
+	}
+	assert.LessOrEqual(t, len(xs), 1+int(99/cdfStep)+above99+1, "thinned below p99")
+	// The p50 mark lies on the drawn CDF: the first point at or above 50%
+	// is within one bucket of the metric's p50.
+	i := slices.IndexFunc(ys, func(y float64) bool { return y >= 50 })
+	assert.InEpsilon(t, m.P50*1e9, xs[i], 0.01)
+
+	none, _ := cdfPoints(nil, 0)
+	assert.Empty(t, none)
 }
 
 func TestSweepPage(t *testing.T) {
