@@ -96,12 +96,11 @@ type page struct {
 	Dists     []chart
 	OverTime  []chart
 	Errors    []reporters.ErrorCount
-	// Sweep pages.
-	Sweep *sweepTable
+	// Sweep pages: the levels and the curves.
+	Sweep  *sweepTable
+	Curves []chart
 	// Heatmap pages.
 	Heatmap []heatmapTable
-	// Curves are a sweep's charts.
-	Curves []chart
 }
 
 // note is a line under the page's heading; Fail marks a failure.
