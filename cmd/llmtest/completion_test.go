@@ -58,6 +58,7 @@ func TestCompletionProtocol(t *testing.T) {
 		{[]string{"merge", "--out", ""}, nil, dirs},
 		{[]string{"merge", ""}, nil, dirs},
 		{[]string{"report", "--md", ""}, []string{"md"}, exts},
+		{[]string{"report", "--html", ""}, []string{"html"}, exts},
 		{[]string{"report", "run-folder", "--js"}, []string{"--json"}, noFiles},
 		{[]string{"help", "m"}, []string{"merge"}, noFiles},
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}, noFiles},

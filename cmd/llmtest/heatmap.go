@@ -20,6 +20,9 @@ import (
 	"github.com/llmtest/llmtest/workloads"
 )
 
+// heatmapFile holds a heatmap's model, reporters.Heatmap, in its folder.
+const heatmapFile = "heatmap.json"
+
 // heatmapFlags are the flags of a latency heatmap.
 type heatmapFlags struct {
 	inputs   string
@@ -102,9 +105,10 @@ func (o *runOptions) checkHeatmap() (*workloads.Heatmap, error) {
 
 // runHeatmap runs the heatmap h with cfg as the base of every cell, stops
 // the progress, prints the heatmap's tables to human and, with --out,
-// writes heatmap.json and heatmap.md to <out>/<run-name>: those of the
-// cells that ran, when the heatmap was interrupted. It returns the
-// heatmap (nil if no cell ran) and the files kept.
+// writes heatmap.json, heatmap.md and the registered folder reports
+// (report.html) to <out>/<run-name>: those of the cells that ran, when
+// the heatmap was interrupted. It returns the heatmap (nil if no cell
+// ran) and the files kept.
 func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg llmtest.Config, stopProgress func(), human io.Writer) (*reporters.Heatmap, []string, error) {
 	tok, err := o.workload.newTokenizer()
 	if err != nil {
@@ -137,10 +141,17 @@ func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg l
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return hm, nil, errors.Join(runErr, err)
 		}
-		for _, f := range []struct {
+		type file struct {
 			name  string
 			write func(io.Writer, *reporters.Heatmap) error
-		}{{"heatmap.json", reporters.WriteHeatmapJSON}, {"heatmap.md", reporters.WriteHeatmapMarkdown}} {
+		}
+		files := []file{{heatmapFile, reporters.WriteHeatmapJSON}, {"heatmap.md", reporters.WriteHeatmapMarkdown}}
+		for _, f := range reporters.FolderReports() { // report.html
+			if f.Heatmap != nil {
+				files = append(files, file{f.Name, f.Heatmap})
+			}
+		}
+		for _, f := range files {
 			if err := writeHeatmapFile(filepath.Join(dir, f.name), hm, f.write); err != nil {
 				return hm, kept, errors.Join(runErr, err)
 			}

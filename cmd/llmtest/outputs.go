@@ -15,13 +15,17 @@ import (
 	"github.com/llmtest/llmtest/export/prom"
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
+	htmlreport "github.com/llmtest/llmtest/reporters/html"
 )
 
 // Where the run's results go: the run folder under --out, and the
-// --junit, --json and --md reports, each a file or "-" for standard
-// output. When a report goes to standard output, the human-readable
-// summary goes to standard error, so that the report reaches its consumer
-// alone. A --md file that is $GITHUB_STEP_SUMMARY is appended to, as
+// --junit, --json and --md reports (and llmtest report's --html), each a
+// file or "-" for standard output. Every run, sweep and heatmap folder
+// also gets report.html: importing package reporters/html registers it
+// (reporters.RegisterFolderReport), and the registered reports are written
+// into every folder. When a report goes to standard output, the
+// human-readable summary goes to standard error, so that the report
+// reaches its consumer alone. A --md file that is $GITHUB_STEP_SUMMARY is appended to, as
 // GitHub Actions expects, never truncated.
 
 // stdoutName is the report file name that means standard output.
@@ -50,6 +54,7 @@ type outputFlags struct {
 	json   string
 	md     string
 	export exportFlags
+	html   string // --html, a flag of llmtest report only
 }
 
 // register defines --slo on slo and the other flags on reports; --out
@@ -77,6 +82,7 @@ func (o *outputFlags) reports() []report {
 		{"--json", o.json, func(w io.Writer) reporters.Reporter { return reporters.NewJSON(w) }},
 		{"--md", o.md, func(w io.Writer) reporters.Reporter { return reporters.NewMarkdown(w) }},
 		{"--prometheus", o.export.prometheus, promReport},
+		{"--html", o.html, func(w io.Writer) reporters.Reporter { return htmlreport.New(w) }},
 	}
 }
 
