@@ -121,7 +121,7 @@ func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg l
 	}
 	var dir string
 	if o.out != "" {
-		dir = filepath.Join(o.out, h.Name)
+		dir = llmtest.JoinOutputPath(o.out, h.Name)
 		cfg.OutputPath = dir
 	}
 	cfg.RunName = ""

@@ -354,10 +354,8 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	// The run folder's reports were written when the run ended: write
 	// them again with the checks.
 	saveErr := res.Save()
-	if res.OutputPath != "" {
-		if _, err := os.Stat(res.OutputPath); err == nil {
-			kept = append(kept, res.OutputPath)
-		}
+	if res.OutputPath != "" && saveErr == nil {
+		kept = append(kept, llmtest.RedactOutputPath(res.OutputPath))
 	}
 	written, reportErr := o.writeReports(res, stdout)
 	kept = append(kept, written...)
