@@ -66,7 +66,7 @@ func newMergeCommand(stdout, stderr io.Writer) *cobra.Command {
 	merge.BoolVar(&o.force, "force", false, "merge shards whose endpoint, payload set or tokenizer differ")
 	slo := g.add("SLO")
 	reports := g.add("Reports")
-	o.register(reports, slo, "the merged run", "local base folder for the merged run folder <out>/<run-name> (empty: write no folder)")
+	o.register(reports, slo, "the merged run", "base folder for the merged run folder <out>/<run-name>, a local folder or a bucket URL (empty: write no folder)")
 	reports.StringVar(&o.runName, "run-name", "", "name of the merged run (default: the current time and a random suffix)")
 	g.install()
 	completeDirs(cmd, "out")

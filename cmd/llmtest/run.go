@@ -148,7 +148,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 
 	slo := g.add("SLO")
 	reports := g.add("Reports")
-	o.outputFlags.register(reports, slo, "the run", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
+	o.outputFlags.register(reports, slo, "the run", "base folder for the run folder <out>/<run-name>: a local folder or a bucket URL, s3://, gs://, azblob:// or file:// (empty: no artifacts)")
 	reports.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
 
 	o.progress.register(g.add("Progress"))
