@@ -27,7 +27,8 @@ func goCommand(t *testing.T) string {
 // TestLlmtestImportsStayLight checks DESIGN's rule that importing llmtest
 // pulls in neither tiktoken (with its embedded ranks and regexp2), nor the
 // AWS SDK, nor Kubernetes' API types (package kube), nor the metric
-// exporters (OpenTelemetry, gRPC, the Prometheus libraries), nor the
+// exporters (OpenTelemetry, gRPC, the Prometheus libraries), nor
+// gocloud.dev/blob and the cloud SDKs behind storage/blob, nor the
 // plotting library of the HTML report (gonum plot, its fonts and the
 // browser driver of its tests): `go list -deps` of the package, and of
 // reporters, must name none of them. The HTML report reaches llmtest's
@@ -60,6 +61,10 @@ func TestLlmtestImportsStayLight(t *testing.T) {
 				"go.opentelemetry.io/",
 				"google.golang.org/grpc",
 				"github.com/prometheus/",
+				"gocloud.dev",
+				"cloud.google.com/",
+				"github.com/Azure/",
+				"github.com/llmtest/llmtest/storage/",
 			} {
 				assert.False(t, strings.HasPrefix(dep, banned), "%s imports %s", pkg, dep)
 			}

@@ -11,6 +11,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
@@ -51,7 +52,7 @@ func (r *Result) llmeterMeta() object {
 	o = o.addIf(c.Duration != 0, "run_duration", c.Duration)
 	o = o.addIf(c.RampUp != 0, "ramp_up", c.RampUp)
 	o = append(o, member{"timeout", c.Timeout}, member{"tokenizer", c.Tokenizer}, member{"payloads", c.Payloads})
-	return o.addIf(r.OutputPath != "", "output_path", r.OutputPath)
+	return o.addIf(r.OutputPath != "", "output_path", RedactOutputPath(r.OutputPath))
 }
 
 // llmeterSummary returns summary.json: the identity, load shape and
@@ -139,20 +140,31 @@ func (r *Result) Save() error {
 	return r.SaveTo(r.OutputPath)
 }
 
-// SaveTo writes what Save writes to dir, creating it if needed. When dir
-// has no responses.jsonl, it writes the records of Responses there.
+// SaveTo writes what Save writes to dir, creating it if needed; dir is a
+// local folder or a bucket URL (see [Bucket]). When dir has no records —
+// no responses.jsonl, and in a bucket no parts — it writes the records of
+// Responses there: one responses.jsonl in a local folder, parts (see
+// [ResponseParts], with their defaults) in a bucket.
 func (r *Result) SaveTo(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("llmtest: saving result: %w", err)
-	}
-	if err := writeJSONFile(filepath.Join(dir, SummaryFile), r.llmeterSummary()); err != nil {
+	f, err := openFolder(dir)
+	if err != nil {
 		return err
 	}
-	if err := writeJSONFile(filepath.Join(dir, StatsFile), r.llmeterStats()); err != nil {
+	return errors.Join(r.saveTo(f), f.Close())
+}
+
+func (r *Result) saveTo(f *folder) error {
+	if err := f.mkdir(); err != nil {
+		return fmt.Errorf("llmtest: saving result: %w", err)
+	}
+	if err := writeJSONFile(f, SummaryFile, r.llmeterSummary()); err != nil {
+		return err
+	}
+	if err := writeJSONFile(f, StatsFile, r.llmeterStats()); err != nil {
 		return err
 	}
 	report := r.Report()
-	for _, f := range []struct {
+	for _, rf := range []struct {
 		name string
 		new  func(io.Writer) reporters.Reporter
 	}{
@@ -161,28 +173,31 @@ func (r *Result) SaveTo(dir string) error {
 		{ReportMarkdownFile, func(w io.Writer) reporters.Reporter { return reporters.NewMarkdown(w) }},
 	} {
 		var b bytes.Buffer
-		if err := f.new(&b).Write(report); err != nil {
-			return fmt.Errorf("llmtest: rendering %s: %w", f.name, err)
+		if err := rf.new(&b).Write(report); err != nil {
+			return fmt.Errorf("llmtest: rendering %s: %w", rf.name, err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("llmtest: writing %s: %w", f.name, err)
+		if err := f.writeFile(rf.name, b.Bytes()); err != nil {
+			return fmt.Errorf("llmtest: writing %s: %w", f.name(rf.name), err)
 		}
 	}
-	for _, f := range reporters.FolderReports() {
-		if f.Run == nil {
+	for _, fr := range reporters.FolderReports() {
+		if fr.Run == nil {
 			continue
 		}
 		var b bytes.Buffer
-		if err := f.Run(&b, report); err != nil {
-			return fmt.Errorf("llmtest: rendering %s: %w", f.Name, err)
+		if err := fr.Run(&b, report); err != nil {
+			return fmt.Errorf("llmtest: rendering %s: %w", fr.Name, err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f.Name), b.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("llmtest: writing %s: %w", f.Name, err)
+		if err := f.writeFile(fr.Name, b.Bytes()); err != nil {
+			return fmt.Errorf("llmtest: writing %s: %w", f.name(fr.Name), err)
 		}
 	}
-	resp := filepath.Join(dir, ResponsesFile)
-	if _, err := os.Stat(resp); errors.Is(err, fs.ErrNotExist) {
-		if err := r.copyResponses(resp); err != nil {
+	has, err := hasResponses(f)
+	if err != nil {
+		return fmt.Errorf("llmtest: saving result: %w", err)
+	}
+	if !has {
+		if err := r.copyResponses(f); err != nil {
 			return fmt.Errorf("llmtest: saving result: %w", err)
 		}
 	}
@@ -190,40 +205,58 @@ func (r *Result) SaveTo(dir string) error {
 		return nil
 	}
 	// A merged result's folder is a run folder like any other.
-	config := filepath.Join(dir, RunConfigFile)
-	if _, err := os.Stat(config); errors.Is(err, fs.ErrNotExist) {
-		if err := writeJSONFile(config, append(r.llmeterMeta(), member{"low_memory", r.Run.Config.LowMemory})); err != nil {
+	if ok, err := f.exists(RunConfigFile); err != nil {
+		return fmt.Errorf("llmtest: saving result: %w", err)
+	} else if !ok {
+		if err := writeJSONFile(f, RunConfigFile, append(r.llmeterMeta(), member{"low_memory", r.Run.Config.LowMemory})); err != nil {
 			return err
 		}
 	}
-	payloads := filepath.Join(dir, PayloadFile)
-	if _, err := os.Stat(payloads); errors.Is(err, fs.ErrNotExist) {
-		for _, s := range r.shards {
-			if s.OutputPath == "" {
-				continue
-			}
-			err := copyFile(payloads, filepath.Join(s.OutputPath, PayloadFile))
-			if errors.Is(err, fs.ErrNotExist) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("llmtest: saving result: %w", err)
-			}
-			break
+	if ok, err := f.exists(PayloadFile); err != nil {
+		return fmt.Errorf("llmtest: saving result: %w", err)
+	} else if ok {
+		return nil
+	}
+	for _, s := range r.shards {
+		if s.OutputPath == "" {
+			continue
 		}
+		err := copyFile(f, s.OutputPath, PayloadFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("llmtest: saving result: %w", err)
+		}
+		break
 	}
 	return nil
 }
 
-// copyFile copies the file src to a new file dst, streamed; a missing src
-// is an error wrapping fs.ErrNotExist, and leaves no dst.
-func copyFile(dst, src string) error {
-	in, err := os.Open(src)
+// hasResponses reports whether the folder holds records: responses.jsonl,
+// or parts of it.
+func hasResponses(f *folder) (bool, error) {
+	if ok, err := f.exists(ResponsesFile); ok || err != nil {
+		return ok, err
+	}
+	names, err := f.list(ResponsesDir)
+	return len(partNames(names)) > 0, err
+}
+
+// copyFile copies the file name of the folder src to dst, streamed; a
+// missing source is an error wrapping fs.ErrNotExist, and leaves no copy.
+func copyFile(dst *folder, src, name string) error {
+	sf, err := openFolder(src)
+	if err != nil {
+		return err
+	}
+	defer sf.Close()
+	in, err := sf.open(name)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Create(dst)
+	out, err := dst.create(name)
 	if err != nil {
 		return err
 	}
@@ -231,14 +264,13 @@ func copyFile(dst, src string) error {
 	return errors.Join(err, out.Close())
 }
 
-// copyResponses writes the records of Responses to a new responses.jsonl
-// at path.
-func (r *Result) copyResponses(path string) error {
-	f, err := os.Create(path)
+// copyResponses writes the records of Responses to the folder, as a new
+// responses.jsonl or, in a bucket, as parts.
+func (r *Result) copyResponses(f *folder) error {
+	rw, err := newResponseWriter(f, ResponseParts{})
 	if err != nil {
 		return err
 	}
-	rw := &responseWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}
 	for inv, err := range r.Responses() {
 		if err != nil {
 			_ = rw.close()
@@ -252,36 +284,59 @@ func (r *Result) copyResponses(path string) error {
 	return rw.close()
 }
 
-func writeJSONFile(path string, v any) error {
+func writeJSONFile(f *folder, name string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return fmt.Errorf("llmtest: encoding %s: %w", filepath.Base(path), err)
+		return fmt.Errorf("llmtest: encoding %s: %w", name, err)
 	}
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("llmtest: writing %s: %w", filepath.Base(path), err)
+	if err := f.writeFile(name, append(b, '\n')); err != nil {
+		return fmt.Errorf("llmtest: writing %s: %w", f.name(name), err)
 	}
 	return nil
 }
 
 // startArtifacts creates the run folder of r and writes run_config.json
-// and payload.jsonl, and opens responses.jsonl for appending. The files a
-// run writes at its end (summary.json, stats.json and the reports) are
-// removed first when an earlier run of the same name left them: until this
-// run ends, the folder must not describe another one (a process that dies
-// mid-run leaves run_config.json and responses.jsonl, which LoadResult
-// reads as an interrupted run).
-func startArtifacts(r *Result, payloads []endpoints.Payload) (*responseWriter, error) {
-	dir := r.OutputPath
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// and payload.jsonl, and opens the records' file: responses.jsonl in a
+// local folder, parts in a bucket (see [ResponseParts]). The files a run
+// writes at its end (summary.json, stats.json and the reports) are removed
+// first when an earlier run of the same name left them, and so are its
+// records: until this run ends, the folder must not describe another one
+// (a process that dies mid-run leaves run_config.json and the records,
+// which LoadResult reads as an interrupted run). The writer closes the
+// folder.
+func startArtifacts(r *Result, payloads []endpoints.Payload, parts ResponseParts) (*responseWriter, error) {
+	f, err := openFolder(r.OutputPath)
+	if err != nil {
+		return nil, err
+	}
+	rw, err := startFolder(f, r, payloads, parts)
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	rw.own = true
+	return rw, nil
+}
+
+func startFolder(f *folder, r *Result, payloads []endpoints.Payload, parts ResponseParts) (*responseWriter, error) {
+	if err := f.mkdir(); err != nil {
 		return nil, fmt.Errorf("llmtest: creating run folder: %w", err)
 	}
-	for _, name := range endOfRunFiles() {
-		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	stale := endOfRunFiles()
+	if f.isBucket() {
+		names, err := f.list(ResponsesDir)
+		if err != nil {
+			return nil, fmt.Errorf("llmtest: listing the earlier run's %s: %w", f.name(ResponsesDir), err)
+		}
+		stale = append(append(slices.Clip(stale), ResponsesFile), names...)
+	}
+	for _, name := range stale {
+		if err := f.remove(name); err != nil {
 			return nil, fmt.Errorf("llmtest: removing the earlier run's %s: %w", name, err)
 		}
 	}
 	config := append(r.llmeterMeta(), member{"low_memory", r.Run.Config.LowMemory})
-	if err := writeJSONFile(filepath.Join(dir, RunConfigFile), config); err != nil {
+	if err := writeJSONFile(f, RunConfigFile, config); err != nil {
 		return nil, err
 	}
 	var pb bytes.Buffer
@@ -292,14 +347,10 @@ func startArtifacts(r *Result, payloads []endpoints.Payload) (*responseWriter, e
 			return nil, &PayloadError{Index: i, Err: fmt.Errorf("cannot encode as JSON: %w", err)}
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, PayloadFile), pb.Bytes(), 0o644); err != nil {
-		return nil, fmt.Errorf("llmtest: writing %s: %w", PayloadFile, err)
+	if err := f.writeFile(PayloadFile, pb.Bytes()); err != nil {
+		return nil, fmt.Errorf("llmtest: writing %s: %w", f.name(PayloadFile), err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, ResponsesFile), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("llmtest: creating %s: %w", ResponsesFile, err)
-	}
-	return &responseWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+	return newResponseWriter(f, parts)
 }
 
 // endOfRunFiles returns the files of a run folder written when the run
@@ -315,17 +366,38 @@ func endOfRunFiles() []string {
 	return names
 }
 
-// responseWriter appends invocations to responses.jsonl. The collector owns
-// it; it encodes into a reused buffer, so a record costs no allocation.
+// responseWriter appends invocations to the records' file: responses.jsonl
+// in a local folder, parts in a bucket. The collector owns it; it encodes
+// into a reused buffer, so a record costs no allocation (in a bucket, the
+// part's growth aside).
 type responseWriter struct {
-	f   *os.File
-	w   *bufio.Writer
-	buf []byte
+	f     *os.File
+	w     *bufio.Writer
+	parts *partWriter
+	dir   *folder
+	own   bool // close closes dir
+	buf   []byte
+}
+
+// newResponseWriter creates the records' file of the folder.
+func newResponseWriter(f *folder, parts ResponseParts) (*responseWriter, error) {
+	if f.isBucket() {
+		return &responseWriter{parts: newPartWriter(f, parts), dir: f}, nil
+	}
+	path := filepath.Join(f.loc.local, ResponsesFile)
+	file, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("llmtest: creating %s: %w", ResponsesFile, err)
+	}
+	return &responseWriter{f: file, w: bufio.NewWriterSize(file, 64<<10), dir: f}, nil
 }
 
 func (rw *responseWriter) write(inv *Invocation) error {
 	rw.buf = inv.appendJSON(rw.buf[:0])
 	rw.buf = append(rw.buf, '\n')
+	if rw.parts != nil {
+		return rw.parts.write(rw.buf)
+	}
 	if _, err := rw.w.Write(rw.buf); err != nil {
 		return fmt.Errorf("llmtest: writing %s: %w", ResponsesFile, err)
 	}
@@ -333,8 +405,12 @@ func (rw *responseWriter) write(inv *Invocation) error {
 }
 
 // flush hands buffered records to the operating system, so that they
-// survive a crash of the process.
+// survive a crash of the process. In a bucket it does nothing: a part is
+// uploaded when it is closed.
 func (rw *responseWriter) flush() error {
+	if rw.parts != nil {
+		return nil
+	}
 	if err := rw.w.Flush(); err != nil {
 		return fmt.Errorf("llmtest: writing %s: %w", ResponsesFile, err)
 	}
@@ -342,9 +418,18 @@ func (rw *responseWriter) flush() error {
 }
 
 func (rw *responseWriter) close() error {
-	err := rw.flush()
-	if cerr := rw.f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("llmtest: closing %s: %w", ResponsesFile, cerr)
+	var err error
+	if rw.parts != nil {
+		err = rw.parts.close()
+	} else {
+		err = rw.flush()
+		if cerr := rw.f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("llmtest: closing %s: %w", ResponsesFile, cerr)
+		}
+	}
+	if rw.own {
+		err = errors.Join(err, rw.dir.Close())
+		rw.own = false
 	}
 	return err
 }
@@ -361,6 +446,11 @@ func (rw *responseWriter) close() error {
 // summary.json (the process died) the metadata comes from run_config.json,
 // LLMeter's included, the time span from the records, a torn last line of
 // responses.jsonl is dropped, and the Result is marked Interrupted.
+//
+// dir is a local folder or a bucket URL (see [Bucket]); the records are
+// read from responses.jsonl or, when the folder has none, from its parts
+// (responses/part-00000.jsonl and on, in order), whichever storage holds
+// them.
 func LoadResult(dir string) (*Result, error) { return loadResult(dir, true) }
 
 // OpenResult is LoadResult for a reader of the run's figures: a folder
@@ -371,25 +461,40 @@ func LoadResult(dir string) (*Result, error) { return loadResult(dir, true) }
 // LLMeter folder have their records read, as LoadResult reads them, to
 // compute their exact statistics.
 func OpenResult(dir string) (*Result, error) {
-	run, err := readModel(filepath.Join(dir, ReportJSONFile))
+	f, err := openFolder(dir)
 	if err != nil {
 		return nil, err
 	}
-	return loadResult(dir, run == nil)
+	defer f.Close()
+	run, err := readModel(f)
+	if err != nil {
+		return nil, err
+	}
+	return loadFolder(f, dir, run == nil)
 }
 
 // loadResult is LoadResult; without keep, the Result holds no invocation
 // (Responses reads them from dir), and a folder without a model has its
 // percentiles read from the histograms.
 func loadResult(dir string, keep bool) (*Result, error) {
-	run, err := readModel(filepath.Join(dir, ReportJSONFile))
+	f, err := openFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return loadFolder(f, dir, keep)
+}
+
+// loadFolder is loadResult of the opened folder f, named dir.
+func loadFolder(fo *folder, dir string, keep bool) (*Result, error) {
+	run, err := readModel(fo)
 	if err != nil {
 		return nil, err
 	}
 	if run != nil {
 		r := &Result{Run: *run, OutputPath: dir, onDisk: !keep}
 		if keep && !run.Config.LowMemory {
-			r.Invocations, _, err = loadResponses(filepath.Join(dir, ResponsesFile))
+			r.Invocations, _, err = loadResponses(fo)
 			if err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return nil, err
 			}
@@ -400,10 +505,10 @@ func loadResult(dir string, keep bool) (*Result, error) {
 
 	// An older folder: metadata from summary.json, or from run_config.json
 	// after a crash, statistics from the records.
-	f, err := readFields(filepath.Join(dir, SummaryFile))
+	f, err := readFields(fo, SummaryFile)
 	crashed := false
 	if errors.Is(err, fs.ErrNotExist) {
-		f, err = readFields(filepath.Join(dir, RunConfigFile))
+		f, err = readFields(fo, RunConfigFile)
 		crashed = true
 	}
 	if err != nil {
@@ -417,7 +522,7 @@ func loadResult(dir string, keep bool) (*Result, error) {
 	if _, ok := f.m["low_memory"]; !ok && !crashed {
 		// LLMeter's summary.json does not say whether the run was
 		// low-memory; its run_config.json does.
-		if rc, err := readFields(filepath.Join(dir, RunConfigFile)); err == nil {
+		if rc, err := readFields(fo, RunConfigFile); err == nil {
 			rc.get("low_memory", &r.Run.Config.LowMemory)
 		}
 	}
@@ -432,7 +537,7 @@ func loadResult(dir string, keep bool) (*Result, error) {
 	b := newModelBuilder(&r.Run, keep, false)
 	var start, end time.Time
 	torn := false
-	for inv, err := range readResponses(filepath.Join(dir, ResponsesFile), &torn) {
+	for inv, err := range folderResponses(fo, &torn) {
 		if err != nil {
 			return nil, err
 		}
@@ -461,13 +566,14 @@ func loadResult(dir string, keep bool) (*Result, error) {
 // readModel reads report.json, the model, when the folder has one of
 // schema version 2 or later; it returns nil and no error when the folder
 // has none or an older one (whose figures were not kept whole).
-func readModel(path string) (*reporters.Run, error) {
-	f, err := os.Open(path)
+func readModel(fo *folder) (*reporters.Run, error) {
+	path := fo.name(ReportJSONFile)
+	f, err := fo.open(ReportJSONFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("llmtest: reading run: %w", err)
+		return nil, fmt.Errorf("llmtest: reading run: %s: %w", path, err)
 	}
 	defer f.Close()
 	run, err := reporters.ReadJSON(f)
@@ -489,9 +595,13 @@ type fields struct {
 	err  error
 }
 
-func readFields(path string) (*fields, error) {
-	b, err := os.ReadFile(path)
+func readFields(fo *folder, name string) (*fields, error) {
+	path := fo.name(name)
+	b, err := fo.readFile(name)
 	if err != nil {
+		if fo.isBucket() || !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("llmtest: reading run: %s: %w", path, err)
+		}
 		return nil, fmt.Errorf("llmtest: reading run: %w", err)
 	}
 	f := &fields{path: path}
@@ -574,10 +684,10 @@ func secondsToDurationOrZero(s float64) time.Duration {
 	return secondsToDuration(s)
 }
 
-// loadResponses reads every record of responses.jsonl at path; torn
-// reports a torn last line, dropped.
-func loadResponses(path string) (invs []Invocation, torn bool, err error) {
-	for inv, err := range readResponses(path, &torn) {
+// loadResponses reads every record of the folder (see folderResponses);
+// torn reports a torn last line, dropped.
+func loadResponses(fo *folder) (invs []Invocation, torn bool, err error) {
+	for inv, err := range folderResponses(fo, &torn) {
 		if err != nil {
 			return nil, false, err
 		}
@@ -586,47 +696,96 @@ func loadResponses(path string) (invs []Invocation, torn bool, err error) {
 	return invs, torn, nil
 }
 
-// readResponses returns an iterator over the records of responses.jsonl at
-// path, read one line at a time into a reused buffer, so that the file is
-// never held whole. A malformed line ends the iteration with an error
-// naming it, except a last line without its newline, which a crash can
-// leave behind: that one is dropped, and *torn (when torn is not nil) set.
-func readResponses(path string, torn *bool) iter.Seq2[Invocation, error] {
+// readResponses returns an iterator over the records of the run folder
+// dir (see folderResponses), which it opens and closes.
+func readResponses(dir string, torn *bool) iter.Seq2[Invocation, error] {
 	return func(yield func(Invocation, error) bool) {
-		f, err := os.Open(path)
+		fo, err := openFolder(dir)
 		if err != nil {
-			yield(Invocation{}, fmt.Errorf("llmtest: reading run: %w", err))
+			yield(Invocation{}, err)
 			return
 		}
-		defer f.Close()
-		br := bufio.NewReaderSize(f, 64<<10)
-		var line []byte
-		for n := 1; ; n++ {
-			var rerr error
-			line, rerr = readLine(br, line[:0])
-			if len(bytes.TrimSpace(line)) > 0 {
-				var inv Invocation
-				if err := json.Unmarshal(line, &inv); err != nil {
-					if rerr == io.EOF { // an unterminated last line
-						if torn != nil {
-							*torn = true
-						}
-						return
+		defer fo.Close()
+		for inv, err := range folderResponses(fo, torn) {
+			if !yield(inv, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// folderResponses returns an iterator over the records of the folder:
+// responses.jsonl, or when it has none, its parts in order (see
+// ResponsesDir). A folder with neither is an error wrapping
+// fs.ErrNotExist.
+func folderResponses(fo *folder, torn *bool) iter.Seq2[Invocation, error] {
+	return func(yield func(Invocation, error) bool) {
+		files := []string{ResponsesFile}
+		if ok, err := fo.exists(ResponsesFile); err != nil {
+			yield(Invocation{}, fmt.Errorf("llmtest: reading run: %s: %w", fo.name(ResponsesFile), err))
+			return
+		} else if !ok {
+			names, err := fo.list(ResponsesDir)
+			if err != nil {
+				yield(Invocation{}, fmt.Errorf("llmtest: reading run: %s: %w", fo.name(ResponsesDir), err))
+				return
+			}
+			if parts := partNames(names); len(parts) > 0 {
+				files = parts
+			}
+		}
+		for _, name := range files {
+			if !readRecords(fo, name, torn, yield) {
+				return
+			}
+		}
+	}
+}
+
+// readRecords yields the records of the file name of fo, read one line at
+// a time into a reused buffer, so that the file is never held whole, and
+// reports whether to go on. A malformed line ends the iteration with an
+// error naming it, except a last line without its newline, which a crash
+// can leave behind: that one is dropped, and *torn (when torn is not nil)
+// set.
+func readRecords(fo *folder, name string, torn *bool, yield func(Invocation, error) bool) bool {
+	path := fo.name(name)
+	f, err := fo.open(name)
+	if err != nil {
+		if fo.isBucket() || !errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
+		yield(Invocation{}, fmt.Errorf("llmtest: reading run: %w", err))
+		return false
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
+	var line []byte
+	for n := 1; ; n++ {
+		var rerr error
+		line, rerr = readLine(br, line[:0])
+		if len(bytes.TrimSpace(line)) > 0 {
+			var inv Invocation
+			if err := json.Unmarshal(line, &inv); err != nil {
+				if rerr == io.EOF { // an unterminated last line
+					if torn != nil {
+						*torn = true
 					}
-					yield(Invocation{}, fmt.Errorf("llmtest: %s:%d: %w", path, n, err))
-					return
+					return true
 				}
-				if !yield(inv, nil) {
-					return
-				}
+				yield(Invocation{}, fmt.Errorf("llmtest: %s:%d: %w", path, n, err))
+				return false
 			}
-			if rerr == io.EOF {
-				return
+			if !yield(inv, nil) {
+				return false
 			}
-			if rerr != nil {
-				yield(Invocation{}, fmt.Errorf("llmtest: reading %s: %w", path, rerr))
-				return
-			}
+		}
+		if rerr == io.EOF {
+			return true
+		}
+		if rerr != nil {
+			yield(Invocation{}, fmt.Errorf("llmtest: reading %s: %w", path, rerr))
+			return false
 		}
 	}
 }

@@ -30,9 +30,17 @@ type Config struct {
 	// OutputPath is the base folder for artifacts: a run writes its files
 	// to OutputPath/RunName. Empty means no artifacts from Runner.Run, and
 	// the test's artifact directory for the test helper [Run]. It is a
-	// local path: a URL such as s3://bucket/runs is an error, never a
-	// folder named after it.
+	// local path, a file:// URL (the same local folder), or a bucket URL
+	// such as s3://bucket/runs?region=eu-west-1 of a scheme a driver
+	// registered (see [Bucket] and [RegisterBucket]), where the run writes
+	// the same files, its records in parts (see ResponseParts). A URL of
+	// any other scheme is an error, never a folder named after it.
 	OutputPath string
+
+	// ResponseParts sets how a run writing to a bucket cuts its records
+	// into parts. The zero value means DefaultPartRecords records or
+	// DefaultPartInterval, whichever comes first.
+	ResponseParts ResponseParts
 
 	// Tokenizer counts tokens when the server reports no usage, outside
 	// every timed window. Nil means [tokenizers.Whitespace].
@@ -204,6 +212,12 @@ func (c Config) merge(o Config) Config {
 	if o.OutputPath != "" {
 		c.OutputPath = o.OutputPath
 	}
+	if o.ResponseParts.Records != 0 {
+		c.ResponseParts.Records = o.ResponseParts.Records
+	}
+	if o.ResponseParts.Interval != 0 {
+		c.ResponseParts.Interval = o.ResponseParts.Interval
+	}
 	if o.Tokenizer != nil {
 		c.Tokenizer = o.Tokenizer
 	}
@@ -307,9 +321,13 @@ func (c Config) Validate() error {
 		return configErrorf("ThinkTime", "needs Config.Turns of at least 2, got %d", c.Turns)
 	case c.LowMemory && c.OutputPath == "":
 		return configErrorf("LowMemory", "needs Config.OutputPath: a low-memory run keeps its records only in %s", ResponsesFile)
+	case c.ResponseParts.Records < 0:
+		return configErrorf("ResponseParts.Records", "must not be negative, got %d", c.ResponseParts.Records)
+	case c.ResponseParts.Interval < 0:
+		return configErrorf("ResponseParts.Interval", "must not be negative, got %v", c.ResponseParts.Interval)
 	}
-	if scheme, ok := urlScheme(c.OutputPath); ok {
-		return configErrorf("OutputPath", "%s:// URLs are not supported; give a local folder", scheme)
+	if err := CheckOutputPath(c.OutputPath); err != nil {
+		return configErrorf("OutputPath", "%v", err)
 	}
 	if err := validRunName(c.RunName); err != nil {
 		return err

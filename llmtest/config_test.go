@@ -35,8 +35,12 @@ func TestConfigRules(t *testing.T) {
 		{"run name with slash", func(c *Config) { c.RunName = "a/b" }, "RunName", "path separator"},
 		{"run name dot-dot", func(c *Config) { c.RunName = ".." }, "RunName", "not a folder name"},
 		{"nil callback", func(c *Config) { c.Callbacks = []Callback{NopCallback{}, nil} }, "Callbacks[1]", "is nil"},
-		{"bucket URL", func(c *Config) { c.OutputPath = "s3://bucket/runs" }, "OutputPath", "s3:// URLs are not supported; give a local folder"},
-		{"file URL", func(c *Config) { c.OutputPath = "file:///tmp/runs" }, "OutputPath", "file:// URLs are not supported"},
+		{"bucket URL without a driver", func(c *Config) { c.OutputPath = "s3://bucket/runs" }, "OutputPath", "s3://bucket/runs: no storage driver for this URL scheme s3:// (registered: mem; import github.com/llmtest/llmtest/storage/blob"},
+		{"file URL of a host", func(c *Config) { c.OutputPath = "file://server/tmp/runs" }, "OutputPath", `file://server/tmp/runs: a file:// URL names a local folder, not host "server"`},
+		{"file URL with a query", func(c *Config) { c.OutputPath = "file:///tmp/runs?x=1" }, "OutputPath", "file:///tmp/runs: a file:// URL takes no query"},
+		{"URL with user information", func(c *Config) { c.OutputPath = "s3://AKIDSECRET:hunter2@bucket/runs" }, "OutputPath", "s3://bucket/runs: user information in a URL is refused"},
+		{"negative part records", func(c *Config) { c.ResponseParts.Records = -1 }, "ResponseParts.Records", "must not be negative, got -1"},
+		{"negative part interval", func(c *Config) { c.ResponseParts.Interval = -time.Second }, "ResponseParts.Interval", "must not be negative, got -1s"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -48,6 +52,7 @@ func TestConfigRules(t *testing.T) {
 			assert.Equal(t, c.field, ce.Field)
 			assert.Contains(t, err.Error(), "Config."+c.field)
 			assert.Contains(t, err.Error(), c.text)
+			assert.NotContains(t, err.Error(), "hunter2", "a URL's password is never shown")
 			// Runner.Run reports the same error before sending anything.
 			ep := &fakeEndpoint{Chunks: []string{"a"}}
 			if cfg.Endpoint != nil {

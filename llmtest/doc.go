@@ -165,6 +165,21 @@
 // version's from report.json, older ones and LLMeter's from their
 // summary.json and responses.jsonl, and one whose run was interrupted.
 //
+// # Object storage
+//
+// Config.OutputPath may be a bucket URL — s3://bucket/prefix, gs://…,
+// azblob://… — of a scheme a driver registered with [RegisterBucket];
+// package github.com/llmtest/llmtest/storage/blob registers those three
+// through gocloud.dev/blob, and package llmtest itself imports no cloud
+// SDK. A bucket run folder holds the same files, except that an object is
+// written only whole: the records go in parts, responses/part-00000.jsonl
+// and on, each uploaded when it closes (see [ResponseParts]), so that a
+// process that dies keeps every closed part. [LoadResult], [OpenResult],
+// [Merge] and [LoadSweep] read either layout from either storage. A
+// file:// URL is a local folder. URLs are shown and written in artifacts
+// without their user information and query ([RedactOutputPath]); a URL
+// with user information is refused.
+//
 // # Merging shards
 //
 // [Merge] merges run folders of one test — shards run at once from

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -193,7 +192,7 @@ func (e *engine) newResult() *Result {
 		rc.Turns, rc.ThinkTime = c.Turns, c.ThinkTime.Seconds()
 	}
 	if c.OutputPath != "" {
-		res.OutputPath = filepath.Join(c.OutputPath, c.RunName)
+		res.OutputPath = JoinOutputPath(c.OutputPath, c.RunName)
 	}
 	return res
 }
@@ -206,7 +205,7 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	var rw *responseWriter
 	if res.OutputPath != "" {
 		var err error
-		if rw, err = startArtifacts(res, e.payloads); err != nil {
+		if rw, err = startArtifacts(res, e.payloads, e.cfg.ResponseParts); err != nil {
 			return nil, err
 		}
 	}

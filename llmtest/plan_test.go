@@ -227,7 +227,7 @@ func TestPlanConfigErrorsNameTheLineOfTheKey(t *testing.T) {
 		{"load:\n  requests: 2\n  duration: 1m\n", `:2: load.requests: is mutually exclusive with load.duration (got 2 and 1m0s)`},
 		{"load:\n  clients: -1\n", `:2: load.clients: must be at least 1, got -1`},
 		{"load:\n  low-memory: true\n", `:2: load.low-memory: needs reports.out: a low-memory run keeps its records only in responses.jsonl`},
-		{"reports:\n  out: s3://bucket/runs\n", `:2: reports.out: s3:// URLs are not supported; give a local folder`},
+		{"reports:\n  out: s3://bucket/runs\n", `:2: reports.out: s3://bucket/runs: no storage driver for this URL scheme s3:// (registered: mem; import github.com/llmtest/llmtest/storage/blob for s3://, gs:// and azblob://)`},
 		{"reports:\n  run-name: a/b\n", `:2: reports.run-name: "a/b" must not contain a path separator`},
 	}
 	for _, c := range cases {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"iter"
 	"math"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -111,7 +110,7 @@ func (r *Result) Responses() iter.Seq2[Invocation, error] {
 			}
 		}
 	}
-	return readResponses(filepath.Join(r.OutputPath, ResponsesFile), nil)
+	return readResponses(r.OutputPath, nil)
 }
 
 // String returns a one-line description of the run.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -261,7 +260,7 @@ func (s *SweepConfig) configs(base Config, name string) []Config {
 		}
 		c.RunName = l.String()
 		if base.OutputPath != "" {
-			c.OutputPath = filepath.Join(base.OutputPath, name)
+			c.OutputPath = JoinOutputPath(base.OutputPath, name)
 		}
 		out[i] = c
 	}
@@ -332,7 +331,12 @@ func (s *SweepResult) Save() error {
 	if s.OutputPath == "" {
 		return nil
 	}
-	if err := os.MkdirAll(s.OutputPath, 0o755); err != nil {
+	fo, err := openFolder(s.OutputPath)
+	if err != nil {
+		return err
+	}
+	defer fo.Close()
+	if err := fo.mkdir(); err != nil {
 		return fmt.Errorf("llmtest: saving sweep: %w", err)
 	}
 	report := s.Report()
@@ -348,19 +352,19 @@ func (s *SweepResult) Save() error {
 		data []byte
 	}
 	files := []file{{SweepFile, js.Bytes()}, {SweepMarkdownFile, md.Bytes()}}
-	for _, f := range reporters.FolderReports() {
-		if f.Sweep == nil {
+	for _, fr := range reporters.FolderReports() {
+		if fr.Sweep == nil {
 			continue
 		}
 		var b bytes.Buffer
-		if err := f.Sweep(&b, report); err != nil {
-			return fmt.Errorf("llmtest: rendering %s: %w", f.Name, err)
+		if err := fr.Sweep(&b, report); err != nil {
+			return fmt.Errorf("llmtest: rendering %s: %w", fr.Name, err)
 		}
-		files = append(files, file{f.Name, b.Bytes()})
+		files = append(files, file{fr.Name, b.Bytes()})
 	}
 	for _, f := range files {
-		if err := os.WriteFile(filepath.Join(s.OutputPath, f.name), f.data, 0o644); err != nil {
-			return fmt.Errorf("llmtest: writing %s: %w", f.name, err)
+		if err := fo.writeFile(f.name, f.data); err != nil {
+			return fmt.Errorf("llmtest: writing %s: %w", fo.name(f.name), err)
 		}
 	}
 	return nil
@@ -370,9 +374,17 @@ func (s *SweepResult) Save() error {
 // folder with [LoadResult]. An error names the file or folder that could
 // not be read.
 func LoadSweep(dir string) (*SweepResult, error) {
-	path := filepath.Join(dir, SweepFile)
-	data, err := os.ReadFile(path)
+	fo, err := openFolder(dir)
 	if err != nil {
+		return nil, err
+	}
+	path := fo.name(SweepFile)
+	data, err := fo.readFile(SweepFile)
+	_ = fo.Close()
+	if err != nil {
+		if fo.isBucket() {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
 		return nil, fmt.Errorf("llmtest: loading sweep: %w", err)
 	}
 	sw, err := reporters.ReadSweepJSON(bytes.NewReader(data))
@@ -384,7 +396,7 @@ func LoadSweep(dir string) (*SweepResult, error) {
 		if !validFolder(l.RunName) {
 			return nil, fmt.Errorf("llmtest: loading sweep %s: levels[%d].run_name %q is not a folder name", path, i, l.RunName)
 		}
-		res, err := LoadResult(filepath.Join(dir, l.RunName))
+		res, err := LoadResult(JoinOutputPath(dir, l.RunName))
 		if err != nil {
 			return nil, fmt.Errorf("llmtest: loading sweep %s: level %s: %w", dir, l.RunName, err)
 		}
@@ -486,7 +498,7 @@ func (r *Runner) Sweep(ctx context.Context, override Config, sweep SweepConfig) 
 	}
 	dir := ""
 	if base.OutputPath != "" {
-		dir = filepath.Join(base.OutputPath, name)
+		dir = JoinOutputPath(base.OutputPath, name)
 	}
 	s := newSweepResult(&sweep, name, dir, "")
 	var runErr error

@@ -80,6 +80,9 @@ func (o *runOptions) checkHeatmap() (*workloads.Heatmap, error) {
 	case o.heatmap.requests < 1:
 		return nil, usageErrorf("--heatmap-requests must be at least 1, got %d", o.heatmap.requests)
 	}
+	if strings.Contains(o.out, "://") {
+		return nil, usageErrorf("--out: a heatmap writes its folder to a local path; %q is a URL (bucket URLs work for single runs, sweeps and merges)", llmtest.RedactOutputPath(o.out))
+	}
 	for _, f := range heatmapConflicts {
 		if o.setFlags[f] {
 			return nil, usageErrorf("--%s and a heatmap (--heatmap-inputs) are mutually exclusive: each cell sets its own prompts and load", f)
@@ -127,7 +130,7 @@ func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg l
 	}
 	var dir string
 	if o.out != "" {
-		dir = filepath.Join(o.out, h.Name)
+		dir = llmtest.JoinOutputPath(o.out, h.Name)
 		cfg.OutputPath = dir
 	}
 	cfg.RunName = ""

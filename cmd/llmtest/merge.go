@@ -6,7 +6,7 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -66,7 +66,7 @@ func newMergeCommand(stdout, stderr io.Writer) *cobra.Command {
 	merge.BoolVar(&o.force, "force", false, "merge shards whose endpoint, payload set or tokenizer differ")
 	slo := g.add("SLO")
 	reports := g.add("Reports")
-	o.register(reports, slo, "the merged run", "local base folder for the merged run folder <out>/<run-name> (empty: write no folder)")
+	o.register(reports, slo, "the merged run", "base folder for the merged run folder <out>/<run-name>, a local folder or a bucket URL (empty: write no folder)")
 	reports.StringVar(&o.runName, "run-name", "", "name of the merged run (default: the current time and a random suffix)")
 	g.install()
 	completeDirs(cmd, "out")
@@ -107,7 +107,7 @@ func (o *mergeOptions) merge(dirs []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if o.out != "" {
-		res.OutputPath = filepath.Join(o.out, res.Run.Name)
+		res.OutputPath = llmtest.JoinOutputPath(o.out, res.Run.Name)
 		if err := checkNewFolder(o.out, res.Run.Name); err != nil {
 			printError(stderr, name, err)
 			return exitUsage
@@ -122,9 +122,9 @@ func checkNewFolder(out, name string) error {
 	if out == "" || name == "" {
 		return nil
 	}
-	dir := filepath.Join(out, name)
-	if _, err := os.Stat(dir); err == nil {
-		return usageErrorf("--out: %s already exists; give another --run-name", dir)
+	dir := llmtest.JoinOutputPath(out, name)
+	if err := llmtest.CheckRunFolder(dir); err == nil {
+		return usageErrorf("--out: %s already exists; give another --run-name", llmtest.RedactOutputPath(dir))
 	}
 	return nil
 }
@@ -143,8 +143,8 @@ func isLoopbackURL(s string) bool {
 // quoted when none is.
 func shardDir(dirs []string, run string) string {
 	for _, d := range dirs {
-		if filepath.Base(filepath.Clean(d)) == run {
-			return d
+		if path.Base(filepath.ToSlash(llmtest.RedactOutputPath(d))) == run {
+			return llmtest.RedactOutputPath(d)
 		}
 	}
 	return fmt.Sprintf("run %q", run)

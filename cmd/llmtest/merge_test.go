@@ -138,7 +138,7 @@ func TestMergeUsageErrors(t *testing.T) {
 		{[]string{"merge", "--slo", "ttft p99 <", dirs[0]}, "llmtest merge: --slo:"},
 		{[]string{"merge", "--run-name", "a/b", dirs[0]}, "llmtest merge: --run-name:"},
 		{[]string{"merge", "--junit-strict", dirs[0]}, "--junit-strict applies to --junit"},
-		{[]string{"merge", "--out", "s3://bucket/x", dirs[0]}, "--out: s3:// URLs are not supported"},
+		{[]string{"merge", "--out", "nope://bucket/x", dirs[0]}, "--out: nope://bucket/x: no storage driver for this URL scheme nope://"},
 		{[]string{"merge", "--bogus", dirs[0]}, "flag provided but not defined: --bogus"},
 		{[]string{"report"}, "llmtest report: want one run folder, got 0"},
 		{[]string{"report", dirs[0], dirs[0]}, "want one run folder, got 2"},

@@ -110,14 +110,15 @@ func (o *outputFlags) thresholds() ([]*assertions.Threshold, error) {
 }
 
 // checkOutputs checks --out and the report flags before anything starts:
-// no URL scheme (bucket URLs are not supported yet), a folder for --out,
+// a folder or a bucket URL of a registered scheme for --out,
 // an existing folder for each report file, at most one report on standard
 // output, and no two reports in one file.
 func (o *outputFlags) checkOutputs() error {
 	if o.out != "" {
-		// The URL itself is not shown: it may hold credentials.
-		if scheme := urlScheme.FindString(o.out); scheme != "" {
-			return usageErrorf("--out: %s URLs are not supported; give a local folder", scheme)
+		// A bucket URL is checked, not opened; an error shows it without
+		// its user information and query, which may hold credentials.
+		if err := llmtest.CheckOutputPath(o.out); err != nil {
+			return usageErrorf("--out: %v", err)
 		}
 		if fi, err := os.Stat(o.out); err == nil && !fi.IsDir() {
 			return usageErrorf("--out %q: not a folder", o.out)
@@ -224,7 +225,7 @@ func writeSummary(w io.Writer, res *llmtest.Result) error {
 		fmt.Fprintf(w, "%s  %s\n", mark, c.Message)
 	}
 	if res.OutputPath != "" {
-		fmt.Fprintf(w, "results: %s\n", res.OutputPath)
+		fmt.Fprintf(w, "results: %s\n", llmtest.RedactOutputPath(res.OutputPath))
 	}
 	return nil
 }
@@ -280,6 +281,12 @@ func (o *outputFlags) prepare(dirs []string) ([]*assertions.Threshold, error) {
 		return nil, err
 	}
 	for _, d := range dirs {
+		if urlScheme.MatchString(d) {
+			if err := llmtest.CheckRunFolder(d); err != nil {
+				return nil, usageErrorf("%v", err)
+			}
+			continue
+		}
 		fi, err := os.Stat(d)
 		switch {
 		case errors.Is(err, os.ErrNotExist):

@@ -98,9 +98,9 @@ func TestOutputFlagsAreChecked(t *testing.T) {
 		want string
 		args []string
 	}{
-		{"--out: s3:// URLs are not supported; give a local folder", []string{"--out", "s3://bucket/runs"}},
-		{"--out: gs:// URLs are not supported", []string{"--out", "gs://bucket/runs"}},
-		{"--out: file:// URLs are not supported", []string{"--out", "file:///tmp/runs"}},
+		{"--out: nope://bucket/runs: no storage driver for this URL scheme nope:// (registered: azblob, gs, s3;", []string{"--out", "nope://bucket/runs"}},
+		{"--out: s3:///runs: the URL names no bucket", []string{"--out", "s3:///runs"}},
+		{`--out: file://server/tmp/runs: a file:// URL names a local folder, not host "server"`, []string{"--out", "file://server/tmp/runs"}},
 		{`--out "` + file + `": not a folder`, []string{"--out", file}},
 		{"--json: s3:// URLs are not supported; give a local file or - for standard output", []string{"--json", "s3://bucket/r.json"}},
 		{`--junit "` + dir + `": is a folder; give a file`, []string{"--junit", dir}},
@@ -118,7 +118,7 @@ func TestOutputFlagsAreChecked(t *testing.T) {
 		assertUsage(t, c.want, append([]string{"run"}, c.args...)...)
 	}
 	const secret = "wJalrXUtnFEMI-FAKE-SECRET"
-	assertUsage(t, "--out: s3:// URLs are not supported", "run", "--out", "s3://AKIDEXAMPLE:"+secret+"@bucket/runs")
+	assertUsage(t, "--out: s3://bucket/runs: user information in a URL is refused", "run", "--out", "s3://AKIDEXAMPLE:"+secret+"@bucket/runs")
 	_, _, stderr := runCLI(t, "run", "--md", "https://user:"+secret+"@example.com/r.md")
 	assert.NotContains(t, stderr, secret, "a URL is not shown: it may hold credentials")
 	_, err := os.Stat("s3:") // relative to the working folder, where the old command made it

@@ -75,7 +75,7 @@ func (o *outputFlags) report(dir string, stdout, stderr io.Writer) int {
 	}
 	res, err := llmtest.OpenResult(dir) // the records stay on disk
 	if err != nil {
-		printError(stderr, name, usageErrorf("%s: %v", dir, err))
+		printError(stderr, name, usageErrorf("%s: %v", llmtest.RedactOutputPath(dir), err))
 		return exitUsage
 	}
 	if len(ths) > 0 {

@@ -151,7 +151,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 
 	slo := g.add("SLO")
 	reports := g.add("Reports")
-	o.outputFlags.register(reports, slo, "the run", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
+	o.outputFlags.register(reports, slo, "the run", "base folder for the run folder <out>/<run-name>: a local folder or a bucket URL, s3://, gs://, azblob:// or file:// (empty: no artifacts)")
 	reports.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
 	reports.StringVar(&o.serverMetrics, "server-metrics", "", "scrape the server's Prometheus metrics at this URL (or path on the --url host, such as /metrics) before and after the run, and show the changes of vLLM's and llama.cpp's counters next to the client's; a failed scrape is a warning")
 
@@ -367,10 +367,8 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	// The run folder's reports were written when the run ended: write
 	// them again with the checks.
 	saveErr := res.Save()
-	if res.OutputPath != "" {
-		if _, err := os.Stat(res.OutputPath); err == nil {
-			kept = append(kept, res.OutputPath)
-		}
+	if res.OutputPath != "" && saveErr == nil {
+		kept = append(kept, llmtest.RedactOutputPath(res.OutputPath))
 	}
 	written, reportErr := o.writeReports(res, stdout)
 	kept = append(kept, written...)

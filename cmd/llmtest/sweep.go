@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/llmtest/llmtest/assertions"
@@ -117,16 +116,17 @@ func (o *runOptions) runSweep(ctx context.Context, cfg llmtest.Config, threshold
 	}
 	var kept []string
 	if sw.OutputPath != "" {
-		errs = append(errs, sw.Save())
-		if _, err := os.Stat(sw.OutputPath); err == nil {
-			kept = append(kept, sw.OutputPath)
+		if err := sw.Save(); err != nil {
+			errs = append(errs, err)
+		} else {
+			kept = append(kept, llmtest.RedactOutputPath(sw.OutputPath))
 		}
 	}
 	if _, err := io.WriteString(human, sw.Table()); err != nil {
 		errs = append(errs, err)
 	}
 	if sw.OutputPath != "" {
-		fmt.Fprintf(human, "sweep: %s\n", sw.OutputPath)
+		fmt.Fprintf(human, "sweep: %s\n", llmtest.RedactOutputPath(sw.OutputPath))
 	}
 	return sw, kept, errors.Join(errs...)
 }
