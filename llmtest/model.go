@@ -125,6 +125,7 @@ func (b *modelBuilder) add(inv *Invocation) {
 	}
 	if inv.InputTokensFrom != "" {
 		b.run.Tokens.Input += inv.NumTokensInput
+		b.run.Tokens.Cached += inv.NumTokensInputCached
 		b.metrics[iInputTokens].add(int64(inv.NumTokensInput))
 	}
 	if inv.OutputTokensFrom != "" {

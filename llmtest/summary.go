@@ -14,8 +14,9 @@ import (
 // WriteSummary writes a one-screen text summary of the run to w: the run's
 // identity, its request accounting and throughput, the verdict of its
 // load generator's self-check ("load generator: healthy (…)" or "load
-// generator: saturated: <reasons>"; no line for a run without one), and a
-// table of the aggregates of every metric that has samples.
+// generator: saturated: <reasons>"; no line for a run without one), its
+// cost when it was priced ([reporters.Cost.String]), and a table of the
+// aggregates of every metric that has samples.
 func (r *Result) WriteSummary(w io.Writer) error {
 	st, run := &r.Stats, &r.Run
 	var b strings.Builder
@@ -39,6 +40,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		FormatDuration(st.TotalTestTime), st.RequestsPerMinute, st.OutputTokensPerSecond)
 	if run.Generator != nil {
 		b.WriteString("load generator: " + run.Generator.String() + "\n")
+	}
+	if run.Cost != nil {
+		b.WriteString(run.Cost.String() + "\n")
 	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tavg\tp50\tp90\tp99\tp99.9\tmax\tn\t")

@@ -14,9 +14,9 @@ var _ Reporter = (*Markdown)(nil)
 // mark; one line with the endpoint, load shape, request accounting and
 // throughput; one with the verdict of the load generator's self-check,
 // when the run has one (marked ⚠️ when saturated; it does not change the
-// mark); a table of latency and token figures (avg, p50, p90, p99, max,
-// n), noting when its percentiles come from histograms; and a table of
-// the SLO checks.
+// mark); the cost, when the run was priced ([Cost.String]); a table of
+// latency and token figures (avg, p50, p90, p99, max, n), noting when its
+// percentiles come from histograms; and a table of the SLO checks.
 // Durations are shown for people ("912ms", "1.23s", "45.6µs"). A run
 // passes when every check passed and it was not interrupted.
 type Markdown struct {
@@ -104,6 +104,10 @@ func (m *Markdown) Write(run *Run) error {
 			b.WriteString("⚠️ ")
 		}
 		b.WriteString(mdText("Load generator: " + g.String()))
+		b.WriteString("\n\n")
+	}
+	if run.Cost != nil {
+		b.WriteString(mdText("Cost: " + strings.TrimPrefix(run.Cost.String(), "cost ")))
 		b.WriteString("\n\n")
 	}
 

@@ -71,6 +71,9 @@ type Run struct {
 	Generator *Generator `json:"generator,omitempty"`
 	// Checks are the SLO checks evaluated on the run, in evaluation order.
 	Checks []Check `json:"checks"`
+	// Cost is what the run cost, when it was priced (llmtest's
+	// CostModel); nil otherwise.
+	Cost *Cost `json:"cost,omitempty"`
 }
 
 // Endpoint names an endpoint.
@@ -180,6 +183,9 @@ func (c Counts) Ended() int { return c.Total - c.Cancelled }
 type Tokens struct {
 	Input  int `json:"input"`
 	Output int `json:"output"`
+	// Cached is the part of Input the server reported served from its
+	// cache; 0 when it reported none.
+	Cached int `json:"cached,omitempty"`
 }
 
 // Units of a [Metric].
@@ -399,6 +405,7 @@ const (
 	keyFailedRate      = "failed_requests_rate"
 	keyRequestsPerMin  = "requests_per_minute"
 	keyInputTokens     = "total_input_tokens"
+	keyCachedTokens    = "total_cached_input_tokens"
 	keyOutputTokens    = "total_output_tokens"
 	keyOutputTokensSec = "output_tokens_per_second"
 	keyTotalTestTime   = "total_test_time"
@@ -413,11 +420,13 @@ var runKeys = []string{
 // stats.json holds them: "total_requests", "failed_requests",
 // "cancelled_requests", "dropped_requests" (open-loop arrivals never
 // sent), "warmup_requests", "failed_requests_rate", "requests_per_minute",
-// "total_input_tokens", "total_output_tokens",
-// "output_tokens_per_second", "total_test_time" (seconds), and
+// "total_input_tokens", "total_cached_input_tokens" (when the server
+// reported cached tokens), "total_output_tokens",
+// "output_tokens_per_second", "total_test_time" (seconds),
 // "<metric>-<aggregate>" for every metric with samples and every
 // aggregate of [AggregateNames], such as "time_to_first_token-p99"
-// (durations in seconds). [Run.StatKeys] gives their order.
+// (durations in seconds), and, for a priced run, the cost keys of
+// [Cost.Stats]. [Run.StatKeys] gives their order.
 func (r *Run) Stats() map[string]float64 {
 	m := make(map[string]float64, len(runKeys)+len(r.Metrics)*len(AggregateNames))
 	r.eachStat(func(k string, v float64) { m[k] = v })
@@ -441,6 +450,9 @@ func (r *Run) eachStat(f func(key string, v float64)) {
 	f(keyFailedRate, r.FailedRequestsRate())
 	f(keyRequestsPerMin, r.RequestsPerMinute())
 	f(keyInputTokens, float64(r.Tokens.Input))
+	if r.Tokens.Cached > 0 {
+		f(keyCachedTokens, float64(r.Tokens.Cached))
+	}
 	f(keyOutputTokens, float64(r.Tokens.Output))
 	f(keyOutputTokensSec, r.OutputTokensPerSecond())
 	f(keyTotalTestTime, r.TestTime)
@@ -454,6 +466,7 @@ func (r *Run) eachStat(f func(key string, v float64)) {
 			f(StatKey(m.Name, agg), v)
 		}
 	}
+	r.Cost.eachStat(f)
 }
 
 // StatKey returns the stats key of one aggregate of a metric, such as

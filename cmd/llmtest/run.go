@@ -47,6 +47,7 @@ type runOptions struct {
 	thinkTime   time.Duration
 	outputFlags
 	progress progressFlags
+	cost     costFlags
 	workload workloadFlags
 	sim      simFlags
 	aws      awsFlags
@@ -150,6 +151,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	reports := g.add("Reports")
 	o.outputFlags.register(reports, slo, "the run", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
 	reports.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
+	o.cost.register(g.add("Cost"))
 
 	o.progress.register(g.add("Progress"))
 	o.sim.register(g.add("Simulator"), "sim-")
@@ -302,6 +304,11 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 		OutputPath: o.out,
 		RunName:    o.runName,
 		LowMemory:  o.lowMemory,
+	}
+	if m, err := o.cost.model(o.setFlags); err != nil {
+		return nil, nil, err
+	} else if m != nil {
+		cfg.Callbacks = append(cfg.Callbacks, m)
 	}
 	if o.setFlags["tokenizer"] {
 		if cfg.Tokenizer, err = o.workload.newTokenizer(); err != nil {
