@@ -61,6 +61,11 @@ func TestExactPercentilesMatchASort(t *testing.T) {
 					// from the intended time.
 					invs[i].IntendedTime = time.Unix(1e9, 0)
 					invs[i].RequestTime = invs[i].IntendedTime.Add(d())
+					// Traced client phases: a new connection every third.
+					invs[i].Conn = ConnPhases{Traced: true, Reused: i%3 != 0, FirstByte: d()}
+					if !invs[i].Conn.Reused {
+						invs[i].Conn.Connect = d()
+					}
 					if i%5 == 4 {
 						invs[i].Error = "failed" // none of its samples count but its lag
 					}

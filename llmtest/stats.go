@@ -38,6 +38,16 @@ const (
 	// free of coordinated omission.
 	TimeToFirstTokenFromIntended Metric = "time_to_first_token-from-intended"
 	TimeToLastTokenFromIntended  Metric = "time_to_last_token-from-intended"
+
+	// TimeToFirstByte is the time from the send to the first byte of the
+	// response (Invocation.Conn.FirstByte): with TimeToFirstToken, it
+	// splits the wait for the first token into the exchange until the
+	// server answered and the server's generation after that. Only for
+	// endpoints that trace their HTTP exchange (see ConnPhases).
+	TimeToFirstByte Metric = "time_to_first_byte"
+	// ConnectTime is the TCP connect of a request that had a new
+	// connection (Invocation.Conn.Connect); a reused one has none.
+	ConnectTime Metric = "connect_time"
 )
 
 // Metrics lists every Metric, in the order reports show them.
@@ -53,11 +63,16 @@ func (m Metric) OpenLoopOnly() bool {
 	return false
 }
 
+// Traced reports whether m is a client-side phase of the HTTP exchange
+// (see ConnPhases): a model none of whose requests were traced leaves it
+// out.
+func (m Metric) Traced() bool { return m == TimeToFirstByte || m == ConnectTime }
+
 // IsDuration reports whether m is measured in time.
 func (m Metric) IsDuration() bool {
 	switch m {
 	case TimeToFirstToken, TimeToFirstOutput, TimeToLastToken, TimePerOutputToken, InterTokenLatency,
-		ScheduleLag, TimeToFirstTokenFromIntended, TimeToLastTokenFromIntended:
+		ScheduleLag, TimeToFirstTokenFromIntended, TimeToLastTokenFromIntended, TimeToFirstByte, ConnectTime:
 		return true
 	}
 	return false

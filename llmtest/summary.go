@@ -15,8 +15,9 @@ import (
 // identity, its request accounting and throughput, the verdict of its
 // load generator's self-check ("load generator: healthy (…)" or "load
 // generator: saturated: <reasons>"; no line for a run without one), its
-// cost when it was priced ([reporters.Cost.String]), and a table of the
-// aggregates of every metric that has samples.
+// cost when it was priced ([reporters.Cost.String]), its client-side
+// phases when they were traced ([reporters.Run.ConnectionsText]), and a
+// table of the aggregates of every metric that has samples.
 func (r *Result) WriteSummary(w io.Writer) error {
 	st, run := &r.Stats, &r.Run
 	var b strings.Builder
@@ -43,6 +44,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	}
 	if run.Cost != nil {
 		b.WriteString(run.Cost.String() + "\n")
+	}
+	if t := run.ConnectionsText(); t != "" {
+		b.WriteString(t + "\n")
 	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tavg\tp50\tp90\tp99\tp99.9\tmax\tn\t")

@@ -133,6 +133,13 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 		out.Tokens.Input += r.Tokens.Input
 		out.Tokens.Output += r.Tokens.Output
 		out.Tokens.Cached += r.Tokens.Cached
+		if c := r.Connections; c != nil {
+			if out.Connections == nil {
+				out.Connections = &Connections{}
+			}
+			out.Connections.Traced += c.Traced
+			out.Connections.Reused += c.Reused
+		}
 		out.Interrupted = out.Interrupted || r.Interrupted
 		if !r.StartTime.IsZero() && (out.StartTime.IsZero() || r.StartTime.Before(out.StartTime)) {
 			out.StartTime = r.StartTime

@@ -71,6 +71,10 @@ type Run struct {
 	Generator *Generator `json:"generator,omitempty"`
 	// Checks are the SLO checks evaluated on the run, in evaluation order.
 	Checks []Check `json:"checks"`
+	// Connections counts the requests whose HTTP exchange was traced,
+	// and those among them sent on a kept-alive connection; nil when no
+	// request was traced (an endpoint that does not trace).
+	Connections *Connections `json:"connections,omitempty"`
 	// Cost is what the run cost, when it was priced (llmtest's
 	// CostModel); nil otherwise.
 	Cost *Cost `json:"cost,omitempty"`
@@ -175,6 +179,20 @@ type Counts struct {
 	// Total nor in any other figure of the run.
 	Warmup int `json:"warmup,omitempty"`
 }
+
+// Connections counts the connections of a run's traced requests: every
+// request sent (warm-up excluded) whose endpoint traced its HTTP
+// exchange, failed ones included.
+type Connections struct {
+	// Traced counts the traced requests.
+	Traced int `json:"traced"`
+	// Reused counts those sent on a kept-alive connection; the others
+	// had a new one.
+	Reused int `json:"reused"`
+}
+
+// New returns the number of traced requests that had a new connection.
+func (c *Connections) New() int { return c.Traced - c.Reused }
 
 // Ended returns the number of requests that ended: Total − Cancelled.
 func (c Counts) Ended() int { return c.Total - c.Cancelled }
@@ -423,7 +441,8 @@ var runKeys = []string{
 // "total_input_tokens", "total_cached_input_tokens" (when the server
 // reported cached tokens), "total_output_tokens",
 // "output_tokens_per_second", "total_test_time" (seconds),
-// "<metric>-<aggregate>" for every metric with samples and every
+// "connections_new" and "connections_reused" (when requests were
+// traced; see [Connections]), "<metric>-<aggregate>" for every metric with samples and every
 // aggregate of [AggregateNames], such as "time_to_first_token-p99"
 // (durations in seconds), and, for a priced run, the cost keys of
 // [Cost.Stats]. [Run.StatKeys] gives their order.
@@ -456,6 +475,10 @@ func (r *Run) eachStat(f func(key string, v float64)) {
 	f(keyOutputTokens, float64(r.Tokens.Output))
 	f(keyOutputTokensSec, r.OutputTokensPerSecond())
 	f(keyTotalTestTime, r.TestTime)
+	if c := r.Connections; c != nil {
+		f("connections_new", float64(c.New()))
+		f("connections_reused", float64(c.Reused))
+	}
 	for i := range r.Metrics {
 		m := &r.Metrics[i]
 		if m.N == 0 {
