@@ -43,6 +43,18 @@ var csvColumns = []csvColumn{
 	{"warmup", func(inv *Invocation) string { return strconv.FormatBool(inv.Warmup) }},
 	{"conversation_id", func(inv *Invocation) string { return inv.Conversation }},
 	{"turn", func(inv *Invocation) string { return csvCount(inv.Turn, inv.Turn > 0) }},
+	{"conn_reused", func(inv *Invocation) string {
+		if !inv.Conn.Traced {
+			return ""
+		}
+		return strconv.FormatBool(inv.Conn.Reused)
+	}},
+	{"dns_time", func(inv *Invocation) string { return csvSeconds(inv.Conn.DNS) }},
+	{"connect_time", func(inv *Invocation) string { return csvSeconds(inv.Conn.Connect) }},
+	{"tls_time", func(inv *Invocation) string { return csvSeconds(inv.Conn.TLS) }},
+	{"time_to_conn", func(inv *Invocation) string { return csvSeconds(inv.Conn.GotConn) }},
+	{"time_to_request_written", func(inv *Invocation) string { return csvSeconds(inv.Conn.WroteRequest) }},
+	{"time_to_first_byte", func(inv *Invocation) string { return csvSeconds(inv.Conn.FirstByte) }},
 }
 
 // CSVColumns returns the header of [WriteCSV]: the names of its columns,

@@ -53,6 +53,13 @@ func checkCSV(t *testing.T, b []byte, invs []Invocation) {
 		assert.Equal(t, inv.Error, row[col["error"]], "the error survives quoting")
 		assert.Equal(t, strconv.Itoa(inv.Chunks), row[col["chunks"]])
 		assert.Equal(t, strconv.FormatBool(inv.Cancelled), row[col["cancelled"]])
+		if inv.Conn.Traced {
+			assert.Equal(t, strconv.FormatBool(inv.Conn.Reused), row[col["conn_reused"]])
+		} else {
+			assert.Empty(t, row[col["conn_reused"]], "not traced: empty")
+		}
+		assert.Equal(t, inv.Conn.FirstByte, seconds(row[col["time_to_first_byte"]]))
+		assert.Equal(t, inv.Conn.Connect, seconds(row[col["connect_time"]]))
 	}
 }
 
@@ -71,6 +78,8 @@ func TestWriteCSV(t *testing.T) {
 	res, err := (&Runner{}).Run(t.Context(), Config{Endpoint: ep, Payloads: prompts(2), Clients: 2, Requests: 6})
 	require.NoError(t, err)
 	require.Positive(t, res.Stats.FailedRequests)
+	res.Invocations[1].Conn = ConnPhases{Traced: true, Connect: 120 * time.Microsecond, FirstByte: 1500 * time.Microsecond}
+	res.Invocations[2].Conn = ConnPhases{Traced: true, Reused: true, FirstByte: 900 * time.Microsecond}
 	var b bytes.Buffer
 	require.NoError(t, res.WriteCSV(&b))
 	checkCSV(t, b.Bytes(), res.Invocations)

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,14 +32,24 @@ func TestReportCSV(t *testing.T) {
 	assert.Equal(t, llmtest.CSVColumns(), rows[0])
 	res, err := llmtest.LoadResult(dir)
 	require.NoError(t, err)
-	var ids []string
+	var invs []llmtest.Invocation
 	for inv, err := range res.Responses() {
 		require.NoError(t, err)
-		ids = append(ids, inv.ID)
+		invs = append(invs, inv)
 	}
-	require.Len(t, rows, len(ids)+1)
-	for i, id := range ids {
-		assert.Equal(t, id, rows[i+1][0])
+	require.Len(t, rows, len(invs)+1)
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[name] = i
+	}
+	for i, inv := range invs {
+		row := rows[i+1]
+		assert.Equal(t, inv.ID, row[col["id"]])
+		require.True(t, inv.Conn.Traced, "the simulator is tested over HTTP")
+		assert.Equal(t, strconv.FormatBool(inv.Conn.Reused), row[col["conn_reused"]])
+		ttfb, err := strconv.ParseFloat(row[col["time_to_first_byte"]], 64)
+		require.NoError(t, err)
+		assert.Equal(t, inv.Conn.FirstByte.Seconds(), ttfb)
 	}
 }
 
