@@ -8,11 +8,11 @@ import (
 // ConnPhases are the client-side phases of a request's HTTP exchange, as
 // net/http/httptrace saw them (endpoints.ConnTrace), for the endpoints that
 // send over net/http (openai, anthropic, bedrock, sagemaker, and the
-// simulator over HTTP). They split a
-// slow time to first token into the network's share — waiting for a
-// connection, dialing, writing the request — and the server's: from the
-// request written to its first byte, and from the first byte to the first
-// token.
+// simulator over HTTP; an HTTPClient whose transport is not an
+// *http.Transport is not traced). They split a slow time to first token
+// into the network's share — waiting for a connection, dialing, writing
+// the request — and the server's: from the request written to its first
+// byte, and from the first byte to the first token.
 //
 // Milestones are durations since the send time t0; phases are durations.
 // A zero duration is absent (null in responses.jsonl): a phase that did
