@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -431,4 +432,67 @@ func ExampleRunner_Sweep() {
 	// 00004-clients
 	// sweep.json
 	// sweep.md
+}
+
+// A CostModel prices a run as LLMeter's does: tokens at a price per
+// million, endpoint time at a price per hour. The cost is in the run's
+// model, in stats.json under LLMeter's keys, and in every report.
+func ExampleCostModel() {
+	ep, err := sim.New(sim.Config{Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cost := &llmtest.CostModel{
+		Output:       &llmtest.TokenPrice{PerMillion: 15},
+		EndpointTime: &llmtest.TimePrice{PerHour: 3.6, Minimum: time.Minute},
+	}
+	res, err := llmtest.NewRunner(llmtest.Config{
+		Endpoint:  ep,
+		Payloads:  "testdata/prompts.jsonl",
+		Clients:   2,
+		Requests:  2,
+		Callbacks: []llmtest.Callback{cost},
+	}).Run(context.Background(), llmtest.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	stats := res.Run.Stats()
+	for _, key := range []string{"total_output_tokens", "cost_OutputTokens", "cost_EndpointTime", "cost_total", "cost_per_request-p50"} {
+		fmt.Printf("%s = %.6g\n", key, stats[key])
+	}
+	// Output:
+	// total_output_tokens = 72
+	// cost_OutputTokens = 0.00108
+	// cost_EndpointTime = 0.06
+	// cost_total = 0.06108
+	// cost_per_request-p50 = 0.00027
+}
+
+// WriteCSV writes a run's requests as CSV, one row each, for a
+// spreadsheet.
+func ExampleWriteCSV() {
+	ep, err := sim.New(sim.Config{Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := llmtest.NewRunner(llmtest.Config{Endpoint: ep, Payloads: "testdata/prompts.jsonl", Clients: 1, Requests: 3}).
+		Run(context.Background(), llmtest.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var b strings.Builder
+	if err := llmtest.WriteCSV(&b, res.Responses()); err != nil {
+		fmt.Println(err)
+		return
+	}
+	rows := strings.Split(strings.TrimSpace(b.String()), "\n")
+	fmt.Println(len(rows), "lines")
+	fmt.Println(strings.Join(llmtest.CSVColumns()[:6], ","))
+	// Output:
+	// 4 lines
+	// id,request_time,intended_time,time_to_first_token,time_to_first_output,time_to_last_token
 }
