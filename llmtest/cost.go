@@ -264,3 +264,24 @@ func (m *CostModel) cost(testTime float64) *reporters.Cost {
 	}
 	return c
 }
+
+// Price prices a finished run again from its records, replacing
+// res.Run.Cost (LLMeter's calculate_run_cost with
+// recalculate_request_costs): BeforeRun, AfterInvoke for every record of
+// res.Responses() — read one at a time from responses.jsonl for a run
+// folder opened with OpenResult — and AfterRun. A record that cannot be
+// read is an error, and res is left as it was.
+func (m *CostModel) Price(ctx context.Context, res *Result) error {
+	if err := m.BeforeRun(ctx, Config{LowMemory: res.Run.Config.LowMemory || len(res.Invocations) == 0}); err != nil {
+		return err
+	}
+	for inv, err := range res.Responses() {
+		if err != nil {
+			return fmt.Errorf("llmtest: pricing %s: %w", res.Run.Name, err)
+		}
+		if err := m.AfterInvoke(ctx, &inv); err != nil {
+			return err
+		}
+	}
+	return m.AfterRun(ctx, res)
+}

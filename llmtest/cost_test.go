@@ -245,3 +245,22 @@ func TestCostMerges(t *testing.T) {
 	assert.Equal(t, "cost.dimensions", me.Field)
 	assert.True(t, strings.Contains(err.Error(), "none"), err.Error())
 }
+
+func TestCostModelPricesASavedRun(t *testing.T) {
+	out := t.TempDir()
+	ep := &fakeEndpoint{Chunks: []string{"a", " b"}, Usage: endpoints.Usage{InputTokens: 100, CachedInputTokens: 40, OutputTokens: 2}}
+	_, err := (&Runner{}).Run(t.Context(), Config{Endpoint: ep, Payloads: prompts(3), Clients: 2, Requests: 3, OutputPath: out, RunName: "later"})
+	require.NoError(t, err)
+	for _, open := range []func(string) (*Result, error){LoadResult, OpenResult} {
+		res, err := open(filepath.Join(out, "later"))
+		require.NoError(t, err)
+		require.Nil(t, res.Run.Cost, "the run was not priced")
+		require.NoError(t, newTestCostModel().Price(t.Context(), res))
+		priced := costRun(t, t.TempDir(), false, newTestCostModel())
+		for _, name := range []string{reporters.CostInputTokens, reporters.CostCachedInputTokens, reporters.CostOutputTokens} {
+			assert.Equal(t, priced.Run.Cost.Dimension(name).Total, res.Run.Cost.Dimension(name).Total, name)
+		}
+		assert.Equal(t, 6, res.Run.Cost.PerRequest.N)
+		assert.Equal(t, len(res.Invocations) > 0, res.Run.Cost.PerRequest.Exact, "exact when the records are in memory")
+	}
+}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/llmtest/llmtest/reporters"
 )
 
 func TestRunCost(t *testing.T) {
@@ -77,4 +79,29 @@ func TestRunCostUsageErrors(t *testing.T) {
 		assert.Equal(t, exitUsage, code, "%v: %s", c.args, stderr)
 		assert.Contains(t, stderr, c.want, "%v", c.args)
 	}
+}
+
+func TestReportPricesASavedRun(t *testing.T) {
+	out := t.TempDir()
+	args := append([]string{"run", "--clients", "1", "--requests", "3", "--max-tokens", "8", "--out", out, "--run-name", "later"}, fastSim...)
+	code, _, stderr := runCLI(t, args...)
+	require.Equal(t, exitOK, code, stderr)
+	dir := filepath.Join(out, "later")
+	report := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, stderr := runCLI(t, "report", dir, "--price-output", "2", "--price-hour", "3600", "--json", report)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "\ncost ")
+	f, err := os.Open(report)
+	require.NoError(t, err)
+	defer f.Close()
+	run, err := reporters.ReadJSON(f)
+	require.NoError(t, err)
+	require.NotNil(t, run.Cost)
+	assert.InDelta(t, float64(run.Tokens.Output)*2/1e6, run.Cost.Dimension(reporters.CostOutputTokens).Total, 1e-15)
+	assert.InDelta(t, reporters.BilledSeconds(run.TestTime, 1, 0), run.Cost.Dimension(reporters.CostEndpointTime).Total, 1e-12,
+		"3600 per hour: one per billed second")
+
+	code, _, stderr = runCLI(t, "report", dir, "--billing-minimum", "1s")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--billing-minimum applies to --price-hour")
 }

@@ -114,7 +114,7 @@ func TestHelpOfTheOtherCommands(t *testing.T) {
 		sections []string
 	}{
 		{"merge", []string{"Merge:", "SLO:", "Reports:", "Exit status:"}},
-		{"report", []string{"Reports:", "SLO:", "Exit status:"}},
+		{"report", []string{"Reports:", "SLO:", "Cost:", "Exit status:"}},
 		{"sim", []string{"Server:", "Simulator:"}},
 		{"version", nil},
 	} {
