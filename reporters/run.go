@@ -441,11 +441,11 @@ var runKeys = []string{
 // "total_input_tokens", "total_cached_input_tokens" (when the server
 // reported cached tokens), "total_output_tokens",
 // "output_tokens_per_second", "total_test_time" (seconds),
-// "connections_new" and "connections_reused" (when requests were
-// traced; see [Connections]), "<metric>-<aggregate>" for every metric with samples and every
-// aggregate of [AggregateNames], such as "time_to_first_token-p99"
-// (durations in seconds), and, for a priced run, the cost keys of
-// [Cost.Stats]. [Run.StatKeys] gives their order.
+// "connections_new" and "connections_reused" (when requests were traced;
+// see [Connections]), "<metric>-<aggregate>" for every metric with
+// samples and every aggregate of [AggregateNames], such as
+// "time_to_first_token-p99" (durations in seconds), and, for a priced
+// run, the cost keys of [Cost.Stats]. [Run.StatKeys] gives their order.
 func (r *Run) Stats() map[string]float64 {
 	m := make(map[string]float64, len(runKeys)+len(r.Metrics)*len(AggregateNames))
 	r.eachStat(func(k string, v float64) { m[k] = v })
