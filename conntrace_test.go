@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/endpoints/openai"
 	"github.com/llmtest/llmtest/internal/keepalivetest"
 	"github.com/llmtest/llmtest/llmtest"
@@ -67,6 +68,12 @@ func TestConnPhases(t *testing.T) {
 			assert.Contains(t, stats, "time_to_first_byte-p50")
 			assert.Contains(t, stats, "connect_time-max")
 			assert.Contains(t, res.SummaryText(), "connections: 3 traced, 2 reused, 1 new (connect p50 ")
+			assert.Contains(t, res.SummaryText(), "\n     time_to_first_byte ", "a row of the summary's table")
+			th, err := assertions.Parse("ttfb p99 < 10s")
+			require.NoError(t, err)
+			c := th.Evaluate(res)
+			assert.True(t, c.Pass, c.Message)
+			assert.Equal(t, 3, c.Samples, "an SLO on the time to first byte")
 		})
 	}
 }

@@ -77,6 +77,7 @@ func TestExactPercentilesMatchASort(t *testing.T) {
 					require.NotNil(t, m)
 					all := sorted[i]
 					require.Equal(t, len(all), m.N, "%s samples", metric)
+					require.Equal(t, m.N, res.Stats.Aggregate(metric).N, "Stats has %s", metric)
 					if m.N == 0 {
 						continue
 					}

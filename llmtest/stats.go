@@ -176,6 +176,10 @@ type Stats struct {
 	ScheduleLag                  Aggregate[time.Duration]
 	TimeToFirstTokenFromIntended Aggregate[time.Duration]
 	TimeToLastTokenFromIntended  Aggregate[time.Duration]
+	// The client-side phases (zero when no request was traced): see
+	// TimeToFirstByte and ConnectTime.
+	TimeToFirstByte Aggregate[time.Duration]
+	ConnectTime     Aggregate[time.Duration]
 }
 
 // statsOf derives the Stats of a run model.
@@ -202,6 +206,8 @@ func statsOf(run *reporters.Run) Stats {
 	st.ScheduleLag = durations(run.Metric(string(ScheduleLag)))
 	st.TimeToFirstTokenFromIntended = durations(run.Metric(string(TimeToFirstTokenFromIntended)))
 	st.TimeToLastTokenFromIntended = durations(run.Metric(string(TimeToLastTokenFromIntended)))
+	st.TimeToFirstByte = durations(run.Metric(string(TimeToFirstByte)))
+	st.ConnectTime = durations(run.Metric(string(ConnectTime)))
 	return st
 }
 
@@ -248,6 +254,10 @@ func (s *Stats) Aggregate(metric Metric) Aggregate[float64] {
 		return seconds(s.TimeToFirstTokenFromIntended)
 	case TimeToLastTokenFromIntended:
 		return seconds(s.TimeToLastTokenFromIntended)
+	case TimeToFirstByte:
+		return seconds(s.TimeToFirstByte)
+	case ConnectTime:
+		return seconds(s.ConnectTime)
 	}
 	return Aggregate[float64]{}
 }
