@@ -94,7 +94,8 @@
 //	              | "input_tokens" | "num_tokens_input"
 //	              | "output_tokens" | "num_tokens_output"
 //	              | "schedule_lag"
-//	              | "ttft_from_intended" | "ttlt_from_intended" .
+//	              | "ttft_from_intended" | "ttlt_from_intended"
+//	              | "ttfb" | "time_to_first_byte" | "connect_time" .
 //	aggregate     = percentile | "median" | "avg" | "mean" | "min" | "max" .
 //	percentile    = "p" number .
 //	run_statistic = "error_rate" | "failed_requests_rate" | "failed_requests"

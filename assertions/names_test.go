@@ -23,7 +23,8 @@ func TestStatisticNames(t *testing.T) {
 	assert.Equal(t, len(metricNames)+len(runNames), spellings, "every spelling listed once")
 	assert.Equal(t, StatisticName{Name: "ttft", Aliases: []string{"time_to_first_token"}, Metric: true}, names[0])
 	assert.Equal(t, StatisticName{Name: "schedule_lag", Metric: true}, names[7], "the open loop's metrics follow the others")
-	assert.Equal(t, StatisticName{Name: "error_rate", Aliases: []string{"failed_requests_rate"}}, names[10])
+	assert.Equal(t, StatisticName{Name: "ttfb", Aliases: []string{"time_to_first_byte"}, Metric: true}, names[10], "the client-side phases follow them")
+	assert.Equal(t, StatisticName{Name: "error_rate", Aliases: []string{"failed_requests_rate"}}, names[12])
 	assert.False(t, names[len(names)-1].Metric)
 	assert.Equal(t, StatisticName{Name: "generator_healthy", Verdict: true}, names[len(names)-1])
 }

@@ -239,6 +239,9 @@ var metricNames = []struct {
 	{"schedule_lag", llmtest.ScheduleLag},
 	{"ttft_from_intended", llmtest.TimeToFirstTokenFromIntended},
 	{"ttlt_from_intended", llmtest.TimeToLastTokenFromIntended},
+	{"ttfb", llmtest.TimeToFirstByte},
+	{"time_to_first_byte", llmtest.TimeToFirstByte},
+	{"connect_time", llmtest.ConnectTime},
 }
 
 func lookupMetric(name string) (llmtest.Metric, bool) {

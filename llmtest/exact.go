@@ -47,6 +47,12 @@ func eachSample(inv *Invocation, f func(metric int, v int64)) {
 	for _, g := range inv.InterTokenLatencies {
 		f(iITL, int64(g))
 	}
+	if d := inv.Conn.FirstByte; d != 0 {
+		f(iTTFB, int64(d))
+	}
+	if d := inv.Conn.Connect; d != 0 {
+		f(iConnect, int64(d))
+	}
 	if inv.InputTokensFrom != "" {
 		f(iInputTokens, int64(inv.NumTokensInput))
 	}
@@ -551,6 +557,12 @@ func pass(sets [len(metricIndex)]*rankSet, look [len(metricIndex)]bool, invs []I
 		}
 		if look[iITL] {
 			sets[iITL].addAll(inv.InterTokenLatencies)
+		}
+		if d := inv.Conn.FirstByte; d != 0 && look[iTTFB] {
+			sets[iTTFB].add(int64(d))
+		}
+		if d := inv.Conn.Connect; d != 0 && look[iConnect] {
+			sets[iConnect].add(int64(d))
 		}
 		if inv.InputTokensFrom != "" && look[iInputTokens] {
 			sets[iInputTokens].add(int64(inv.NumTokensInput))

@@ -61,6 +61,11 @@ func TestExactPercentilesMatchASort(t *testing.T) {
 					// from the intended time.
 					invs[i].IntendedTime = time.Unix(1e9, 0)
 					invs[i].RequestTime = invs[i].IntendedTime.Add(d())
+					// Traced client phases: a new connection every third.
+					invs[i].Conn = ConnPhases{Traced: true, Reused: i%3 != 0, FirstByte: d()}
+					if !invs[i].Conn.Reused {
+						invs[i].Conn.Connect = d()
+					}
 					if i%5 == 4 {
 						invs[i].Error = "failed" // none of its samples count but its lag
 					}
@@ -72,6 +77,7 @@ func TestExactPercentilesMatchASort(t *testing.T) {
 					require.NotNil(t, m)
 					all := sorted[i]
 					require.Equal(t, len(all), m.N, "%s samples", metric)
+					require.Equal(t, m.N, res.Stats.Aggregate(metric).N, "Stats has %s", metric)
 					if m.N == 0 {
 						continue
 					}

@@ -472,3 +472,39 @@ func ExampleCompare() {
 	// ttft p50: significant true, B − A above 0: true
 	// error_rate: significant false, B − A above 0: false
 }
+
+// A CostModel prices a run as LLMeter's does: tokens at a price per
+// million, endpoint time at a price per hour. The cost is in the run's
+// model, in stats.json under LLMeter's keys, and in every report.
+func ExampleCostModel() {
+	ep, err := sim.New(sim.Config{Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	cost := &llmtest.CostModel{
+		Output:       &llmtest.TokenPrice{PerMillion: 15},
+		EndpointTime: &llmtest.TimePrice{PerHour: 3.6, Minimum: time.Minute},
+	}
+	res, err := llmtest.NewRunner(llmtest.Config{
+		Endpoint:  ep,
+		Payloads:  "testdata/prompts.jsonl",
+		Clients:   2,
+		Requests:  2,
+		Callbacks: []llmtest.Callback{cost},
+	}).Run(context.Background(), llmtest.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	stats := res.Run.Stats()
+	for _, key := range []string{"total_output_tokens", "cost_OutputTokens", "cost_EndpointTime", "cost_total", "cost_per_request-p50"} {
+		fmt.Printf("%s = %.6g\n", key, stats[key])
+	}
+	// Output:
+	// total_output_tokens = 72
+	// cost_OutputTokens = 0.00108
+	// cost_EndpointTime = 0.06
+	// cost_total = 0.06108
+	// cost_per_request-p50 = 0.00027
+}

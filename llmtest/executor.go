@@ -542,6 +542,7 @@ func (e *engine) invoke(ctx context.Context, rec *recorder, req *endpoints.Reque
 		InputPrompt: req.Prompt,
 		Chunks:      rec.chunks,
 		Retries:     rec.retries,
+		Conn:        rec.conn,
 	}
 	if len(rec.text) > 0 {
 		inv.ResponseText = string(rec.text)

@@ -129,6 +129,11 @@ type Invocation struct {
 	// Turn is the request's 1-based turn number in its Conversation; 0
 	// for a single request.
 	Turn int
+
+	// Conn holds the client-side phases of the request's HTTP exchange
+	// (connection reuse, DNS, connect, TLS, request written, first byte),
+	// for the endpoints that trace them; Conn.Traced is false otherwise.
+	Conn ConnPhases
 }
 
 // endTime returns when the request ended: its send time plus TimeToEnd,
@@ -242,6 +247,7 @@ func (inv *Invocation) appendJSON(b []byte) []byte {
 		b = append(b, `,"turn":`...)
 		b = strconv.AppendInt(b, int64(inv.Turn), 10)
 	}
+	b = inv.Conn.appendJSON(b)
 	return append(b, '}')
 }
 
@@ -308,6 +314,7 @@ type invocationJSON struct {
 	Warmup               bool            `json:"warmup"`
 	Conversation         string          `json:"conversation_id"`
 	Turn                 int             `json:"turn"`
+	connPhasesJSON
 }
 
 // UnmarshalJSON decodes a line of responses.jsonl, also one written by
@@ -354,6 +361,15 @@ func (inv *Invocation) UnmarshalJSON(b []byte) error {
 	set(&inv.TimeToLastToken, "time_to_last_token", j.TimeToLastToken)
 	set(&inv.TimePerOutputToken, "time_per_output_token", j.TimePerOutputToken)
 	set(&inv.TimeToEnd, "time_to_end", j.TimeToEnd)
+	if j.Reused != nil {
+		inv.Conn = ConnPhases{Traced: true, Reused: *j.Reused}
+		set(&inv.Conn.DNS, "dns_time", j.DNS)
+		set(&inv.Conn.Connect, "connect_time", j.Connect)
+		set(&inv.Conn.TLS, "tls_time", j.TLS)
+		set(&inv.Conn.GotConn, "time_to_conn", j.GotConn)
+		set(&inv.Conn.WroteRequest, "time_to_request_written", j.WroteRequest)
+		set(&inv.Conn.FirstByte, "time_to_first_byte", j.FirstByte)
+	}
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ var metricIndex = [...]Metric{
 	TimeToFirstToken, TimeToFirstOutput, TimeToLastToken, TimePerOutputToken,
 	InterTokenLatency, NumTokensInput, NumTokensOutput,
 	ScheduleLag, TimeToFirstTokenFromIntended, TimeToLastTokenFromIntended,
+	TimeToFirstByte, ConnectTime,
 }
 
 const (
@@ -50,6 +51,8 @@ const (
 	iLag
 	iTTFTIntended
 	iTTLTIntended
+	iTTFB
+	iConnect
 )
 
 // metricBuilder accumulates one metric: values are nanoseconds for
@@ -106,6 +109,15 @@ func (b *modelBuilder) add(inv *Invocation) {
 		return
 	}
 	c.Total++
+	if inv.Conn.Traced {
+		if b.run.Connections == nil {
+			b.run.Connections = &reporters.Connections{}
+		}
+		b.run.Connections.Traced++
+		if inv.Conn.Reused {
+			b.run.Connections.Reused++
+		}
+	}
 	if lag := inv.lag(); lag != 0 {
 		b.open = true
 		b.metrics[iLag].add(int64(lag))
@@ -133,11 +145,14 @@ func (b *modelBuilder) add(inv *Invocation) {
 	duration(iTPOT, inv.TimePerOutputToken)
 	duration(iTTFTIntended, inv.fromIntended(inv.TimeToFirstToken))
 	duration(iTTLTIntended, inv.fromIntended(inv.TimeToLastToken))
+	duration(iTTFB, inv.Conn.FirstByte)
+	duration(iConnect, inv.Conn.Connect)
 	for _, g := range inv.InterTokenLatencies {
 		b.metrics[iITL].add(int64(g))
 	}
 	if inv.InputTokensFrom != "" {
 		b.run.Tokens.Input += inv.NumTokensInput
+		b.run.Tokens.Cached += inv.NumTokensInputCached
 		b.metrics[iInputTokens].add(int64(inv.NumTokensInput))
 	}
 	if inv.OutputTokensFrom != "" {
@@ -210,7 +225,7 @@ func (b *modelBuilder) finish(testTime time.Duration, invs []Invocation) {
 	}
 	b.run.Metrics = make([]reporters.Metric, 0, len(metricIndex))
 	for i, name := range metricIndex {
-		if name.OpenLoopOnly() && !b.open {
+		if name.OpenLoopOnly() && !b.open || name.Traced() && b.run.Connections == nil {
 			continue
 		}
 		b.run.Metrics = append(b.run.Metrics, b.metrics[i].metric(name, b.exact, exact[i]))

@@ -29,9 +29,14 @@ type recorder struct {
 	id      string
 	retries int // Retries' count plus resends
 	resends int // Resend calls
+
+	conn ConnPhases // the HTTP exchange's phases, when the endpoint traced it
 }
 
-var _ endpoints.Recorder = (*recorder)(nil)
+var (
+	_ endpoints.Recorder   = (*recorder)(nil)
+	_ endpoints.ConnTracer = (*recorder)(nil)
+)
 
 // start clears the recorder and stamps t0. The engine calls it immediately
 // before Invoke.
@@ -44,6 +49,7 @@ func (r *recorder) start() {
 	r.usage = endpoints.Usage{}
 	r.id = ""
 	r.retries, r.resends = 0, 0
+	r.conn = ConnPhases{}
 	r.t0 = time.Now()
 }
 
@@ -190,4 +196,32 @@ func (r *recorder) Resend() {
 	resends := r.resends + 1
 	r.start()
 	r.resends, r.retries = resends, resends
+}
+
+// ConnTrace implements endpoints.ConnTracer: the phases are kept as
+// durations, each milestone's since t0 (at least 1ns), each dial phase's
+// from its start to its end.
+func (r *recorder) ConnTrace(t endpoints.ConnTrace) {
+	since := func(at time.Time) time.Duration {
+		if at.IsZero() {
+			return 0
+		}
+		return max(at.Sub(r.t0), 1)
+	}
+	span := func(start, end time.Time) time.Duration {
+		if start.IsZero() || end.IsZero() {
+			return 0
+		}
+		return max(end.Sub(start), 1)
+	}
+	r.conn = ConnPhases{
+		Traced:       true,
+		Reused:       t.Reused,
+		DNS:          span(t.DNSStart, t.DNSDone),
+		Connect:      span(t.ConnectStart, t.ConnectDone),
+		TLS:          span(t.TLSStart, t.TLSDone),
+		GotConn:      since(t.GotConn),
+		WroteRequest: since(t.WroteRequest),
+		FirstByte:    since(t.FirstByte),
+	}
 }

@@ -38,6 +38,16 @@ const (
 	// free of coordinated omission.
 	TimeToFirstTokenFromIntended Metric = "time_to_first_token-from-intended"
 	TimeToLastTokenFromIntended  Metric = "time_to_last_token-from-intended"
+
+	// TimeToFirstByte is the time from the send to the first byte of the
+	// response (Invocation.Conn.FirstByte): with TimeToFirstToken, it
+	// splits the wait for the first token into the exchange until the
+	// server answered and the server's generation after that. Only for
+	// endpoints that trace their HTTP exchange (see ConnPhases).
+	TimeToFirstByte Metric = "time_to_first_byte"
+	// ConnectTime is the TCP connect of a request that had a new
+	// connection (Invocation.Conn.Connect); a reused one has none.
+	ConnectTime Metric = "connect_time"
 )
 
 // Metrics lists every Metric, in the order reports show them.
@@ -53,11 +63,16 @@ func (m Metric) OpenLoopOnly() bool {
 	return false
 }
 
+// Traced reports whether m is a client-side phase of the HTTP exchange
+// (see ConnPhases): a model none of whose requests were traced leaves it
+// out.
+func (m Metric) Traced() bool { return m == TimeToFirstByte || m == ConnectTime }
+
 // IsDuration reports whether m is measured in time.
 func (m Metric) IsDuration() bool {
 	switch m {
 	case TimeToFirstToken, TimeToFirstOutput, TimeToLastToken, TimePerOutputToken, InterTokenLatency,
-		ScheduleLag, TimeToFirstTokenFromIntended, TimeToLastTokenFromIntended:
+		ScheduleLag, TimeToFirstTokenFromIntended, TimeToLastTokenFromIntended, TimeToFirstByte, ConnectTime:
 		return true
 	}
 	return false
@@ -161,6 +176,10 @@ type Stats struct {
 	ScheduleLag                  Aggregate[time.Duration]
 	TimeToFirstTokenFromIntended Aggregate[time.Duration]
 	TimeToLastTokenFromIntended  Aggregate[time.Duration]
+	// The client-side phases (zero when no request was traced): see
+	// TimeToFirstByte and ConnectTime.
+	TimeToFirstByte Aggregate[time.Duration]
+	ConnectTime     Aggregate[time.Duration]
 }
 
 // statsOf derives the Stats of a run model.
@@ -187,6 +206,8 @@ func statsOf(run *reporters.Run) Stats {
 	st.ScheduleLag = durations(run.Metric(string(ScheduleLag)))
 	st.TimeToFirstTokenFromIntended = durations(run.Metric(string(TimeToFirstTokenFromIntended)))
 	st.TimeToLastTokenFromIntended = durations(run.Metric(string(TimeToLastTokenFromIntended)))
+	st.TimeToFirstByte = durations(run.Metric(string(TimeToFirstByte)))
+	st.ConnectTime = durations(run.Metric(string(ConnectTime)))
 	return st
 }
 
@@ -233,6 +254,10 @@ func (s *Stats) Aggregate(metric Metric) Aggregate[float64] {
 		return seconds(s.TimeToFirstTokenFromIntended)
 	case TimeToLastTokenFromIntended:
 		return seconds(s.TimeToLastTokenFromIntended)
+	case TimeToFirstByte:
+		return seconds(s.TimeToFirstByte)
+	case ConnectTime:
+		return seconds(s.ConnectTime)
 	}
 	return Aggregate[float64]{}
 }

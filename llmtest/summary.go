@@ -14,10 +14,12 @@ import (
 // WriteSummary writes a one-screen text summary of the run to w: the run's
 // identity, its request accounting and throughput, the verdict of its
 // load generator's self-check ("load generator: healthy (…)" or "load
-// generator: saturated: <reasons>"; no line for a run without one), a
-// table of the aggregates of every metric that has samples, and the
-// server's metrics next to the client's figures when they were scraped
-// (see reporters.ServerMetrics.WriteText).
+// generator: saturated: <reasons>"; no line for a run without one), its
+// cost when it was priced ([reporters.Cost.String]), its client-side
+// phases when they were traced ([reporters.Run.ConnectionsText]), a table
+// of the aggregates of every metric that has samples, and the server's
+// metrics next to the client's figures when they were scraped (see
+// reporters.ServerMetrics.WriteText).
 func (r *Result) WriteSummary(w io.Writer) error {
 	st, run := &r.Stats, &r.Run
 	var b strings.Builder
@@ -41,6 +43,12 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		FormatDuration(st.TotalTestTime), st.RequestsPerMinute, st.OutputTokensPerSecond)
 	if run.Generator != nil {
 		b.WriteString("load generator: " + run.Generator.String() + "\n")
+	}
+	if run.Cost != nil {
+		b.WriteString(run.Cost.String() + "\n")
+	}
+	if t := run.ConnectionsText(); t != "" {
+		b.WriteString(t + "\n")
 	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "metric\tavg\tp50\tp90\tp99\tp99.9\tmax\tn\t")

@@ -14,9 +14,11 @@ var _ Reporter = (*Markdown)(nil)
 // mark; one line with the endpoint, load shape, request accounting and
 // throughput; one with the verdict of the load generator's self-check,
 // when the run has one (marked ⚠️ when saturated; it does not change the
-// mark); a table of latency and token figures (avg, p50, p90, p99, max,
-// n), noting when its percentiles come from histograms; and a table of
-// the SLO checks.
+// mark); the cost, when the run was priced ([Cost.String]); the
+// client-side phases, when they were traced ([Run.ConnectionsText]); a
+// table of latency and token figures (avg, p50, p90, p99, max, n), noting
+// when its percentiles come from histograms; and a table of the SLO
+// checks.
 // Durations are shown for people ("912ms", "1.23s", "45.6µs"). A run
 // passes when every check passed and it was not interrupted.
 type Markdown struct {
@@ -35,6 +37,7 @@ var markdownRows = []struct {
 	{"tpot", metricTPOT, true},
 	{"itl", metricITL, true},
 	{"e2e (ttlt)", metricTTLT, true},
+	{"first byte", metricTTFB, true},
 	{"input tokens", metricInputTokens, false},
 	{"output tokens", metricOutputTokens, false},
 	// An open loop's (a closed loop's model has none of them).
@@ -104,6 +107,14 @@ func (m *Markdown) Write(run *Run) error {
 			b.WriteString("⚠️ ")
 		}
 		b.WriteString(mdText("Load generator: " + g.String()))
+		b.WriteString("\n\n")
+	}
+	if run.Cost != nil {
+		b.WriteString(mdText("Cost: " + strings.TrimPrefix(run.Cost.String(), "cost ")))
+		b.WriteString("\n\n")
+	}
+	if t := run.ConnectionsText(); t != "" {
+		b.WriteString(mdText("Client side: " + t))
 		b.WriteString("\n\n")
 	}
 

@@ -56,8 +56,11 @@ func (e *MismatchError) Error() string {
 // as documents written before window histograms are, has none). The
 // generator's self-check is the worst of the runs' (see [Generator]; none
 // unless every run has one), saturated when any run's was, with that
-// run's name before each of its reasons. The checks are dropped: they
-// held for the runs, not for their merge.
+// run's name before each of its reasons. The cost's request dimensions
+// are summed and their distributions merged, and its run dimensions
+// billed again for the merged TestTime (shards share the endpoint's
+// time); runs priced differently are a *MismatchError (field "cost…").
+// The checks are dropped: they held for the runs, not for their merge.
 //
 // Config is the merged load shape: Clients is the sum of the runs'
 // clients, Requests, Duration, RampUp and Timeout the largest, LowMemory
@@ -86,6 +89,9 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 	if !opts.Force {
 		for _, r := range runs[1:] {
 			if err := compareConfigs(runs[0], r); err != nil {
+				return nil, err
+			}
+			if err := compareCosts(runs[0], r); err != nil {
 				return nil, err
 			}
 		}
@@ -126,6 +132,14 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 		out.Counts.Warmup += r.Counts.Warmup
 		out.Tokens.Input += r.Tokens.Input
 		out.Tokens.Output += r.Tokens.Output
+		out.Tokens.Cached += r.Tokens.Cached
+		if c := r.Connections; c != nil {
+			if out.Connections == nil {
+				out.Connections = &Connections{}
+			}
+			out.Connections.Traced += c.Traced
+			out.Connections.Reused += c.Reused
+		}
 		out.Interrupted = out.Interrupted || r.Interrupted
 		if !r.StartTime.IsZero() && (out.StartTime.IsZero() || r.StartTime.Before(out.StartTime)) {
 			out.StartTime = r.StartTime
@@ -145,6 +159,9 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 		return nil, err
 	}
 	if out.Turns, err = mergeTurns(runs); err != nil {
+		return nil, err
+	}
+	if out.Cost, err = mergeCost(runs, out.TestTime); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -77,6 +77,13 @@ type Run struct {
 	ServerMetrics *ServerMetrics `json:"server_metrics,omitempty"`
 	// Checks are the SLO checks evaluated on the run, in evaluation order.
 	Checks []Check `json:"checks"`
+	// Connections counts the requests whose HTTP exchange was traced,
+	// and those among them sent on a kept-alive connection; nil when no
+	// request was traced (an endpoint that does not trace).
+	Connections *Connections `json:"connections,omitempty"`
+	// Cost is what the run cost, when it was priced (llmtest's
+	// CostModel); nil otherwise.
+	Cost *Cost `json:"cost,omitempty"`
 }
 
 // Endpoint names an endpoint.
@@ -179,6 +186,20 @@ type Counts struct {
 	Warmup int `json:"warmup,omitempty"`
 }
 
+// Connections counts the connections of a run's traced requests: every
+// request sent (warm-up excluded) whose endpoint traced its HTTP
+// exchange, failed ones included.
+type Connections struct {
+	// Traced counts the traced requests.
+	Traced int `json:"traced"`
+	// Reused counts those sent on a kept-alive connection; the others
+	// had a new one.
+	Reused int `json:"reused"`
+}
+
+// New returns the number of traced requests that had a new connection.
+func (c *Connections) New() int { return c.Traced - c.Reused }
+
 // Ended returns the number of requests that ended: Total − Cancelled.
 func (c Counts) Ended() int { return c.Total - c.Cancelled }
 
@@ -186,6 +207,9 @@ func (c Counts) Ended() int { return c.Total - c.Cancelled }
 type Tokens struct {
 	Input  int `json:"input"`
 	Output int `json:"output"`
+	// Cached is the part of Input the server reported served from its
+	// cache; 0 when it reported none.
+	Cached int `json:"cached,omitempty"`
 }
 
 // Units of a [Metric].
@@ -405,6 +429,7 @@ const (
 	keyFailedRate      = "failed_requests_rate"
 	keyRequestsPerMin  = "requests_per_minute"
 	keyInputTokens     = "total_input_tokens"
+	keyCachedTokens    = "total_cached_input_tokens"
 	keyOutputTokens    = "total_output_tokens"
 	keyOutputTokensSec = "output_tokens_per_second"
 	keyTotalTestTime   = "total_test_time"
@@ -419,11 +444,14 @@ var runKeys = []string{
 // stats.json holds them: "total_requests", "failed_requests",
 // "cancelled_requests", "dropped_requests" (open-loop arrivals never
 // sent), "warmup_requests", "failed_requests_rate", "requests_per_minute",
-// "total_input_tokens", "total_output_tokens",
-// "output_tokens_per_second", "total_test_time" (seconds), and
-// "<metric>-<aggregate>" for every metric with samples and every
-// aggregate of [AggregateNames], such as "time_to_first_token-p99"
-// (durations in seconds). [Run.StatKeys] gives their order.
+// "total_input_tokens", "total_cached_input_tokens" (when the server
+// reported cached tokens), "total_output_tokens",
+// "output_tokens_per_second", "total_test_time" (seconds),
+// "connections_new" and "connections_reused" (when requests were traced;
+// see [Connections]), "<metric>-<aggregate>" for every metric with
+// samples and every aggregate of [AggregateNames], such as
+// "time_to_first_token-p99" (durations in seconds), and, for a priced
+// run, the cost keys of [Cost.Stats]. [Run.StatKeys] gives their order.
 func (r *Run) Stats() map[string]float64 {
 	m := make(map[string]float64, len(runKeys)+len(r.Metrics)*len(AggregateNames))
 	r.eachStat(func(k string, v float64) { m[k] = v })
@@ -447,9 +475,16 @@ func (r *Run) eachStat(f func(key string, v float64)) {
 	f(keyFailedRate, r.FailedRequestsRate())
 	f(keyRequestsPerMin, r.RequestsPerMinute())
 	f(keyInputTokens, float64(r.Tokens.Input))
+	if r.Tokens.Cached > 0 {
+		f(keyCachedTokens, float64(r.Tokens.Cached))
+	}
 	f(keyOutputTokens, float64(r.Tokens.Output))
 	f(keyOutputTokensSec, r.OutputTokensPerSecond())
 	f(keyTotalTestTime, r.TestTime)
+	if c := r.Connections; c != nil {
+		f("connections_new", float64(c.New()))
+		f("connections_reused", float64(c.Reused))
+	}
 	for i := range r.Metrics {
 		m := &r.Metrics[i]
 		if m.N == 0 {
@@ -460,6 +495,7 @@ func (r *Run) eachStat(f func(key string, v float64)) {
 			f(StatKey(m.Name, agg), v)
 		}
 	}
+	r.Cost.eachStat(f)
 }
 
 // StatKey returns the stats key of one aggregate of a metric, such as

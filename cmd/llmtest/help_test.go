@@ -42,7 +42,7 @@ func TestEveryFlagHasAGroup(t *testing.T) {
 			groups = append(groups, g)
 		}
 	})
-	assert.Equal(t, []string{"Endpoint", "Payloads", "Load shape", "SLO", "Reports", "Progress", "Simulator", "AWS", "Plan"}, groups,
+	assert.Equal(t, []string{"Endpoint", "Payloads", "Load shape", "SLO", "Reports", "Cost", "Progress", "Simulator", "AWS", "Plan"}, groups,
 		"each group's flags together, the groups in order")
 }
 
@@ -65,7 +65,7 @@ func TestRunHelp(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Empty(t, stdout, "-h writes to standard error, as the flag package does")
 	assert.True(t, strings.HasPrefix(stderr, "Usage: llmtest run [flags]\n\nRuns a load test"), stderr)
-	assert.Equal(t, []string{"Endpoint:", "Payloads:", "Load shape:", "SLO:", "Reports:", "Progress:", "Simulator:", "AWS:", "Plan:", "Exit status:"},
+	assert.Equal(t, []string{"Endpoint:", "Payloads:", "Load shape:", "SLO:", "Reports:", "Cost:", "Progress:", "Simulator:", "AWS:", "Plan:", "Exit status:"},
 		helpSections(stderr))
 	assert.Contains(t, stderr, "\nLoad shape:\n  --clients int\n    \tconcurrent clients (default 4)\n")
 	assert.Contains(t, stderr, "\n  --api string\n")
@@ -114,7 +114,7 @@ func TestHelpOfTheOtherCommands(t *testing.T) {
 		sections []string
 	}{
 		{"merge", []string{"Merge:", "SLO:", "Reports:", "Exit status:"}},
-		{"report", []string{"Reports:", "SLO:", "Exit status:"}},
+		{"report", []string{"Reports:", "SLO:", "Cost:", "Exit status:"}},
 		{"compare", []string{"Gate:", "Statistics:", "Reports:", "Exit status:"}},
 		{"sim", []string{"Server:", "Simulator:"}},
 		{"version", nil},

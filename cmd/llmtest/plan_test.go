@@ -167,7 +167,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
-	assert.Equal(t, 80, n, "the flags of llmtest run, less --file")
+	assert.Equal(t, 86, n, "the flags of llmtest run, less --file")
 }
 
 // TestEveryPlanKeyIsARunFlag checks the other way: LoadPlan accepts no key

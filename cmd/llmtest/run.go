@@ -50,6 +50,7 @@ type runOptions struct {
 	serverMetrics string
 	outputFlags
 	progress progressFlags
+	cost     costFlags
 	workload workloadFlags
 	sim      simFlags
 	aws      awsFlags
@@ -154,6 +155,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	o.outputFlags.register(reports, slo, "the run", "base folder for the run folder <out>/<run-name>: a local folder or a bucket URL, s3://, gs://, azblob:// or file:// (empty: no artifacts)")
 	reports.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
 	reports.StringVar(&o.serverMetrics, "server-metrics", "", "scrape the server's Prometheus metrics at this URL (or path on the --url host, such as /metrics) before and after the run, and show the changes of vLLM's and llama.cpp's counters next to the client's; a failed scrape is a warning")
+	o.cost.register(g.add("Cost"))
 
 	o.progress.register(g.add("Progress"))
 	o.sim.register(g.add("Simulator"), "sim-")
@@ -306,6 +308,11 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 		OutputPath: o.out,
 		RunName:    o.runName,
 		LowMemory:  o.lowMemory,
+	}
+	if m, err := o.cost.model(o.setFlags); err != nil {
+		return nil, nil, err
+	} else if m != nil {
+		cfg.Callbacks = append(cfg.Callbacks, m)
 	}
 	if o.setFlags["tokenizer"] {
 		if cfg.Tokenizer, err = o.workload.newTokenizer(); err != nil {

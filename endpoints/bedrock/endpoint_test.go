@@ -485,3 +485,24 @@ func TestNotPrepared(t *testing.T) {
 	assert.Equal(t, 0, srv.Hits())
 	_ = http.StatusOK
 }
+
+// TestConverseIsTraced checks that the SDK's HTTP exchange is traced: a
+// new connection for the first request, the kept-alive one for the next.
+func TestConverseIsTraced(t *testing.T) {
+	srv := awstest.New(t, awstest.Reply(200, awstest.ConverseBody("Hi!", "", awstest.Usage{Input: 7, Output: 2})))
+	e := newEndpoint(t, srv, Config{})
+	var rec endpointstest.Recorder
+	require.NoError(t, invoke(t, e, hello(), &rec))
+	require.NoError(t, invoke(t, e, hello(), &rec))
+	require.Len(t, rec.Traces, 2, "one trace per request")
+	first, second := rec.Traces[0], rec.Traces[1]
+	assert.False(t, first.Reused)
+	assert.False(t, first.ConnectStart.IsZero(), "a new connection's connect")
+	assert.True(t, first.ConnectStart.Before(first.ConnectDone))
+	assert.True(t, second.Reused)
+	assert.True(t, second.ConnectStart.IsZero(), "none on a kept-alive one")
+	for _, tr := range rec.Traces {
+		assert.False(t, tr.GotConn.After(tr.WroteRequest), "the connection, then the request")
+		assert.False(t, tr.FirstByte.IsZero())
+	}
+}

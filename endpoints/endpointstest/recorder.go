@@ -24,12 +24,21 @@ type Recorder struct {
 	RetryCount    int
 	// Resends counts Resend calls.
 	Resends int
+	// Traces holds every ConnTrace reported, in order. (ConnTrace calls
+	// are not in Events.)
+	Traces []endpoints.ConnTrace
 	// Events lists the calls as "text", "reasoning", "complete", "usage",
 	// "id", "retries" and "resend", in the order they were made.
 	Events []string
 }
 
-var _ endpoints.Recorder = (*Recorder)(nil)
+var (
+	_ endpoints.Recorder   = (*Recorder)(nil)
+	_ endpoints.ConnTracer = (*Recorder)(nil)
+)
+
+// ConnTrace implements endpoints.ConnTracer.
+func (r *Recorder) ConnTrace(t endpoints.ConnTrace) { r.Traces = append(r.Traces, t) }
 
 // Text implements endpoints.Recorder.
 func (r *Recorder) Text(delta string) {

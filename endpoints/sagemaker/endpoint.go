@@ -9,6 +9,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
+	"github.com/llmtest/llmtest/endpoints/internal/httpx"
 	"github.com/llmtest/llmtest/endpoints/internal/redact"
 )
 
@@ -118,6 +119,9 @@ func (e *Endpoint) Invoke(ctx context.Context, req *endpoints.Request, rec endpo
 	if !ok || p == nil {
 		return errNotPrepared
 	}
+	// The SDK builds its requests from ctx: trace them.
+	ctx, report := httpx.Trace(ctx, rec)
+	defer report()
 	switch {
 	case p.invoke != nil:
 		return e.invoke(ctx, p, rec)

@@ -710,3 +710,20 @@ func TestHTTPClientAndAWSConfig(t *testing.T) {
 	assert.Equal(t, int64(len(srv.Requests()[0].Body)), r.ContentLength)
 	assert.True(t, srv.Requests()[0].Signed("sagemaker"))
 }
+
+// TestInvokeIsTraced checks that the SDK's HTTP exchange is traced: a new
+// connection for the first request, the kept-alive one for the next.
+func TestInvokeIsTraced(t *testing.T) {
+	srv := awstest.New(t, awstest.Reply(200, `{"generated_text":"Hi"}`))
+	e := newEndpoint(t, srv, Config{})
+	var rec endpointstest.Recorder
+	require.NoError(t, invoke(t, e, tgi(), &rec))
+	require.NoError(t, invoke(t, e, tgi(), &rec))
+	require.Len(t, rec.Traces, 2, "one trace per request")
+	assert.False(t, rec.Traces[0].Reused)
+	assert.False(t, rec.Traces[0].ConnectDone.IsZero(), "a new connection's connect")
+	assert.True(t, rec.Traces[1].Reused)
+	assert.True(t, rec.Traces[1].ConnectDone.IsZero())
+	assert.False(t, rec.Traces[1].GotConn.After(rec.Traces[1].WroteRequest), "the connection, then the request")
+	assert.False(t, rec.Traces[1].FirstByte.IsZero())
+}

@@ -3,6 +3,7 @@ package httpx
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/redact"
@@ -183,25 +185,37 @@ func (c *Client) Post(ctx context.Context, body []byte, stream bool, rec endpoin
 }
 
 // send sends the request, and once more on a fresh connection when the
-// first attempt died on a reused one before the response began.
+// first attempt died on a reused one before the response began. Each
+// attempt is traced (see attempt) and its trace reported to rec, when rec
+// is an endpoints.ConnTracer.
 func (c *Client) send(ctx context.Context, body []byte, stream bool, rec endpoints.Recorder) (*http.Response, error) {
 	if c.fresh == nil {
 		return c.do(ctx, c.first, body, stream)
 	}
+	tracer, _ := rec.(endpoints.ConnTracer)
 	a, pooled := newAttempt(ctx)
 	resp, err := c.do(httptrace.WithClientTrace(ctx, &a.trace), c.first, body, stream)
+	if tracer != nil {
+		tracer.ConnTrace(a.connTrace())
+	}
 	if err == nil {
-		if pooled {
+		if pooled && a.done() {
 			attempts.Put(a)
 		}
 		return resp, nil
 	}
 	// a is not pooled again: the transport may still be reading for it.
-	if !a.reused.Load() || a.responded.Load() || ctx.Err() != nil || !staleConnection(err) {
+	if !a.reused.Load() || a.firstByte.Load() != 0 || ctx.Err() != nil || !staleConnection(err) {
 		return nil, err
 	}
 	rec.Resend()
-	return c.do(ctx, c.fresh, body, stream)
+	if tracer == nil {
+		return c.do(ctx, c.fresh, body, stream)
+	}
+	b := makeAttempt()
+	resp, err = c.do(httptrace.WithClientTrace(ctx, &b.trace), c.fresh, body, stream)
+	tracer.ConnTrace(b.connTrace())
+	return resp, err
 }
 
 // staleConnection reports whether err is how a request fails on a
@@ -232,22 +246,57 @@ func (c *Client) do(ctx context.Context, hc *http.Client, body []byte, stream bo
 	return hc.Do(req)
 }
 
-// attempt is what the trace of one attempt saw.
+// attempt is what the trace of one attempt saw. The hooks run on the
+// transport's goroutines (a dial's on its own), so every field is atomic;
+// a time is nanoseconds of the monotonic clock since clockBase, 0 when
+// not seen.
 type attempt struct {
-	trace     httptrace.ClientTrace
-	reused    atomic.Bool // the attempt got a connection that had served a request
-	responded atomic.Bool // a byte of the response arrived
+	trace   httptrace.ClientTrace
+	reused  atomic.Bool // the attempt got a connection that had served a request
+	wasIdle atomic.Bool // it got one from the idle pool at once: no dial was started for it
+
+	gotConn, wrote, firstByte atomic.Int64
+	dnsStart, dnsDone         atomic.Int64
+	connectStart, connectDone atomic.Int64
+	tlsStart, tlsDone         atomic.Int64
 }
 
-// attempts pools the attempts of requests that succeeded. Once Do has
-// returned a response, the transport has called both hooks and calls
-// neither again, so the attempt can serve another request.
+// clockBase is the origin of an attempt's times.
+var clockBase = time.Now()
+
+// now returns the monotonic time since clockBase in nanoseconds, at least 1.
+func now() int64 { return max(int64(time.Since(clockBase)), 1) }
+
+// attempts pools the attempts of requests that succeeded on a connection
+// from the idle pool. Once Do has returned such a response, the transport
+// calls none of the attempt's hooks again, so it can serve another
+// request; an attempt that started a dial is never pooled, as the dial
+// goes on (and calls its hooks) after another connection served the
+// request.
 var attempts = sync.Pool{New: func() any { return makeAttempt() }}
 
 func makeAttempt() *attempt {
 	a := new(attempt)
-	a.trace.GotConn = func(info httptrace.GotConnInfo) { a.reused.Store(info.Reused) }
-	a.trace.GotFirstResponseByte = func() { a.responded.Store(true) }
+	first := func(v *atomic.Int64) { v.CompareAndSwap(0, now()) }
+	a.trace.GotConn = func(info httptrace.GotConnInfo) {
+		a.reused.Store(info.Reused)
+		a.wasIdle.Store(info.WasIdle)
+		first(&a.gotConn)
+	}
+	a.trace.DNSStart = func(httptrace.DNSStartInfo) { first(&a.dnsStart) }
+	a.trace.DNSDone = func(httptrace.DNSDoneInfo) { first(&a.dnsDone) }
+	// A dial may try several addresses: the first start and the first
+	// end bound the connect.
+	a.trace.ConnectStart = func(string, string) { first(&a.connectStart) }
+	a.trace.ConnectDone = func(_, _ string, err error) {
+		if err == nil {
+			first(&a.connectDone)
+		}
+	}
+	a.trace.TLSHandshakeStart = func() { first(&a.tlsStart) }
+	a.trace.TLSHandshakeDone = func(tls.ConnectionState, error) { first(&a.tlsDone) }
+	a.trace.WroteRequest = func(httptrace.WroteRequestInfo) { first(&a.wrote) }
+	a.trace.GotFirstResponseByte = func() { first(&a.firstByte) }
 	return a
 }
 
@@ -260,9 +309,56 @@ func newAttempt(ctx context.Context) (a *attempt, pooled bool) {
 		return makeAttempt(), false
 	}
 	a = attempts.Get().(*attempt)
-	a.reused.Store(false)
-	a.responded.Store(false)
+	a.reset()
 	return a, true
+}
+
+func (a *attempt) reset() {
+	a.reused.Store(false)
+	a.wasIdle.Store(false)
+	for _, v := range []*atomic.Int64{&a.gotConn, &a.wrote, &a.firstByte, &a.dnsStart, &a.dnsDone,
+		&a.connectStart, &a.connectDone, &a.tlsStart, &a.tlsDone} {
+		v.Store(0)
+	}
+}
+
+// done reports whether the transport is done with the attempt's hooks: it
+// took an idle connection (no dial), wrote the request and read the
+// response's first byte.
+func (a *attempt) done() bool {
+	return a.wasIdle.Load() && a.wrote.Load() != 0 && a.firstByte.Load() != 0
+}
+
+// connTrace returns what the attempt saw so far. The phases of a dial
+// are there only when the attempt had a new connection and the phase ended
+// before it did.
+func (a *attempt) connTrace() endpoints.ConnTrace {
+	at := func(ns int64) time.Time {
+		if ns == 0 {
+			return time.Time{}
+		}
+		return clockBase.Add(time.Duration(ns))
+	}
+	got := a.gotConn.Load()
+	t := endpoints.ConnTrace{
+		Reused:       a.reused.Load(),
+		GotConn:      at(got),
+		WroteRequest: at(a.wrote.Load()),
+		FirstByte:    at(a.firstByte.Load()),
+	}
+	if got == 0 || t.Reused {
+		return t
+	}
+	phase := func(start, done *atomic.Int64, dstStart, dstDone *time.Time) {
+		s, d := start.Load(), done.Load()
+		if s != 0 && d != 0 && d <= got {
+			*dstStart, *dstDone = at(s), at(d)
+		}
+	}
+	phase(&a.dnsStart, &a.dnsDone, &t.DNSStart, &t.DNSDone)
+	phase(&a.connectStart, &a.connectDone, &t.ConnectStart, &t.ConnectDone)
+	phase(&a.tlsStart, &a.tlsDone, &t.TLSStart, &t.TLSDone)
+	return t
 }
 
 // statusError builds the error for resp, whose status is not a success.

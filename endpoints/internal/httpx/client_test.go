@@ -254,3 +254,72 @@ func TestStaleConnectionErrors(t *testing.T) {
 		assert.False(t, staleConnection(err), "%v", err)
 	}
 }
+
+// TestPostTracesEachRequest checks the traces Post reports: a new
+// connection's connect for the first request, the kept-alive connection
+// for the second, and that only an attempt that took an idle connection
+// is done with its hooks (and so may be pooled).
+func TestPostTracesEachRequest(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, nil, nil)
+	var traces []endpoints.ConnTrace
+	for i := range 2 {
+		_, rec, err := post(t, t.Context(), c)
+		require.NoError(t, err, "request %d", i+1)
+		require.Len(t, rec.Traces, 1, "one trace per request")
+		traces = append(traces, rec.Traces[0])
+	}
+	first, second := traces[0], traces[1]
+	assert.False(t, first.Reused)
+	assert.False(t, first.ConnectStart.IsZero())
+	assert.False(t, first.ConnectDone.Before(first.ConnectStart))
+	assert.False(t, first.GotConn.Before(first.ConnectDone), "dialed, then had the connection")
+	assert.True(t, second.Reused)
+	assert.True(t, second.ConnectStart.IsZero(), "no dial for a kept-alive connection")
+	for _, tr := range traces {
+		assert.False(t, tr.GotConn.IsZero())
+		assert.False(t, tr.WroteRequest.Before(tr.GotConn))
+		assert.False(t, tr.FirstByte.IsZero())
+	}
+
+	a := makeAttempt()
+	a.trace.GotConn(httptrace.GotConnInfo{Reused: true, WasIdle: true})
+	a.trace.WroteRequest(httptrace.WroteRequestInfo{})
+	assert.False(t, a.done(), "no first byte yet")
+	a.trace.GotFirstResponseByte()
+	assert.True(t, a.done())
+	b := makeAttempt()
+	b.trace.GotConn(httptrace.GotConnInfo{}) // from a dial: it may go on
+	b.trace.WroteRequest(httptrace.WroteRequestInfo{})
+	b.trace.GotFirstResponseByte()
+	assert.False(t, b.done(), "an attempt that dialed is not pooled")
+}
+
+// TestTrace checks the trace of an SDK's requests: each attempt starts it
+// afresh, and a recorder that keeps no trace is left alone.
+func TestTrace(t *testing.T) {
+	var rec endpointstest.Recorder
+	ctx, report := Trace(t.Context(), &rec)
+	tr := httptrace.ContextClientTrace(ctx)
+	require.NotNil(t, tr)
+	tr.GetConn("x:1")
+	tr.ConnectStart("tcp", "x:1")
+	tr.ConnectDone("tcp", "x:1", nil)
+	tr.GotConn(httptrace.GotConnInfo{})
+	tr.GetConn("x:1") // a retry, on the connection kept alive
+	tr.GotConn(httptrace.GotConnInfo{Reused: true})
+	report()
+	require.Len(t, rec.Traces, 1)
+	assert.True(t, rec.Traces[0].Reused, "the last attempt's")
+	assert.True(t, rec.Traces[0].ConnectStart.IsZero())
+
+	plain := struct{ endpoints.Recorder }{&rec}
+	same, report := Trace(t.Context(), plain)
+	assert.Nil(t, httptrace.ContextClientTrace(same), "no ConnTracer: no trace")
+	report()
+	assert.Len(t, rec.Traces, 1)
+}
