@@ -61,7 +61,14 @@ func (e *MismatchError) Error() string {
 //
 // Config is the merged load shape: Clients is the sum of the runs'
 // clients, Requests, Duration, RampUp and Timeout the largest, LowMemory
-// true when every run was low-memory.
+// true when every run was low-memory. StartLag is the largest.
+//
+// Shards of a sharded run (Config.Shard set) must be exactly shards
+// 0..N-1 of one run, each once, even with opts.Force: anything else is
+// the error [CheckShards] returns, naming a missing shard, so that a
+// merge is never silently partial. Their merge has no Shard; an open
+// loop's Requests (each shard's share of the arrivals) are summed, and
+// each stage's Target is the sum of the shards' shares.
 //
 // Runs are shards of one test when their endpoint (provider, model_id,
 // endpoint_name and url), payload set (config.payloads_digest, or, when
@@ -83,6 +90,9 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 			return nil, fmt.Errorf("run %q: %w", r.Name, ErrNoHistograms)
 		}
 	}
+	if err := CheckShards(runs); err != nil {
+		return nil, err
+	}
 	if !opts.Force {
 		for _, r := range runs[1:] {
 			if err := compareConfigs(runs[0], r); err != nil {
@@ -103,6 +113,11 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 	}
 	out.Config.Clients, out.Config.Shards, out.Config.Rate, out.Config.MaxInFlight = 0, 0, 0, 0
 	out.Config.LowMemory = true
+	sharded := first.Config.Shard != nil
+	if sharded {
+		out.Config.Shard, out.Config.Requests = nil, 0
+		out.Config.Stages = mergeStages(runs)
+	}
 	for _, r := range runs {
 		c := &out.Config
 		c.Shards += max(r.Config.Shards, 1) // a merge counts its own shards
@@ -110,7 +125,11 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 		// Shards of an open loop each take a share of the rate.
 		c.Rate += r.Config.Rate
 		c.MaxInFlight += r.Config.MaxInFlight
-		c.Requests = max(c.Requests, r.Config.Requests)
+		if sharded && r.Config.Arrival != "" {
+			c.Requests += r.Config.Requests // each shard's share of the arrivals
+		} else {
+			c.Requests = max(c.Requests, r.Config.Requests)
+		}
 		c.Duration = max(c.Duration, r.Config.Duration)
 		c.RampUp = max(c.RampUp, r.Config.RampUp)
 		c.Timeout = max(c.Timeout, r.Config.Timeout)
@@ -127,6 +146,7 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 		out.Tokens.Input += r.Tokens.Input
 		out.Tokens.Output += r.Tokens.Output
 		out.Interrupted = out.Interrupted || r.Interrupted
+		out.StartLag = max(out.StartLag, r.StartLag)
 		if !r.StartTime.IsZero() && (out.StartTime.IsZero() || r.StartTime.Before(out.StartTime)) {
 			out.StartTime = r.StartTime
 		}
