@@ -10,8 +10,10 @@ import (
 
 // MergeOptions controls [Merge] and [MergeResults].
 type MergeOptions struct {
-	// RunName names the merged run. Empty means a new name made of the
-	// current time and a random suffix, as a run's.
+	// RunName names the merged run. Empty means, for the shards of a
+	// sharded run (Config.Shard), the run's name (reporters.Shard.Run), and
+	// otherwise a new name made of the current time and a random suffix,
+	// as a run's.
 	RunName string
 	// Description describes the merged run. Empty keeps the first
 	// shard's.
@@ -70,6 +72,9 @@ func MergeResults(shards []*Result, opts MergeOptions) (*Result, error) {
 		return nil, fmt.Errorf("llmtest: %w", err)
 	}
 	run.Name = opts.RunName
+	if s := runs[0].Config.Shard; run.Name == "" && s != nil {
+		run.Name = s.Run // the shards' run, whole again
+	}
 	if run.Name == "" {
 		run.Name = newRunName(time.Now())
 	}
