@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/llmtest/llmtest/endpoints/sim"
+	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
+)
+
+// clusterShards is the number of shards of the simulated Indexed Job.
+const clusterShards = 4
+
+// clusterPayloads writes 8 chat payloads of 5 to 40 words and 3 to 24
+// output tokens: the simulator answers each with exactly its max tokens
+// and takes a time to first token that grows with its prompt, so that
+// every metric has a spread of values that depends only on which payloads
+// were sent.
+func clusterPayloads(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	for k := 1; k <= 8; k++ {
+		words := strings.TrimSpace(strings.Repeat("load ", 5*k))
+		fmt.Fprintf(&b, `{"model":%q,"messages":[{"role":"user","content":%q}],"max_tokens":%d,"stream":true}`+"\n", sim.DefaultModel, words, 3*k)
+	}
+	path := filepath.Join(t.TempDir(), "payloads.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o644))
+	return path
+}
+
+// shardProcess is one pod of the simulated Indexed Job.
+type shardProcess struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+	done           chan error
+}
+
+// startShard starts the command as pod index of an Indexed Job of count
+// completions would: JOB_COMPLETION_INDEX and JOB_COMPLETIONS in its
+// environment, no --shard.
+func startShard(t *testing.T, bin string, index, count int, args ...string) *shardProcess {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	p := &shardProcess{cmd: exec.CommandContext(ctx, bin, args...), done: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), envShardIndex+"="+strconv.Itoa(index), envShardCount+"="+strconv.Itoa(count))
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	require.NoError(t, p.cmd.Start())
+	go func() { p.done <- p.cmd.Wait(); cancel() }()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		p.done <- nil
+	})
+	return p
+}
+
+// wait waits for the shard to exit and returns its exit status.
+func (p *shardProcess) wait(t *testing.T) int {
+	t.Helper()
+	err := <-p.done
+	p.done <- err
+	if err == nil {
+		return 0
+	}
+	ee, ok := err.(*exec.ExitError)
+	require.True(t, ok, "shard: %v\nstderr:\n%s", err, &p.stderr)
+	return ee.ExitCode()
+}
+
+// TestSimulatedIndexedJob runs the command as the pods of a Kubernetes
+// Indexed Job would — four processes told their shard only by
+// JOB_COMPLETION_INDEX and JOB_COMPLETIONS, sharing one output folder,
+// starting together at a --start-at two seconds ahead — against one
+// simulator, merges their folders with `llmtest merge`, and checks the
+// merge against a single process running the whole load: the counts are
+// the sum of the shards' and the single run's; the token metrics, which
+// depend only on the payloads sent, have percentiles within
+// reporters.RelativeError of the single run's exact ones; and the time to
+// first token, which the simulator makes a function of the prompt (no
+// jitter), within that error plus 5ms of timing noise between two runs on
+// a shared machine.
+func TestSimulatedIndexedJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command and runs five load processes")
+	}
+	bin := buildCommand(t)
+	t.Setenv("LLMTEST_CLUSTER_KEY", "sk-cluster") // the simulator takes any key
+	srv, err := sim.Listen("127.0.0.1:0", sim.ServerConfig{Config: sim.Config{
+		FirstTokenLatency: 2 * time.Millisecond, PrefillPerToken: 300 * time.Microsecond,
+		InterTokenLatency: 200 * time.Microsecond,
+	}})
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	payloads := clusterPayloads(t)
+	out := t.TempDir()
+	load := []string{"run", "--url", srv.URL + "/v1", "--model", sim.DefaultModel, "--api-key-env", "LLMTEST_CLUSTER_KEY",
+		"--payload", payloads, "--clients", "8", "--requests", "24", "--out", out, "--progress", "off"}
+
+	startAt := time.Now().Add(2 * time.Second).UTC()
+	args := append(append([]string(nil), load...), "--run-name", "big", "--start-at", startAt.Format(time.RFC3339Nano))
+	var procs []*shardProcess
+	for i := range clusterShards {
+		procs = append(procs, startShard(t, bin, i, clusterShards, args...))
+	}
+	var sum reporters.Counts
+	var shardDirs []string
+	for i, p := range procs {
+		require.Equal(t, exitOK, p.wait(t), "shard %d stderr:\n%s", i, &p.stderr)
+		dir := filepath.Join(out, "big-shard-"+strconv.Itoa(i))
+		shardDirs = append(shardDirs, dir)
+		res, err := llmtest.OpenResult(dir)
+		require.NoError(t, err)
+		rc := res.Run.Config
+		require.NotNil(t, rc.Shard, "shard %d records its shard", i)
+		assert.Equal(t, reporters.Shard{Index: i, Count: clusterShards, Run: "big"}, *rc.Shard)
+		assert.Equal(t, 2, rc.Clients, "8 clients over 4 shards")
+		assert.True(t, rc.StartAt.Equal(startAt), "shard %d start_at %v, want %v", i, rc.StartAt, startAt)
+		assert.False(t, res.Run.StartTime.Before(startAt), "shard %d started before --start-at", i)
+		sum.Total += res.Run.Counts.Total
+		sum.Failed += res.Run.Counts.Failed
+		assert.Contains(t, p.stdout.String(), "shard "+strconv.Itoa(i)+"/4 of big, start at ")
+	}
+
+	code, stdout, stderr := runCLI(t, append([]string{"merge", "--out", out}, shardDirs...)...)
+	require.Equal(t, exitOK, code, "merge stderr:\n%s", stderr)
+	assert.Contains(t, stdout, "8 clients in 4 shards")
+	merged, err := llmtest.OpenResult(filepath.Join(out, "big"))
+	require.NoError(t, err, "the merge is named after the shards' run")
+
+	single := append(append([]string(nil), load...), "--run-name", "single")
+	code, _, stderr = runCLI(t, single...)
+	require.Equal(t, exitOK, code, "single run stderr:\n%s", stderr)
+	whole, err := llmtest.OpenResult(filepath.Join(out, "single"))
+	require.NoError(t, err)
+
+	assert.Equal(t, sum, merged.Run.Counts, "the merge's counts are the shards' sum")
+	assert.Equal(t, reporters.Counts{Total: 8 * 24}, whole.Run.Counts)
+	assert.Equal(t, whole.Run.Counts, merged.Run.Counts, "the shards sent what one process sends")
+	assert.Equal(t, whole.Run.Tokens, merged.Run.Tokens, "the same payloads: the same tokens")
+	for _, name := range []string{"num_tokens_input", "num_tokens_output", "time_to_first_token"} {
+		w, m := whole.Run.Metric(name), merged.Run.Metric(name)
+		require.NotNil(t, w, name)
+		require.NotNil(t, m, name)
+		assert.Equal(t, w.N, m.N, name)
+		slack := 0.0
+		if m.Unit == reporters.UnitSeconds {
+			slack = 0.005
+		}
+		for _, p := range []struct {
+			name string
+			w, m float64
+		}{{"p50", w.P50, m.P50}, {"p90", w.P90, m.P90}, {"p99", w.P99, m.P99}} {
+			assert.InDelta(t, p.w, p.m, reporters.RelativeError*p.w+slack, "%s %s: merged %v, single %v", name, p.name, p.m, p.w)
+		}
+	}
+}
+
+// TestSimulatedIndexedJobMissingShard runs an Indexed Job of three shards
+// whose shard 1 fails before writing anything (its pod lacks
+// JOB_COMPLETIONS), and checks that `llmtest merge` of the folders there
+// are reports the missing shard and exits non-zero, writing nothing.
+func TestSimulatedIndexedJobMissingShard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the command and runs three load processes")
+	}
+	bin := buildCommand(t)
+	t.Setenv("LLMTEST_CLUSTER_KEY", "sk-cluster") // the simulator takes any key
+	srv, err := sim.Listen("127.0.0.1:0", sim.ServerConfig{})
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	out := t.TempDir()
+	args := []string{"run", "--url", srv.URL + "/v1", "--model", sim.DefaultModel, "--api-key-env", "LLMTEST_CLUSTER_KEY",
+		"--clients", "3", "--requests", "2", "--out", out, "--run-name", "job", "--progress", "off",
+		"--start-at", time.Now().Add(time.Second).UTC().Format(time.RFC3339Nano)}
+	for _, i := range []int{0, 2} {
+		p := startShard(t, bin, i, 3, args...)
+		require.Equal(t, exitOK, p.wait(t), "shard %d stderr:\n%s", i, &p.stderr)
+	}
+	failed := exec.Command(bin, args...)
+	failed.Env = append(os.Environ(), envShardIndex+"=1")
+	b, err := failed.CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	assert.Equal(t, exitUsage, ee.ExitCode())
+	assert.Contains(t, string(b), `JOB_COMPLETION_INDEX is "1" but JOB_COMPLETIONS is not set`)
+
+	dirs, err := filepath.Glob(filepath.Join(out, "job-shard-*"))
+	require.NoError(t, err)
+	require.Len(t, dirs, 2, "the failed shard wrote no folder")
+	code, stdout, stderr := runCLI(t, append([]string{"merge", "--out", out}, dirs...)...)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, `run "job" has 3 shards; shard 1 is missing: the merge would be partial, so nothing was merged`)
+	assert.NoDirExists(t, filepath.Join(out, "job"))
+}
