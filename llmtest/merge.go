@@ -3,6 +3,8 @@ package llmtest
 import (
 	"fmt"
 	"iter"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/llmtest/llmtest/reporters"
@@ -35,7 +37,9 @@ type MergeOptions struct {
 // llmtest folder, or LLMeter's) has its model rebuilt from its records.
 // Shards whose configurations disagree are an error naming the field and
 // both values, unless opts.Force is set; an error names the folder at
-// fault.
+// fault. A shard's folder whose process died before the shard ended (it
+// has no report.json) is an *UnfinishedShardError; shards that are not all
+// of 0..N-1 of one run are refused as reporters.Merge refuses them.
 //
 // The merged Result holds no invocations: its Responses streams the
 // shards' records from their folders, one shard after another, never
@@ -51,10 +55,35 @@ func Merge(dirs []string, opts MergeOptions) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("llmtest: merging %s: %w", dir, err)
 		}
+		if s := r.Run.Config.Shard; s != nil {
+			if _, err := os.Stat(filepath.Join(dir, ReportJSONFile)); err != nil {
+				return nil, &UnfinishedShardError{Dir: dir, Shard: *s}
+			}
+		}
 		shards[i] = r
 	}
 	return MergeResults(shards, opts)
 }
+
+// UnfinishedShardError reports a shard's folder without the report.json a
+// run writes when it ends: its process died (killed, out of memory, its
+// pod evicted) before the shard ended, so merging what it wrote would make
+// a partial result. Run the shard again.
+type UnfinishedShardError struct {
+	// Dir is the shard's folder and Shard the shard its run_config.json
+	// names.
+	Dir   string
+	Shard reporters.Shard
+}
+
+func (e *UnfinishedShardError) Error() string {
+	return fmt.Sprintf("llmtest: shard %v of run %q in %s did not finish (no %s: its process died); run it again",
+		e.Shard, e.Shard.Run, e.Dir, ReportJSONFile)
+}
+
+// Unwrap returns reporters.ErrMissingShards: the shard is missing from
+// the merge.
+func (e *UnfinishedShardError) Unwrap() error { return reporters.ErrMissingShards }
 
 // MergeResults merges results, as Merge merges run folders. The merged
 // Result's Responses streams each shard's Responses in turn; the shards

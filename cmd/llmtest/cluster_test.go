@@ -167,41 +167,70 @@ func TestSimulatedIndexedJob(t *testing.T) {
 	}
 }
 
-// TestSimulatedIndexedJobMissingShard runs an Indexed Job of three shards
-// whose shard 1 fails before writing anything (its pod lacks
-// JOB_COMPLETIONS), and checks that `llmtest merge` of the folders there
-// are reports the missing shard and exits non-zero, writing nothing.
-func TestSimulatedIndexedJobMissingShard(t *testing.T) {
+// TestSimulatedIndexedJobFailedShard runs an Indexed Job of three shards
+// whose shard 1 fails — its pod exits at once (it lacks JOB_COMPLETIONS)
+// and writes nothing, or it is killed before it ends, leaving a folder
+// without report.json — and checks that `llmtest merge` reports the
+// missing shard and exits non-zero, writing nothing, either way.
+func TestSimulatedIndexedJobFailedShard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the command and runs three load processes")
 	}
 	bin := buildCommand(t)
-	t.Setenv("LLMTEST_CLUSTER_KEY", "sk-cluster") // the simulator takes any key
+	t.Setenv("LLMTEST_CLUSTER_KEY", "sk-cluster")
 	srv, err := sim.Listen("127.0.0.1:0", sim.ServerConfig{})
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
 	out := t.TempDir()
 	args := []string{"run", "--url", srv.URL + "/v1", "--model", sim.DefaultModel, "--api-key-env", "LLMTEST_CLUSTER_KEY",
-		"--clients", "3", "--requests", "2", "--out", out, "--run-name", "job", "--progress", "off",
-		"--start-at", time.Now().Add(time.Second).UTC().Format(time.RFC3339Nano)}
+		"--clients", "3", "--requests", "2", "--out", out, "--run-name", "job", "--progress", "off"}
+	startAt := func(d time.Duration) []string {
+		return append(append([]string(nil), args...), "--start-at", time.Now().Add(d).UTC().Format(time.RFC3339Nano))
+	}
+	ok := startAt(time.Second)
 	for _, i := range []int{0, 2} {
-		p := startShard(t, bin, i, 3, args...)
+		p := startShard(t, bin, i, 3, ok...)
 		require.Equal(t, exitOK, p.wait(t), "shard %d stderr:\n%s", i, &p.stderr)
 	}
-	failed := exec.Command(bin, args...)
-	failed.Env = append(os.Environ(), envShardIndex+"=1")
-	b, err := failed.CombinedOutput()
-	var ee *exec.ExitError
-	require.ErrorAs(t, err, &ee)
-	assert.Equal(t, exitUsage, ee.ExitCode())
-	assert.Contains(t, string(b), `JOB_COMPLETION_INDEX is "1" but JOB_COMPLETIONS is not set`)
+	merge := func() (int, string, string) {
+		dirs, err := filepath.Glob(filepath.Join(out, "job-shard-*"))
+		require.NoError(t, err)
+		return runCLI(t, append([]string{"merge", "--out", out}, dirs...)...)
+	}
 
-	dirs, err := filepath.Glob(filepath.Join(out, "job-shard-*"))
-	require.NoError(t, err)
-	require.Len(t, dirs, 2, "the failed shard wrote no folder")
-	code, stdout, stderr := runCLI(t, append([]string{"merge", "--out", out}, dirs...)...)
-	assert.Equal(t, exitUsage, code)
-	assert.Empty(t, stdout)
-	assert.Contains(t, stderr, `run "job" has 3 shards; shard 1 is missing: the merge would be partial, so nothing was merged`)
-	assert.NoDirExists(t, filepath.Join(out, "job"))
+	t.Run("exits before writing", func(t *testing.T) {
+		failed := exec.Command(bin, ok...)
+		failed.Env = append(os.Environ(), envShardIndex+"=1")
+		b, err := failed.CombinedOutput()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, exitUsage, ee.ExitCode())
+		assert.Contains(t, string(b), `JOB_COMPLETION_INDEX is "1" but JOB_COMPLETIONS is not set`)
+		assert.NoDirExists(t, filepath.Join(out, "job-shard-1"))
+
+		code, stdout, stderr := merge()
+		assert.Equal(t, exitUsage, code)
+		assert.Empty(t, stdout)
+		assert.Contains(t, stderr, `run "job" has 3 shards; shard 1 is missing: the merge would be partial, so nothing was merged`)
+		assert.NoDirExists(t, filepath.Join(out, "job"))
+	})
+
+	t.Run("killed", func(t *testing.T) {
+		p := startShard(t, bin, 1, 3, startAt(time.Hour)...)
+		config := filepath.Join(out, "job-shard-1", llmtest.RunConfigFile)
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(config); err == nil {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "shard 1 wrote no %s in a minute", config)
+		}
+		require.NoError(t, p.cmd.Process.Kill())
+		assert.Equal(t, -1, p.wait(t), "killed")
+
+		code, stdout, stderr := merge()
+		assert.Equal(t, exitUsage, code)
+		assert.Empty(t, stdout)
+		assert.Contains(t, stderr, `shard 1/3 of run "job" in `+filepath.Join(out, "job-shard-1")+` did not finish (no report.json: its process died); run it again: the merge would be partial`)
+		assert.NoDirExists(t, filepath.Join(out, "job"))
+	})
 }

@@ -101,7 +101,10 @@ func (o *mergeOptions) merge(dirs []string, stdout, stderr io.Writer) int {
 		var me *reporters.MismatchError
 		var ce *llmtest.ConfigError
 		var se *reporters.ShardsError
+		var ufe *llmtest.UnfinishedShardError
 		switch {
+		case errors.As(err, &ufe):
+			err = usageErrorf("%s: the merge would be partial, so nothing was merged", strings.TrimPrefix(ufe.Error(), "llmtest: "))
 		case errors.As(err, &se):
 			err = usageErrorf("%s: the merge would be partial, so nothing was merged; give every shard's folder (%s) or run the missing shards again",
 				strings.TrimPrefix(se.Error(), "reporters: "), shardFolders(dirs, se))
