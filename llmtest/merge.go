@@ -51,14 +51,12 @@ type MergeOptions struct {
 func Merge(dirs []string, opts MergeOptions) (*Result, error) {
 	shards := make([]*Result, len(dirs))
 	for i, dir := range dirs {
+		if s := unfinishedShard(dir); s != nil {
+			return nil, &UnfinishedShardError{Dir: dir, Shard: *s}
+		}
 		r, err := loadResult(dir, false)
 		if err != nil {
 			return nil, fmt.Errorf("llmtest: merging %s: %w", dir, err)
-		}
-		if s := r.Run.Config.Shard; s != nil {
-			if _, err := os.Stat(filepath.Join(dir, ReportJSONFile)); err != nil {
-				return nil, &UnfinishedShardError{Dir: dir, Shard: *s}
-			}
 		}
 		shards[i] = r
 	}
@@ -84,6 +82,26 @@ func (e *UnfinishedShardError) Error() string {
 // Unwrap returns reporters.ErrMissingShards: the shard is missing from
 // the merge.
 func (e *UnfinishedShardError) Unwrap() error { return reporters.ErrMissingShards }
+
+// unfinishedShard returns the shard of folder dir when it is a shard's
+// whose run did not end: it has a run_config.json that names its shard
+// and no report.json. It returns nil otherwise, and for a folder it cannot
+// read, which loadResult then reports.
+func unfinishedShard(dir string) *reporters.Shard {
+	if _, err := os.Stat(filepath.Join(dir, ReportJSONFile)); err == nil {
+		return nil
+	}
+	f, err := readFields(filepath.Join(dir, RunConfigFile))
+	if err != nil {
+		return nil
+	}
+	var s *reporters.Shard
+	f.get("shard", &s)
+	if f.err != nil {
+		return nil
+	}
+	return s
+}
 
 // MergeResults merges results, as Merge merges run folders. The merged
 // Result's Responses streams each shard's Responses in turn; the shards
