@@ -301,3 +301,31 @@ func TestStartAtWaitIsCancelled(t *testing.T) {
 		t.Fatalf("Run = %v; want ErrInterrupted, an interrupted result and no request (sent %d)", err, ep.calls.Load())
 	}
 }
+
+// TestOpenLoopShardsSendTheirArrivalsPayloads runs the three shards of a
+// constant open loop and checks that each sends the payloads of its own
+// arrivals of the whole run: arrival k, payload k mod 5, to shard k mod 3.
+func TestOpenLoopShardsSendTheirArrivalsPayloads(t *testing.T) {
+	for i := range 3 {
+		ep := &fakeEndpoint{Chunks: []string{"a"}}
+		cfg := Config{Endpoint: ep, Payloads: prompts(5), Rate: 2000, Requests: 11, RunName: "open",
+			Shard: Shard{Index: i, Count: 3}, Progress: Progress{Off: true}}
+		res, err := NewRunner(cfg).Run(t.Context(), Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for k := i; k < 11; k += 3 {
+			want = append(want, "p"+string(rune('0'+k%5)))
+		}
+		got := ep.prompts()
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) || res.Run.Config.Requests != len(want) {
+			t.Errorf("shard %d sent %v (%d arrivals), want %v", i, got, res.Run.Config.Requests, want)
+		}
+		if res.Run.Config.Rate != 2000.0/3 {
+			t.Errorf("shard %d: rate %v, want 2000/3", i, res.Run.Config.Rate)
+		}
+	}
+}
