@@ -262,6 +262,9 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	}
 	if !e.cfg.StartAt.IsZero() && !e.waitStart(ctx) {
 		e.interrupted.Store(true)
+		// Now, not when ctx's cancellation reaches gctx: no client may
+		// see gctx still live and send.
+		cancel(context.Cause(ctx))
 	}
 	start := time.Now()
 	if !e.cfg.StartAt.IsZero() {
