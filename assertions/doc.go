@@ -190,6 +190,41 @@
 //   - Token counts, request counts and throughputs are bare numbers, in
 //     tokens, requests, tokens/s, requests/s or requests/min.
 //
+// # Regression thresholds
+//
+// A regression threshold bounds the change of one statistic from a
+// baseline run A to a run B, as [llmtest.Compare] measures it, such as
+// "ttft p99 +10%" (B's TTFT p99 may be at most 10% above A's). It is
+// parsed by [ParseRegression] (on a command line, `llmtest compare
+// --fail-on`), validated by [ValidateRegressions] and asserted by
+// [NoRegression]. The grammar, with the names of the grammar above:
+//
+//	regression = metric percentile change | compared_run change .
+//	percentile = "p" number | "median" .
+//	compared_run = "error_rate" | "failed_requests_rate"
+//	             | "requests_per_second" | "output_tokens_per_second" .
+//	change     = ( "+" | "-" ) number [ unit ] .
+//
+// The sign is written right before the number ("+10%", not "+ 10%") and
+// says which way is the regression: "+" for a latency and an error rate,
+// which regress when they rise, "-" for a throughput, which regresses when
+// it falls; the other sign is an error naming it. A token count takes
+// either. The change is relative to A with "%" ("+10%": more than 10%
+// above A), except for error_rate, a ratio, where "+1%" is one
+// percentage point; a latency's change may also be a duration ("+20ms"),
+// and a throughput's, a token count's or an error rate's a bare number in
+// its unit. Only percentiles are compared: avg, min and max are errors.
+//
+// A threshold is broken when the change is significant in its direction
+// (the confidence interval of B − A lies wholly above 0 for "+", below 0
+// for "-") and its estimate goes beyond the threshold. A statistic the
+// comparison lacks breaks it too: what cannot be checked does not pass.
+// Its message is one line — statistic, change with its interval, verdict
+// and the sample counts of A and B:
+//
+//	ttft p99: +25.0% [+20.0%, +30.0%], beyond +10% (n=500 → 500)
+//	ttft p99: +25.0% [-10.0%, +60.0%], not significant, beyond +10% (n=500 → 500)
+//
 // # Errors
 //
 // [Parse] reports the first problem of an expression as a [*ParseError]

@@ -225,3 +225,27 @@ func ExampleGeneratorHealthy() {
 	// FAIL: generator_healthy = no self-check (n=0): the run has none
 	// false
 }
+
+func ExampleNoRegression() {
+	base := exampleResult()
+	// The change adds 30ms to every time to first token.
+	invs := append([]llmtest.Invocation(nil), base.Invocations...)
+	for i := range invs {
+		if invs[i].Error == "" {
+			invs[i].TimeToFirstToken += 30 * time.Millisecond
+			invs[i].TimeToLastToken += 30 * time.Millisecond
+		}
+	}
+	change := llmtest.NewResult(invs, time.Minute)
+
+	c, err := llmtest.Compare(base, change)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ok := assertions.NoRegression(printT{}, c, "ttft p50 +10%", "tpot p50 +5%", "error_rate +1%")
+	fmt.Println("no regression:", ok)
+	// Output:
+	// FAIL: ttft p50: +25.0% [+25.0%, +25.0%], beyond +10% (n=594 → 594)
+	// no regression: false
+}

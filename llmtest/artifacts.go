@@ -124,7 +124,9 @@ func (o object) MarshalJSON() ([]byte, error) {
 }
 
 // Save writes summary.json, stats.json and the reports — junit.xml,
-// report.json (the run's model) and report.md — to the run folder
+// report.json (the run's model), report.md and the registered folder
+// reports (reporters.RegisterFolderReport: report.html when the program
+// imports package reporters/html) — to the run folder
 // r.OutputPath, and responses.jsonl too when the folder has none (a Result
 // built in memory); a merged Result (see Merge) also writes
 // run_config.json and payload.jsonl when the folder has none. The reports
@@ -164,6 +166,18 @@ func (r *Result) SaveTo(dir string) error {
 		}
 		if err := os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("llmtest: writing %s: %w", f.name, err)
+		}
+	}
+	for _, f := range reporters.FolderReports() {
+		if f.Run == nil {
+			continue
+		}
+		var b bytes.Buffer
+		if err := f.Run(&b, report); err != nil {
+			return fmt.Errorf("llmtest: rendering %s: %w", f.Name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.Name), b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("llmtest: writing %s: %w", f.Name, err)
 		}
 	}
 	resp := filepath.Join(dir, ResponsesFile)
@@ -261,7 +275,7 @@ func startArtifacts(r *Result, payloads []endpoints.Payload) (*responseWriter, e
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("llmtest: creating run folder: %w", err)
 	}
-	for _, name := range endOfRunFiles {
+	for _, name := range endOfRunFiles() {
 		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("llmtest: removing the earlier run's %s: %w", name, err)
 		}
@@ -291,8 +305,18 @@ func startArtifacts(r *Result, payloads []endpoints.Payload) (*responseWriter, e
 	return &responseWriter{f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
-// endOfRunFiles are the files of a run folder written when the run ends.
-var endOfRunFiles = []string{SummaryFile, StatsFile, ReportJSONFile, JUnitFile, ReportMarkdownFile}
+// endOfRunFiles returns the files of a run folder written when the run
+// ends: the reports of package reporters and the registered folder
+// reports (reporters.FolderReports).
+func endOfRunFiles() []string {
+	names := []string{SummaryFile, StatsFile, ReportJSONFile, JUnitFile, ReportMarkdownFile}
+	for _, f := range reporters.FolderReports() {
+		if f.Run != nil {
+			names = append(names, f.Name)
+		}
+	}
+	return names
+}
 
 // responseWriter appends invocations to responses.jsonl. The collector owns
 // it; it encodes into a reused buffer, so a record costs no allocation.

@@ -183,7 +183,7 @@ type loadDuringRun struct {
 
 func (c *loadDuringRun) AfterInvoke(_ context.Context, inv *Invocation) error {
 	if c.loaded == nil && c.err == nil {
-		for _, name := range endOfRunFiles {
+		for _, name := range endOfRunFiles() {
 			if _, err := os.Stat(filepath.Join(c.dir, name)); err == nil {
 				c.ended = append(c.ended, name)
 			}
@@ -203,7 +203,7 @@ func TestARunNeverLeavesAnEarlierRunsSummary(t *testing.T) {
 	r := NewRunner(Config{Endpoint: &fakeEndpoint{Chunks: []string{"a"}}, OutputPath: out, RunName: "same"})
 	first, err := r.Run(t.Context(), Config{Payloads: prompts(20)})
 	require.NoError(t, err)
-	for _, name := range endOfRunFiles {
+	for _, name := range endOfRunFiles() {
 		require.FileExists(t, filepath.Join(first.OutputPath, name))
 	}
 

@@ -321,7 +321,7 @@ func (c Config) Validate() error {
 	case c.Turns < 0:
 		return configErrorf("Turns", "must not be negative, got %d", c.Turns)
 	case c.Turns > 1 && c.openLoop():
-		return configErrorf("Turns", "needs a closed loop: conversations are not supported with Config.Rate or OpenLoopStages")
+		return configErrorf("Turns", "needs a closed loop: conversations are not supported in an open loop (Config.Rate, Config.ArrivalTimes, or Config.Stages with OpenLoopStages)")
 	case c.ThinkTime < 0:
 		return configErrorf("ThinkTime", "must not be negative, got %v", c.ThinkTime)
 	case c.ThinkTime > 0 && c.Turns <= 1:
@@ -434,6 +434,8 @@ func (c Config) validateArrivalTimes() error {
 		return configErrorf("Seed", "is not allowed with Config.ArrivalTimes: the schedule draws nothing")
 	case c.Clients != 0:
 		return configErrorf("Clients", "is for a closed loop; a replayed schedule (Config.ArrivalTimes) has none")
+	case c.Requests > len(c.ArrivalTimes):
+		return configErrorf("Requests", "is %d, more than the %d arrivals of Config.ArrivalTimes: with a replayed schedule it can only cut it short", c.Requests, len(c.ArrivalTimes))
 	}
 	var prev time.Duration
 	for i, at := range c.ArrivalTimes {

@@ -3,9 +3,6 @@ package llmtest
 import (
 	"errors"
 	"fmt"
-	"math"
-	"slices"
-	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
 )
@@ -101,72 +98,4 @@ func assistantContent(userContent any, reply string) any {
 		return []any{map[string]any{"type": "text", "text": reply}}
 	}
 	return []any{map[string]any{"text": reply}}
-}
-
-// TurnStats are the statistics of the requests of one turn number across
-// a run's conversations (Config.Turns).
-type TurnStats struct {
-	// Turn is the 1-based turn number.
-	Turn int
-	// Requests is the number of successful requests of this turn outside
-	// the warm-up: the samples of the figures below.
-	Requests int
-	// InputTokens is the mean input token count of those requests: the
-	// context, which grows with the turn.
-	InputTokens float64
-	// TTFT and TTLT are the medians (p50, by [Percentile]) of
-	// TimeToFirstToken and TimeToLastToken; zero when no request had one.
-	TTFT, TTLT time.Duration
-}
-
-// TurnStats returns the statistics per turn number of a run with
-// conversations, in turn order, computed exactly from its records (read
-// from responses.jsonl for a low-memory run); nil for a run without
-// conversations. Failed, cancelled and warm-up requests are left out.
-func (r *Result) TurnStats() ([]TurnStats, error) {
-	type acc struct {
-		n          int
-		in         float64
-		ttft, ttlt []float64
-	}
-	var turns []acc
-	for inv, err := range r.Responses() {
-		if err != nil {
-			return nil, err
-		}
-		if inv.Turn <= 0 || !inv.Succeeded() || inv.Warmup {
-			continue
-		}
-		for len(turns) < inv.Turn {
-			turns = append(turns, acc{})
-		}
-		a := &turns[inv.Turn-1]
-		a.n++
-		a.in += float64(inv.NumTokensInput)
-		if inv.TimeToFirstToken > 0 {
-			a.ttft = append(a.ttft, float64(inv.TimeToFirstToken))
-		}
-		if inv.TimeToLastToken > 0 {
-			a.ttlt = append(a.ttlt, float64(inv.TimeToLastToken))
-		}
-	}
-	var out []TurnStats
-	for i, a := range turns {
-		ts := TurnStats{Turn: i + 1, Requests: a.n, TTFT: median(a.ttft), TTLT: median(a.ttlt)}
-		if a.n > 0 {
-			ts.InputTokens = a.in / float64(a.n)
-		}
-		out = append(out, ts)
-	}
-	return out, nil
-}
-
-// median returns the p50 of the durations in s (in ns), sorting s; 0 for
-// none.
-func median(s []float64) time.Duration {
-	if len(s) == 0 {
-		return 0
-	}
-	slices.Sort(s)
-	return time.Duration(math.Round(Percentile(s, 50)))
 }

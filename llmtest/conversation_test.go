@@ -5,17 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/anthropic"
 	"github.com/llmtest/llmtest/endpoints/openai"
 	"github.com/llmtest/llmtest/endpoints/sim"
+	"github.com/llmtest/llmtest/reporters"
 )
 
 // historyEndpoint replies to a chat payload with the length of its
@@ -212,35 +216,73 @@ func TestTurnStatsSim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := res.TurnStats()
-	if err != nil {
-		t.Fatal(err)
+	// The exact figures per turn, from the records.
+	type exact struct {
+		n          int
+		input      float64
+		ttft, ttlt []float64
 	}
-	if len(ts) != 4 {
-		t.Fatalf("%d turns of stats, want 4: %+v", len(ts), ts)
+	ts := make([]exact, 4)
+	for _, inv := range res.Invocations {
+		require.True(t, inv.Turn >= 1 && inv.Turn <= 4 && inv.Succeeded(), "request %s: turn %d, %s", inv.ID, inv.Turn, inv.Error)
+		e := &ts[inv.Turn-1]
+		e.n++
+		e.input += float64(inv.NumTokensInput)
+		e.ttft = append(e.ttft, inv.TimeToFirstToken.Seconds())
+		e.ttlt = append(e.ttlt, inv.TimeToLastToken.Seconds())
 	}
-	for i, s := range ts {
-		if s.Turn != i+1 || s.Requests != 4 {
-			t.Errorf("turn %d: %+v, want turn %d with 4 requests", i, s, i+1)
+	median := func(s []float64) float64 { slices.Sort(s); return Percentile(s, 50) }
+	for i := range ts {
+		if ts[i].n != 4 {
+			t.Fatalf("turn %d: %d requests, want 4", i+1, ts[i].n)
 		}
-		if i > 0 && !(s.TTFT > ts[i-1].TTFT && s.InputTokens > ts[i-1].InputTokens && s.TTLT > ts[i-1].TTLT) {
-			t.Errorf("turn %d: %+v does not grow over turn %d: %+v", s.Turn, s, i, ts[i-1])
+		ts[i].input /= 4
+		if i > 0 && !(median(ts[i].ttft) > median(ts[i-1].ttft) && ts[i].input > ts[i-1].input && median(ts[i].ttlt) > median(ts[i-1].ttlt)) {
+			t.Errorf("turn %d does not grow over turn %d", i+1, i)
+		}
+	}
+	// The run model's turns agree with the exact figures: the same
+	// counts and mean context, the medians within the histograms' error.
+	if len(res.Run.Turns) != 4 {
+		t.Fatalf("the model has %d turns, want 4: %+v", len(res.Run.Turns), res.Run.Turns)
+	}
+	for i, mt := range res.Run.Turns {
+		if mt.Turn != i+1 || mt.Requests != 4 || mt.Failed != 0 {
+			t.Errorf("model turn %d: turn %d, %d requests, %d failed; want turn %d, 4, 0", i, mt.Turn, mt.Requests, mt.Failed, i+1)
+		}
+		if in := mt.Metric("num_tokens_input"); in == nil || in.Average != ts[i].input || in.N != 4 {
+			t.Errorf("model turn %d: input tokens %+v, want a mean of %.1f over 4", i+1, in, ts[i].input)
+		}
+		for _, c := range []struct {
+			name string
+			want float64
+		}{{"time_to_first_token", median(ts[i].ttft)}, {"time_to_last_token", median(ts[i].ttlt)}} {
+			m := mt.Metric(c.name)
+			if m == nil || m.Exact || math.Abs(m.P50-c.want) > reporters.RelativeError*c.want {
+				t.Errorf("model turn %d: %s %+v, want p50 %v within %g, from histograms", i+1, c.name, m, c.want, reporters.RelativeError)
+			}
 		}
 	}
 	sum := res.SummaryText()
-	if !strings.Contains(sum, "turn  input tokens  ttft p50  ttlt p50  n") || !strings.Contains(sum, "4          96.0") {
+	if !strings.Contains(sum, "turn  input tokens  ttft p50  ttft p90  ttlt p50  ttlt p90  failed  n") || !strings.Contains(sum, "4          96.0") {
 		t.Errorf("summary lacks the per-turn table:\n%s", sum)
 	}
-	// The records on disk carry the turns, and the stats read back equal.
+	var md strings.Builder
+	if err := reporters.NewMarkdown(&md).Write(&res.Run); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "| turn | input tokens | ttft p50 | ttft p90 | ttlt p50 | ttlt p90 | failed | n |") ||
+		!strings.Contains(md.String(), "| 4 | 96.0 | ") {
+		t.Errorf("Markdown lacks the per-turn table:\n%s", md.String())
+	}
+	// The model's turns, in report.json, read back equal.
 	back, err := LoadResult(res.OutputPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts2, err := back.TurnStats()
-	if err != nil {
-		t.Fatal(err)
-	}
-	assert.Equal(t, ts, ts2, "TurnStats of the loaded run")
+	want, _ := json.Marshal(res.Run.Turns)
+	got, _ := json.Marshal(back.Run.Turns)
+	assert.JSONEq(t, string(want), string(got), "the loaded model's turns")
 }
 
 // TestTurnsOverTheWire runs conversations through the OpenAI chat and the

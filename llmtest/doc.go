@@ -154,8 +154,14 @@
 // never a secret), payload.jsonl, responses.jsonl (one [Invocation] per
 // line, appended as responses complete, so that a crash keeps them),
 // summary.json and stats.json (LLMeter's keys), and the reports: junit.xml,
-// report.md and report.json, the run's model with its histograms. Every
-// file is rendered from the model. [LoadResult] reads a folder back: this
+// report.md and report.json, the run's model with its histograms, and
+// every report registered with reporters.RegisterFolderReport — report.html,
+// the HTML report with charts, when the program imports package
+// reporters/html (the llmtest command does; a test adds
+// `import _ "github.com/llmtest/llmtest/reporters/html"`), so that importing
+// llmtest alone pulls in no plotting library. A sweep's folder gets them
+// too ([SweepResult.Save]). Every file is rendered from the model.
+// [LoadResult] reads a folder back: this
 // version's from report.json, older ones and LLMeter's from their
 // summary.json and responses.jsonl, and one whose run was interrupted.
 //

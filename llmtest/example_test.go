@@ -433,6 +433,46 @@ func ExampleRunner_Sweep() {
 	// sweep.md
 }
 
+// Compare compares two runs: here of the simulator, the second with a
+// slower first token. Each statistic's difference has a seeded bootstrap
+// confidence interval, and is significant when the interval excludes 0.
+func ExampleCompare() {
+	run := func(ttft time.Duration) (*llmtest.Result, error) {
+		ep, err := sim.New(sim.Config{Seed: 1, FirstTokenLatency: ttft, Jitter: 0.5})
+		if err != nil {
+			return nil, err
+		}
+		return llmtest.NewRunner(llmtest.Config{
+			Endpoint: ep,
+			Payloads: "testdata/prompts.jsonl",
+			Clients:  2,
+			Requests: 30,
+		}).Run(context.Background(), llmtest.Config{})
+	}
+	base, err := run(2 * time.Millisecond)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	slow, err := run(20 * time.Millisecond)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, err := llmtest.Compare(base, slow)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range []string{"ttft p50", "error_rate"} {
+		d := c.Delta(s)
+		fmt.Printf("%s: significant %v, B − A above 0: %v\n", s, d.Significant, d.Diff.Low > 0)
+	}
+	// Output:
+	// ttft p50: significant true, B − A above 0: true
+	// error_rate: significant false, B − A above 0: false
+}
+
 // Each process of a sharded run — here, three in one program — runs the
 // same Config but for its Shard, starting together at StartAt; the run's
 // 5 clients are dealt out 2, 2 and 1. Merge checks that it has every

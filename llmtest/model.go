@@ -26,6 +26,7 @@ type modelBuilder struct {
 	metrics [len(metricIndex)]metricBuilder
 	series  seriesBuilder
 	errors  map[string]int // index in run.Errors by message
+	turns   []turnBuilder  // by turn number − 1
 	// open makes the model an open loop's, with the open-loop metrics
 	// (Metric.OpenLoopOnly); an invocation with an intended time sets it.
 	open bool
@@ -72,6 +73,17 @@ func (m *metricBuilder) add(v int64) {
 	m.hist.Record(v)
 }
 
+// turnBuilder accumulates the figures of one turn number, its metrics by
+// turnMetrics.
+type turnBuilder struct {
+	requests, failed int
+	metrics          [len(turnMetrics)]metricBuilder
+}
+
+// turnMetrics are the metrics of a reporters.Turn, in
+// reporters.TurnMetrics order.
+var turnMetrics = [...]Metric{NumTokensInput, TimeToFirstToken, TimeToLastToken}
+
 // newModelBuilder returns a builder of run, which holds the run's identity
 // and load shape. With live, the invocations arrive in order of completion
 // (the collector's), so the time series closes each second's window as
@@ -106,6 +118,7 @@ func (b *modelBuilder) add(inv *Invocation) {
 		b.countError(inv.Error)
 	}
 	b.series.add(inv)
+	b.addTurn(inv)
 	if !inv.Succeeded() {
 		return
 	}
@@ -130,6 +143,33 @@ func (b *modelBuilder) add(inv *Invocation) {
 	if inv.OutputTokensFrom != "" {
 		b.run.Tokens.Output += inv.NumTokensOutput
 		b.metrics[iOutputTokens].add(int64(inv.NumTokensOutput))
+	}
+}
+
+// addTurn folds a conversation's invocation into its turn's figures.
+func (b *modelBuilder) addTurn(inv *Invocation) {
+	if inv.Turn <= 0 {
+		return
+	}
+	for len(b.turns) < inv.Turn {
+		b.turns = append(b.turns, turnBuilder{})
+	}
+	t := &b.turns[inv.Turn-1]
+	t.requests++
+	if inv.Failed() && !inv.Cancelled {
+		t.failed++
+	}
+	if !inv.Succeeded() {
+		return
+	}
+	if inv.InputTokensFrom != "" {
+		t.metrics[0].add(int64(inv.NumTokensInput))
+	}
+	if inv.TimeToFirstToken != 0 {
+		t.metrics[1].add(int64(inv.TimeToFirstToken))
+	}
+	if inv.TimeToLastToken != 0 {
+		t.metrics[2].add(int64(inv.TimeToLastToken))
 	}
 }
 
@@ -173,31 +213,46 @@ func (b *modelBuilder) finish(testTime time.Duration, invs []Invocation) {
 		if name.OpenLoopOnly() && !b.open {
 			continue
 		}
-		mb := &b.metrics[i]
-		m := reporters.Metric{Name: string(name), Unit: reporters.UnitTokens, N: mb.n, Exact: b.exact, Histogram: &mb.hist}
-		conv := func(v float64) float64 { return v }
-		if name.IsDuration() {
-			m.Unit = reporters.UnitSeconds
-			conv = func(ns float64) float64 { return time.Duration(math.Round(ns)).Seconds() }
-		}
-		if mb.n > 0 {
-			m.Sum = conv(float64(mb.sum))
-			m.Average = conv(float64(mb.sum) / float64(mb.n))
-			m.Min, m.Max = conv(float64(mb.min)), conv(float64(mb.max))
-			ps := exact[i]
-			if ps == nil {
-				ps = mb.hist.Quantiles(reportedPercentiles...)
-				m.Exact = false
-			}
-			for j, dst := range []*float64{&m.P50, &m.P90, &m.P95, &m.P99, &m.P999} {
-				*dst = min(max(conv(ps[j]), m.Min), m.Max)
-			}
-		}
-		b.run.Metrics = append(b.run.Metrics, m)
+		b.run.Metrics = append(b.run.Metrics, b.metrics[i].metric(name, b.exact, exact[i]))
 	}
 	// Most frequent first; equal counts keep their first-seen order.
 	slices.SortStableFunc(b.run.Errors, func(x, y reporters.ErrorCount) int { return y.Count - x.Count })
 	b.run.Series = b.series.finish()
+	for i := range b.turns {
+		tb := &b.turns[i]
+		t := reporters.Turn{Turn: i + 1, Requests: tb.requests, Failed: tb.failed}
+		for j, name := range turnMetrics {
+			t.Metrics = append(t.Metrics, tb.metrics[j].metric(name, false, nil))
+		}
+		b.run.Turns = append(b.run.Turns, t)
+	}
+}
+
+// metric returns the model's Metric of name from what m accumulated. Its
+// percentiles are exact, the values of ps (in the builder's units, in
+// reportedPercentiles order), when exact is set and ps is not nil, and
+// read from the histogram otherwise.
+func (m *metricBuilder) metric(name Metric, exact bool, ps []float64) reporters.Metric {
+	out := reporters.Metric{Name: string(name), Unit: reporters.UnitTokens, N: m.n, Exact: exact, Histogram: &m.hist}
+	conv := func(v float64) float64 { return v }
+	if name.IsDuration() {
+		out.Unit = reporters.UnitSeconds
+		conv = func(ns float64) float64 { return time.Duration(math.Round(ns)).Seconds() }
+	}
+	if m.n == 0 {
+		return out
+	}
+	out.Sum = conv(float64(m.sum))
+	out.Average = conv(float64(m.sum) / float64(m.n))
+	out.Min, out.Max = conv(float64(m.min)), conv(float64(m.max))
+	if ps == nil || !exact {
+		ps = m.hist.Quantiles(reportedPercentiles...)
+		out.Exact = false
+	}
+	for j, dst := range []*float64{&out.P50, &out.P90, &out.P95, &out.P99, &out.P999} {
+		*dst = min(max(conv(ps[j]), out.Min), out.Max)
+	}
+	return out
 }
 
 // reportedPercentiles are the percentiles every Metric holds, in field

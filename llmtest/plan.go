@@ -39,7 +39,8 @@ var planSections = []PlanSection{
 		"heatmap-inputs", "heatmap-outputs", "heatmap-requests", "shard", "start-at"}},
 	{"slo", nil},
 	{"reports", []string{"out", "run-name", "junit", "junit-strict", "json", "md",
-		"progress", "progress-stats", "progress-interval", "progress-clients"}},
+		"progress", "progress-stats", "progress-interval", "progress-clients",
+		"prometheus", "otlp-endpoint", "otlp-header", "server-metrics"}},
 	{"sim", []string{"seed", "ttft", "prefill", "itl", "jitter", "output-tokens", "capacity", "max-queue",
 		"error-rate", "mid-stream-failure-rate", "stall-rate", "stall"}},
 	{"aws", []string{"region", "max-attempts", "endpoint-name", "inference-component", "style",
@@ -67,6 +68,7 @@ const (
 	kindLevels // a list of sweep levels, separated by commas
 	kindShard  // ParseShard
 	kindTime   // an RFC 3339 time
+	kindHeader // NAME=VALUE
 )
 
 // planKinds are the types of the keys that are not strings, by
@@ -103,6 +105,7 @@ var planKinds = map[string]planKind{
 	"reports.junit-strict":        kindBool,
 	"reports.progress-interval":   kindDuration,
 	"reports.progress-clients":    kindBool,
+	"reports.otlp-header":         kindHeader,
 	"sim.seed":                    kindInt,
 	"sim.ttft":                    kindDuration,
 	"sim.prefill":                 kindDuration,
@@ -222,7 +225,8 @@ func (e *PlanError) Error() string {
 //	            heatmap-outputs, heatmap-requests, shard, start-at
 //	slo:        a list of SLO expressions, such as "ttft p99 < 800ms"
 //	reports:    out, run-name, junit, junit-strict, json, md, progress,
-//	            progress-stats, progress-interval, progress-clients
+//	            progress-stats, progress-interval, progress-clients,
+//	            prometheus, otlp-endpoint, otlp-header, server-metrics
 //	sim:        the simulator's flags without their "sim-" prefix (seed, ttft, ...)
 //	aws:        region, max-attempts, endpoint-name, inference-component,
 //	            style, text-path, input-tokens-path, output-tokens-path,
@@ -583,6 +587,10 @@ func checkValue(name, s string) error {
 	case kindTime:
 		if _, err = time.Parse(time.RFC3339Nano, s); err != nil {
 			return errors.New("want an RFC 3339 time such as 2026-12-04T05:00:00Z")
+		}
+	case kindHeader:
+		if k, _, ok := strings.Cut(s, "="); !ok || strings.TrimSpace(k) == "" {
+			return errors.New("want a header NAME=VALUE, such as Authorization=Bearer ${TOKEN}")
 		}
 	case kindLevels:
 		if _, err = ParseLevels(s, name == "load.sweep-rates"); err != nil {

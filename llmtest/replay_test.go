@@ -22,10 +22,18 @@ func TestArrivalTimesReplayTheSchedule(t *testing.T) {
 		require.Len(t, invs, len(times))
 		slices.SortStableFunc(invs, func(a, b Invocation) int { return a.IntendedTime.Compare(b.IntendedTime) })
 		first := invs[0].IntendedTime
+		var maxLag time.Duration
 		for k := range invs {
 			inv := &invs[k]
 			assert.Equal(t, times[k], inv.IntendedTime.Sub(first), "arrival %d", k)
 			assert.False(t, inv.RequestTime.Before(inv.IntendedTime), "sent before its time")
+			// Kept to its timestamp within the scheduler's lag: a bound
+			// far above any lag of a working scheduler (well under a
+			// millisecond; see tools/ratecompare.sh), far below the
+			// schedule's drift were the times added up or ignored.
+			lag := inv.RequestTime.Sub(inv.IntendedTime)
+			assert.Less(t, lag, 250*time.Millisecond, "arrival %d sent %v after its time", k, lag)
+			maxLag = max(maxLag, lag)
 		}
 		// Both arrivals at 0 carry p0 and p1; the later ones are in order.
 		for k := 2; k < len(invs); k++ {
@@ -39,6 +47,7 @@ func TestArrivalTimesReplayTheSchedule(t *testing.T) {
 		lag := res.Run.Metric(string(ScheduleLag))
 		require.NotNil(t, lag)
 		assert.Equal(t, len(times), lag.N)
+		assert.InDelta(t, maxLag.Seconds(), lag.Max, 1e-6, "the run's schedule_lag is the requests' lag (within a microsecond: records read back have no monotonic clock)")
 	})
 }
 
@@ -70,6 +79,8 @@ func TestArrivalTimesConfigErrors(t *testing.T) {
 		{with(func(c *Config) { c.Arrival = ArrivalPoisson }), "Arrival", ""},
 		{with(func(c *Config) { c.Seed = 3 }), "Seed", ""},
 		{with(func(c *Config) { c.Clients = 2 }), "Clients", ""},
+		{with(func(c *Config) { c.Requests = 3 }), "Requests",
+			"llmtest: Config.Requests: is 3, more than the 2 arrivals of Config.ArrivalTimes: with a replayed schedule it can only cut it short"},
 		{with(func(c *Config) { c.ArrivalTimes = []time.Duration{-ms} }), "ArrivalTimes[0]",
 			"llmtest: Config.ArrivalTimes[0]: must not be negative, got -1ms"},
 		{with(func(c *Config) { c.ArrivalTimes = []time.Duration{0, 2 * ms, ms} }), "ArrivalTimes[2]",

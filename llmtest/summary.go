@@ -14,8 +14,10 @@ import (
 // WriteSummary writes a one-screen text summary of the run to w: the run's
 // identity, its request accounting and throughput, the verdict of its
 // load generator's self-check ("load generator: healthy (…)" or "load
-// generator: saturated: <reasons>"; no line for a run without one), and a
-// table of the aggregates of every metric that has samples.
+// generator: saturated: <reasons>"; no line for a run without one), a
+// table of the aggregates of every metric that has samples, and the
+// server's metrics next to the client's figures when they were scraped
+// (see reporters.ServerMetrics.WriteText).
 func (r *Result) WriteSummary(w io.Writer) error {
 	st, run := &r.Stats, &r.Run
 	var b strings.Builder
@@ -67,19 +69,38 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	if !exact {
 		fmt.Fprintf(&b, "percentiles from histograms, within %g%%\n", 100*run.RelativeError)
 	}
-	if run.Config.Turns > 1 {
-		turns, err := r.TurnStats()
-		if err != nil {
-			return err
-		}
+	if len(run.Turns) > 0 {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "turn\tinput tokens\tttft p50\tttlt p50\tn\t")
-		for _, t := range turns {
-			fmt.Fprintf(tw, "%d\t%.1f\t%s\t%s\t%d\t\n", t.Turn, t.InputTokens, FormatDuration(t.TTFT), FormatDuration(t.TTLT), t.Requests)
+		fmt.Fprintln(tw, "turn\tinput tokens\tttft p50\tttft p90\tttlt p50\tttlt p90\tfailed\tn\t")
+		for i := range run.Turns {
+			t := &run.Turns[i]
+			in, ttft, ttlt := t.Metric(string(NumTokensInput)), t.Metric(string(TimeToFirstToken)), t.Metric(string(TimeToLastToken))
+			d := func(m *reporters.Metric, v float64) string {
+				if m == nil || m.N == 0 {
+					return "–"
+				}
+				return FormatDuration(secondsToDuration(v))
+			}
+			avg := "–"
+			if in != nil && in.N > 0 {
+				avg = strconv.FormatFloat(in.Average, 'f', 1, 64)
+			}
+			var ttftP50, ttftP90, ttltP50, ttltP90 float64
+			if ttft != nil {
+				ttftP50, ttftP90 = ttft.P50, ttft.P90
+			}
+			if ttlt != nil {
+				ttltP50, ttltP90 = ttlt.P50, ttlt.P90
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", t.Turn, avg, d(ttft, ttftP50), d(ttft, ttftP90), d(ttlt, ttltP50), d(ttlt, ttltP90), t.Failed, t.Requests)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		fmt.Fprintf(&b, "per-turn percentiles from histograms, within %g%%\n", 100*reporters.RelativeError)
+	}
+	if err := run.ServerMetrics.WriteText(&b, run); err != nil {
+		return err
 	}
 	if errs := topErrors(run.Errors, 3); len(errs) > 0 {
 		b.WriteString("errors:\n")

@@ -324,7 +324,8 @@ func (s *SweepResult) Table() string {
 	return b.String()
 }
 
-// Save writes sweep.json and sweep.md to the sweep's folder, OutputPath;
+// Save writes sweep.json, sweep.md and the registered folder reports
+// (reporters.RegisterFolderReport) to the sweep's folder, OutputPath;
 // each level's run writes its own folder. It does nothing when OutputPath
 // is empty.
 func (s *SweepResult) Save() error {
@@ -342,10 +343,22 @@ func (s *SweepResult) Save() error {
 	if err := reporters.NewSweepMarkdown(&md).Write(report); err != nil {
 		return fmt.Errorf("llmtest: rendering %s: %w", SweepMarkdownFile, err)
 	}
-	for _, f := range []struct {
+	type file struct {
 		name string
 		data []byte
-	}{{SweepFile, js.Bytes()}, {SweepMarkdownFile, md.Bytes()}} {
+	}
+	files := []file{{SweepFile, js.Bytes()}, {SweepMarkdownFile, md.Bytes()}}
+	for _, f := range reporters.FolderReports() {
+		if f.Sweep == nil {
+			continue
+		}
+		var b bytes.Buffer
+		if err := f.Sweep(&b, report); err != nil {
+			return fmt.Errorf("llmtest: rendering %s: %w", f.Name, err)
+		}
+		files = append(files, file{f.Name, b.Bytes()})
+	}
+	for _, f := range files {
 		if err := os.WriteFile(filepath.Join(s.OutputPath, f.name), f.data, 0o644); err != nil {
 			return fmt.Errorf("llmtest: writing %s: %w", f.name, err)
 		}

@@ -25,6 +25,12 @@
 // are a [*MismatchError] unless forced, and the shards of a sharded run
 // must be all of them ([CheckShards]).
 //
+// A renderer with heavy dependencies lives in a package of its own —
+// reporters/html draws the HTML report's charts with gonum.org/v1/plot —
+// and reaches the folders llmtest writes through [RegisterFolderReport]:
+// importing it registers report.html, which llmtest then writes into
+// every run and sweep folder ([FolderReports]).
+//
 // The package imports the standard library and
 // github.com/HdrHistogram/hdrhistogram-go only.
 //

@@ -425,3 +425,24 @@ func MergeEncoded(es ...EncodedHistogram) (EncodedHistogram, error) {
 	}
 	return encodeBars(out), nil
 }
+
+// All returns the buckets of h that hold a recorded value, in ascending
+// order, each with the number of values below it; none for an empty h. It
+// is how a renderer draws the distribution without reading every value.
+func (h *Histogram) All() iter.Seq[Bucket] {
+	return func(yield func(Bucket) bool) {
+		if h == nil || h.h == nil {
+			return
+		}
+		var below int64
+		for _, b := range h.h.Distribution() {
+			if b.Count == 0 {
+				continue
+			}
+			if !yield(Bucket{Lo: b.From, Hi: b.To, Count: b.Count, Below: below}) {
+				return
+			}
+			below += b.Count
+		}
+	}
+}

@@ -113,3 +113,44 @@ func TestHistogramBuckets(t *testing.T) {
 	assert.True(t, ok)
 	assert.Empty(t, bs)
 }
+
+func TestHistogramAllYieldsTheNonEmptyBucketsInOrder(t *testing.T) {
+	assert.Empty(t, slices.Collect(new(Histogram).All()), "an empty histogram has no bucket")
+	var nilH *Histogram
+	assert.Empty(t, slices.Collect(nilH.All()))
+
+	rng := rand.New(rand.NewPCG(3, 4))
+	h := NewHistogram()
+	values := []int64{5, 5, 7, 3000, 3001}
+	for range 1000 {
+		values = append(values, int64(rng.ExpFloat64()*1e7))
+	}
+	for _, v := range values {
+		h.Record(v)
+	}
+	var below int64
+	prevHi := int64(-1)
+	for b := range h.All() {
+		require.Positive(t, b.Count, "only buckets that hold a value")
+		assert.Equal(t, below, b.Below, "Below counts the values of the buckets before")
+		assert.Greater(t, b.Lo, prevHi, "ascending, without overlap")
+		assert.LessOrEqual(t, b.Lo, b.Hi)
+		n := 0
+		for _, v := range values {
+			if v >= b.Lo && v <= b.Hi {
+				n++
+			}
+		}
+		assert.Equal(t, int64(n), b.Count, "bucket %d..%d counts the values in it", b.Lo, b.Hi)
+		below += b.Count
+		prevHi = b.Hi
+	}
+	assert.Equal(t, h.Count(), below, "the buckets hold every value")
+
+	small := NewHistogram()
+	for _, v := range []int64{7, 5, 5, 4096} {
+		small.Record(v)
+	}
+	assert.Equal(t, []Bucket{{Lo: 5, Hi: 5, Count: 2}, {Lo: 7, Hi: 7, Count: 1, Below: 2}, {Lo: 4096, Hi: 4099, Count: 1, Below: 3}},
+		slices.Collect(small.All()), "exact below 2048, buckets of four values from 4096")
+}

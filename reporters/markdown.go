@@ -108,6 +108,8 @@ func (m *Markdown) Write(run *Run) error {
 	}
 
 	writeMetricsTable(&b, run)
+	writeTurnsTable(&b, run)
+	writeServerMetrics(&b, run)
 	writeChecksTable(&b, run)
 	_, err := io.WriteString(m.w, b.String())
 	return err
@@ -152,6 +154,35 @@ func writeMetricsTable(b *strings.Builder, run *Run) {
 		fmt.Fprintf(b, "\nPercentiles from histograms, within %s.\n", formatPercent(run.RelativeError))
 	}
 	b.WriteByte('\n')
+}
+
+// writeTurnsTable writes the per-turn figures of a run of conversations:
+// how latency grows with the context.
+func writeTurnsTable(b *strings.Builder, run *Run) {
+	if len(run.Turns) == 0 {
+		return
+	}
+	writeRow(b, []string{"turn", "input tokens", "ttft p50", "ttft p90", "ttlt p50", "ttlt p90", "failed", "n"})
+	writeRow(b, []string{"---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"})
+	for i := range run.Turns {
+		t := &run.Turns[i]
+		cells := []string{strconv.Itoa(t.Turn)}
+		if m := t.Metric("num_tokens_input"); m != nil && m.N > 0 {
+			cells = append(cells, strconv.FormatFloat(m.Average, 'f', 1, 64))
+		} else {
+			cells = append(cells, "–")
+		}
+		for _, name := range []string{"time_to_first_token", "time_to_last_token"} {
+			m := t.Metric(name)
+			if m == nil || m.N == 0 {
+				cells = append(cells, "–", "–")
+				continue
+			}
+			cells = append(cells, formatSeconds(m.P50), formatSeconds(m.P90))
+		}
+		writeRow(b, append(cells, strconv.Itoa(t.Failed), strconv.Itoa(t.Requests)))
+	}
+	fmt.Fprintf(b, "\nPer turn of each conversation; input tokens are the mean, percentiles from histograms, within %s.\n\n", formatPercent(RelativeError))
 }
 
 func writeChecksTable(b *strings.Builder, run *Run) {

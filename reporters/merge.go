@@ -164,6 +164,9 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 	if out.Series, err = mergeSeries(runs); err != nil {
 		return nil, err
 	}
+	if out.Turns, err = mergeTurns(runs); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -271,12 +274,23 @@ func mergeErrors(runs []*Run) []ErrorCount {
 // mergedPercentiles are the percentiles of a Metric, in field order.
 var mergedPercentiles = []float64{50, 90, 95, 99, 99.9}
 
-// mergeMetrics merges the metrics by name, in the order they first appear.
+// mergeMetrics merges the runs' metrics by name, in the order they first
+// appear.
 func mergeMetrics(runs []*Run) ([]Metric, error) {
+	lists := make([][]Metric, len(runs))
+	for i, r := range runs {
+		lists[i] = r.Metrics
+	}
+	return mergeMetricLists(lists, func(i int) string { return runs[i].Name })
+}
+
+// mergeMetricLists merges lists of metrics by name, in the order they
+// first appear; run names list i's run, for errors.
+func mergeMetricLists(lists [][]Metric, run func(i int) string) ([]Metric, error) {
 	var out []Metric
 	index := map[string]int{}
-	for _, r := range runs {
-		for _, m := range r.Metrics {
+	for li, ms := range lists {
+		for _, m := range ms {
 			i, ok := index[m.Name]
 			if !ok {
 				i = len(out)
@@ -285,7 +299,7 @@ func mergeMetrics(runs []*Run) ([]Metric, error) {
 			}
 			o := &out[i]
 			if o.Unit != m.Unit {
-				return nil, fmt.Errorf("reporters: merge: run %q: metric %s in %q, want %q", r.Name, m.Name, m.Unit, o.Unit)
+				return nil, fmt.Errorf("reporters: merge: run %q: metric %s in %q, want %q", run(li), m.Name, m.Unit, o.Unit)
 			}
 			if m.N == 0 {
 				continue
@@ -303,7 +317,7 @@ func mergeMetrics(runs []*Run) ([]Metric, error) {
 			}
 			o.Sum += sum
 			if err := o.Histogram.Merge(m.Histogram); err != nil {
-				return nil, fmt.Errorf("run %q: metric %s: %w", r.Name, m.Name, err)
+				return nil, fmt.Errorf("run %q: metric %s: %w", run(li), m.Name, err)
 			}
 		}
 	}

@@ -75,6 +75,12 @@ type Run struct {
 	Series []Window `json:"series"`
 	// Generator is the load generator's self-check, when it ran one.
 	Generator *Generator `json:"generator,omitempty"`
+	// Turns holds one entry per turn number, in order, for a run of
+	// conversations (Config.Turns > 1); nil otherwise.
+	Turns []Turn `json:"turns,omitempty"`
+	// ServerMetrics is what the server's Prometheus metrics said of the
+	// run (llmtest run --server-metrics), nil when they were not scraped.
+	ServerMetrics *ServerMetrics `json:"server_metrics,omitempty"`
 	// Checks are the SLO checks evaluated on the run, in evaluation order.
 	Checks []Check `json:"checks"`
 }

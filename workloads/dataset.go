@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -148,6 +147,10 @@ func LoadJSONL(path string) ([]Prompt, error) {
 	})
 }
 
+// ErrEmpty is the error, wrapped with the file's name, of a dataset or
+// trace file without a record.
+var ErrEmpty = errors.New("empty")
+
 // readLines parses each non-blank line of the file at path, named
 // "path:line" for its errors.
 func readLines[T any](path string, parse func(where, line string) (T, error)) ([]T, error) {
@@ -177,7 +180,7 @@ func readLines[T any](path string, parse func(where, line string) (T, error)) ([
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: %w", path, io.ErrUnexpectedEOF)
+		return nil, fmt.Errorf("%s: %w: no line with a record", path, ErrEmpty)
 	}
 	return out, nil
 }

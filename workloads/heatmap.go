@@ -22,16 +22,20 @@ type Heatmap struct {
 	Outputs []int
 	// PerCell is the number of requests of each cell. Zero means 1.
 	PerCell int
-	// Clients is the number of concurrent clients of each cell's run; the
-	// cell's PerCell requests are spread over them, so a cell sends
-	// PerCell rounded up to a multiple of Clients. Zero means 1.
+	// Clients is the number of concurrent clients of each cell's run, at
+	// most PerCell; the cell's PerCell requests are spread over them, so
+	// a cell sends PerCell rounded up to a multiple of Clients, each
+	// request a distinct prompt. Zero means 1.
 	Clients int
 	// Name prefixes each cell's run name, <Name>-in<I>-out<O>. Empty means
 	// "heatmap-" and the UTC start time (20061231-150405).
 	Name string
 	// Prompts builds the cells' prompts: its Payload, Tokenizer, Corpus,
-	// Seed and ForceOutput apply; Input and Output are set per cell (Fixed
-	// lengths). Prompts.Payload is required.
+	// SharedPrefix, CacheBust and ForceOutput apply; Input and Output are
+	// set per cell (Fixed lengths), and each cell draws with its own seed,
+	// derived from Prompts.Seed and the cell's lengths, so that no two
+	// cells send the same text (a server's prefix cache would otherwise
+	// serve every column after the first). Prompts.Payload is required.
 	Prompts Synthetic
 }
 
@@ -79,18 +83,23 @@ func (h *Heatmap) Validate() error {
 // row, and returns the heatmap. Each cell's run is r.Run with Clients,
 // Requests, Payloads and RunName set by the cell on top of r.Config (so
 // Endpoint, Timeout, OutputPath and the rest come from r.Config; with
-// OutputPath set, each cell writes its own run folder). It blocks until
-// the last cell ends.
+// OutputPath set, each cell writes its own run folder). r.Config must set
+// no other load shape: Duration, Rate, Stages, ArrivalTimes, Turns or
+// Warmup is an error. It blocks until the last cell ends.
 //
 // A Heatmap field that breaks a rule, or prompts that cannot be built, is
 // an error before any request is sent. When a cell's run fails or ctx is
-// cancelled, Run stops there and returns the cells that ran with the
-// error.
+// cancelled, Run stops there and returns the heatmap with the error: its
+// cells that ran, the others with no requests, and Interrupted set.
 func (h *Heatmap) Run(ctx context.Context, r *llmtest.Runner) (*reporters.Heatmap, error) {
 	if err := h.Validate(); err != nil {
 		return nil, err
 	}
-	perCell, clients := max(h.PerCell, 1), max(h.Clients, 1)
+	if err := checkBase(&r.Config); err != nil {
+		return nil, err
+	}
+	perCell := max(h.PerCell, 1)
+	clients := min(max(h.Clients, 1), perCell)
 	requests := (perCell + clients - 1) / clients
 	name := h.Name
 	if name == "" {
@@ -105,15 +114,16 @@ func (h *Heatmap) Run(ctx context.Context, r *llmtest.Runner) (*reporters.Heatma
 		for _, out := range h.Outputs {
 			s := h.Prompts
 			s.Input, s.Output = Fixed(in), Fixed(out)
-			items, err := s.Generate(perCell)
+			s.Seed = cellSeed(h.Prompts.Seed, in, out)
+			items, err := s.Generate(requests * clients)
 			if err != nil {
 				return nil, fmt.Errorf("workloads: heatmap cell %d×%d: %w", in, out, err)
 			}
 			cells = append(cells, cell{in, out, items})
 		}
 	}
-	hm := &reporters.Heatmap{Inputs: h.Inputs, Outputs: h.Outputs, PerCell: perCell}
-	for _, c := range cells {
+	hm := &reporters.Heatmap{SchemaVersion: reporters.HeatmapSchemaVersion, Name: name, Inputs: h.Inputs, Outputs: h.Outputs, PerCell: perCell}
+	for i, c := range cells {
 		runName := fmt.Sprintf("%s-in%d-out%d", name, c.in, c.out)
 		res, err := r.Run(ctx, llmtest.Config{
 			Clients:  clients,
@@ -124,26 +134,66 @@ func (h *Heatmap) Run(ctx context.Context, r *llmtest.Runner) (*reporters.Heatma
 		if res != nil {
 			hm.Cells = append(hm.Cells, cellOf(c.in, c.out, runName, res))
 		}
+		if err == nil && res != nil && res.Run.Interrupted {
+			err = llmtest.ErrInterrupted
+		}
 		if err != nil {
-			return hm, fmt.Errorf("workloads: heatmap cell %d×%d: %w", c.in, c.out, err)
+			hm.Interrupted = true
+			for _, rest := range cells[len(hm.Cells):] {
+				hm.Cells = append(hm.Cells, reporters.HeatmapCell{Input: rest.in, Output: rest.out})
+			}
+			return hm, fmt.Errorf("workloads: heatmap cell %d×%d (%d of %d): %w", c.in, c.out, i+1, len(cells), err)
 		}
 	}
 	return hm, nil
 }
 
-// cellOf summarizes a cell's run.
+// checkBase refuses a base configuration whose load shape the cells
+// would not honour.
+func checkBase(c *llmtest.Config) error {
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"Duration", c.Duration != 0},
+		{"Rate", c.Rate != 0},
+		{"Stages", len(c.Stages) > 0},
+		{"ArrivalTimes", len(c.ArrivalTimes) > 0},
+		{"Turns", c.Turns > 1},
+		{"Warmup", c.Warmup != (llmtest.Warmup{})},
+	} {
+		if f.set {
+			return fmt.Errorf("workloads: Heatmap.Run: the runner's Config.%s is set: each cell sets its own load (Clients × Requests of its prompts)", f.name)
+		}
+	}
+	return nil
+}
+
+// cellSeed derives a cell's seed from the heatmap's and the cell's
+// lengths (a SplitMix64 finalizer over them), so that cells draw
+// different corpus offsets.
+func cellSeed(seed uint64, in, out int) uint64 {
+	z := seed ^ uint64(in)<<32 ^ uint64(out) + 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// cellOf summarizes a cell's run, taking its metrics from the run's model.
 func cellOf(in, out int, name string, res *llmtest.Result) reporters.HeatmapCell {
-	stat := func(m llmtest.Metric) reporters.HeatmapStat {
-		a := res.Stats.Aggregate(m)
-		return reporters.HeatmapStat{P50: a.P50, Mean: a.Average}
+	metric := func(m llmtest.Metric) reporters.Metric {
+		if rm := res.Run.Metric(string(m)); rm != nil {
+			return *rm
+		}
+		return reporters.Metric{Name: string(m), Unit: reporters.UnitSeconds}
 	}
 	counts := res.Run.Counts
 	return reporters.HeatmapCell{
 		Input: in, Output: out, Run: name,
 		Requests:  counts.Total,
 		Succeeded: counts.Total - counts.Failed - counts.Cancelled,
-		TTFT:      stat(llmtest.TimeToFirstToken),
-		TTLT:      stat(llmtest.TimeToLastToken),
-		TPOT:      stat(llmtest.TimePerOutputToken),
+		TTFT:      metric(llmtest.TimeToFirstToken),
+		TTLT:      metric(llmtest.TimeToLastToken),
+		TPOT:      metric(llmtest.TimePerOutputToken),
 	}
 }

@@ -107,9 +107,10 @@ type Trace struct {
 // OutputLength as the output limit. An entry's prompt starts with the
 // texts of its hash blocks, each BlockSize tokens, the same text for the
 // same id across entries, so that entries sharing a prefix of hash ids
-// share a prefix of text; it holds as many of its blocks as leave room
-// for one more token (the last, partial block of a Mooncake entry is cut
-// from the corpus like the rest of a prompt, unique to the entry).
+// share a prefix of text; it holds as many of its blocks as its length
+// covers in full (the last, partial block of a Mooncake entry is cut from
+// the corpus like the rest of a prompt, unique to the entry; an entry of
+// a whole number of blocks is only its blocks).
 func (t *Trace) Items() ([]Item, error) {
 	switch {
 	case len(t.Entries) == 0:
@@ -143,7 +144,11 @@ func (t *Trace) Items() ([]Item, error) {
 	r := rand.New(rand.NewPCG(t.Seed, 0x7472616365)) // "trace"
 	items := make([]Item, len(t.Entries))
 	for i, e := range t.Entries {
-		n := min(len(e.HashIDs), (e.InputLength-1)/size) // full blocks that leave room for a token
+		// An entry holds the blocks its length covers: all of them when
+		// the length is a whole number of blocks (Mooncake's hash_ids
+		// then name every block), else the full ones before the last,
+		// partial block, which is the entry's own.
+		n := min(len(e.HashIDs), e.InputLength/size)
 		parts := make([]string, 0, n)
 		for _, id := range e.HashIDs[:n] {
 			b, err := block(id)
@@ -154,14 +159,17 @@ func (t *Trace) Items() ([]Item, error) {
 		}
 		prefix := strings.Join(parts, " ")
 		// Under a subword tokenizer the joined blocks may count more
-		// than their sum: drop blocks until one more token fits.
-		for len(parts) > 0 && f.tok.Count(prefix) >= e.InputLength {
+		// than their sum: drop blocks until they fit.
+		for len(parts) > 0 && f.tok.Count(prefix) > e.InputLength {
 			parts = parts[:len(parts)-1]
 			prefix = strings.Join(parts, " ")
 		}
-		prompt, err := f.fill(r.IntN(len(f.words)), prefix, e.InputLength)
-		if err != nil {
-			return nil, fmt.Errorf("workloads: %s: %w", e.Where, err)
+		prompt := prefix
+		if len(parts) == 0 || f.tok.Count(prefix) < e.InputLength {
+			var err error
+			if prompt, err = f.fill(r.IntN(len(f.words)), prefix, e.InputLength); err != nil {
+				return nil, fmt.Errorf("workloads: %s: %w", e.Where, err)
+			}
 		}
 		p, err := buildPayload(t.Payload, prompt, e.OutputLength, t.ForceOutput)
 		if err != nil {
@@ -192,7 +200,15 @@ func (t *Trace) ArrivalTimes() ([]time.Duration, error) {
 		if e.Timestamp < first || (i > 0 && e.Timestamp < t.Entries[i-1].Timestamp) {
 			return nil, fmt.Errorf("workloads: %s: timestamp out of order", e.Where)
 		}
-		times[i] = time.Duration(float64(e.Timestamp-first) / speed)
+		at := float64(e.Timestamp-first) / speed
+		if at >= math.MaxInt64 {
+			where := e.Where
+			if where == "" {
+				where = fmt.Sprintf("entry %d", i+1)
+			}
+			return nil, fmt.Errorf("workloads: %s: at speed %v its arrival, %.3gh after the first, is beyond a Go duration's range", where, speed, at/float64(time.Hour))
+		}
+		times[i] = time.Duration(at)
 	}
 	return times, nil
 }

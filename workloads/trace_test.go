@@ -53,8 +53,10 @@ func TestLoadTraceMalformed(t *testing.T) {
 		assert.Contains(t, err.Error(), path+":2: ", tc.line)
 		assert.Contains(t, err.Error(), tc.msg, tc.line)
 	}
-	_, err := workloads.LoadTrace(writeFile(t, "empty.jsonl", "\n"))
-	assert.ErrorContains(t, err, "unexpected EOF")
+	empty := writeFile(t, "empty.jsonl", "\n")
+	_, err := workloads.LoadTrace(empty)
+	assert.ErrorIs(t, err, workloads.ErrEmpty)
+	assert.EqualError(t, err, empty+": empty: no line with a record")
 }
 
 func TestTraceItemsKeepLengthsAndSharePrefixes(t *testing.T) {
@@ -93,6 +95,14 @@ func TestTraceItemsKeepLengthsAndSharePrefixes(t *testing.T) {
 	w0, w3 := strings.Fields(items[0].Prompt), strings.Fields(items[3].Prompt)
 	assert.Equal(t, w0[8:16], w3[8:16], "block 1 is the same text wherever it comes")
 	assert.NotEqual(t, w0[:8], w3[:8], "blocks 0 and 4 differ")
+
+	// An entry of a whole number of blocks is its blocks (Mooncake's
+	// hash_ids then name every block): 16 tokens of blocks 0 and 1 are
+	// the start of entry 0.
+	whole := append(es, workloads.TraceEntry{InputLength: 16, OutputLength: 2, HashIDs: []int{0, 1}})
+	items, err = (&workloads.Trace{Entries: whole, BlockSize: 8, Payload: openai.ChatPayload}).Items()
+	require.NoError(t, err)
+	assert.Equal(t, strings.Join(strings.Fields(items[0].Prompt)[:16], " "), items[5].Prompt)
 }
 
 func commonPrefix(a, b string) string {

@@ -141,3 +141,17 @@ func SaturationAtLeast(t TestingT, s *llmtest.SweepResult, level float64, msgAnd
 	}
 	return true
 }
+
+// NoRegression is [assertions.NoRegression], then t.FailNow on failure:
+// after every threshold was evaluated, or, when an expression is invalid,
+// after the parse errors were reported and nothing was evaluated.
+func NoRegression(t TestingT, c *llmtest.Comparison, exprs ...string) bool {
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
+	if !assertions.NoRegression(t, c, exprs...) {
+		t.FailNow()
+		return false
+	}
+	return true
+}

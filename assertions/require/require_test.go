@@ -152,3 +152,20 @@ func ExampleSLO() {
 	// FAIL: ttft p90 = 100ms, want < 50ms (n=100)
 	// FailNow
 }
+
+func TestNoRegressionFailsNow(t *testing.T) {
+	c, err := llmtest.Compare(run(), run())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ft fakeT
+	assert.True(t, require.NoRegression(&ft, c, "ttft p99 +0%"))
+	assert.Zero(t, ft.failNow)
+	c.Deltas[0].Diff = llmtest.Interval{Estimate: 1, Low: 0.5, High: 1.5}
+	c.Deltas[0].Relative = &llmtest.Interval{Estimate: 10, Low: 5, High: 15}
+	assert.False(t, require.NoRegression(&ft, c, c.Deltas[0].Statistic+" +10%"))
+	assert.Equal(t, 1, ft.failNow)
+	assert.Len(t, ft.errors, 1)
+	assert.False(t, require.NoRegression(&ft, c, "ttft p99 10%"))
+	assert.Equal(t, 2, ft.failNow)
+}

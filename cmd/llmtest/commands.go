@@ -13,7 +13,8 @@ import (
 )
 
 // The command tree, with github.com/spf13/cobra: the root `llmtest`, its
-// commands run, merge, report, sim, version, help and cobra's completion.
+// commands run, merge, job, report, sim, version, help and cobra's
+// completion.
 // Cobra prints nothing of its own: a command's RunE returns its exit
 // status (exitStatus), and run prints the mistakes cobra finds in flags
 // and arguments as one line naming the flag, with a pointer to -h.
@@ -79,7 +80,9 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(
 		newRunCommand(stdout, stderr),
 		newMergeCommand(stdout, stderr),
+		newJobCommand(stdout, stderr),
 		newReportCommand(stdout, stderr),
+		newCompareCommand(stdout, stderr),
 		newSimCommand(stdout, stderr),
 		newVersionCommand(stdout),
 	)

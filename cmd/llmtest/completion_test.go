@@ -40,7 +40,7 @@ func TestCompletionProtocol(t *testing.T) {
 		directive string
 	}{
 		{[]string{"r"}, []string{"run", "report"}, noFiles},
-		{[]string{""}, []string{"run", "merge", "report", "sim", "version", "completion", "help"}, noFiles},
+		{[]string{""}, []string{"run", "merge", "job", "report", "compare", "sim", "version", "completion", "help"}, noFiles},
 		{[]string{"run", "--cli"}, []string{"--clients"}, noFiles},
 		{[]string{"run", ""}, nil, noFiles},
 		{[]string{"sim", ""}, nil, noFiles},
@@ -58,6 +58,7 @@ func TestCompletionProtocol(t *testing.T) {
 		{[]string{"merge", "--out", ""}, nil, dirs},
 		{[]string{"merge", ""}, nil, dirs},
 		{[]string{"report", "--md", ""}, []string{"md"}, exts},
+		{[]string{"report", "--html", ""}, []string{"html"}, exts},
 		{[]string{"report", "run-folder", "--js"}, []string{"--json"}, noFiles},
 		{[]string{"help", "m"}, []string{"merge"}, noFiles},
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}, noFiles},

@@ -38,6 +38,7 @@ var engineFlags = map[string]string{
 	"ThinkTime":      "--think-time",
 	"Shard":          "--shard",
 	"StartAt":        "--start-at",
+	"ArrivalTimes":   "--trace",
 }
 
 // providerFlags maps the Config fields of the endpoint packages (openai,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +19,9 @@ import (
 	"github.com/llmtest/llmtest/reporters"
 	"github.com/llmtest/llmtest/workloads"
 )
+
+// heatmapFile holds a heatmap's model, reporters.Heatmap, in its folder.
+const heatmapFile = "heatmap.json"
 
 // heatmapFlags are the flags of a latency heatmap.
 type heatmapFlags struct {
@@ -55,9 +59,9 @@ func parseTokenList(flag, s string) ([]int, error) {
 }
 
 // heatmapConflicts are the flags a heatmap sets itself or cannot honour.
-var heatmapConflicts = []string{"payload", "prompt", "input-tokens", "output-tokens", "dataset", "prompts", "trace", "trace-speed",
+var heatmapConflicts = []string{"payload", "prompt", "input-tokens", "output-tokens", "dataset", "prompts", "trace", "trace-speed", "turns", "think-time",
 	"max-tokens", "requests", "duration", "rate", "stage", "sweep-clients", "sweep-rates", "slo",
-	"junit", "json", "md", "low-memory", "warmup", "ramp-up"}
+	"junit", "json", "md", "prometheus", "otlp-endpoint", "otlp-header", "low-memory", "warmup", "ramp-up"}
 
 // checkHeatmap checks the heatmap flags against the others and returns
 // the heatmap they ask for (its Prompts.Payload unset), or nil.
@@ -101,8 +105,10 @@ func (o *runOptions) checkHeatmap() (*workloads.Heatmap, error) {
 
 // runHeatmap runs the heatmap h with cfg as the base of every cell, stops
 // the progress, prints the heatmap's tables to human and, with --out,
-// writes heatmap.json and heatmap.md to <out>/<run-name>. It returns the
-// heatmap (nil if no cell ran) and the files kept.
+// writes heatmap.json, heatmap.md and the registered folder reports
+// (report.html) to <out>/<run-name>: those of the cells that ran, when
+// the heatmap was interrupted. It returns the heatmap (nil if no cell
+// ran) and the files kept.
 func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg llmtest.Config, stopProgress func(), human io.Writer) (*reporters.Heatmap, []string, error) {
 	tok, err := o.workload.newTokenizer()
 	if err != nil {
@@ -127,18 +133,25 @@ func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg l
 	cfg.RunName = ""
 	hm, runErr := h.Run(ctx, llmtest.NewRunner(cfg))
 	stopProgress()
-	if hm == nil || len(hm.Cells) < len(h.Inputs)*len(h.Outputs) {
-		return hm, nil, runErr
+	if hm == nil || !slices.ContainsFunc(hm.Cells, func(c reporters.HeatmapCell) bool { return c.Requests > 0 }) {
+		return hm, nil, runErr // no cell sent a request
 	}
 	var kept []string
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return hm, nil, errors.Join(runErr, err)
 		}
-		for _, f := range []struct {
+		type file struct {
 			name  string
 			write func(io.Writer, *reporters.Heatmap) error
-		}{{"heatmap.json", reporters.WriteHeatmapJSON}, {"heatmap.md", reporters.WriteHeatmapMarkdown}} {
+		}
+		files := []file{{heatmapFile, reporters.WriteHeatmapJSON}, {"heatmap.md", reporters.WriteHeatmapMarkdown}}
+		for _, f := range reporters.FolderReports() { // report.html
+			if f.Heatmap != nil {
+				files = append(files, file{f.Name, f.Heatmap})
+			}
+		}
+		for _, f := range files {
 			if err := writeHeatmapFile(filepath.Join(dir, f.name), hm, f.write); err != nil {
 				return hm, kept, errors.Join(runErr, err)
 			}

@@ -65,6 +65,7 @@ func TestRunHeatmapBadGrids(t *testing.T) {
 		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--requests", "3"}, "--requests and a heatmap (--heatmap-inputs) are mutually exclusive"},
 		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--sweep-clients", "1,2"}, "--sweep-clients and a heatmap"},
 		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--trace", "t.jsonl"}, "a heatmap"},
+		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--turns", "2"}, "--turns and a heatmap (--heatmap-inputs) are mutually exclusive"},
 	} {
 		code, stdout, stderr := runCLI(t, append([]string{"run"}, tc.args...)...)
 		assert.Equal(t, exitUsage, code, "%v", tc.args)

@@ -27,7 +27,7 @@ func subcommand(t *testing.T, name string) *cobra.Command {
 // TestEveryFlagHasAGroup checks that the help of each command shows every
 // flag in a group, and the groups of `llmtest run` in their order.
 func TestEveryFlagHasAGroup(t *testing.T) {
-	for _, name := range []string{"run", "merge", "report", "sim"} {
+	for _, name := range []string{"run", "merge", "job", "report", "compare", "sim"} {
 		cmd := subcommand(t, name)
 		n := 0
 		cmd.Flags().VisitAll(func(f *pflag.Flag) {
@@ -115,6 +115,7 @@ func TestHelpOfTheOtherCommands(t *testing.T) {
 	}{
 		{"merge", []string{"Merge:", "SLO:", "Reports:", "Exit status:"}},
 		{"report", []string{"Reports:", "SLO:", "Exit status:"}},
+		{"compare", []string{"Gate:", "Statistics:", "Reports:", "Exit status:"}},
 		{"sim", []string{"Server:", "Simulator:"}},
 		{"version", nil},
 	} {
@@ -136,7 +137,7 @@ func TestHelpOfTheOtherCommands(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^  llmtest (\S+)`).FindAllStringSubmatch(stdout, -1) {
 		names = append(names, m[1])
 	}
-	assert.Equal(t, []string{"run", "merge", "report", "sim", "version", "completion", "help"}, names)
+	assert.Equal(t, []string{"run", "merge", "job", "report", "compare", "sim", "version", "completion", "help"}, names)
 	code, _, stderr = runCLI(t, "-h")
 	assert.Equal(t, exitOK, code)
 	assert.Equal(t, stdout, stderr, "-h writes the same to standard error")

@@ -3,6 +3,7 @@
 //	llmtest run [flags]             run a load test and print its summary
 //	llmtest merge [flags] DIR...    merge the run folders of shards into one run
 //	llmtest report [flags] DIR      render a saved run folder again, and gate it with --slo
+//	llmtest compare [flags] A B     compare two runs with confidence intervals, and gate with --fail-on
 //	llmtest sim [flags]             serve the simulated LLM on a loopback address
 //	llmtest version                 print the version (also llmtest --version)
 //	llmtest completion SHELL        write the completion script of bash, zsh, fish or powershell
@@ -52,6 +53,12 @@
 // evaluate --slo checks on what was saved, with the same exit statuses;
 // a missing or unreadable folder is a usage error naming it.
 //
+// `llmtest compare A B` compares run B with run A (or two sweeps, level
+// by level, or two files of go test -bench output): per statistic the
+// difference with a seeded bootstrap confidence interval, as Markdown on
+// standard output (--json, --md for files); --fail-on "ttft p99 +10%"
+// exits 1 when B regressed significantly beyond the threshold.
+//
 // The first SIGINT or SIGTERM stops a run: no new request starts, and the
 // command writes what completed (the run folder, the reports, the summary
 // marked [interrupted]) before it exits.
@@ -59,7 +66,7 @@
 // Exit status:
 //
 //	0    the run completed and every --slo held; or the help was asked for (-h)
-//	1    an --slo failed
+//	1    an --slo failed (compare: a --fail-on threshold was broken)
 //	2    the command line or the configuration is wrong; nothing was sent
 //	3    the run failed: every request failed, or it could not complete
 //	130  interrupted by SIGINT (Ctrl-C), after writing the partial results

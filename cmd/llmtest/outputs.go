@@ -12,15 +12,20 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/llmtest/llmtest/assertions"
+	"github.com/llmtest/llmtest/export/prom"
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
+	htmlreport "github.com/llmtest/llmtest/reporters/html"
 )
 
 // Where the run's results go: the run folder under --out, and the
-// --junit, --json and --md reports, each a file or "-" for standard
-// output. When a report goes to standard output, the human-readable
-// summary goes to standard error, so that the report reaches its consumer
-// alone. A --md file that is $GITHUB_STEP_SUMMARY is appended to, as
+// --junit, --json and --md reports (and llmtest report's --html), each a
+// file or "-" for standard output. Every run, sweep and heatmap folder
+// also gets report.html: importing package reporters/html registers it
+// (reporters.RegisterFolderReport), and the registered reports are written
+// into every folder. When a report goes to standard output, the
+// human-readable summary goes to standard error, so that the report
+// reaches its consumer alone. A --md file that is $GITHUB_STEP_SUMMARY is appended to, as
 // GitHub Actions expects, never truncated.
 
 // stdoutName is the report file name that means standard output.
@@ -48,6 +53,8 @@ type outputFlags struct {
 	strict bool
 	json   string
 	md     string
+	export exportFlags
+	html   string // --html, a flag of llmtest report only
 }
 
 // register defines --slo on slo and the other flags on reports; --out
@@ -62,6 +69,7 @@ func (o *outputFlags) register(reports, slo *pflag.FlagSet, what, out string) {
 	reports.BoolVar(&o.strict, "junit-strict", false, "write --junit in the strict profile, valid against the Ant and Jenkins JUnit schemas")
 	reports.StringVar(&o.json, "json", "", "write the JSON report to this file (-: standard output, and the summary to standard error)")
 	reports.StringVar(&o.md, "md", "", "write a Markdown report to this file (-: standard output, and the summary to standard error); appended to when it is $GITHUB_STEP_SUMMARY")
+	o.export.register(reports)
 }
 
 func (o *outputFlags) reports() []report {
@@ -73,6 +81,8 @@ func (o *outputFlags) reports() []report {
 		}},
 		{"--json", o.json, func(w io.Writer) reporters.Reporter { return reporters.NewJSON(w) }},
 		{"--md", o.md, func(w io.Writer) reporters.Reporter { return reporters.NewMarkdown(w) }},
+		{"--prometheus", o.export.prometheus, promReport},
+		{"--html", o.html, func(w io.Writer) reporters.Reporter { return htmlreport.New(w) }},
 	}
 }
 
@@ -116,6 +126,9 @@ func (o *outputFlags) checkOutputs() error {
 	if o.strict && o.junit == "" {
 		return usageErrorf("--junit-strict applies to --junit, which is not given")
 	}
+	if err := o.export.check(); err != nil {
+		return err
+	}
 	seen := map[string]string{} // cleaned path → flag
 	for _, r := range o.reports() {
 		switch {
@@ -146,9 +159,10 @@ func (o *outputFlags) checkOutputs() error {
 	return nil
 }
 
-// writeReports writes the --junit, --json and --md reports and returns the
-// files written. A report named "-" goes to stdout; the --md file that
-// $GITHUB_STEP_SUMMARY names is appended to.
+// writeReports writes the --junit, --json, --md and --prometheus reports,
+// sends the run to --otlp-endpoint, and returns the files written. A
+// report named "-" goes to stdout; the --md file that $GITHUB_STEP_SUMMARY
+// names is appended to; the --prometheus file is replaced whole.
 func (o *outputFlags) writeReports(res *llmtest.Result, stdout io.Writer) (written []string, err error) {
 	run := res.Report()
 	var errs []error
@@ -171,11 +185,18 @@ func (o *outputFlags) writeReports(res *llmtest.Result, stdout io.Writer) (writt
 		if r.flag == "--md" && isStepSummary(r.path) {
 			flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 		}
-		if err := writeFile(r.path, flags, b.Bytes()); err != nil {
+		write := func() error { return writeFile(r.path, flags, b.Bytes()) }
+		if r.flag == "--prometheus" {
+			write = func() error { return prom.WriteFile(r.path, run) }
+		}
+		if err := write(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", r.flag, err))
 			continue
 		}
 		written = append(written, r.path)
+	}
+	if err := o.export.exportOTLP(run); err != nil {
+		errs = append(errs, err)
 	}
 	return written, errors.Join(errs...)
 }

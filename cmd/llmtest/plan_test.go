@@ -98,8 +98,11 @@ func otherValue(t *testing.T, f *pflag.Flag) string {
 		require.NoError(t, err)
 		return strconv.FormatUint(v+3, 10)
 	case "stringArray":
-		if f.Name == "stage" {
+		switch f.Name {
+		case "stage":
 			return "30s:100"
+		case "otlp-header":
+			return "Authorization=Bearer VALUE_X"
 		}
 	case "duration":
 		v, err := time.ParseDuration(def)
@@ -168,7 +171,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
-	assert.Equal(t, 78, n, "the flags of llmtest run, less --file")
+	assert.Equal(t, 82, n, "the flags of llmtest run, less --file")
 }
 
 // TestEveryPlanKeyIsARunFlag checks the other way: LoadPlan accepts no key

@@ -1,11 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/reporters"
+	htmlreport "github.com/llmtest/llmtest/reporters/html"
 )
 
 // reportLong is the description of `llmtest report`.
@@ -13,8 +21,9 @@ const reportLong = `Renders the run folder DIR again — one written by llmtest 
 merge, an older llmtest or LLMeter — and prints its summary; with flags,
 its JSON, Markdown and JUnit reports. --slo re-evaluates the run against
 SLOs without re-running it: the checks given replace the ones saved
-with the run, which count otherwise. The folder is not changed. Flags
-may follow the folder.`
+with the run, which count otherwise. --html writes the HTML report
+(charts, offline) of the run, or of a sweep or heatmap folder. The
+folder is not changed. Flags may follow the folder.`
 
 // reportFooter lists the exit statuses of `llmtest report`.
 const reportFooter = `Exit status:
@@ -42,9 +51,12 @@ func newReportCommand(stdout, stderr io.Writer) *cobra.Command {
 		},
 	}
 	g := newFlagGroups(cmd)
-	o.register(g.add("Reports"), g.add("SLO"), "the saved run", "")
+	reports := g.add("Reports")
+	o.register(reports, g.add("SLO"), "the saved run", "")
+	reports.StringVar(&o.html, "html", "", "write the HTML report, one self-contained page with charts, to this file (-: standard output, and the summary to standard error); DIR may be a sweep or heatmap folder")
 	g.install()
 	completeReportFiles(cmd)
+	completeFiles(cmd, "html", "html")
 	completeRunFolders(cmd)
 	return cmd
 }
@@ -58,6 +70,9 @@ func (o *outputFlags) report(dir string, stdout, stderr io.Writer) int {
 		printError(stderr, name, err)
 		return exitUsage
 	}
+	if done, status := o.reportModel(name, dir, stdout, stderr); done {
+		return status
+	}
 	res, err := llmtest.OpenResult(dir) // the records stay on disk
 	if err != nil {
 		printError(stderr, name, usageErrorf("%s: %v", dir, err))
@@ -67,4 +82,63 @@ func (o *outputFlags) report(dir string, stdout, stderr io.Writer) int {
 		res.Run.Checks = nil // replaced by the checks given
 	}
 	return o.present(name, res, ths, false, stdout, stderr)
+}
+
+// reportModel renders a sweep folder (sweep.json) or a heatmap folder
+// (heatmap.json) with --html; done is false for any other folder, a run
+// folder. A sweep or heatmap folder has no run of its own: with another
+// report flag or --slo, or without --html, it is a usage error.
+func (o *outputFlags) reportModel(name, dir string, stdout, stderr io.Writer) (done bool, status int) {
+	var kind, file string
+	for _, f := range []struct{ kind, file string }{{"sweep", llmtest.SweepFile}, {"heatmap", heatmapFile}} {
+		if _, err := os.Stat(filepath.Join(dir, f.file)); err == nil {
+			kind, file = f.kind, f.file
+			break
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			printError(stderr, name, usageErrorf("%s: %v", dir, err))
+			return true, exitUsage
+		}
+	}
+	if kind == "" {
+		return false, 0
+	}
+	if o.html == "" || o.junit != "" || o.json != "" || o.md != "" || len(o.slos) > 0 {
+		printError(stderr, name, usageErrorf("%s is a %s folder (%s): only --html renders it; give a level's or a cell's run folder for the other reports", dir, kind, file))
+		return true, exitUsage
+	}
+	f, err := os.Open(filepath.Join(dir, file))
+	if err != nil {
+		printError(stderr, name, usageErrorf("%s: %v", dir, err))
+		return true, exitUsage
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	if kind == "sweep" {
+		s, rerr := reporters.ReadSweepJSON(f)
+		if err = rerr; err == nil {
+			err = htmlreport.WriteSweep(&b, s)
+		}
+	} else {
+		h, rerr := reporters.ReadHeatmapJSON(f)
+		if err = rerr; err == nil {
+			err = htmlreport.WriteHeatmap(&b, h)
+		}
+	}
+	if err != nil {
+		printError(stderr, name, usageErrorf("%s: %v", filepath.Join(dir, file), err))
+		return true, exitUsage
+	}
+	if o.html == stdoutName {
+		_, err = stdout.Write(b.Bytes())
+	} else {
+		err = writeFile(o.html, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, b.Bytes())
+	}
+	if err != nil {
+		printError(stderr, name, fmt.Errorf("--html: %w", err))
+		return true, exitRunFailed
+	}
+	if o.html != stdoutName {
+		fmt.Fprintf(stdout, "wrote %s\n", o.html)
+	}
+	return true, exitOK
 }

@@ -45,6 +45,9 @@ type runOptions struct {
 	warmup      string
 	turns       int
 	thinkTime   time.Duration
+	// serverMetrics is --server-metrics: the server's /metrics page, or
+	// a path on the endpoint's host (see serverMetricsURL).
+	serverMetrics string
 	outputFlags
 	progress progressFlags
 	workload workloadFlags
@@ -152,6 +155,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	reports := g.add("Reports")
 	o.outputFlags.register(reports, slo, "the run", "local base folder for the run folder <out>/<run-name> (empty: no artifacts; URLs such as s3:// are not supported)")
 	reports.StringVar(&o.runName, "run-name", "", "name of the run (default: start time and a random suffix)")
+	reports.StringVar(&o.serverMetrics, "server-metrics", "", "scrape the server's Prometheus metrics at this URL (or path on the --url host, such as /metrics) before and after the run, and show the changes of vLLM's and llama.cpp's counters next to the client's; a failed scrape is a warning")
 
 	o.progress.register(g.add("Progress"))
 	o.sim.register(g.add("Simulator"), "sim-")
@@ -321,6 +325,7 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	if err := cfg.Check(); err != nil {
 		return nil, nil, o.shards.shardError(o.flagError(err))
 	}
+	metricsBase := o.url
 	if o.usesSim() {
 		srv, simEndpoint, err := o.startSim(stderr)
 		if err != nil {
@@ -329,6 +334,14 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 		defer srv.Close()
 		defer o.closeEndpoint(simEndpoint, stderr)
 		cfg.Endpoint = simEndpoint
+		metricsBase = srv.URL
+	}
+	if o.serverMetrics != "" {
+		u, err := serverMetricsURL(o.serverMetrics, metricsBase)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Callbacks = append(cfg.Callbacks, serverMetricsCallback(u, stderr))
 	}
 
 	var stopProgress func()
@@ -453,6 +466,15 @@ func (o *runOptions) validate() error {
 	}
 	if err := o.checkSweep(); err != nil {
 		return err
+	}
+	if o.serverMetrics != "" {
+		base := o.url
+		if o.usesSim() {
+			base = drySimURL
+		}
+		if _, err := serverMetricsURL(o.serverMetrics, base); err != nil {
+			return err
+		}
 	}
 	if err := o.progress.check(o.setFlags); err != nil {
 		return err

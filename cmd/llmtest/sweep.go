@@ -68,6 +68,8 @@ func (o *runOptions) checkSweep() error {
 		return usageErrorf("--clients and --sweep-clients are mutually exclusive: each level sets the clients")
 	case o.junit != "" || o.json != "" || o.md != "":
 		return usageErrorf("--junit, --json and --md write one run's reports; a sweep writes each level's reports and sweep.json and sweep.md to --out")
+	case o.export.prometheus != "" || o.export.otlpEndpoint != "":
+		return usageErrorf("--prometheus and --otlp-endpoint export one run; export a sweep's levels with llmtest report <out>/<run-name>/<level>")
 	}
 	flag, list := "--sweep-clients", &o.sweepClients
 	if len(o.sweepRates.levels) > 0 {

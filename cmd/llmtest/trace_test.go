@@ -56,6 +56,8 @@ func TestRunTraceUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.jsonl")
 	require.NoError(t, os.WriteFile(bad, []byte("{\"timestamp\": 0, \"input_length\": 4, \"output_length\": 2}\n{\"timestamp\": 1, \"input_length\": 4}\n"), 0o644))
+	good := filepath.Join(dir, "good.jsonl")
+	require.NoError(t, os.WriteFile(good, []byte("{\"timestamp\": 0, \"input_length\": 4, \"output_length\": 2}\n{\"timestamp\": 1, \"input_length\": 4, \"output_length\": 2}\n"), 0o644))
 	for _, c := range []struct {
 		args []string
 		want string
@@ -73,6 +75,8 @@ func TestRunTraceUsageErrors(t *testing.T) {
 		{[]string{"--trace", bad, "--max-tokens", "9"}, "--max-tokens does not apply to --trace"},
 		{[]string{"--trace", bad, "--output-tokens", "9"}, "--output-tokens does not apply to --trace"},
 		{[]string{"--trace", bad, "--stage", "1s:5"}, "--stage does not apply to --trace"},
+		{[]string{"--trace", bad, "--turns", "3"}, "--turns does not apply to --trace"},
+		{[]string{"--trace", good, "--requests", "3"}, "--requests: is 3, more than the 2 arrivals of --trace"},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"run"}, c.args...)...)
 		assert.Equal(t, exitUsage, code, "%v", c.args)

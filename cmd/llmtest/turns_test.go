@@ -16,7 +16,7 @@ func TestRunTurns(t *testing.T) {
 		"--prompt", "hello there", "--out", out, "--run-name", "conv"}, fastSim...)
 	code, stdout, stderr := runCLI(t, args...)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	assert.Contains(t, stdout, "turn  input tokens  ttft p50  ttlt p50  n")
+	assert.Contains(t, stdout, "turn  input tokens  ttft p50  ttft p90  ttlt p50  ttlt p90  failed  n")
 	res, err := llmtest.LoadResult(filepath.Join(out, "conv"))
 	require.NoError(t, err)
 	assert.Equal(t, 3, res.Run.Config.Turns)
@@ -28,10 +28,9 @@ func TestRunTurns(t *testing.T) {
 		turns = append(turns, inv.Turn)
 	}
 	assert.ElementsMatch(t, []int{1, 2, 3}, turns)
-	ts, err := res.TurnStats()
-	require.NoError(t, err)
+	ts := res.Run.Turns
 	require.Len(t, ts, 3)
-	assert.Less(t, ts[0].InputTokens, ts[2].InputTokens, "the context grows with the turn")
+	assert.Less(t, ts[0].Metric("num_tokens_input").Average, ts[2].Metric("num_tokens_input").Average, "the context grows with the turn")
 }
 
 func TestRunTurnsUsageErrors(t *testing.T) {

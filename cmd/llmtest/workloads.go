@@ -64,7 +64,7 @@ var datasetOnly = []string{"dataset-min-tokens", "dataset-max-tokens"}
 
 // notWithTrace are the flags a trace's schedule and lengths replace.
 var notWithTrace = []string{"output-tokens", "prompts", "max-tokens", "clients", "rate", "arrival", "seed", "stage",
-	"sweep-clients", "sweep-rates"}
+	"sweep-clients", "sweep-rates", "turns", "think-time"}
 
 // active reports whether the flags ask for synthetic, dataset or trace
 // prompts.
