@@ -336,6 +336,9 @@ func startFolder(f *folder, r *Result, payloads []endpoints.Payload, parts Respo
 		}
 	}
 	config := append(r.llmeterMeta(), member{"low_memory", r.Run.Config.LowMemory})
+	// A shard's folder says it is one from the start, so that a merge
+	// tells a shard whose process died from a run that is no shard.
+	config = config.addIf(r.Run.Config.Shard != nil, "shard", r.Run.Config.Shard)
 	if err := writeJSONFile(f, RunConfigFile, config); err != nil {
 		return nil, err
 	}
@@ -515,6 +518,7 @@ func loadFolder(fo *folder, dir string, keep bool) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{OutputPath: dir, Run: f.model()}
+	f.get("shard", &r.Run.Config.Shard)
 	total := secondsToDurationOrZero(f.number("total_test_time"))
 	if f.err != nil {
 		return nil, f.err
