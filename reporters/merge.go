@@ -41,7 +41,9 @@ func (e *MismatchError) Error() string {
 // runs are not changed; the merged run shares nothing with them.
 //
 // The first run's identity (name, description, test name, endpoint) is
-// the merged run's. Counts, token totals and error counts are summed
+// the merged run's. ServerMetrics is left out: each shard scraped the same
+// server over overlapping times, so their deltas do not add up; scrape the
+// server once around the whole sharded run instead. Counts, token totals and error counts are summed
 // exactly (errors by message, at most MaxErrorMessages of them, the rest
 // under ""). Per metric, N, Sum, Min and Max are exact and Average is
 // Sum / N; the histograms are merged, and the percentiles are read from
