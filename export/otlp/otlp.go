@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -94,7 +95,8 @@ func ParseEndpoint(endpoint string) (*url.URL, error) {
 
 // Export sends run's metrics to the receiver in one request (retried while
 // the receiver answers that it is busy or unavailable, within Timeout). It
-// blocks until the receiver has answered or ctx ends.
+// blocks until the receiver has answered or ctx ends, and closes its
+// connections before it returns.
 func (e *Exporter) Export(ctx context.Context, run *reporters.Run) error {
 	if run == nil {
 		return fmt.Errorf("otlp: %w", reporters.ErrNilRun)
@@ -103,7 +105,17 @@ func (e *Exporter) Export(ctx context.Context, run *reporters.Run) error {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	opts := []otlpmetrichttp.Option{otlpmetrichttp.WithTimeout(timeout)}
+	// A transport of the export's own, whose kept-alive connection is
+	// closed when the export is over (see newTransport).
+	transport, err := newTransport()
+	if err != nil {
+		return err
+	}
+	defer transport.CloseIdleConnections()
+	opts := []otlpmetrichttp.Option{
+		otlpmetrichttp.WithTimeout(timeout),
+		otlpmetrichttp.WithHTTPClient(&http.Client{Transport: transport, Timeout: timeout}),
+	}
 	target := "the environment's OTLP endpoint"
 	if e.Endpoint != "" {
 		u, err := ParseEndpoint(e.Endpoint)

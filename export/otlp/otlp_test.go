@@ -35,8 +35,22 @@ type receiver struct {
 }
 
 func startReceiver(t *testing.T) *receiver {
+	r := newReceiver(t)
+	r.Start()
+	return r
+}
+
+// startTLSReceiver starts a receiver serving HTTPS, with a certificate of
+// httptest's.
+func startTLSReceiver(t *testing.T) *receiver {
+	r := newReceiver(t)
+	r.StartTLS()
+	return r
+}
+
+func newReceiver(t *testing.T) *receiver {
 	r := &receiver{}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, err := io.ReadAll(req.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
