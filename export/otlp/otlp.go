@@ -35,9 +35,15 @@ const MetricsPath = "/v1/metrics"
 // Exporter exports runs over OTLP/HTTP. As a [llmtest.Callback], it
 // exports the run when it ends (AfterRun), before the SLO checks that are
 // evaluated after the run returns; call Export after them to include
-// them. The zero value exports to where the standard environment
-// variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS and
-// their _METRICS_ forms) say, else to http://localhost:4318.
+// them. The run's cost is in it when the llmtest.CostModel comes before
+// it in Config.Callbacks, which are called in order.
+//
+// The zero value exports to where the standard environment variables
+// (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS and their
+// _METRICS_ forms) say, else to http://localhost:4318. Over https, it
+// trusts the certificates OTEL_EXPORTER_OTLP_CERTIFICATE names and
+// presents those of OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and
+// OTEL_EXPORTER_OTLP_CLIENT_KEY (or their _METRICS_ forms).
 type Exporter struct {
 	llmtest.NopCallback
 	// Endpoint is the receiver's URL, http or https: a base URL such as

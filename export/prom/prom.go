@@ -78,7 +78,9 @@ func WriteFile(path string, run *reporters.Run) (err error) {
 // File is a callback that writes the run's metrics to Path with
 // WriteFile when the run ends (also an interrupted one). A run's SLO
 // checks, evaluated after it returns, are not in the file; write it again
-// with WriteFile after the checks to include them.
+// with WriteFile after the checks to include them. The run's cost is in
+// the file when the llmtest.CostModel comes before the File in
+// Config.Callbacks, which are called in order.
 type File struct {
 	llmtest.NopCallback
 	// Path is the file to write, such as
