@@ -310,6 +310,8 @@ func TestExporterAsCallback(t *testing.T) {
 	require.NotNil(t, ms["llmtest.requests"])
 	assert.Equal(t, int64(res.Run.Counts.Total), ms["llmtest.requests"].GetSum().GetDataPoints()[0].GetAsInt())
 	assert.NotContains(t, ms, "llmtest.check_passed", "the callback runs before the checks")
+	require.NotNil(t, ms["llmtest.cost"], "the callback runs after the CostModel")
+	assert.Equal(t, res.Run.Cost.Total, ms["llmtest.cost"].GetSum().GetDataPoints()[0].GetAsDouble())
 }
 
 func TestExportRefusedNamesTheEndpointNotTheHeaders(t *testing.T) {

@@ -194,6 +194,8 @@ func TestFileCallbackWritesAtomically(t *testing.T) {
 	assert.Equal(t, float64(res.Run.Counts.Total), one(t, fams, "llmtest_requests_total", dto.MetricType_COUNTER).GetCounter().GetValue())
 	_, hasChecks := fams["llmtest_check_passed"]
 	assert.False(t, hasChecks, "the callback runs before the checks")
+	assert.Equal(t, res.Run.Cost.Total, one(t, fams, "llmtest_cost_total", dto.MetricType_COUNTER).GetCounter().GetValue(),
+		"the callback runs after the CostModel")
 
 	// WriteFile replaces the file whole and leaves no temporary file.
 	require.NoError(t, prom.WriteFile(path, &res.Run))
