@@ -51,22 +51,25 @@ func Redact(rawURL string) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
-// Get scrapes rawURL with client (http.DefaultClient when nil): a GET
-// asking for the Prometheus text format, which must answer 200, parsed
-// with Prometheus' text parser. It blocks until the page is read or ctx
-// ends. An error names the redacted URL.
+// Get scrapes rawURL with client: a GET asking for the Prometheus text
+// format, which must answer 200, parsed with Prometheus' text parser. A
+// nil client means http.DefaultClient on a connection of its own, closed
+// once the page is read, so that no kept-alive connection (and none of
+// its goroutines) outlives the scrape. It blocks until the page is read
+// or ctx ends. An error names the redacted URL.
 func Get(ctx context.Context, client *http.Client, rawURL string) (*Scrape, error) {
 	shown := Redact(rawURL)
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("server metrics %s: want an http:// or https:// URL, such as http://localhost:8000/metrics", shown)
 	}
-	if client == nil {
-		client = http.DefaultClient
-	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("server metrics %s: %v", shown, err)
+	}
+	if client == nil {
+		client = http.DefaultClient
+		req.Close = true
 	}
 	req.Header.Set("Accept", "text/plain;version=0.0.4")
 	resp, err := client.Do(req)
@@ -201,7 +204,8 @@ type Callback struct {
 	// URL is the server's metrics page, such as
 	// http://localhost:8000/metrics.
 	URL string
-	// Client sends the scrapes; nil means http.DefaultClient.
+	// Client sends the scrapes; nil means http.DefaultClient, with a
+	// connection closed after each scrape (see [Get]).
 	Client *http.Client
 	// Timeout bounds each scrape; zero means DefaultTimeout.
 	Timeout time.Duration

@@ -75,7 +75,7 @@ func TestRunExportsAndScrapesServerMetrics(t *testing.T) {
 	dir := t.TempDir()
 	promFile := filepath.Join(dir, "llmtest.prom")
 	args := append([]string{"run", "--clients", "2", "--requests", "3", "--max-tokens", "8", "--run-name", "exp",
-		"--slo", "error_rate < 1%",
+		"--slo", "error_rate < 1%", "--price-input", "3", "--price-output", "15",
 		"--prometheus", promFile,
 		"--otlp-endpoint", rcv.URL, "--otlp-header", "Authorization=Bearer s3cret",
 		"--server-metrics", "/metrics",
@@ -107,6 +107,12 @@ func TestRunExportsAndScrapesServerMetrics(t *testing.T) {
 	assert.Equal(t, 6.0, fams["llmtest_requests_total"].GetMetric()[0].GetCounter().GetValue())
 	require.Contains(t, fams, "llmtest_check_passed")
 	assert.Equal(t, dto.MetricType_HISTOGRAM, fams["llmtest_time_to_first_token_seconds"].GetType())
+	require.NotNil(t, run.Cost)
+	require.Contains(t, fams, "llmtest_cost_total")
+	assert.Equal(t, run.Cost.Total, fams["llmtest_cost_total"].GetMetric()[0].GetCounter().GetValue())
+	require.NotNil(t, run.Connections)
+	require.Contains(t, fams, "llmtest_connections_total")
+	assert.Len(t, fams["llmtest_connections_total"].GetMetric(), 2, "reused and new")
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "no temporary file is left")
@@ -116,6 +122,8 @@ func TestRunExportsAndScrapesServerMetrics(t *testing.T) {
 	require.Len(t, rcv.metrics, 1)
 	assert.Contains(t, rcv.metrics[0], "llmtest.check_passed")
 	assert.Contains(t, rcv.metrics[0], "llmtest.time_to_first_token")
+	assert.Contains(t, rcv.metrics[0], "llmtest.cost")
+	assert.Contains(t, rcv.metrics[0], "llmtest.connections")
 	assert.Equal(t, int64(6), rcv.values["llmtest.requests"])
 	assert.Equal(t, "Bearer s3cret", rcv.auth[0])
 	rcv.mu.Unlock()

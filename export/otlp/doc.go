@@ -32,6 +32,18 @@
 //     llmtest.generator_saturated, llmtest.checks_failed: gauges.
 //   - llmtest.check_passed: a gauge, 1 or 0, per SLO check, with the
 //     attribute llmtest.check (the expression).
+//   - llmtest.connections ({request}), when requests were traced: a
+//     monotonic cumulative sum with a point for the requests that opened
+//     a connection (bool attribute llmtest.reused false) and one for
+//     those sent on a kept-alive one (true).
+//   - When the run was priced (llmtest.CostModel), in the prices' unit
+//     ({cost}), each of stats.json's cost keys (reporters.Cost.Stats):
+//     llmtest.cost and llmtest.dimension_cost (attribute
+//     llmtest.dimension, such as "InputTokens"), monotonic cumulative sums
+//     of doubles; llmtest.cost_per_request (attribute llmtest.aggregate:
+//     average, p50, p90, p99) and llmtest.dimension_cost_per_request
+//     (llmtest.dimension and llmtest.aggregate), gauges, absent when no
+//     request was priced.
 //   - For each per-request metric with samples, such as
 //     time_to_first_token: an explicit-bucket histogram
 //     llmtest.time_to_first_token (unit s, or {token} for token metrics)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -34,9 +35,15 @@ const MetricsPath = "/v1/metrics"
 // Exporter exports runs over OTLP/HTTP. As a [llmtest.Callback], it
 // exports the run when it ends (AfterRun), before the SLO checks that are
 // evaluated after the run returns; call Export after them to include
-// them. The zero value exports to where the standard environment
-// variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS and
-// their _METRICS_ forms) say, else to http://localhost:4318.
+// them. The run's cost is in it when the llmtest.CostModel comes before
+// it in Config.Callbacks, which are called in order.
+//
+// The zero value exports to where the standard environment variables
+// (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS and their
+// _METRICS_ forms) say, else to http://localhost:4318. Over https, it
+// trusts the certificates OTEL_EXPORTER_OTLP_CERTIFICATE names and
+// presents those of OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and
+// OTEL_EXPORTER_OTLP_CLIENT_KEY (or their _METRICS_ forms).
 type Exporter struct {
 	llmtest.NopCallback
 	// Endpoint is the receiver's URL, http or https: a base URL such as
@@ -94,7 +101,8 @@ func ParseEndpoint(endpoint string) (*url.URL, error) {
 
 // Export sends run's metrics to the receiver in one request (retried while
 // the receiver answers that it is busy or unavailable, within Timeout). It
-// blocks until the receiver has answered or ctx ends.
+// blocks until the receiver has answered or ctx ends, and closes its
+// connections before it returns.
 func (e *Exporter) Export(ctx context.Context, run *reporters.Run) error {
 	if run == nil {
 		return fmt.Errorf("otlp: %w", reporters.ErrNilRun)
@@ -103,7 +111,17 @@ func (e *Exporter) Export(ctx context.Context, run *reporters.Run) error {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	opts := []otlpmetrichttp.Option{otlpmetrichttp.WithTimeout(timeout)}
+	// A transport of the export's own, whose kept-alive connection is
+	// closed when the export is over (see newTransport).
+	transport, err := newTransport()
+	if err != nil {
+		return err
+	}
+	defer transport.CloseIdleConnections()
+	opts := []otlpmetrichttp.Option{
+		otlpmetrichttp.WithTimeout(timeout),
+		otlpmetrichttp.WithHTTPClient(&http.Client{Transport: transport, Timeout: timeout}),
+	}
 	target := "the environment's OTLP endpoint"
 	if e.Endpoint != "" {
 		u, err := ParseEndpoint(e.Endpoint)
@@ -157,16 +175,16 @@ func ResourceMetrics(run *reporters.Run) *metricdata.ResourceMetrics {
 	set := attribute.NewSet(attrs...)
 	var ms []metricdata.Metrics
 
-	for _, f := range runmetrics.Figures(run) {
-		m := metricdata.Metrics{Name: "llmtest." + f.Name, Description: f.Help, Unit: figureUnit(f)}
-		if f.Kind == runmetrics.Counter {
-			pt := metricdata.DataPoint[int64]{Attributes: set, StartTime: start, Time: end, Value: int64(f.Value)}
-			m.Data = metricdata.Sum[int64]{DataPoints: []metricdata.DataPoint[int64]{pt}, Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
-		} else {
-			pt := metricdata.DataPoint[float64]{Attributes: set, StartTime: start, Time: end, Value: f.Value}
-			m.Data = metricdata.Gauge[float64]{DataPoints: []metricdata.DataPoint[float64]{pt}}
+	figures := runmetrics.Figures(run)
+	for len(figures) > 0 {
+		// The figures of one name, told apart by their labels, are one
+		// metric's data points.
+		f, n := figures[0], 1
+		for n < len(figures) && figures[n].Name == f.Name {
+			n++
 		}
-		ms = append(ms, m)
+		ms = append(ms, figureMetric(figures[:n], attrs, start, end))
+		figures = figures[n:]
 	}
 
 	if len(run.Checks) > 0 {
@@ -195,16 +213,58 @@ func ResourceMetrics(run *reporters.Run) *metricdata.ResourceMetrics {
 	}
 }
 
+// figureMetric returns the metric of figures of one name: a monotonic
+// cumulative sum of a counter (of integers, but of doubles for a cost) or
+// a gauge of doubles, with a data point per figure, whose attributes are
+// run's (attrs) and the figure's labels.
+func figureMetric(figures []runmetrics.Figure, attrs []attribute.KeyValue, start, end time.Time) metricdata.Metrics {
+	f := figures[0]
+	m := metricdata.Metrics{Name: "llmtest." + f.Name, Description: f.Help, Unit: figureUnit(f)}
+	set := func(f runmetrics.Figure) attribute.Set {
+		if len(f.Labels) == 0 {
+			return attribute.NewSet(attrs...)
+		}
+		return attribute.NewSet(append(attrs[:len(attrs):len(attrs)], attributesOf(f.Labels)...)...)
+	}
+	switch {
+	case f.Kind == runmetrics.Counter && f.Unit != runmetrics.UnitCost:
+		sum := metricdata.Sum[int64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
+		for _, f := range figures {
+			sum.DataPoints = append(sum.DataPoints, metricdata.DataPoint[int64]{Attributes: set(f), StartTime: start, Time: end, Value: int64(f.Value)})
+		}
+		m.Data = sum
+	case f.Kind == runmetrics.Counter:
+		sum := metricdata.Sum[float64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
+		for _, f := range figures {
+			sum.DataPoints = append(sum.DataPoints, metricdata.DataPoint[float64]{Attributes: set(f), StartTime: start, Time: end, Value: f.Value})
+		}
+		m.Data = sum
+	default:
+		g := metricdata.Gauge[float64]{}
+		for _, f := range figures {
+			g.DataPoints = append(g.DataPoints, metricdata.DataPoint[float64]{Attributes: set(f), StartTime: start, Time: end, Value: f.Value})
+		}
+		m.Data = g
+	}
+	return m
+}
+
 // Attributes returns run's parameters as attributes, each named
 // "llmtest.<parameter>": numbers as int or double attributes, low_memory
 // as a bool, the rest as strings.
 func Attributes(run *reporters.Run) []attribute.KeyValue {
+	return attributesOf(runmetrics.Params(run))
+}
+
+// attributesOf returns ps as attributes named "llmtest.<key>": numbers as
+// int or double attributes, booleans as bool ones, the rest as strings.
+func attributesOf(ps []runmetrics.Param) []attribute.KeyValue {
 	var kvs []attribute.KeyValue
-	for _, p := range runmetrics.Params(run) {
+	for _, p := range ps {
 		key := attribute.Key("llmtest." + p.Key)
 		switch {
 		case p.Bool:
-			kvs = append(kvs, key.Bool(true))
+			kvs = append(kvs, key.Bool(p.Value == "true"))
 		case p.Number:
 			if n, err := strconv.ParseInt(p.Value, 10, 64); err == nil {
 				kvs = append(kvs, key.Int64(n))
@@ -222,11 +282,14 @@ func Attributes(run *reporters.Run) []attribute.KeyValue {
 func figureUnit(f runmetrics.Figure) string {
 	switch {
 	case f.Unit != "":
-		if f.Unit == "tokens" {
+		switch f.Unit {
+		case "tokens":
 			return "{token}"
+		case runmetrics.UnitCost:
+			return "{cost}"
 		}
 		return f.Unit
-	case strings.HasSuffix(f.Name, "_requests") || f.Name == "requests":
+	case strings.HasSuffix(f.Name, "_requests") || f.Name == "requests" || f.Name == "connections":
 		return "{request}"
 	case f.Name == "requests_per_minute":
 		return "{request}/min"

@@ -35,8 +35,22 @@ type receiver struct {
 }
 
 func startReceiver(t *testing.T) *receiver {
+	r := newReceiver(t)
+	r.Start()
+	return r
+}
+
+// startTLSReceiver starts a receiver serving HTTPS, with a certificate of
+// httptest's.
+func startTLSReceiver(t *testing.T) *receiver {
+	r := newReceiver(t)
+	r.StartTLS()
+	return r
+}
+
+func newReceiver(t *testing.T) *receiver {
 	r := &receiver{}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, err := io.ReadAll(req.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -156,6 +170,67 @@ func TestExportMatchesTheRunModel(t *testing.T) {
 		assert.Equal(t, run.Checks[i].Pass, p.GetAsInt() == 1, run.Checks[i].Expression)
 	}
 
+	// The connections and the cost: every key of stats.json's, once.
+	require.NotNil(t, run.Cost)
+	require.NotNil(t, run.Connections)
+	want := map[string]float64{}
+	for k, v := range run.Stats() {
+		if strings.HasPrefix(k, "cost_") || strings.HasPrefix(k, "connections_") {
+			want[k] = v
+		}
+	}
+	got := map[string]float64{}
+	for _, metric := range []struct {
+		name, unit string
+		key        func(a map[string]*commonpb.AnyValue) string
+	}{
+		{"llmtest.connections", "{request}", func(a map[string]*commonpb.AnyValue) string {
+			require.Contains(t, a, "llmtest.reused")
+			if a["llmtest.reused"].GetBoolValue() {
+				return "connections_reused"
+			}
+			return "connections_new"
+		}},
+		{"llmtest.cost", "{cost}", func(map[string]*commonpb.AnyValue) string { return "cost_total" }},
+		{"llmtest.dimension_cost", "{cost}", func(a map[string]*commonpb.AnyValue) string {
+			return "cost_" + a["llmtest.dimension"].GetStringValue()
+		}},
+		{"llmtest.cost_per_request", "{cost}", func(a map[string]*commonpb.AnyValue) string {
+			return reporters.StatKey("cost_per_request", a["llmtest.aggregate"].GetStringValue())
+		}},
+		{"llmtest.dimension_cost_per_request", "{cost}", func(a map[string]*commonpb.AnyValue) string {
+			return reporters.StatKey("cost_"+a["llmtest.dimension"].GetStringValue()+"_per_request", a["llmtest.aggregate"].GetStringValue())
+		}},
+	} {
+		m := ms[metric.name]
+		require.NotNil(t, m, "no metric %s", metric.name)
+		assert.Equal(t, metric.unit, m.GetUnit(), metric.name)
+		var points []*metricpb.NumberDataPoint
+		if strings.HasSuffix(metric.name, "per_request") {
+			require.NotNil(t, m.GetGauge(), "%s is not a gauge", metric.name)
+			points = m.GetGauge().GetDataPoints()
+		} else {
+			s := m.GetSum()
+			require.NotNil(t, s, "%s is not a sum", metric.name)
+			assert.True(t, s.GetIsMonotonic(), metric.name)
+			assert.Equal(t, metricpb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE, s.GetAggregationTemporality(), metric.name)
+			points = s.GetDataPoints()
+		}
+		for _, p := range points {
+			checkPoint(metric.name, p.GetAttributes(), p.GetStartTimeUnixNano(), p.GetTimeUnixNano())
+			k := metric.key(attrs(p.GetAttributes()))
+			require.NotContains(t, got, k, metric.name)
+			if metric.name == "llmtest.connections" {
+				got[k] = float64(p.GetAsInt())
+			} else {
+				got[k] = p.GetAsDouble()
+			}
+		}
+	}
+	assert.Equal(t, want, got)
+	assert.Len(t, got, 2+1+3+4+2*4, "connections, the total, 3 dimensions, 4 aggregates of a request's cost and of its 2 dimensions'")
+	assert.Positive(t, got["cost_total"])
+
 	seen := 0
 	for i := range run.Metrics {
 		m := &run.Metrics[i]
@@ -235,6 +310,8 @@ func TestExporterAsCallback(t *testing.T) {
 	require.NotNil(t, ms["llmtest.requests"])
 	assert.Equal(t, int64(res.Run.Counts.Total), ms["llmtest.requests"].GetSum().GetDataPoints()[0].GetAsInt())
 	assert.NotContains(t, ms, "llmtest.check_passed", "the callback runs before the checks")
+	require.NotNil(t, ms["llmtest.cost"], "the callback runs after the CostModel")
+	assert.Equal(t, res.Run.Cost.Total, ms["llmtest.cost"].GetSum().GetDataPoints()[0].GetAsDouble())
 }
 
 func TestExportRefusedNamesTheEndpointNotTheHeaders(t *testing.T) {

@@ -20,6 +20,20 @@
 //     checks_failed (gauges).
 //   - check_passed{check="ttft p99 < 800ms"} (gauge, 0 or 1): each SLO
 //     check.
+//   - connections_total{reused="false"} and {reused="true"} (counter),
+//     when requests were traced: the requests that opened a connection
+//     and those sent on a kept-alive one (stats.json's connections_new
+//     and connections_reused).
+//   - When the run was priced (llmtest.CostModel), in the prices' unit
+//     (no unit suffix: llmtest names no currency), each of stats.json's
+//     cost keys (reporters.Cost.Stats): cost_total (counter, cost_total);
+//     dimension_cost_total{dimension="InputTokens"} (counter, one per
+//     priced dimension, summing to cost_total); cost_per_request{aggregate="p50"}
+//     (gauge, cost_per_request-<aggregate> for average, p50, p90 and p99);
+//     and dimension_cost_per_request{dimension="OutputTokens",aggregate="p99"}
+//     (gauge, cost_<dimension>_per_request-<aggregate>, per request
+//     dimension). The per-request gauges are absent when no request was
+//     priced.
 //   - For each per-request metric with samples, such as
 //     time_to_first_token, a histogram llmtest_time_to_first_token_seconds
 //     (token metrics have no unit suffix: llmtest_num_tokens_output) with

@@ -78,7 +78,9 @@ func WriteFile(path string, run *reporters.Run) (err error) {
 // File is a callback that writes the run's metrics to Path with
 // WriteFile when the run ends (also an interrupted one). A run's SLO
 // checks, evaluated after it returns, are not in the file; write it again
-// with WriteFile after the checks to include them.
+// with WriteFile after the checks to include them. The run's cost is in
+// the file when the llmtest.CostModel comes before the File in
+// Config.Callbacks, which are called in order.
 type File struct {
 	llmtest.NopCallback
 	// Path is the file to write, such as
@@ -109,19 +111,34 @@ func Families(run *reporters.Run) []*dto.MetricFamily {
 	}
 	fams := []*dto.MetricFamily{family("run_info", "The run's parameters, as labels.", dto.MetricType_GAUGE, info)}
 
+	var last string // the figure name of the last family
 	for _, f := range runmetrics.Figures(run) {
+		m := &dto.Metric{Label: base}
+		if len(f.Labels) > 0 {
+			m.Label = append([]*dto.LabelPair(nil), base...)
+			for _, l := range f.Labels {
+				m.Label = append(m.Label, label(l.Key, l.Value))
+			}
+		}
+		if f.Kind == runmetrics.Counter {
+			m.Counter = &dto.Counter{Value: proto.Float64(f.Value)}
+		} else {
+			m.Gauge = &dto.Gauge{Value: proto.Float64(f.Value)}
+		}
+		if f.Name == last {
+			fam := fams[len(fams)-1]
+			fam.Metric = append(fam.Metric, m)
+			continue
+		}
+		last = f.Name
 		name := f.Name
 		if f.Unit == "s" {
 			name += "_seconds"
 		}
-		m := &dto.Metric{Label: base}
 		typ := dto.MetricType_GAUGE
 		if f.Kind == runmetrics.Counter {
 			typ = dto.MetricType_COUNTER
 			name += "_total"
-			m.Counter = &dto.Counter{Value: proto.Float64(f.Value)}
-		} else {
-			m.Gauge = &dto.Gauge{Value: proto.Float64(f.Value)}
 		}
 		fams = append(fams, family(name, f.Help, typ, m))
 	}

@@ -86,6 +86,53 @@ func TestWriterMatchesTheRunModel(t *testing.T) {
 		assert.Equal(t, run.Checks[i].Pass, m.GetGauge().GetValue() == 1, run.Checks[i].Expression)
 	}
 
+	// The connections and the cost: every key of stats.json's, once.
+	require.NotNil(t, run.Cost)
+	require.NotNil(t, run.Connections)
+	want := map[string]float64{}
+	for k, v := range run.Stats() {
+		if strings.HasPrefix(k, "cost_") || strings.HasPrefix(k, "connections_") {
+			want[k] = v
+		}
+	}
+	got := map[string]float64{}
+	for _, fam := range []struct {
+		name string
+		typ  dto.MetricType
+		key  func(l map[string]string) string
+	}{
+		{"llmtest_connections_total", dto.MetricType_COUNTER, func(l map[string]string) string {
+			return map[string]string{"true": "connections_reused", "false": "connections_new"}[l["reused"]]
+		}},
+		{"llmtest_cost_total", dto.MetricType_COUNTER, func(map[string]string) string { return "cost_total" }},
+		{"llmtest_dimension_cost_total", dto.MetricType_COUNTER, func(l map[string]string) string { return "cost_" + l["dimension"] }},
+		{"llmtest_cost_per_request", dto.MetricType_GAUGE, func(l map[string]string) string {
+			return reporters.StatKey("cost_per_request", l["aggregate"])
+		}},
+		{"llmtest_dimension_cost_per_request", dto.MetricType_GAUGE, func(l map[string]string) string {
+			return reporters.StatKey("cost_"+l["dimension"]+"_per_request", l["aggregate"])
+		}},
+	} {
+		f := fams[fam.name]
+		require.NotNil(t, f, "no family %s", fam.name)
+		require.Equal(t, fam.typ, f.GetType(), fam.name)
+		for _, m := range f.GetMetric() {
+			l := labels(m)
+			assert.Equal(t, "export-test", l["run"], "%s: run label", fam.name)
+			k := fam.key(l)
+			require.NotContains(t, got, k, "%s %v", fam.name, l)
+			if fam.typ == dto.MetricType_COUNTER {
+				got[k] = m.GetCounter().GetValue()
+			} else {
+				got[k] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	assert.Equal(t, want, got)
+	assert.Len(t, got, 2+1+3+4+2*4, "connections, the total, 3 dimensions, 4 aggregates of a request's cost and of its 2 dimensions'")
+	assert.Positive(t, got["cost_total"])
+	assert.Equal(t, float64(run.Connections.Reused), got["connections_reused"])
+
 	seen := 0
 	for i := range run.Metrics {
 		m := &run.Metrics[i]
@@ -147,6 +194,8 @@ func TestFileCallbackWritesAtomically(t *testing.T) {
 	assert.Equal(t, float64(res.Run.Counts.Total), one(t, fams, "llmtest_requests_total", dto.MetricType_COUNTER).GetCounter().GetValue())
 	_, hasChecks := fams["llmtest_check_passed"]
 	assert.False(t, hasChecks, "the callback runs before the checks")
+	assert.Equal(t, res.Run.Cost.Total, one(t, fams, "llmtest_cost_total", dto.MetricType_COUNTER).GetCounter().GetValue(),
+		"the callback runs after the CostModel")
 
 	// WriteFile replaces the file whole and leaves no temporary file.
 	require.NoError(t, prom.WriteFile(path, &res.Run))
@@ -161,4 +210,15 @@ func TestFileCallbackWritesAtomically(t *testing.T) {
 	err = prom.WriteFile(filepath.Join(dir, "missing", "x.prom"), &res.Run)
 	assert.ErrorContains(t, err, "missing")
 	assert.Error(t, prom.NewWriter(&bytes.Buffer{}).Write(nil))
+}
+
+func TestUnpricedUntracedRunHasNoCostNorConnections(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, prom.NewWriter(&b).Write(&reporters.Run{Name: "bare"}))
+	fams := parse(t, b.Bytes())
+	assert.Contains(t, fams, "llmtest_requests_total")
+	for _, name := range []string{"llmtest_connections_total", "llmtest_cost_total", "llmtest_dimension_cost_total",
+		"llmtest_cost_per_request", "llmtest_dimension_cost_per_request"} {
+		assert.NotContains(t, fams, name)
+	}
 }

@@ -107,19 +107,27 @@ const (
 	Gauge   = "gauge"   // a rate, a ratio or a time
 )
 
+// UnitCost is the unit of a cost figure: the unit the run's prices are
+// given in (a currency, which llmtest does not name).
+const UnitCost = "cost"
+
 // Figure is one run-level figure: a name in snake case without prefix
 // or unit suffix, its unit ("" for a count, "s", "1" for a ratio,
-// "tokens"), its kind and its value.
+// "tokens", UnitCost), its kind and its value. Figures of one name follow
+// one another, told apart by their labels (a cost's dimension); a figure
+// alone under its name has none.
 type Figure struct {
 	Name, Help, Unit, Kind string
 	Value                  float64
+	Labels                 []Param
 }
 
 // Figures returns the run's figures, in a fixed order: the request
 // counts, the token totals, the failure ratio, the throughputs, the test
 // time, the start and end times (Unix seconds), whether it was
 // interrupted, and, when the run has them, whether its load generator was
-// saturated and how many of its checks failed.
+// saturated, how many of its checks failed, its connections (see
+// [ConnectionFigures]) and its cost (see [CostFigures]).
 func Figures(run *reporters.Run) []Figure {
 	unix := func(t time.Time) float64 {
 		if t.IsZero() {
@@ -134,28 +142,95 @@ func Figures(run *reporters.Run) []Figure {
 		return 0
 	}
 	fs := []Figure{
-		{"requests", "Requests sent: successful, failed or cancelled; warm-up excluded.", "", Counter, float64(run.Counts.Total)},
-		{"failed_requests", "Requests that ended with an error.", "", Counter, float64(run.Counts.Failed)},
-		{"cancelled_requests", "Requests cut by the run's interruption, neither successes nor failures.", "", Counter, float64(run.Counts.Cancelled)},
-		{"dropped_requests", "Open-loop arrivals that found no free slot and were never sent.", "", Counter, float64(run.Counts.Dropped)},
-		{"warmup_requests", "Warm-up requests, sent but left out of every other figure.", "", Counter, float64(run.Counts.Warmup)},
-		{"input_tokens", "Input tokens of the successful requests.", "tokens", Counter, float64(run.Tokens.Input)},
-		{"output_tokens", "Output tokens of the successful requests.", "tokens", Counter, float64(run.Tokens.Output)},
-		{"failed_requests_ratio", "Failed requests over the requests that ended.", "1", Gauge, run.FailedRequestsRate()},
-		{"requests_per_minute", "Requests that ended per minute of the test time.", "", Gauge, run.RequestsPerMinute()},
-		{"output_tokens_per_second", "Output tokens per second of the test time.", "", Gauge, run.OutputTokensPerSecond()},
-		{"test_duration", "The run's wall time (LLMeter's total_test_time).", "s", Gauge, run.TestTime},
-		{"start_timestamp", "When the first request was about to be sent, in Unix time.", "s", Gauge, unix(run.StartTime)},
-		{"end_timestamp", "When the last response ended, in Unix time.", "s", Gauge, unix(run.EndTime)},
-		{"interrupted", "1 when the run ended before its load shape completed.", "", Gauge, bit(run.Interrupted)},
+		{"requests", "Requests sent: successful, failed or cancelled; warm-up excluded.", "", Counter, float64(run.Counts.Total), nil},
+		{"failed_requests", "Requests that ended with an error.", "", Counter, float64(run.Counts.Failed), nil},
+		{"cancelled_requests", "Requests cut by the run's interruption, neither successes nor failures.", "", Counter, float64(run.Counts.Cancelled), nil},
+		{"dropped_requests", "Open-loop arrivals that found no free slot and were never sent.", "", Counter, float64(run.Counts.Dropped), nil},
+		{"warmup_requests", "Warm-up requests, sent but left out of every other figure.", "", Counter, float64(run.Counts.Warmup), nil},
+		{"input_tokens", "Input tokens of the successful requests.", "tokens", Counter, float64(run.Tokens.Input), nil},
+		{"output_tokens", "Output tokens of the successful requests.", "tokens", Counter, float64(run.Tokens.Output), nil},
+		{"failed_requests_ratio", "Failed requests over the requests that ended.", "1", Gauge, run.FailedRequestsRate(), nil},
+		{"requests_per_minute", "Requests that ended per minute of the test time.", "", Gauge, run.RequestsPerMinute(), nil},
+		{"output_tokens_per_second", "Output tokens per second of the test time.", "", Gauge, run.OutputTokensPerSecond(), nil},
+		{"test_duration", "The run's wall time (LLMeter's total_test_time).", "s", Gauge, run.TestTime, nil},
+		{"start_timestamp", "When the first request was about to be sent, in Unix time.", "s", Gauge, unix(run.StartTime), nil},
+		{"end_timestamp", "When the last response ended, in Unix time.", "s", Gauge, unix(run.EndTime), nil},
+		{"interrupted", "1 when the run ended before its load shape completed.", "", Gauge, bit(run.Interrupted), nil},
 	}
 	if g := run.Generator; g != nil {
-		fs = append(fs, Figure{"generator_saturated", "1 when the load generator's self-check found it saturated.", "", Gauge, bit(g.Saturated)})
+		fs = append(fs, Figure{Name: "generator_saturated", Help: "1 when the load generator's self-check found it saturated.", Kind: Gauge, Value: bit(g.Saturated)})
 	}
 	if len(run.Checks) > 0 {
-		fs = append(fs, Figure{"checks_failed", "SLO checks of the run that failed.", "", Gauge, float64(len(run.Failures()))})
+		fs = append(fs, Figure{Name: "checks_failed", Help: "SLO checks of the run that failed.", Kind: Gauge, Value: float64(len(run.Failures()))})
+	}
+	fs = append(fs, ConnectionFigures(run.Connections)...)
+	return append(fs, CostFigures(run.Cost)...)
+}
+
+// ConnectionFigures returns the figure "connections", a counter of the
+// traced requests labelled reused "false" (each opened a connection:
+// stats.json's connections_new) and "true" (each went on a kept-alive
+// one: connections_reused). It is nil for a nil c, a run whose requests
+// were not traced.
+func ConnectionFigures(c *reporters.Connections) []Figure {
+	if c == nil {
+		return nil
+	}
+	const help = "Traced requests, by whether they went on a kept-alive connection (reused=\"true\") or opened a new one (reused=\"false\")."
+	reused := func(v string) []Param { return []Param{{Key: "reused", Value: v, Bool: true}} }
+	return []Figure{
+		{Name: "connections", Help: help, Kind: Counter, Value: float64(c.New()), Labels: reused("false")},
+		{Name: "connections", Help: help, Kind: Counter, Value: float64(c.Reused), Labels: reused("true")},
+	}
+}
+
+// CostFigures returns a priced run's cost figures, each one of LLMeter's
+// cost stats keys (see [reporters.Cost.Stats]), in UnitCost: "cost"
+// (cost_total, a counter); "dimension_cost" labelled dimension
+// (cost_<Dimension>, a counter, one per priced dimension, summing to
+// cost); "cost_per_request" labelled aggregate (cost_per_request-<agg>,
+// gauges, for agg in reporters.CostAggregateNames) when a request was
+// priced; and "dimension_cost_per_request" labelled dimension and
+// aggregate (cost_<Dimension>_per_request-<agg>) for each request
+// dimension that priced a request. It is nil for a nil c, an unpriced
+// run.
+func CostFigures(c *reporters.Cost) []Figure {
+	if c == nil {
+		return nil
+	}
+	fs := []Figure{{Name: "cost", Help: "What the run cost, every dimension summed, in the unit of its prices.", Unit: UnitCost, Kind: Counter, Value: c.Total}}
+	for _, d := range c.Dimensions {
+		fs = append(fs, Figure{Name: "dimension_cost", Help: "What each priced dimension of the run cost, in the unit of its prices.",
+			Unit: UnitCost, Kind: Counter, Value: d.Total, Labels: []Param{{Key: "dimension", Value: d.Name}}})
+	}
+	perRequest := func(name, help string, a *reporters.CostAggregate, labels ...Param) {
+		if a == nil || a.N == 0 {
+			return
+		}
+		for _, agg := range reporters.CostAggregateNames {
+			fs = append(fs, Figure{Name: name, Help: help, Unit: UnitCost, Kind: Gauge, Value: costAggregate(a, agg),
+				Labels: append(labels[:len(labels):len(labels)], Param{Key: "aggregate", Value: agg})})
+		}
+	}
+	perRequest("cost_per_request", "The cost of one request over the priced requests: the average, p50, p90 and p99 of its request dimensions' sum.", &c.PerRequest)
+	for _, d := range c.Dimensions {
+		perRequest("dimension_cost_per_request", "The cost of one request in each request dimension, over the priced requests: the average, p50, p90 and p99.",
+			d.PerRequest, Param{Key: "dimension", Value: d.Name})
 	}
 	return fs
+}
+
+// costAggregate returns one of reporters.CostAggregateNames of a.
+func costAggregate(a *reporters.CostAggregate, name string) float64 {
+	switch name {
+	case "average":
+		return a.Average
+	case "p50":
+		return a.P50
+	case "p90":
+		return a.P90
+	}
+	return a.P99
 }
 
 // SnakeName returns a metric name in snake case: "-" and "." become "_"
