@@ -30,8 +30,8 @@ func init() {
 // were traced: connections new and reused, time to first byte next to
 // time to first token, and the TTFB's histogram and CDF), the server's
 // own metrics next to the client's figures (when they were scraped; their
-// warnings in the failure colour), the latency distributions (a histogram and a
-// CDF each for TTFT, TTLT, TPOT and ITL, drawn from the metrics'
+// warnings in the failure colour), the latency distributions (a histogram
+// and a CDF each for TTFT, TTLT, TPOT and ITL, drawn from the metrics'
 // histograms), the figures over time of the per-second series
 // (throughput, output tokens, in flight, TTFT p50 and p99, errors) and
 // the error messages. The charts are inline SVG and the style inline CSS;

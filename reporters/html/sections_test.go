@@ -168,6 +168,15 @@ func TestServerStringsAreEscaped(t *testing.T) {
 	assert.Contains(t, text(sec), evil)
 	assert.Len(t, all(sec, tag("table")), 1, "the server's table is whole")
 	assert.NotContains(t, string(b), "<script>")
+
+	// Control characters and broken UTF-8 from the server are replaced.
+	run.ServerMetrics.Warnings = []string{"scrape failed: \x00\x1b[31mred\xff\tend"}
+	b, doc = renderRun(t, run)
+	warnings := all(byID(doc, "server-metrics"), func(n *xhtml.Node) bool { return hasClass(n, "warning") })
+	require.Len(t, warnings, 1)
+	assert.Equal(t, "⚠ scrape failed: \uFFFD\uFFFD[31mred\uFFFD\tend", text(warnings[0]))
+	assert.NotContains(t, string(b), "\x1b")
+	assert.NotContains(t, string(b), "\x00")
 }
 
 func TestRunPageWithoutCostPhasesOrServerMetricsShowsNone(t *testing.T) {

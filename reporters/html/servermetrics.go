@@ -26,9 +26,12 @@ func serverOf(run *reporters.Run) *serverTable {
 	if server == "" {
 		server = "an unknown server"
 	}
-	t := &serverTable{Source: "Scraped from " + m.URL + " (" + server + ") before and after the run. The server counts everything it served in between, warm-up, failed requests and other clients' included; the client counts its measured requests (tokens: its successful ones).", Warnings: m.Warnings}
+	t := &serverTable{Source: "Scraped from " + clean(m.URL) + " (" + clean(server) + ") before and after the run. The server counts everything it served in between, warm-up, failed requests and other clients' included; the client counts its measured requests (tokens: its successful ones)."}
+	for _, w := range m.Warnings {
+		t.Warnings = append(t.Warnings, clean(w))
+	}
 	for _, f := range m.Comparison(run) {
-		t.Rows = append(t.Rows, serverRow{Figure: f.Figure, Server: f.ServerText(), Client: f.ClientText(), Metric: f.Metric})
+		t.Rows = append(t.Rows, serverRow{Figure: f.Figure, Server: f.ServerText(), Client: f.ClientText(), Metric: clean(f.Metric)})
 	}
 	return t
 }
