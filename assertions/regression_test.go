@@ -40,7 +40,7 @@ func TestParseRegressionErrors(t *testing.T) {
 		{"ttft p99", `assertions: "ttft p99": want "+" or "-" and the change, such as +10%, got end of expression at column 9`},
 		{"ttft avg +10%", `assertions: "ttft avg +10%": aggregate "avg" is not compared; use a percentile, such as p99 at column 6`},
 		{"ttft p101 +10%", `assertions: "ttft p101 +10%": percentile "p101" out of range [0, 100] at column 6`},
-		{"ttfb p99 +10%", `assertions: "ttfb p99 +10%": unknown statistic "ttfb" at column 1`},
+		{"ttfx p99 +10%", `assertions: "ttfx p99 +10%": unknown statistic "ttfx" at column 1`},
 		{"ttft p99 -10%", `assertions: "ttft p99 -10%": "ttft" regresses when it rises: want "+" at column 10`},
 		{"error_rate -1%", `assertions: "error_rate -1%": "error_rate" regresses when it rises: want "+" at column 12`},
 		{"requests_per_second +10%", `assertions: "requests_per_second +10%": "requests_per_second" regresses when it falls: want "-" at column 21`},

@@ -25,8 +25,14 @@ const (
 	ContainerName = "llmtest"
 	// MergeSuffix ends the name of the merge Job: NAME-merge.
 	MergeSuffix = "-merge"
-	// ShardRunPrefix starts the run name of each shard: shard-0, shard-1...
-	ShardRunPrefix = "shard-"
+	// ShardsRunName is the run name every shard is given (--run-name):
+	// `llmtest run --shard` names shard i's folder ShardsRunName-shard-i
+	// and records the run it belongs to, so that the merge can check it
+	// has every shard of one run.
+	ShardsRunName = "run"
+	// ShardRunPrefix starts the folder name of each shard: run-shard-0,
+	// run-shard-1...
+	ShardRunPrefix = ShardsRunName + "-shard-"
 	// MergedRunName is the run name of the merged run, OUT/merged.
 	MergedRunName = "merged"
 	// IndexEnv is the variable Kubernetes sets to a pod's completion
@@ -54,7 +60,7 @@ type Config struct {
 	StartAt time.Time
 	// Out is where the run folders go: a bucket URL (s3://, gs://,
 	// azblob://) or, with VolumeClaim, an absolute path or file:// URL in
-	// the claim. Shard i writes Out/shard-i, the merge Out/merged.
+	// the claim. Shard i writes Out/run-shard-i, the merge Out/merged.
 	Out string
 	// VolumeClaim, when set, is a PersistentVolumeClaim mounted at the path
 	// of Out in every pod (ReadWriteMany, for pods on many nodes).
@@ -246,7 +252,7 @@ func RunFolder(out, name string) string {
 	return path.Join(out, name)
 }
 
-// ShardFolder returns the run folder of shard i under out, out/shard-i.
+// ShardFolder returns the run folder of shard i under out, out/run-shard-i.
 func ShardFolder(out string, i int) string {
 	return RunFolder(out, ShardRunPrefix+strconv.Itoa(i))
 }

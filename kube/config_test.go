@@ -103,7 +103,7 @@ func TestRunFolder(t *testing.T) {
 	} {
 		assert.Equal(t, c.want, RunFolder(c.out, "x"), c.out)
 	}
-	assert.Equal(t, "gs://b/r/shard-7", ShardFolder("gs://b/r", 7))
+	assert.Equal(t, "gs://b/r/run-shard-7", ShardFolder("gs://b/r", 7))
 }
 
 func TestStartAtTextRoundsUp(t *testing.T) {

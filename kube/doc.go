@@ -12,13 +12,13 @@
 // and parallelism both [Config.Shards], restartPolicy Never, and one
 // container that runs
 //
-//	llmtest run ARGS... --out OUT --run-name shard-$(JOB_COMPLETION_INDEX) --start-at T
+//	llmtest run ARGS... --out OUT --run-name run --start-at T
 //
 // Kubernetes sets JOB_COMPLETION_INDEX (0 to N-1) in each pod of an
 // Indexed Job and expands $(JOB_COMPLETION_INDEX) in the arguments; the
 // container's environment also holds JOB_COMPLETIONS, N. `llmtest run`
 // reads both to take its shard's share of the load. Shard i writes its
-// run folder OUT/shard-i; T, [Config.StartAt] in RFC 3339, is the same in
+// run folder OUT/run-shard-i; T, [Config.StartAt] in RFC 3339, is the same in
 // every pod. Every other argument reaches `llmtest run` verbatim: a "$"
 // in it is escaped as "$$", so Kubernetes expands nothing in it.
 //
@@ -32,7 +32,7 @@
 //
 // The second Job, named NAME-merge, runs
 //
-//	llmtest merge OUT/shard-0 ... OUT/shard-(N-1) --out OUT --run-name merged --slo ...
+//	llmtest merge OUT/run-shard-0 ... OUT/run-shard-(N-1) --out OUT --run-name merged --slo ...
 //
 // and exits 1 when an SLO fails, failing the Job. It is created suspended
 // (spec.suspend: true), so that one `kubectl apply` creates both Jobs and

@@ -73,7 +73,7 @@ func ExampleJobs() {
 	//         - --out
 	//         - s3://bucket/runs/vllm
 	//         - --run-name
-	//         - shard-$(JOB_COMPLETION_INDEX)
+	//         - run
 	//         - --start-at
 	//         - "2026-12-04T05:00:00Z"
 	//         command:
@@ -101,7 +101,7 @@ func ExampleJobs() {
 	//         maxSkew: 1
 	//         topologyKey: kubernetes.io/hostname
 	//         whenUnsatisfiable: ScheduleAnyway
-	// [merge s3://bucket/runs/vllm/shard-0 s3://bucket/runs/vllm/shard-1 s3://bucket/runs/vllm/shard-2 s3://bucket/runs/vllm/shard-3 --out s3://bucket/runs/vllm --run-name merged --slo ttft p99 < 800ms]
+	// [merge s3://bucket/runs/vllm/run-shard-0 s3://bucket/runs/vllm/run-shard-1 s3://bucket/runs/vllm/run-shard-2 s3://bucket/runs/vllm/run-shard-3 --out s3://bucket/runs/vllm --run-name merged --slo ttft p99 < 800ms]
 }
 
 func ExampleParseSecretEnv() {
@@ -118,6 +118,6 @@ func ExampleShardFolder() {
 	fmt.Println(kube.ShardFolder("s3://bucket/runs/a?region=eu-west-1", 2))
 	fmt.Println(kube.RunFolder("/results/a", kube.MergedRunName))
 	// Output:
-	// s3://bucket/runs/a/shard-2?region=eu-west-1
+	// s3://bucket/runs/a/run-shard-2?region=eu-west-1
 	// /results/a/merged
 }

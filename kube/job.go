@@ -44,7 +44,7 @@ func (c *Config) shardJob() *batchv1.Job {
 	args = append(args, escapeAll(c.RunArgs)...)
 	args = append(args,
 		"--out", escape(c.Out),
-		"--run-name", ShardRunPrefix+"$("+IndexEnv+")",
+		"--run-name", ShardsRunName,
 		"--start-at", StartAtText(c.StartAt),
 	)
 	env := []corev1.EnvVar{

@@ -20,8 +20,8 @@ func TestJobsEscapeTheRunArgs(t *testing.T) {
 	require.NoError(t, err)
 	args := shards.Spec.Template.Spec.Containers[0].Args
 	assert.Equal(t, []string{"run", "--prompt", "$$(JOB_COMPLETION_INDEX) costs $$5", "--out", "s3://b/$$x",
-		"--run-name", "shard-$(JOB_COMPLETION_INDEX)", "--start-at", "2026-12-04T05:00:00Z"}, args)
-	assert.Equal(t, []string{"merge", "s3://b/$$x/shard-0", "s3://b/$$x/shard-1", "s3://b/$$x/shard-2",
+		"--run-name", "run", "--start-at", "2026-12-04T05:00:00Z"}, args)
+	assert.Equal(t, []string{"merge", "s3://b/$$x/run-shard-0", "s3://b/$$x/run-shard-1", "s3://b/$$x/run-shard-2",
 		"--out", "s3://b/$$x", "--run-name", "merged", "--slo", "ttft p99 < 1s"}, merge.Spec.Template.Spec.Containers[0].Args)
 }
 

@@ -265,11 +265,23 @@ func copyFile(dst *folder, src, name string) error {
 }
 
 // copyResponses writes the records of Responses to the folder, as a new
-// responses.jsonl or, in a bucket, as parts.
+// responses.jsonl or, in a bucket, as parts. A merged result whose shards'
+// records are all in folders of this version (report.json of schema 2 or
+// later) has their lines copied as they are, each checked to be JSON,
+// rather than decoded and encoded again.
 func (r *Result) copyResponses(f *folder) error {
 	rw, err := newResponseWriter(f, ResponseParts{})
 	if err != nil {
 		return err
+	}
+	if r.rawShards() {
+		for _, s := range r.shards {
+			if err := copyRawResponses(s.OutputPath, rw); err != nil {
+				_ = rw.close()
+				return err
+			}
+		}
+		return rw.close()
 	}
 	for inv, err := range r.Responses() {
 		if err != nil {
@@ -336,6 +348,9 @@ func startFolder(f *folder, r *Result, payloads []endpoints.Payload, parts Respo
 		}
 	}
 	config := append(r.llmeterMeta(), member{"low_memory", r.Run.Config.LowMemory})
+	// A shard's folder says it is one from the start, so that a merge
+	// tells a shard whose process died from a run that is no shard.
+	config = config.addIf(r.Run.Config.Shard != nil, "shard", r.Run.Config.Shard)
 	if err := writeJSONFile(f, RunConfigFile, config); err != nil {
 		return nil, err
 	}
@@ -395,10 +410,15 @@ func newResponseWriter(f *folder, parts ResponseParts) (*responseWriter, error) 
 func (rw *responseWriter) write(inv *Invocation) error {
 	rw.buf = inv.appendJSON(rw.buf[:0])
 	rw.buf = append(rw.buf, '\n')
+	return rw.writeLine(rw.buf)
+}
+
+// writeLine writes one record's line, its newline included.
+func (rw *responseWriter) writeLine(line []byte) error {
 	if rw.parts != nil {
-		return rw.parts.write(rw.buf)
+		return rw.parts.write(line)
 	}
-	if _, err := rw.w.Write(rw.buf); err != nil {
+	if _, err := rw.w.Write(line); err != nil {
 		return fmt.Errorf("llmtest: writing %s: %w", ResponsesFile, err)
 	}
 	return nil
@@ -515,6 +535,7 @@ func loadFolder(fo *folder, dir string, keep bool) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{OutputPath: dir, Run: f.model()}
+	f.get("shard", &r.Run.Config.Shard)
 	total := secondsToDurationOrZero(f.number("total_test_time"))
 	if f.err != nil {
 		return nil, f.err
@@ -720,19 +741,10 @@ func readResponses(dir string, torn *bool) iter.Seq2[Invocation, error] {
 // fs.ErrNotExist.
 func folderResponses(fo *folder, torn *bool) iter.Seq2[Invocation, error] {
 	return func(yield func(Invocation, error) bool) {
-		files := []string{ResponsesFile}
-		if ok, err := fo.exists(ResponsesFile); err != nil {
-			yield(Invocation{}, fmt.Errorf("llmtest: reading run: %s: %w", fo.name(ResponsesFile), err))
+		files, err := responseFiles(fo)
+		if err != nil {
+			yield(Invocation{}, err)
 			return
-		} else if !ok {
-			names, err := fo.list(ResponsesDir)
-			if err != nil {
-				yield(Invocation{}, fmt.Errorf("llmtest: reading run: %s: %w", fo.name(ResponsesDir), err))
-				return
-			}
-			if parts := partNames(names); len(parts) > 0 {
-				files = parts
-			}
 		}
 		for _, name := range files {
 			if !readRecords(fo, name, torn, yield) {
@@ -740,6 +752,28 @@ func folderResponses(fo *folder, torn *bool) iter.Seq2[Invocation, error] {
 			}
 		}
 	}
+}
+
+// responseFiles returns the files of the folder's records, in order:
+// responses.jsonl, or when it has none, its parts (see ResponsesDir), or
+// responses.jsonl again when it has neither, whose reading then fails
+// with an error wrapping fs.ErrNotExist.
+func responseFiles(fo *folder) ([]string, error) {
+	ok, err := fo.exists(ResponsesFile)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("llmtest: reading run: %s: %w", fo.name(ResponsesFile), err)
+	case ok:
+		return []string{ResponsesFile}, nil
+	}
+	names, err := fo.list(ResponsesDir)
+	if err != nil {
+		return nil, fmt.Errorf("llmtest: reading run: %s: %w", fo.name(ResponsesDir), err)
+	}
+	if parts := partNames(names); len(parts) > 0 {
+		return parts, nil
+	}
+	return []string{ResponsesFile}, nil
 }
 
 // readRecords yields the records of the file name of fo, read one line at
@@ -786,6 +820,74 @@ func readRecords(fo *folder, name string, torn *bool, yield func(Invocation, err
 		if rerr != nil {
 			yield(Invocation{}, fmt.Errorf("llmtest: reading %s: %w", path, rerr))
 			return false
+		}
+	}
+}
+
+// rawShards reports whether r is a merge of shards whose records are all
+// on disk in this version's format, so that they can be copied line by
+// line.
+func (r *Result) rawShards() bool {
+	if r.shards == nil {
+		return false
+	}
+	for _, s := range r.shards {
+		if s.shards != nil || s.OutputPath == "" || len(s.Invocations) > 0 || s.Run.SchemaVersion < reporters.SchemaVersion {
+			return false
+		}
+	}
+	return true
+}
+
+// copyRawResponses copies the record lines of the run folder dir to rw as
+// they are. A line that is not JSON is an error naming it, except a torn
+// last line, which is dropped as readRecords drops it.
+func copyRawResponses(dir string, rw *responseWriter) error {
+	fo, err := openFolder(dir)
+	if err != nil {
+		return err
+	}
+	defer fo.Close()
+	files, err := responseFiles(fo)
+	if err != nil {
+		return err
+	}
+	for _, name := range files {
+		if err := copyRawFile(fo, name, rw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyRawFile(fo *folder, name string, rw *responseWriter) error {
+	path := fo.name(name)
+	f, err := fo.open(name)
+	if err != nil {
+		return fmt.Errorf("llmtest: reading run: %s: %w", path, err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
+	var line []byte
+	for n := 1; ; n++ {
+		var rerr error
+		line, rerr = readLine(br, line[:0])
+		if rec := bytes.TrimSpace(line); len(rec) > 0 {
+			if !json.Valid(rec) {
+				if rerr == io.EOF {
+					return nil // an unterminated last line
+				}
+				return fmt.Errorf("llmtest: %s:%d: not a JSON record", path, n)
+			}
+			if err := rw.writeLine(append(rec, '\n')); err != nil {
+				return err
+			}
+		}
+		switch {
+		case rerr == io.EOF:
+			return nil
+		case rerr != nil:
+			return fmt.Errorf("llmtest: reading %s: %w", path, rerr)
 		}
 	}
 }

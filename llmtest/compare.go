@@ -23,8 +23,8 @@ const (
 var DefaultComparePercentiles = []float64{50, 90, 99}
 
 // DefaultCompareMetrics are the metrics a comparison compares, those that
-// both runs measured.
-var DefaultCompareMetrics = []Metric{TimeToFirstToken, TimeToLastToken, TimePerOutputToken, InterTokenLatency, NumTokensOutput}
+// both runs measured (the client phases only when both runs traced them).
+var DefaultCompareMetrics = []Metric{TimeToFirstToken, TimeToLastToken, TimePerOutputToken, InterTokenLatency, NumTokensOutput, TimeToFirstByte, ConnectTime}
 
 // CompareOptions configure [CompareOptions.Compare]. The zero value is
 // valid and means the defaults.
@@ -412,6 +412,8 @@ var statisticNames = map[Metric]string{
 	ScheduleLag:                  "schedule_lag",
 	TimeToFirstTokenFromIntended: "ttft_from_intended",
 	TimeToLastTokenFromIntended:  "ttlt_from_intended",
+	TimeToFirstByte:              "ttfb",
+	ConnectTime:                  "connect_time",
 }
 
 // StatisticName returns the canonical name of m in the threshold language

@@ -184,6 +184,21 @@ type Config struct {
 	// turn, the user's think time; it is not part of any request's
 	// latency. It needs Turns > 1. Zero is no pause.
 	ThinkTime time.Duration
+
+	// Shard makes the run one shard of a larger run: its deterministic
+	// share of the clients, the rate, the stages and the payloads or
+	// schedule (see [Shard]), in the folder RunName-shard-<Index>. A
+	// sharded run needs RunName or StartAt, the same in every shard. The
+	// zero value is no sharding.
+	Shard Shard
+
+	// StartAt makes the run wait until this wall-clock moment before its
+	// first request, so that the shards of a run started apart begin
+	// together. The wait is cancelled with the run's context (the run
+	// then sends nothing and is interrupted). A run ready only after
+	// StartAt starts at once; either way, how late it started is
+	// reporters.Run.StartLag. The zero value starts at once.
+	StartAt time.Time
 }
 
 // ConfigError reports a Config field that breaks a rule.
@@ -286,6 +301,12 @@ func (c Config) merge(o Config) Config {
 	if o.ThinkTime != 0 {
 		c.ThinkTime = o.ThinkTime
 	}
+	if o.Shard != (Shard{}) {
+		c.Shard = o.Shard
+	}
+	if !o.StartAt.IsZero() {
+		c.StartAt = o.StartAt
+	}
 	return c
 }
 
@@ -332,6 +353,12 @@ func (c Config) Validate() error {
 	if err := validRunName(c.RunName); err != nil {
 		return err
 	}
+	if err := c.Shard.check(); err != nil {
+		return configErrorf("Shard", "%v", err)
+	}
+	if c.Shard.Count > 0 && c.RunName == "" && c.StartAt.IsZero() {
+		return configErrorf("Shard", "needs Config.RunName or Config.StartAt, the same in every shard, to name the run the shards belong to")
+	}
 	if err := c.Progress.validate(); err != nil {
 		return err
 	}
@@ -376,7 +403,10 @@ func (c Config) withDefaults() Config {
 	if c.Tokenizer == nil {
 		c.Tokenizer = tokenizers.Whitespace{}
 	}
-	if c.RunName == "" {
+	switch {
+	case c.RunName == "" && c.Shard.Count > 0:
+		c.RunName = startAtName(c.StartAt)
+	case c.RunName == "":
 		c.RunName = newRunName(time.Now())
 	}
 	return c

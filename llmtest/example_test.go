@@ -508,3 +508,60 @@ func ExampleCostModel() {
 	// cost_total = 0.06108
 	// cost_per_request-p50 = 0.00027
 }
+
+// Each process of a sharded run — here, three in one program — runs the
+// same Config but for its Shard, starting together at StartAt; the run's
+// 5 clients are dealt out 2, 2 and 1. Merge checks that it has every
+// shard of the run, and names the merge after it.
+func ExampleShard() {
+	ep, err := sim.New(sim.Config{Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, err := os.MkdirTemp("", "llmtest-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(out)
+	cfg := llmtest.Config{
+		Endpoint:   ep,
+		Payloads:   "testdata/prompts.jsonl",
+		Clients:    5,
+		Requests:   4,
+		OutputPath: out,
+		RunName:    "fleet",
+		StartAt:    time.Now().Add(100 * time.Millisecond),
+	}
+	var dirs []string
+	for i := range 3 {
+		shard, err := llmtest.ParseShard(fmt.Sprintf("%d/3", i)) // as from --shard
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		res, err := llmtest.NewRunner(cfg).Run(context.Background(), llmtest.Config{Shard: shard})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(res.Run.Name, res.Run.Config.Clients, "clients")
+		dirs = append(dirs, res.OutputPath)
+	}
+	if _, err := llmtest.Merge(dirs[:2], llmtest.MergeOptions{}); err != nil {
+		fmt.Println(err)
+	}
+	merged, err := llmtest.Merge(dirs, llmtest.MergeOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(merged.Run.Name, merged.Stats.TotalRequests, "requests from", merged.Run.Config.Clients, "clients")
+	// Output:
+	// fleet-shard-0 2 clients
+	// fleet-shard-1 2 clients
+	// fleet-shard-2 1 clients
+	// llmtest: reporters: run "fleet" has 3 shards; shard 2 is missing
+	// fleet 20 requests from 5 clients
+}

@@ -67,6 +67,8 @@ type engine struct {
 	// prof is the load level over time: the open loop's rate, or the
 	// closed loop's clients with Stages; nil for a closed loop without.
 	prof *profile
+	// shard is the run's shard, when it is one; cfg holds its share.
+	shard shardState
 	// open is the running open loop's state; nil in a closed loop.
 	open *openLoop
 	// warm marks the warm-up's requests.
@@ -127,6 +129,9 @@ func newEngine(cfg Config) (*engine, error) {
 	case len(cfg.Stages) > 0:
 		e.prof = newProfile(float64(cfg.Clients), cfg.Stages)
 		e.cfg.Clients = int(math.Ceil(e.prof.peak()))
+	}
+	if err := e.applyShard(); err != nil {
+		return nil, err
 	}
 	e.redactor, _ = cfg.Endpoint.(endpoints.Redactor)
 	if !cfg.Progress.Off {
@@ -191,6 +196,10 @@ func (e *engine) newResult() *Result {
 	if c.Turns > 1 {
 		rc.Turns, rc.ThinkTime = c.Turns, c.ThinkTime.Seconds()
 	}
+	if !c.StartAt.IsZero() {
+		rc.StartAt = c.StartAt.UTC()
+	}
+	e.shardModel(rc)
 	if c.OutputPath != "" {
 		res.OutputPath = JoinOutputPath(c.OutputPath, c.RunName)
 	}
@@ -250,7 +259,16 @@ func (e *engine) run(ctx context.Context, save bool) (*Result, error) {
 	if e.progress != nil {
 		e.live = newLiveRun(model, max(senders, 1), e.cfg.Progress.stats())
 	}
+	if !e.cfg.StartAt.IsZero() && !e.waitStart(ctx) {
+		e.interrupted.Store(true)
+		// Now, not when ctx's cancellation reaches gctx: no client may
+		// see gctx still live and send.
+		cancel(context.Cause(ctx))
+	}
 	start := time.Now()
+	if !e.cfg.StartAt.IsZero() {
+		res.Run.StartLag = max(start.Sub(e.cfg.StartAt), 0).Seconds()
+	}
 	e.start = start
 	e.check = startSelfCheck(start)
 	stopProgress := e.startProgress()
@@ -374,12 +392,13 @@ func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error
 		rec   recorder
 		gaps  arena
 		n     = len(e.reqs)
-		start = c * n / e.cfg.Clients
+		g     = e.shard.global(c) // the client's index in the whole run
+		start = g * n / e.shard.clients
 		cv    conversation // with Turns: the one in progress
 		convs int          // conversations started
 	)
-	if e.cfg.RampUp > 0 && c > 0 {
-		delay := time.Duration(int64(e.cfg.RampUp) * int64(c) / int64(e.cfg.Clients))
+	if e.cfg.RampUp > 0 && g > 0 {
+		delay := time.Duration(int64(e.cfg.RampUp) * int64(g) / int64(e.shard.clients))
 		t := time.NewTimer(delay - time.Since(e.start))
 		select {
 		case <-t.C:
@@ -394,7 +413,7 @@ func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error
 			e.interrupted.Store(true)
 			return nil
 		}
-		if e.prof != nil && !e.await(ctx, c) {
+		if e.prof != nil && !e.await(ctx, g) {
 			return nil
 		}
 		idx := (start + i) % n
@@ -404,7 +423,7 @@ func (e *engine) client(ctx context.Context, c int, out chan<- Invocation) error
 		)
 		if e.cfg.Turns > 1 {
 			if cv.turn() == 1 {
-				cv = conversation{id: "c" + strconv.Itoa(c) + "-" + strconv.Itoa(convs), idx: (start + convs) % n}
+				cv = conversation{id: "c" + strconv.Itoa(g) + "-" + strconv.Itoa(convs), idx: (start + convs) % n}
 				convs++
 			} else if !e.pause(ctx) {
 				return nil
@@ -686,7 +705,7 @@ func (e *engine) collect(ctx context.Context, in <-chan Invocation, res *Result,
 	for inv := range in {
 		n++
 		if inv.ID == "" {
-			inv.ID = "req-" + strconv.Itoa(n)
+			inv.ID = e.idPrefix() + "req-" + strconv.Itoa(n)
 		}
 		if cbErr == nil {
 			for i, cb := range e.cfg.Callbacks {

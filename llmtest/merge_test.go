@@ -230,3 +230,49 @@ func TestPayloadsDigest(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, "r", ReportJSONFile))
 	assert.False(t, errors.Is(err, os.ErrNotExist))
 }
+
+// TestMergeCopiesRecordLines checks that a saved merge of this version's
+// folders holds the shards' record lines as they are, shard by shard, and
+// that a line that is not JSON is an error naming it, while a torn last
+// line is dropped.
+func TestMergeCopiesRecordLines(t *testing.T) {
+	_, dirs := splitRun(t, 2)
+	var want []byte
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ResponsesFile))
+		require.NoError(t, err)
+		want = append(want, b...)
+	}
+	merged, err := Merge(dirs, MergeOptions{RunName: "m"})
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "m")
+	require.NoError(t, merged.SaveTo(out))
+	got, err := os.ReadFile(filepath.Join(out, ResponsesFile))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+
+	// A torn last line (a crash mid-write) is dropped.
+	last := filepath.Join(dirs[1], ResponsesFile)
+	f, err := os.OpenFile(last, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`{"id":"torn`)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	merged, err = Merge(dirs, MergeOptions{RunName: "m2"})
+	require.NoError(t, err)
+	out = filepath.Join(t.TempDir(), "m2")
+	require.NoError(t, merged.SaveTo(out))
+	got, err = os.ReadFile(filepath.Join(out, ResponsesFile))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+
+	// A broken line inside a shard's records is an error naming it.
+	b, err := os.ReadFile(filepath.Join(dirs[0], ResponsesFile))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dirs[0], ResponsesFile), append([]byte("{not json\n"), b...), 0o644))
+	merged, err = Merge(dirs, MergeOptions{RunName: "m3"})
+	require.NoError(t, err)
+	err = merged.SaveTo(filepath.Join(t.TempDir(), "m3"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), filepath.Join(dirs[0], ResponsesFile)+":1: not a JSON record")
+}

@@ -63,6 +63,8 @@ type arrivals struct {
 	mass    float64 // the Poisson process's cumulative unit-rate time
 	end     time.Duration
 	limit   int // the number of arrivals, 0 for no limit
+	// phase offsets constant arrivals by a fraction of a gap: a shard's.
+	phase float64
 }
 
 func newArrivals(c *Config, prof *profile) *arrivals {
@@ -89,7 +91,7 @@ func (a *arrivals) next() (time.Duration, bool) {
 		a.k++
 		return a.times[a.k-1], true
 	}
-	m := float64(a.k)
+	m := float64(a.k) + a.phase
 	if a.poisson {
 		a.mass += a.rng.ExpFloat64()
 		m = a.mass
@@ -138,6 +140,7 @@ func (e *engine) schedule(ctx context.Context, ol *openLoop, spawn func()) {
 		ol.scheduled.Store(true)
 	}()
 	arr := newArrivals(&e.cfg, e.prof)
+	arr.phase = e.shard.phase
 	n := len(e.reqs)
 	maxInFlight := int64(e.cfg.MaxInFlight)
 	var workers int64
@@ -165,7 +168,7 @@ func (e *engine) schedule(ctx context.Context, ol *openLoop, spawn func()) {
 			workers++
 			spawn()
 		}
-		ol.work <- arrival{idx: k % n, intended: e.start.Add(at), warmup: warm}
+		ol.work <- arrival{idx: e.shard.global(k) % n, intended: e.start.Add(at), warmup: warm}
 	}
 }
 

@@ -36,7 +36,7 @@ var planSections = []PlanSection{
 		"ignore-eos", "tokenizer", "workload-seed", "trace", "trace-speed"}},
 	{"load", []string{"clients", "requests", "duration", "ramp-up", "timeout", "low-memory",
 		"rate", "arrival", "max-in-flight", "seed", "stage", "warmup", "turns", "think-time", "sweep-clients", "sweep-rates",
-		"heatmap-inputs", "heatmap-outputs", "heatmap-requests"}},
+		"heatmap-inputs", "heatmap-outputs", "heatmap-requests", "shard", "start-at"}},
 	{"slo", nil},
 	{"reports", []string{"out", "run-name", "junit", "junit-strict", "json", "md",
 		"progress", "progress-stats", "progress-interval", "progress-clients",
@@ -67,6 +67,8 @@ const (
 	kindStages // ParseStages
 	kindWarmup // ParseWarmup
 	kindLevels // a list of sweep levels, separated by commas
+	kindShard  // ParseShard
+	kindTime   // an RFC 3339 time
 	kindHeader // NAME=VALUE
 )
 
@@ -99,6 +101,8 @@ var planKinds = map[string]planKind{
 	"load.sweep-clients":          kindLevels,
 	"load.sweep-rates":            kindLevels,
 	"load.heatmap-requests":       kindInt,
+	"load.shard":                  kindShard,
+	"load.start-at":               kindTime,
 	"reports.junit-strict":        kindBool,
 	"reports.progress-interval":   kindDuration,
 	"reports.progress-clients":    kindBool,
@@ -225,7 +229,7 @@ func (e *PlanError) Error() string {
 //	load:       clients, requests, duration, ramp-up, timeout, low-memory,
 //	            rate, arrival, max-in-flight, seed, stage, warmup, turns,
 //	            think-time, sweep-clients, sweep-rates, heatmap-inputs,
-//	            heatmap-outputs, heatmap-requests
+//	            heatmap-outputs, heatmap-requests, shard, start-at
 //	slo:        a list of SLO expressions, such as "ttft p99 < 800ms"
 //	reports:    out, run-name, junit, junit-strict, json, md, progress,
 //	            progress-stats, progress-interval, progress-clients,
@@ -346,6 +350,8 @@ var planFields = map[string]string{
 	"Warmup":      "load.warmup",
 	"Turns":       "load.turns",
 	"ThinkTime":   "load.think-time",
+	"Shard":       "load.shard",
+	"StartAt":     "load.start-at",
 	"Payloads":    "payloads.payload",
 	"OutputPath":  "reports.out",
 	"RunName":     "reports.run-name",
@@ -402,6 +408,10 @@ func (p *Plan) set(e PlanEntry) {
 		c.Turns = int(n)
 	case "load.think-time":
 		c.ThinkTime = d
+	case "load.shard":
+		c.Shard, _ = ParseShard(e.Value)
+	case "load.start-at":
+		c.StartAt, _ = time.Parse(time.RFC3339Nano, e.Value)
 	case "load.sweep-clients", "load.sweep-rates":
 		levels, _ := ParseLevels(e.Value, e.Key == "sweep-rates")
 		p.Levels = append(p.Levels, levels...)
@@ -576,6 +586,14 @@ func checkValue(name, s string) error {
 	case kindWarmup:
 		if _, err = ParseWarmup(s); err != nil {
 			return errors.New("want a duration such as 10s or a number of requests such as 100")
+		}
+	case kindShard:
+		if _, err = ParseShard(s); err != nil {
+			return errors.New("want a shard i/N, 0-based, such as 0/4")
+		}
+	case kindTime:
+		if _, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return errors.New("want an RFC 3339 time such as 2026-12-04T05:00:00Z")
 		}
 	case kindHeader:
 		if k, _, ok := strings.Cut(s, "="); !ok || strings.TrimSpace(k) == "" {

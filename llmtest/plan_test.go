@@ -145,7 +145,7 @@ func TestLoadPlanErrorsNameTheFileTheLineAndTheKey(t *testing.T) {
 	}{
 		{"misspelt key", "load:\n  clients: 2\n  clinets: 3\n", `:3: unknown key "clinets" in load (did you mean "clients"?)`},
 		{"key in another section", "endpoint:\n  clients: 3\n", `:2: unknown key "clients" in endpoint (it belongs in load)`},
-		{"unknown key", "load:\n  headers: 3\n", `:2: unknown key "headers" in load (known: clients, requests, duration, ramp-up, timeout, low-memory, rate, arrival, max-in-flight, seed, stage, warmup, turns, think-time, sweep-clients, sweep-rates, heatmap-inputs, heatmap-outputs, heatmap-requests)`},
+		{"unknown key", "load:\n  headers: 3\n", `:2: unknown key "headers" in load (known: clients, requests, duration, ramp-up, timeout, low-memory, rate, arrival, max-in-flight, seed, stage, warmup, turns, think-time, sweep-clients, sweep-rates, heatmap-inputs, heatmap-outputs, heatmap-requests, shard, start-at)`},
 		{"bad stages", "load:\n  stage: 30s:100,fast\n", `:2: load.stage: want stages DURATION:TARGET such as 30s:100, separated by commas, got "30s:100,fast"`},
 		{"bad warmup", "load:\n  warmup: -3\n", `:2: load.warmup: want a duration such as 10s or a number of requests such as 100, got "-3"`},
 		{"misspelt section", "lod:\n  clients: 3\n", `:1: unknown section "lod" (did you mean "load"?)`},
@@ -164,7 +164,7 @@ func TestLoadPlanErrorsNameTheFileTheLineAndTheKey(t *testing.T) {
 		{"no value", "load:\n  clients:\n", `:2: load.clients: has no value`},
 		{"set twice", "load:\n  clients: 1\n  clients: 2\n", `:3: load.clients: set twice (first on line 2)`},
 		{"section twice", "load:\n  clients: 1\nload:\n  requests: 2\n", `:3: load: set twice (first on line 1)`},
-		{"section not a mapping", "load: 3\n", `:1: load: want a mapping of keys (clients, requests, duration, ramp-up, timeout, low-memory, rate, arrival, max-in-flight, seed, stage, warmup, turns, think-time, sweep-clients, sweep-rates, heatmap-inputs, heatmap-outputs, heatmap-requests), got "3"`},
+		{"section not a mapping", "load: 3\n", `:1: load: want a mapping of keys (clients, requests, duration, ramp-up, timeout, low-memory, rate, arrival, max-in-flight, seed, stage, warmup, turns, think-time, sweep-clients, sweep-rates, heatmap-inputs, heatmap-outputs, heatmap-requests, shard, start-at), got "3"`},
 		{"slo not a list", "slo: ttft p99 < 1s\n", `:1: slo: want a list of SLO expressions, such as - ttft p99 < 800ms; got "ttft p99 < 1s"`},
 		{"empty slo", "slo:\n  - ttft p99 < 1s\n  - ''\n", `:3: slo[1]: the expression is empty`},
 		{"not a mapping", "- a\n- b\n", `:1: want a mapping of sections (endpoint, payloads, load, slo, reports, sim, aws), got a list`},

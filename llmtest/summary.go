@@ -41,6 +41,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	fmt.Fprintf(&b, "%s: %s, %d failed (%.2f%%)%s in %s; %.1f requests/min, %.1f output tokens/s\n",
 		summaryShape(run.Config), plural(st.TotalRequests, "request"), st.FailedRequests, 100*st.FailedRequestsRate, cancelled,
 		FormatDuration(st.TotalTestTime), st.RequestsPerMinute, st.OutputTokensPerSecond)
+	if line := summaryStart(run); line != "" {
+		b.WriteString(line + "\n")
+	}
 	if run.Generator != nil {
 		b.WriteString("load generator: " + run.Generator.String() + "\n")
 	}
@@ -119,6 +122,21 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// summaryStart describes a shard and its start: "shard 1/4 of big,
+// start at 2026-12-04T05:00:00Z, 0.3ms late"; empty for a run that is
+// neither a shard nor told when to start.
+func summaryStart(run *reporters.Run) string {
+	var parts []string
+	if s := run.Config.Shard; s != nil {
+		parts = append(parts, "shard "+s.String()+" of "+s.Run)
+	}
+	if at := run.Config.StartAt; !at.IsZero() {
+		parts = append(parts, "start at "+at.UTC().Format(time.RFC3339Nano)+", "+
+			FormatDuration(secondsToDuration(run.StartLag))+" late")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // summaryShape describes the load shape: "8 clients × 50 requests", "8

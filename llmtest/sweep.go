@@ -180,6 +180,9 @@ func (s *SweepConfig) validate(base Config) error {
 	if len(base.Stages) > 0 {
 		return configErrorf("Stages", "ramps every level of a sweep to the same targets: a sweep sets each level's load itself")
 	}
+	if base.Shard != (Shard{}) {
+		return configErrorf("Shard", "is not supported in a sweep: run each level's shards as runs of their own and merge them")
+	}
 	if s.Levels[0].Rate > 0 && s.MinRequestsPerClient > 0 {
 		return sweepErrorf("MinRequestsPerClient", "counts a closed loop's requests per client; a sweep over rates has none (MinRequestsPerRun sets each level's arrivals)")
 	}

@@ -143,6 +143,8 @@ func TestSweepConfigErrors(t *testing.T) {
 		{"name", base, SweepConfig{Name: "a/b", Levels: ClientLevels(1)}, "SweepConfig.Name"},
 		{"stages", Config{Endpoint: base.Endpoint, Payloads: base.Payloads, Stages: []Stage{{Duration: time.Second, Target: 8}}},
 			SweepConfig{Levels: ClientLevels(1, 2)}, "Config.Stages: ramps every level of a sweep to the same targets"},
+		{"shard", Config{Endpoint: base.Endpoint, Payloads: base.Payloads, Shard: Shard{Index: 1, Count: 2}},
+			SweepConfig{Levels: ClientLevels(1, 2)}, "Config.Shard: is not supported in a sweep"},
 		{"per client over rates", base, SweepConfig{Levels: RateLevels(10, 20), MinRequestsPerClient: 5},
 			"SweepConfig.MinRequestsPerClient: counts a closed loop's requests per client"},
 		{"min", base, SweepConfig{Levels: ClientLevels(1), MinRequestsPerRun: -1}, "SweepConfig.MinRequestsPerRun: must not be negative"},

@@ -22,7 +22,8 @@
 // [Merge] merges runs of one test (shards) into one: counts summed,
 // histograms and the windows' histograms merged, series aligned on
 // wall-clock seconds; runs of another endpoint, payload set or tokenizer
-// are a [*MismatchError] unless forced.
+// are a [*MismatchError] unless forced, and the shards of a sharded run
+// must be all of them ([CheckShards]).
 //
 // A renderer with heavy dependencies lives in a package of its own —
 // reporters/html draws the HTML report's charts with gonum.org/v1/plot —
@@ -69,11 +70,18 @@
 //     payloads_digest (string, optional): "sha256:" and 64 hex digits
 //     identifying the payload set, which [Merge] compares;
 //     low_memory (boolean): the run kept no record in memory, so its
-//     percentiles come from the histograms.
+//     percentiles come from the histograms; shard (object, optional):
+//     the run is one shard of a sharded run — index (integer, 0-based),
+//     count (integer, the shards), run_name (string, the sharded run's
+//     name), seed (integer, optional: the shard's own seed of Poisson
+//     arrivals, derived from config.seed); start_at (string, RFC 3339,
+//     optional): the wall-clock moment the run was told to start at.
 //   - start_time, end_time (string, RFC 3339, UTC): when the first request
 //     was about to be sent and when the last response ended.
 //   - total_test_time (seconds): the run's wall time, first send to last
 //     response (LLMeter's total_test_time).
+//   - start_lag (seconds, optional): how late the run started after
+//     config.start_at; in a merge, the latest shard's.
 //   - interrupted (boolean): the run ended before its load shape
 //     completed (cancelled, SIGINT, go test -timeout); its figures cover
 //     the requests that ended.

@@ -41,7 +41,9 @@ func (e *MismatchError) Error() string {
 // runs are not changed; the merged run shares nothing with them.
 //
 // The first run's identity (name, description, test name, endpoint) is
-// the merged run's. Counts, token totals and error counts are summed
+// the merged run's. ServerMetrics is left out: each shard scraped the same
+// server over overlapping times, so their deltas do not add up; scrape the
+// server once around the whole sharded run instead. Counts, token totals and error counts are summed
 // exactly (errors by message, at most MaxErrorMessages of them, the rest
 // under ""). Per metric, N, Sum, Min and Max are exact and Average is
 // Sum / N; the histograms are merged, and the percentiles are read from
@@ -64,7 +66,14 @@ func (e *MismatchError) Error() string {
 //
 // Config is the merged load shape: Clients is the sum of the runs'
 // clients, Requests, Duration, RampUp and Timeout the largest, LowMemory
-// true when every run was low-memory.
+// true when every run was low-memory. StartLag is the largest.
+//
+// Shards of a sharded run (Config.Shard set) must be exactly shards
+// 0..N-1 of one run, each once, even with opts.Force: anything else is
+// the error [CheckShards] returns, naming a missing shard, so that a
+// merge is never silently partial. Their merge has no Shard; an open
+// loop's Requests (each shard's share of the arrivals) are summed, and
+// each stage's Target is the sum of the shards' shares.
 //
 // Runs are shards of one test when their endpoint (provider, model_id,
 // endpoint_name and url), payload set (config.payloads_digest, or, when
@@ -85,6 +94,9 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 		if !hasHistograms(r) {
 			return nil, fmt.Errorf("run %q: %w", r.Name, ErrNoHistograms)
 		}
+	}
+	if err := CheckShards(runs); err != nil {
+		return nil, err
 	}
 	if !opts.Force {
 		for _, r := range runs[1:] {
@@ -109,6 +121,11 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 	}
 	out.Config.Clients, out.Config.Shards, out.Config.Rate, out.Config.MaxInFlight = 0, 0, 0, 0
 	out.Config.LowMemory = true
+	sharded := first.Config.Shard != nil
+	if sharded {
+		out.Config.Shard, out.Config.Requests = nil, 0
+		out.Config.Stages = mergeStages(runs)
+	}
 	for _, r := range runs {
 		c := &out.Config
 		c.Shards += max(r.Config.Shards, 1) // a merge counts its own shards
@@ -116,7 +133,11 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 		// Shards of an open loop each take a share of the rate.
 		c.Rate += r.Config.Rate
 		c.MaxInFlight += r.Config.MaxInFlight
-		c.Requests = max(c.Requests, r.Config.Requests)
+		if sharded && r.Config.Arrival != "" {
+			c.Requests += r.Config.Requests // each shard's share of the arrivals
+		} else {
+			c.Requests = max(c.Requests, r.Config.Requests)
+		}
 		c.Duration = max(c.Duration, r.Config.Duration)
 		c.RampUp = max(c.RampUp, r.Config.RampUp)
 		c.Timeout = max(c.Timeout, r.Config.Timeout)
@@ -141,6 +162,7 @@ func Merge(runs []*Run, opts MergeOptions) (*Run, error) {
 			out.Connections.Reused += c.Reused
 		}
 		out.Interrupted = out.Interrupted || r.Interrupted
+		out.StartLag = max(out.StartLag, r.StartLag)
 		if !r.StartTime.IsZero() && (out.StartTime.IsZero() || r.StartTime.Before(out.StartTime)) {
 			out.StartTime = r.StartTime
 		}

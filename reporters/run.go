@@ -49,6 +49,12 @@ type Run struct {
 	// time from just before its clients started to when its last response
 	// was collected.
 	TestTime float64 `json:"total_test_time"`
+	// StartLag is how late the run started after Config.StartAt, in
+	// seconds: StartTime − StartAt, 0 without StartAt. A run that was
+	// ready before StartAt waits for it, and its lag is the wake-up's
+	// delay (well under a millisecond); one that was ready after it
+	// starts at once, and its lag is how late it was ready.
+	StartLag float64 `json:"start_lag,omitempty"`
 	// Interrupted reports that the run ended before its load shape
 	// completed; its figures cover the requests that ended.
 	Interrupted bool `json:"interrupted"`
@@ -126,6 +132,15 @@ type Config struct {
 	// a run that was not merged. Clients is then the sum of the shards'
 	// clients, and Requests the most any shard's clients sent each.
 	Shards int `json:"shards,omitempty"`
+	// Shard identifies a shard of a sharded run (llmtest's Config.Shard):
+	// its index, the number of shards and the run they belong to; nil for
+	// a run that was not a shard. [Merge] checks that shards are 0..N-1
+	// of one run.
+	Shard *Shard `json:"shard,omitempty"`
+	// StartAt is the wall-clock moment the run was told to start at
+	// (llmtest's Config.StartAt, UTC); zero when it started at once.
+	// Run.StartLag says how late it was.
+	StartAt time.Time `json:"start_at,omitzero"`
 	// LowMemory reports a run that kept no invocation in memory (LLMeter's
 	// low_memory): its records are only in responses.jsonl, and its
 	// percentiles come from the histograms.

@@ -122,8 +122,18 @@ func (o *compareOptions) compare(a, b string, stdout, stderr io.Writer) int {
 	}
 	opts := llmtest.CompareOptions{Confidence: o.confidence, Resamples: o.resamples, Seed: o.seed, Percentiles: slices.Clone(o.percentiles)}
 	for _, rg := range rgs {
-		if rg.Metric != "" && !slices.Contains(opts.Percentiles, rg.Percentile) {
+		if rg.Metric == "" {
+			continue
+		}
+		// A threshold's metric and percentile are always compared.
+		if !slices.Contains(opts.Percentiles, rg.Percentile) {
 			opts.Percentiles = append(opts.Percentiles, rg.Percentile)
+		}
+		if opts.Metrics == nil {
+			opts.Metrics = slices.Clone(llmtest.DefaultCompareMetrics)
+		}
+		if !slices.Contains(opts.Metrics, rg.Metric) {
+			opts.Metrics = append(opts.Metrics, rg.Metric)
 		}
 	}
 	if err := opts.Validate(); err != nil {
@@ -242,8 +252,19 @@ const (
 	inputBenchmark = "a benchmark output file"
 )
 
-// inputKind says what path is, or a usage error naming it.
+// inputKind says what path is, or a usage error naming it. A bucket URL
+// (s3://, gs://, azblob://, file://) is a sweep folder when it holds a
+// sweep that loads, else a run folder.
 func inputKind(path string) (string, error) {
+	if strings.Contains(path, "://") {
+		if err := llmtest.CheckRunFolder(path); err != nil {
+			return "", usageErrorf("%v", err) // names the URL, redacted
+		}
+		if _, err := llmtest.LoadSweep(path); err == nil {
+			return inputSweep, nil
+		}
+		return inputRun, nil
+	}
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

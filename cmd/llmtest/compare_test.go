@@ -157,6 +157,22 @@ func TestCompareSameConfigurationChangesNothing(t *testing.T) {
 	for _, ch := range c.FailOn {
 		assert.False(t, ch.Regressed, ch.Message)
 	}
+
+	// A threshold on a metric outside the default rows compares it.
+	code, stdout, stderr = runCLI(t, "compare", a, b, "--json", report, "--fail-on", "input_tokens p50 +10%,ttfo p50 +50%")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	c = readCompareJSON(t, report)
+	for _, s := range []string{"input_tokens p50", "ttfo p50"} {
+		require.NotNil(t, c.Comparison.Delta(s), "%s is compared:\n%s", s, stdout)
+	}
+
+	// Runs are read from URLs as from folders.
+	code, urlOut, stderr := runCLI(t, "compare", "file://"+a, "file://"+b, "--fail-on", "ttft p50 +10%")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", urlOut, stderr)
+	assert.Contains(t, urlOut, "ttft")
+	code, _, stderr = runCLI(t, "compare", "file://"+a, "file://"+filepath.Join(out, "none"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "none")
 }
 
 func TestCompareLowMemoryRunsResampleHistograms(t *testing.T) {

@@ -12,6 +12,9 @@ import (
 // checkCSVPath checks the file --csv names before anything is read: not a
 // folder, in a folder that exists.
 func checkCSVPath(path string) error {
+	if path == stdoutName {
+		return nil
+	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return usageErrorf("--csv %q: is a folder; give a file", path)
 	}

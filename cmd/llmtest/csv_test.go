@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -51,6 +52,20 @@ func TestReportCSV(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, inv.Conn.FirstByte.Seconds(), ttfb)
 	}
+
+	// --csv - writes the CSV to standard output, the summary to standard
+	// error, and nothing named "-".
+	t.Chdir(t.TempDir())
+	code, stdout, stderr = runCLI(t, "report", dir, "--csv", "-")
+	require.Equal(t, exitOK, code, stderr)
+	piped, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	require.NoError(t, err, stdout)
+	assert.Equal(t, rows, piped)
+	assert.Contains(t, stderr, "llmtest run rows")
+	assert.NoFileExists(t, "-")
+	code, _, stderr = runCLI(t, "report", dir, "--csv", "-", "--json", "-")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--csv - and another report both name standard output (-)")
 }
 
 func TestReportCSVUsageErrors(t *testing.T) {

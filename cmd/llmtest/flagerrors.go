@@ -36,6 +36,8 @@ var engineFlags = map[string]string{
 	"Warmup":         "--warmup",
 	"Turns":          "--turns",
 	"ThinkTime":      "--think-time",
+	"Shard":          "--shard",
+	"StartAt":        "--start-at",
 	"ArrivalTimes":   "--trace",
 }
 

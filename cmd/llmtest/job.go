@@ -26,7 +26,7 @@ to kubectl apply -f -.
 
 Every pod starts its load at one moment, --start-delay after now, written
 in the manifest as an absolute time: generate and apply at once. Shard i
-writes its run folder --out/shard-i, which Kubernetes numbers through
+writes its run folder --out/run-shard-i, which Kubernetes numbers through
 JOB_COMPLETION_INDEX; JOB_COMPLETIONS holds the number of shards. The
 merge Job is created suspended: once the shard Job completes, resume it
 (the manifest's first lines give the commands), and it writes
@@ -263,8 +263,8 @@ type runArgs struct {
 // jobOwnedFlags are the run flags that `llmtest job` sets or refuses, and
 // why.
 var jobOwnedFlags = []struct{ name, why string }{
-	{"out", "give --out to llmtest job: each shard writes <out>/shard-<i>"},
-	{"run-name", "llmtest job names the shards' runs shard-<i> and the merge merged"},
+	{"out", "give --out to llmtest job: each shard writes <out>/run-shard-<i>"},
+	{"run-name", "llmtest job names the shards' run \"run\" (folders run-shard-<i>) and the merge merged"},
 	{"start-at", "llmtest job sets it, --start-delay after now"},
 	{"shard", "each pod takes its shard from JOB_COMPLETION_INDEX and JOB_COMPLETIONS"},
 	{"file", "a plan file is not in the container: give its flags after --"},

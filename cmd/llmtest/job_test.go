@@ -181,7 +181,7 @@ func TestJobManifests(t *testing.T) {
 		}
 		require.Equal(t, "run", args[0])
 		name, _ := flagValue(args, "run-name")
-		assert.Equal(t, fmt.Sprintf("shard-%d", i), name)
+		assert.Equal(t, "run", name)
 		out, _ := flagValue(args, "out")
 		assert.Equal(t, "s3://bucket/runs/a?region=eu-west-1", out)
 		prompt, _ := flagValue(args, "prompt")
@@ -204,7 +204,7 @@ func TestJobManifests(t *testing.T) {
 		assert.Equal(t, 16, o.clients)
 		assert.Equal(t, 5*time.Minute, o.duration)
 		assert.False(t, o.stream)
-		assert.Equal(t, fmt.Sprintf("shard-%d", i), o.runName)
+		assert.Equal(t, "run", o.runName)
 		assert.Empty(t, o.slos)
 	}
 	for _, s := range starts {
@@ -228,8 +228,8 @@ func TestJobManifests(t *testing.T) {
 	assert.Equal(t, corev1.RestartPolicyNever, merge.Spec.Template.Spec.RestartPolicy)
 	assert.Equal(t, []string{"llmtest"}, mc.Command)
 	assert.Equal(t, []string{"merge",
-		"s3://bucket/runs/a/shard-0?region=eu-west-1", "s3://bucket/runs/a/shard-1?region=eu-west-1",
-		"s3://bucket/runs/a/shard-2?region=eu-west-1", "s3://bucket/runs/a/shard-3?region=eu-west-1",
+		"s3://bucket/runs/a/run-shard-0?region=eu-west-1", "s3://bucket/runs/a/run-shard-1?region=eu-west-1",
+		"s3://bucket/runs/a/run-shard-2?region=eu-west-1", "s3://bucket/runs/a/run-shard-3?region=eu-west-1",
 		"--out", "s3://bucket/runs/a?region=eu-west-1", "--run-name", "merged",
 		"--slo", "ttft p99 < 800ms", "--slo", "error_rate < 1%"}, mc.Args)
 	assert.Equal(t, "openai", envOf(mc)["OPENAI_API_KEY"].ValueFrom.SecretKeyRef.Name)
@@ -269,8 +269,8 @@ func TestJobStructure(t *testing.T) {
 	c := jobs[0].Spec.Template.Spec.Containers[0]
 	assert.Empty(t, c.Resources.Requests, "--cpu '' --memory '' set no resources")
 	assert.Equal(t, "llmtest", jobs[0].Name)
-	assert.Equal(t, []string{"run", "--url", "http://s:8000/v1", "--out", "gs://b", "--run-name", "shard-$(JOB_COMPLETION_INDEX)"}, c.Args[:7])
-	assert.Equal(t, []string{"merge", "gs://b/shard-0", "gs://b/shard-1", "--out", "gs://b", "--run-name", "merged"},
+	assert.Equal(t, []string{"run", "--url", "http://s:8000/v1", "--out", "gs://b", "--run-name", "run"}, c.Args[:7])
+	assert.Equal(t, []string{"merge", "gs://b/run-shard-0", "gs://b/run-shard-1", "--out", "gs://b", "--run-name", "merged"},
 		jobs[1].Spec.Template.Spec.Containers[0].Args)
 	assert.Equal(t, "kubernetes.io/hostname", jobs[0].Spec.Template.Spec.TopologySpreadConstraints[0].TopologyKey)
 	assert.Equal(t, "llmtest", jobs[0].Spec.Template.Spec.TopologySpreadConstraints[0].LabelSelector.MatchLabels["batch.kubernetes.io/job-name"])
@@ -362,8 +362,8 @@ func TestJobFlagErrors(t *testing.T) {
 		{with(nil, "--", "--url", "http://s/v1", "--clients", "x"), `after --: invalid value "x" for flag --clients: parse error`},
 		{with(nil, "--", "--url", "http://s/v1", "stray"), `after --: unexpected argument "stray" (llmtest run takes flags only)`},
 		{with(nil, "--", "--url", "http://s/v1", "-h"), "after --: -h is not a flag of llmtest run here; run 'llmtest run -h' for them"},
-		{with(nil, "--", "--url", "http://s/v1", "--out", "/x"), "after --: --out: give --out to llmtest job: each shard writes <out>/shard-<i>"},
-		{with(nil, "--", "--url", "http://s/v1", "--run-name", "x"), "after --: --run-name: llmtest job names the shards' runs shard-<i> and the merge merged"},
+		{with(nil, "--", "--url", "http://s/v1", "--out", "/x"), "after --: --out: give --out to llmtest job: each shard writes <out>/run-shard-<i>"},
+		{with(nil, "--", "--url", "http://s/v1", "--run-name", "x"), "after --: --run-name: llmtest job names the shards' run \"run\" (folders run-shard-<i>) and the merge merged"},
 		{with(nil, "--", "--url", "http://s/v1", "-f", "plan.yaml"), "after --: --file: a plan file is not in the container: give its flags after --"},
 		{with(nil, "--", "--url", "http://s/v1", "--sweep-clients", "1,2"), "after --: --sweep-clients: a sweep is not sharded"},
 		{with(nil, "--", "--url", "http://s/v1", "--heatmap-inputs", "10"), "after --: --heatmap-inputs: a heatmap is not sharded"},

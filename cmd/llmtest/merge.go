@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,13 +29,19 @@ Flags may follow the folders.
 Shards must agree on the endpoint (provider, model, endpoint name, URL),
 the payload set and the tokenizer; the number of clients may differ
 (the merge's is their sum). Shards that disagree are refused, naming
-the field and both values, unless --force.`
+the field and both values, unless --force.
+
+The shards of a sharded run (llmtest run --shard i/N, or an Indexed
+Job's JOB_COMPLETION_INDEX) must be all of 0..N-1, each once: a missing
+shard is refused, naming it, even with --force, so that a merge is never
+silently partial. Their merge is named after their run unless --run-name.`
 
 // mergeFooter lists the exit statuses of `llmtest merge`.
 const mergeFooter = `Exit status:
   0    merged, and every --slo held
   1    an --slo failed
-  2    a usage error: a missing or unreadable folder, shards that disagree
+  2    a usage error: a missing or unreadable folder, shards that disagree,
+       a missing shard of a sharded run
   3    every request of the merge failed`
 
 // mergeOptions are the flags of `llmtest merge`.
@@ -67,7 +75,7 @@ func newMergeCommand(stdout, stderr io.Writer) *cobra.Command {
 	slo := g.add("SLO")
 	reports := g.add("Reports")
 	o.register(reports, slo, "the merged run", "base folder for the merged run folder <out>/<run-name>, a local folder or a bucket URL (empty: write no folder)")
-	reports.StringVar(&o.runName, "run-name", "", "name of the merged run (default: the current time and a random suffix)")
+	reports.StringVar(&o.runName, "run-name", "", "name of the merged run (default: the shards' run, or the current time and a random suffix)")
 	g.install()
 	completeDirs(cmd, "out")
 	completeReportFiles(cmd)
@@ -92,7 +100,14 @@ func (o *mergeOptions) merge(dirs []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		var me *reporters.MismatchError
 		var ce *llmtest.ConfigError
+		var se *reporters.ShardsError
+		var ufe *llmtest.UnfinishedShardError
 		switch {
+		case errors.As(err, &ufe):
+			err = usageErrorf("%s: the merge would be partial, so nothing was merged", strings.TrimPrefix(ufe.Error(), "llmtest: "))
+		case errors.As(err, &se):
+			err = usageErrorf("%s: the merge would be partial, so nothing was merged; give every shard's folder (%s) or run the missing shards again",
+				strings.TrimPrefix(se.Error(), "reporters: "), shardFolders(dirs, se))
 		case errors.As(err, &me):
 			hint := ""
 			if me.Field == "endpoint.url" && isLoopbackURL(me.AValue) && isLoopbackURL(me.BValue) {
@@ -127,6 +142,16 @@ func checkNewFolder(out, name string) error {
 		return usageErrorf("--out: %s already exists; give another --run-name", llmtest.RedactOutputPath(dir))
 	}
 	return nil
+}
+
+// shardFolders names the folders of the shards of se's run:
+// "<run>-shard-0 … <run>-shard-3" in the folder of the first of dirs.
+func shardFolders(dirs []string, se *reporters.ShardsError) string {
+	base := filepath.Join(filepath.Dir(filepath.Clean(dirs[0])), se.Run+"-shard-")
+	if se.Count == 1 {
+		return base + "0"
+	}
+	return base + "0 … " + base + strconv.Itoa(se.Count-1)
 }
 
 // isLoopbackURL reports whether s is an http URL of a loopback address.

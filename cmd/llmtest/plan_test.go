@@ -114,6 +114,10 @@ func otherValue(t *testing.T, f *pflag.Flag) string {
 			return "/abs/PAYLOAD_FILE" // relative paths are the plan folder's
 		case "warmup":
 			return "10s"
+		case "shard":
+			return "1/4"
+		case "start-at":
+			return "2026-12-04T05:00:00Z"
 		}
 		return "VALUE_X"
 	}
@@ -167,7 +171,7 @@ func TestEveryRunFlagIsAPlanKey(t *testing.T) {
 			assert.Regexp(t, `^llmtest run: .*plan\.yaml:2: `+section+`\.`+key+`: want .*, got "not-a-value"\n$`, stderr.String())
 		})
 	})
-	assert.Equal(t, 86, n, "the flags of llmtest run, less --file")
+	assert.Equal(t, 88, n, "the flags of llmtest run, less --file")
 }
 
 // TestEveryPlanKeyIsARunFlag checks the other way: LoadPlan accepts no key

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -67,7 +68,7 @@ func newReportCommand(stdout, stderr io.Writer) *cobra.Command {
 	reports := g.add("Reports")
 	o.register(reports, g.add("SLO"), "the saved run", "")
 	reports.StringVar(&o.html, "html", "", "write the HTML report, one self-contained page with charts, to this file (-: standard output, and the summary to standard error); DIR may be a sweep or heatmap folder")
-	reports.StringVar(&csvPath, "csv", "", "write the run's requests to this CSV file, one row per request of responses.jsonl (read one at a time)")
+	reports.StringVar(&csvPath, "csv", "", "write the run's requests to this CSV file (-: standard output, and the summary to standard error), one row per request of responses.jsonl (read one at a time)")
 	cost.register(g.add("Cost"))
 	g.install()
 	completeReportFiles(cmd)
@@ -85,6 +86,9 @@ func (o *outputFlags) report(ctx context.Context, dir, csvPath string, cost *llm
 	ths, err := o.prepare(dirs)
 	if err == nil && csvPath != "" {
 		err = checkCSVPath(csvPath)
+	}
+	if err == nil && csvPath == stdoutName && (o.reportToStdout() || o.html == stdoutName) {
+		err = usageErrorf("--csv - and another report both name standard output (-)")
 	}
 	if err != nil {
 		printError(stderr, name, err)
@@ -106,6 +110,15 @@ func (o *outputFlags) report(ctx context.Context, dir, csvPath string, cost *llm
 			printError(stderr, name, usageErrorf("%s: %v", dir, err))
 			return exitUsage
 		}
+	}
+	if csvPath == stdoutName {
+		// The CSV is standard output; the summary goes to standard error.
+		w := bufio.NewWriter(stdout)
+		if err := errors.Join(res.WriteCSV(w), w.Flush()); err != nil {
+			printError(stderr, name, fmt.Errorf("--csv: %w", err))
+			return exitRunFailed
+		}
+		return o.present(name, res, ths, false, stderr, stderr)
 	}
 	if csvPath != "" {
 		if err := writeCSVFile(csvPath, res); err != nil {

@@ -52,6 +52,7 @@ type runOptions struct {
 	progress progressFlags
 	cost     costFlags
 	workload workloadFlags
+	shards   shardFlags
 	sim      simFlags
 	aws      awsFlags
 	file     string          // the plan file, --file
@@ -144,6 +145,7 @@ func newRunFlags() (*cobra.Command, *runOptions) {
 	load.StringVar(&o.warmup, "warmup", "", "warm-up: a duration (10s) or a number of requests (100) at the start, sent and recorded but left out of every statistic and --slo")
 	load.IntVar(&o.turns, "turns", 0, "closed loop: each client holds conversations of this many turns, each turn resending the chat history with the server's replies (needs chat payloads with messages); statistics per turn in the summary")
 	load.DurationVar(&o.thinkTime, "think-time", 0, "with --turns: pause between a reply and the conversation's next turn")
+	o.shards.register(load)
 	load.BoolVar(&o.lowMemory, "low-memory", false, "keep no request record in memory: records go only to the run folder's responses.jsonl, percentiles come from histograms (within 0.1%); needs --out")
 	o.sweepRates.rates = true
 	load.Var(&o.sweepClients, "sweep-clients", "run a sweep (LLMeter's LoadTest): one run per client count, such as 1,2,4,8, each in <out>/<run-name>/<level>, and a table with the saturation point")
@@ -322,10 +324,13 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	if err := o.shape(&cfg); err != nil {
 		return nil, nil, err
 	}
+	if err := o.sharding(&cfg, heatmap != nil); err != nil {
+		return nil, nil, err
+	}
 	// Check, not only Validate: a warm-up of more requests than the run
 	// has is known once the payloads are.
 	if err := cfg.Check(); err != nil {
-		return nil, nil, o.flagError(err)
+		return nil, nil, o.shards.shardError(o.flagError(err))
 	}
 	metricsBase := o.url
 	if o.usesSim() {
@@ -363,6 +368,7 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 		}
 		return res, kept, err
 	}
+	warnLate(&cfg, stderr)
 	res, runErr := llmtest.NewRunner(cfg).Run(ctx, llmtest.Config{})
 	stopProgress()
 	if res == nil {
