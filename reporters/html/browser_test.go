@@ -25,8 +25,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/llmtest/llmtest/endpoints"
+	"github.com/llmtest/llmtest/endpoints/openai"
 	"github.com/llmtest/llmtest/endpoints/sim"
 	"github.com/llmtest/llmtest/llmtest"
+	"github.com/llmtest/llmtest/servermetrics"
 )
 
 // browserTimeout bounds the browser's work on one page.
@@ -74,6 +76,7 @@ type loaded struct {
 	charts   []string // the data-chart of every figure whose SVG has a size
 	svgs     int      // the SVG elements in the page
 	failRGB  string   // the computed colour of the first .fail element but the heading's mark, "" without one
+	sections []string // the id of every section with a size, in order
 }
 
 // load opens the file at path in a new tab of the browser and records
@@ -123,11 +126,14 @@ func load(t *testing.T, bctx context.Context, path string) loaded {
 	require.NoError(t, err)
 	failRGB, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const e = document.querySelector('.fail:not(.mark)'); return e ? getComputedStyle(e).color : ''; })()`))
 	require.NoError(t, err)
+	sections, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('section[id]'))
+		.filter(s => s.getBoundingClientRect().height > 20).map(s => s.id)`))
+	require.NoError(t, err)
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
 	mu.Lock()
 	defer mu.Unlock()
-	l.url, l.charts, l.svgs, l.failRGB, l.shot = u, charts, svgs, failRGB, shot
+	l.url, l.charts, l.svgs, l.failRGB, l.shot, l.sections = u, charts, svgs, failRGB, shot, sections
 	l.requests, l.errors = slices.Clone(l.requests), slices.Clone(l.errors)
 	return l
 }
@@ -224,6 +230,18 @@ func TestReportInBrowser(t *testing.T) {
 		assert.Equal(t, runCharts, l.charts, "every chart is present and drawn")
 		assert.Equal(t, len(runCharts), l.svgs, "and no other SVG")
 		assert.Equal(t, "rgb(198, 40, 40)", l.failRGB, "failures are red")
+		assert.NotContains(t, l.sections, "cost", "an unpriced run has no cost")
+		assert.NotContains(t, l.sections, "phases", "an in-process run is not traced")
+		assert.NotContains(t, l.sections, "server-metrics")
+	})
+	t.Run("run over HTTP, priced, with server metrics", func(t *testing.T) {
+		l := load(t, bctx, httpRunPage(t, out))
+		checkOffline(t, l)
+		checkScreenshot(t, l.shot)
+		assert.Equal(t, []string{"summary", "checks", "generator", "cost", "metrics", "phases", "server-metrics", "distributions", "over-time", "errors"}, l.sections)
+		charts := append([]string{"ttfb-histogram", "ttfb-cdf"}, runCharts...)
+		assert.Equal(t, charts, l.charts, "the TTFB's distribution is drawn too")
+		assert.Equal(t, len(charts), l.svgs)
 	})
 	t.Run("sweep", func(t *testing.T) {
 		l := load(t, bctx, sweepPage)
@@ -244,4 +262,34 @@ func TestReportInBrowser(t *testing.T) {
 		assert.Zero(t, l.svgs, "the heatmap is a coloured table")
 		assert.Equal(t, "rgb(198, 40, 40)", l.failRGB, "the failed cells are red")
 	})
+}
+
+// httpRunPage runs a small load over HTTP against the simulator, so that
+// its requests are traced, priced by a CostModel and with the
+// simulator's vLLM metrics scraped, and returns the path of its
+// report.html.
+func httpRunPage(t *testing.T, out string) string {
+	t.Helper()
+	s := sim.Start(t, sim.ServerConfig{Config: sim.Config{Seed: 1, FirstTokenLatency: 2 * time.Millisecond, InterTokenLatency: 200 * time.Microsecond,
+		MinOutputTokens: 8, MaxOutputTokens: 16}})
+	ep, err := openai.New(openai.Config{BaseURL: s.URL + "/v1", Model: sim.DefaultModel})
+	require.NoError(t, err)
+	ps := make([]endpoints.Payload, 4)
+	for i := range ps {
+		ps[i] = endpoints.Payload{"model": sim.DefaultModel, "stream": true, "max_tokens": 16,
+			"messages": []any{map[string]any{"role": "user", "content": fmt.Sprintf("tell me about %d", i)}}}
+	}
+	cost := &llmtest.CostModel{Input: &llmtest.TokenPrice{PerMillion: 0.15}, Output: &llmtest.TokenPrice{PerMillion: 0.6},
+		EndpointTime: &llmtest.TimePrice{PerHour: 3.6}}
+	res, err := llmtest.NewRunner(llmtest.Config{Endpoint: ep, Payloads: ps, OutputPath: out, Progress: llmtest.Progress{Off: true},
+		Callbacks: []llmtest.Callback{cost, &servermetrics.Callback{URL: s.URL + "/metrics"}}}).
+		Run(t.Context(), llmtest.Config{RunName: "http", Clients: 2, Requests: 6})
+	require.NoError(t, err)
+	require.NotNil(t, res.Run.Cost)
+	require.NotNil(t, res.Run.ServerMetrics)
+	require.Empty(t, res.Run.ServerMetrics.Warnings)
+	require.NotNil(t, res.Run.Connections)
+	require.Equal(t, 12, res.Run.Connections.Traced)
+	require.NoError(t, res.Save())
+	return filepath.Join(res.OutputPath, FileName)
 }

@@ -8,6 +8,15 @@
 // TTFT, TTLT, TPOT and ITL — and the figures over time of the per-second
 // series: requests started, completed and failed per second, output tokens
 // per second, requests in flight, the TTFT p50 and p99, and the errors.
+// Three sections appear only when the run has what they show: the cost of
+// a priced run ([reporters.Cost]: each dimension's price, billed quantity
+// and total, cost_total, and the p50, p90 and p99 of a request's cost);
+// the client-side phases of a traced run ([reporters.Connections] and the
+// time_to_first_byte and connect_time metrics: connections new and
+// reused, the time to first byte next to the time to first token, and
+// the TTFB's histogram and CDF); and the server's own metrics next to the
+// client's figures ([reporters.ServerMetrics.Comparison]), with the
+// scrapes' warnings in the failure colour.
 // [WriteSweep] renders a [reporters.Sweep]: its levels, latency and
 // goodput against throughput and throughput against load, with the
 // saturation point (the knee) marked. [WriteHeatmap] renders a
@@ -23,7 +32,8 @@
 // sans-serif; no font is fetched). Axes are labelled with their units,
 // each chart has a legend and a caption, and everything that failed —
 // failed requests, errors, failed checks, a saturated generator, an
-// interrupted run, heatmap cells with failures — is drawn or written in
+// interrupted run, server-metrics warnings, heatmap cells with failures —
+// is drawn or written in
 // one red (#c62828).
 //
 // The distributions are drawn from each metric's mergeable histogram

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // seconds renders a duration in seconds with three significant digits in
@@ -86,3 +87,16 @@ func count(n int) string { return strconv.Itoa(n) }
 
 // rate renders a throughput with its unit.
 func rate(v float64, unit string) string { return fmt.Sprintf("%s %s", sig3(v), unit) }
+
+// clean returns s as text fit for the page: each invalid UTF-8 sequence
+// and each control character but tab, line feed and carriage return
+// (a NUL, a terminal escape) replaced by U+FFFD. It is for strings from
+// outside llmtest, such as a server's warnings.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f || r == 0xfffe || r == 0xffff {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
+}

@@ -23,9 +23,15 @@ func init() {
 }
 
 // HTML writes a run as one self-contained HTML page (report.html): the
-// run's summary, its SLO checks, the load generator's health, a table of
-// the metrics' aggregates, the latency distributions (a histogram and a
-// CDF each for TTFT, TTLT, TPOT and ITL, drawn from the metrics'
+// run's summary, its SLO checks, the load generator's health, its cost
+// (when it was priced: each dimension's price, billed quantity and total,
+// cost_total, and the p50, p90 and p99 of a request's cost), a table of
+// the metrics' aggregates, the client-side phases (when its requests
+// were traced: connections new and reused, time to first byte next to
+// time to first token, and the TTFB's histogram and CDF), the server's
+// own metrics next to the client's figures (when they were scraped; their
+// warnings in the failure colour), the latency distributions (a histogram
+// and a CDF each for TTFT, TTLT, TPOT and ITL, drawn from the metrics'
 // histograms), the figures over time of the per-second series
 // (throughput, output tokens, in flight, TTFT p50 and p99, errors) and
 // the error messages. The charts are inline SVG and the style inline CSS;
@@ -93,6 +99,9 @@ type page struct {
 	Generator *generator
 	Metrics   []metricRow
 	Exactness string
+	Cost      *costTable
+	Phases    *phases
+	Server    *serverTable
 	Dists     []chart
 	OverTime  []chart
 	Errors    []reporters.ErrorCount
@@ -165,7 +174,12 @@ func runPage(run *reporters.Run) (*page, error) {
 	p.Checks = checksOf(run.Checks)
 	p.Generator = generatorOf(run.Generator)
 	p.Metrics, p.Exactness = metricRows(run)
+	p.Cost = costOf(run.Cost)
+	p.Server = serverOf(run)
 	var err error
+	if p.Phases, err = phasesOf(run); err != nil {
+		return nil, err
+	}
 	if p.Dists, err = distributionCharts(run); err != nil {
 		return nil, err
 	}

@@ -92,6 +92,17 @@ table.heatmap small.fail { display: block; font-size: .8em; }
 {{end}}</table>
 {{else}}<p class="muted">The run has no self-check of its load generator.</p>
 {{end}}</section>
+{{- with .Cost}}
+<section id="cost">
+<h2>Cost</h2>
+<table class="cost">
+<tr><th>dimension</th><th class="num">price</th><th class="num">billed</th><th class="num">total</th><th class="num">per request p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">requests</th></tr>
+{{range .Rows}}<tr data-dimension="{{.Name}}"><td>{{.Name}}</td><td class="num">{{.Price}}</td><td class="num">{{.Billed}}</td><td class="num">{{.Total}}</td><td class="num">{{.P50}}</td><td class="num">{{.P90}}</td><td class="num">{{.P99}}</td><td class="num">{{.N}}</td></tr>
+{{end}}{{with .Total}}<tr class="total" data-dimension="total"><th>total (cost_total)</th><td></td><td></td><th class="num">{{.Total}}</th><th class="num">{{.P50}}</th><th class="num">{{.P90}}</th><th class="num">{{.P99}}</th><th class="num">{{.N}}</th></tr>
+{{end}}</table>
+<p class="muted">{{.Note}}</p>
+</section>
+{{- end}}
 <section id="metrics">
 <h2>Metrics</h2>
 <table class="metrics">
@@ -100,6 +111,32 @@ table.heatmap small.fail { display: block; font-size: .8em; }
 {{end}}</table>
 <p class="muted">{{.Exactness}} Failed requests are left out of the latency figures.</p>
 </section>
+{{- with .Phases}}
+<section id="phases">
+<h2>Client-side phases</h2>
+<p class="connections">{{.Line}}</p>
+{{if .Rows}}<table class="phases">
+<tr><th>phase</th><th class="num">n</th><th class="num">p50</th><th class="num">p90</th><th class="num">p99</th><th class="num">max</th></tr>
+{{range .Rows}}<tr data-metric="{{.Metric}}"><td>{{.Label}}</td><td class="num">{{.N}}</td><td class="num">{{.P50}}</td><td class="num">{{.P90}}</td><td class="num">{{.P99}}</td><td class="num">{{.M}}</td></tr>
+{{end}}</table>
+<p class="muted">Both are measured from the send. The time to first byte ends at the response's first byte (its status line), the time to first token at its first token's event: a TTFT far above the TTFB is spent after the server answered, a TTFB near the TTFT before. The TCP connect is over the new connections only.</p>
+{{end}}{{if .Charts}}<div class="charts">
+{{range .Charts}}<figure class="chart" data-chart="{{.ID}}">{{svg .SVG}}<figcaption>{{.Caption}}</figcaption></figure>
+{{end}}</div>
+{{end}}</section>
+{{- end}}
+{{- with .Server}}
+<section id="server-metrics">
+<h2>Server metrics</h2>
+<p class="muted">{{.Source}}</p>
+{{if .Rows}}<table class="server-metrics">
+<tr><th>figure</th><th class="num">server</th><th class="num">client</th><th>server metric</th></tr>
+{{range .Rows}}<tr><td>{{.Figure}}</td><td class="num">{{.Server}}</td><td class="num">{{.Client}}</td><td><code>{{.Metric}}</code></td></tr>
+{{end}}</table>
+{{else}}<p class="muted">The server reported none of the figures llmtest compares.</p>
+{{end}}{{range .Warnings}}<p class="fail warning">⚠ {{.}}</p>
+{{end}}</section>
+{{- end}}
 <section id="distributions">
 <h2>Latency distributions</h2>
 {{if .Dists}}<div class="charts">
