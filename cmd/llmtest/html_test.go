@@ -42,6 +42,7 @@ func TestRunFolderHasReportHTML(t *testing.T) {
 	assert.Contains(t, saved, `<span class="mark fail">FAIL</span> Run h`)
 	assert.Contains(t, saved, `<tr class="fail"><td>✘ FAIL</td><td><code>error_rate &lt; 1%</code>`)
 	assert.Equal(t, []string{
+		"ttfb-histogram", "ttfb-cdf", // traced over HTTP: where the time went
 		"ttft-histogram", "ttft-cdf", "ttlt-histogram", "ttlt-cdf", "tpot-histogram", "tpot-cdf", "itl-histogram", "itl-cdf",
 		"requests-over-time", "tokens-over-time", "inflight-over-time", "ttft-over-time", "errors-over-time",
 	}, charts(saved))
