@@ -81,13 +81,13 @@ for i in "${!pids[@]}"; do
 done
 pids=()
 
-figures() { # the requests, failed, test time (s), start lag (s) of a report.json
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["counts"]["total"], r["counts"]["failed"], r["total_test_time"], r.get("start_lag", 0))' "$1"
+figures() { # the requests, failed, test time (s), start lag (ms, fixed-point: bc reads no exponent) of a report.json
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["counts"]["total"], r["counts"]["failed"], r["total_test_time"], "%.6f" % (1000 * r.get("start_lag", 0)))' "$1"
 }
 printf 'shard\trequests\tfailed\ttest time s\trate/s\tstart lag ms\n'
 for i in $(seq 0 $((shards - 1))); do
   read -r n f tt lag < <(figures "$work/out/scale-shard-$i/report.json")
-  printf '%s\t%s\t%s\t%.2f\t%.0f\t%.2f\n' "$i" "$n" "$f" "$tt" "$(echo "$n / $tt" | bc -l)" "$(echo "$lag * 1000" | bc -l)"
+  printf '%s\t%s\t%s\t%.2f\t%.0f\t%.2f\n' "$i" "$n" "$f" "$tt" "$(echo "$n / $tt" | bc -l)" "$lag"
 done
 
 t0=$(date +%s.%N)
@@ -99,5 +99,5 @@ t1=$(date +%s.%N)
 t2=$(date +%s.%N)
 read -r n f tt lag < <(figures "$work/merged.json")
 records=$(wc -l <"$work/merged/scale/responses.jsonl")
-printf 'merged\t%s\t%s\t%.2f\t%.0f\t%.2f\n' "$n" "$f" "$tt" "$(echo "$n / $tt" | bc -l)" "$(echo "$lag * 1000" | bc -l)"
+printf 'merged\t%s\t%s\t%.2f\t%.0f\t%.2f\n' "$n" "$f" "$tt" "$(echo "$n / $tt" | bc -l)" "$lag"
 printf 'merge of the models: %.2fs; merge --out copying %s records: %.2fs\n' "$(echo "$t1 - $t0" | bc -l)" "$records" "$(echo "$t2 - $t1" | bc -l)"
