@@ -413,9 +413,17 @@ func TestDurationRunStopsOnTime(t *testing.T) {
 		// Each client sends until the time is up: more than one request
 		// each, however loaded the machine (2ms each, 150ms in all).
 		assert.Greater(t, len(records(t, res)), 2*2)
+		// A client decides to send before d and stamps RequestTime when
+		// the request goes out; a loaded machine can deschedule it between
+		// the two, so a client's last request may carry a time just past d.
+		// None sends another after that: at most one late request each.
+		late := 0
 		for _, inv := range records(t, res) {
-			assert.True(t, inv.RequestTime.Sub(res.Run.StartTime) < d, "request sent after Duration ended")
+			if inv.RequestTime.Sub(res.Run.StartTime) >= d {
+				late++
+			}
 		}
+		assert.LessOrEqual(t, late, 2, "requests sent after Duration ended")
 	})
 }
 
