@@ -34,7 +34,10 @@ merge Job is created suspended: once the shard Job completes, resume it
 merge that names its missing folder.
 
 Secrets reach the pods only by reference, --secret-env NAME=SECRET:KEY,
-from a Kubernetes Secret; a value is refused, never written.`
+from a Kubernetes Secret; a value is refused, never written. So is a run
+argument that would carry one: --otlp-header (give
+OTEL_EXPORTER_OTLP_HEADERS with --secret-env), and a --url,
+--otlp-endpoint or --server-metrics with a user, password or query.`
 
 // jobFooter is the end of the help of `llmtest job`.
 const jobFooter = `Example:
@@ -275,8 +278,9 @@ var jobOwnedFlags = []struct{ name, why string }{
 }
 
 // parseRunArgs parses args with the flags of `llmtest run`, refuses the
-// flags the Job sets and a --url with credentials, and takes the --slo
-// checks out for the merge.
+// flags the Job sets, --otlp-header and a URL with credentials (--url,
+// --otlp-endpoint, --server-metrics), and takes the --slo checks out for
+// the merge.
 func parseRunArgs(args []string) (runArgs, error) {
 	cmd, ro := newRunFlags()
 	fs := cmd.Flags()
@@ -297,9 +301,18 @@ func parseRunArgs(args []string) (runArgs, error) {
 	if ro.usesSim() {
 		return runArgs{}, usageErrorf("after --: give --url: without it every shard would test a built-in simulator of its own")
 	}
-	if u, err := url.Parse(ro.url); err == nil && u.User != nil {
-		// The URL itself is not shown: it holds credentials.
-		return runArgs{}, usageErrorf("after --: --url holds a user or password, which a manifest must not: give the key with --secret-env")
+	if fs.Changed("otlp-header") {
+		// Not shown: a header's value is a secret.
+		return runArgs{}, usageErrorf("after --: --otlp-header: its value is a secret, which a manifest must not hold: give the headers as OTEL_EXPORTER_OTLP_HEADERS with --secret-env")
+	}
+	for _, f := range []struct{ name, value, hint string }{
+		{"url", ro.url, "give the key with --secret-env"},
+		{"otlp-endpoint", ro.export.otlpEndpoint, "give credentials as OTEL_EXPORTER_OTLP_HEADERS with --secret-env"},
+		{"server-metrics", ro.serverMetrics, "give a URL without credentials"},
+	} {
+		if err := checkManifestURL(f.name, f.value, f.hint); err != nil {
+			return runArgs{}, err
+		}
 	}
 	for _, s := range ro.slos {
 		if _, err := assertions.Parse(s); err != nil {
@@ -313,6 +326,23 @@ func parseRunArgs(args []string) (runArgs, error) {
 		}
 	}
 	return ra, nil
+}
+
+// checkManifestURL refuses the value of the run flag --name, a URL that
+// would be written in a manifest, when it holds a user or password or a
+// query (whose values the endpoints take for secrets, and redact),
+// or does not parse. The URL itself is never shown: it holds credentials.
+func checkManifestURL(name, value, hint string) error {
+	u, err := url.Parse(value)
+	switch {
+	case err != nil:
+		return usageErrorf("after --: --%s is not a valid URL (not shown: it may hold credentials)", name)
+	case u.User != nil:
+		return usageErrorf("after --: --%s holds a user or password, which a manifest must not: %s", name, hint)
+	case u.RawQuery != "" || u.ForceQuery:
+		return usageErrorf("after --: --%s holds a query, whose values llmtest takes for secrets, which a manifest must not: %s", name, hint)
+	}
+	return nil
 }
 
 // helpArg returns the -h or --help of args.

@@ -399,6 +399,41 @@ func TestJobRefusesAnInlineSecret(t *testing.T) {
 	}
 }
 
+// TestJobRefusesARunArgWithASecret checks that a run argument that would
+// put a secret in the manifest — an OTLP header, a URL with user
+// information or a query, one that does not parse — is refused, and that
+// neither the manifest nor the error holds the secret.
+func TestJobRefusesARunArgWithASecret(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--otlp-endpoint", "http://c:4318", "--otlp-header", "Authorization=Bearer " + fakeJobKey},
+			"--otlp-header: its value is a secret, which a manifest must not hold: give the headers as OTEL_EXPORTER_OTLP_HEADERS with --secret-env"},
+		{[]string{"--otlp-endpoint", "http://c:4318", "--otlp-header=X-Key=" + fakeJobKey}, "--otlp-header: its value is a secret"},
+		{[]string{"--url", "http://s/v1?key=" + fakeJobKey}, "--url holds a query, whose values llmtest takes for secrets, which a manifest must not: give the key with --secret-env"},
+		{[]string{"--url", "http://u:" + fakeJobKey + "/x@s/v1"}, "--url is not a valid URL (not shown: it may hold credentials)"},
+		{[]string{"--otlp-endpoint", "http://u:" + fakeJobKey + "@c:4318"}, "--otlp-endpoint holds a user or password, which a manifest must not: give credentials as OTEL_EXPORTER_OTLP_HEADERS with --secret-env"},
+		{[]string{"--otlp-endpoint=http://c:4318/v1/metrics?token=" + fakeJobKey}, "--otlp-endpoint holds a query"},
+		{[]string{"--server-metrics", "http://u:" + fakeJobKey + "@s:8000/metrics"}, "--server-metrics holds a user or password, which a manifest must not: give a URL without credentials"},
+		{[]string{"--server-metrics", "/metrics?token=" + fakeJobKey}, "--server-metrics holds a query"},
+	} {
+		args := append([]string{"job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--", "--url", "http://s/v1"}, c.args...)
+		code, stdout, stderr := runCLI(t, args...)
+		assert.Equal(t, exitUsage, code, "%q", c.args)
+		assert.Empty(t, stdout, "%q: no manifest", c.args)
+		assert.True(t, strings.HasPrefix(stderr, "llmtest job: after --: "+c.want), "%q\n got: %s\nwant: llmtest job: after --: %s", c.args, stderr, c.want)
+		assert.NotContains(t, stderr, fakeJobKey, "%q", c.args)
+	}
+	// Without credentials, the same flags reach the manifest.
+	code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--secret-env", "OTEL_EXPORTER_OTLP_HEADERS=otlp:headers",
+		"--", "--url", "http://s/v1", "--otlp-endpoint", "http://c:4318", "--server-metrics", "/metrics")
+	require.Equal(t, exitOK, code, stderr)
+	args := decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args
+	assert.Contains(t, args, "http://c:4318")
+	assert.Contains(t, args, "/metrics")
+}
+
 // TestSplitFlags checks that splitFlags groups each flag with the
 // arguments pflag reads for it, whatever those arguments look like.
 func TestSplitFlags(t *testing.T) {
