@@ -113,9 +113,15 @@ func serverMetricsURL(flag, base string) (string, error) {
 	if strings.HasPrefix(flag, "/") {
 		b, err := url.Parse(base)
 		if err != nil || b.Host == "" {
-			return "", usageErrorf("--server-metrics %q: a path needs --url (or the built-in simulator)", flag)
+			return "", usageErrorf("--server-metrics %q: a path needs --url (or the built-in simulator)", servermetrics.Redact(flag))
 		}
-		return (&url.URL{Scheme: b.Scheme, Host: b.Host, Path: flag}).String(), nil
+		// The path's query, which may hold a token, stays a query, which
+		// servermetrics.Redact leaves out of the messages and the report.
+		p, err := url.Parse(flag)
+		if err != nil {
+			return "", usageErrorf("--server-metrics %q: not a valid path", servermetrics.Redact(flag))
+		}
+		return (&url.URL{Scheme: b.Scheme, Host: b.Host, Path: p.Path, RawQuery: p.RawQuery}).String(), nil
 	}
 	u, err := url.Parse(flag)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

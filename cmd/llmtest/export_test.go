@@ -23,12 +23,13 @@ import (
 )
 
 // otlpReceiver is an OTLP/HTTP receiver on 127.0.0.1 that keeps the
-// metric names and Authorization header of what it is sent.
+// metric names, Authorization header and body of what it is sent.
 type otlpReceiver struct {
 	*httptest.Server
 	mu      sync.Mutex
 	metrics [][]string // per request, the metric names
 	auth    []string
+	bodies  [][]byte
 	values  map[string]int64 // the int sums, by name
 }
 
@@ -56,6 +57,7 @@ func startOTLPReceiver(t *testing.T) *otlpReceiver {
 		}
 		r.metrics = append(r.metrics, names)
 		r.auth = append(r.auth, req.Header.Get("Authorization"))
+		r.bodies = append(r.bodies, body)
 		out, _ := proto.Marshal(&colmetricpb.ExportMetricsServiceResponse{})
 		w.Header().Set("Content-Type", "application/x-protobuf")
 		_, _ = w.Write(out)
@@ -157,6 +159,7 @@ func TestExportFlagErrors(t *testing.T) {
 		{[]string{"--otlp-header", "Authorization=pa55"}, "--otlp-header applies to --otlp-endpoint, which is not given"},
 		{[]string{"--server-metrics", "ftp://host/metrics"}, "--server-metrics \"ftp://host/metrics\": want an http:// or https:// URL"},
 		{[]string{"--server-metrics", "/metrics", "--api", "bedrock-converse", "--model", "m"}, "--server-metrics \"/metrics\": a path needs --url"},
+		{[]string{"--server-metrics", "/metrics?token=pa55", "--api", "bedrock-converse", "--model", "m"}, "--server-metrics \"/metrics\": a path needs --url"},
 		{[]string{"--prometheus", filepath.Join(t.TempDir(), "missing", "x.prom")}, "--prometheus"},
 		{[]string{"--prometheus", "-", "--json", "-"}, "--json and --prometheus both write to standard output"},
 		{[]string{"--otlp-endpoint", "http://collector:4318", "--sweep-clients", "1,2"}, "--prometheus and --otlp-endpoint export one run"},
