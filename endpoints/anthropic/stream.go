@@ -10,8 +10,8 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/httpx"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/endpoints/internal/sse"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 // maxKeep is the largest buffer a pooled state keeps.

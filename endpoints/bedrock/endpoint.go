@@ -9,7 +9,7 @@ import (
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
 	"github.com/llmtest/llmtest/endpoints/internal/httpx"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 // Endpoint calls a model on Amazon Bedrock through the Bedrock Runtime API.

@@ -17,8 +17,8 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/internal/awstest"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 func TestMain(m *testing.M) {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/awsrt"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 // StreamError is an exception event in a response stream: the service or

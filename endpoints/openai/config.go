@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/llmtest/llmtest/endpoints/internal/httpx"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 // API selects the OpenAI API an Endpoint calls.

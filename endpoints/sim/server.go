@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 // DefaultRetryAfter is the delay a 429 response asks for when

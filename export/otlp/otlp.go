@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/llmtest/llmtest/export/internal/runmetrics"
+	"github.com/llmtest/llmtest/internal/redact"
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
 )
@@ -52,7 +54,8 @@ type Exporter struct {
 	// give credentials in Headers. Empty means the environment's.
 	Endpoint string
 	// Headers are sent with every export, such as an Authorization
-	// header. Their values never appear in an error.
+	// header. Their values, and those of OTEL_EXPORTER_OTLP_HEADERS, never
+	// appear in an error.
 	Headers map[string]string
 	// Timeout bounds one export, retries of a refused or unavailable
 	// receiver included; zero means DefaultTimeout.
@@ -148,16 +151,30 @@ func (e *Exporter) Export(ctx context.Context, run *reporters.Run) error {
 	return nil
 }
 
-// redact returns err with any header value replaced, should the exporter
-// ever quote one.
+// headerEnv are the variables whose headers the SDK sends when Headers
+// is empty, as key=value pairs separated by commas, percent-encoded.
+var headerEnv = []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"}
+
+// redact returns err with the secrets of every header value, those of
+// Headers and of the environment's, replaced (see redact.HeaderSecrets:
+// a receiver that echoes the token of "Bearer <token>" alone, or
+// upper-cased, does not leak it either).
 func (e *Exporter) redact(err error) error {
-	msg := err.Error()
-	clean := msg
+	var secrets []string
 	for _, v := range e.Headers {
-		if v != "" {
-			clean = strings.ReplaceAll(clean, v, "REDACTED")
+		secrets = append(secrets, redact.HeaderSecrets(v)...)
+	}
+	for _, name := range headerEnv {
+		for _, kv := range strings.Split(os.Getenv(name), ",") {
+			_, v, _ := strings.Cut(kv, "=")
+			secrets = append(secrets, redact.HeaderSecrets(strings.TrimSpace(v))...)
+			if dec, err := url.PathUnescape(v); err == nil {
+				secrets = append(secrets, redact.HeaderSecrets(strings.TrimSpace(dec))...)
+			}
 		}
 	}
+	msg := err.Error()
+	clean := redact.New(secrets...).Redact(msg)
 	if clean == msg {
 		return err
 	}

@@ -325,6 +325,41 @@ func TestExportRefusedNamesTheEndpointNotTheHeaders(t *testing.T) {
 	assert.NotContains(t, err.Error(), "s3cret")
 }
 
+// TestExportRefusedEchoesNoHeaderSecret checks the error of a receiver
+// that refuses the export with a body echoing the credentials it got —
+// the token of an Authorization header without its scheme, upper-cased,
+// and a header from OTEL_EXPORTER_OTLP_HEADERS: none reaches the error.
+func TestExportRefusedEchoesNoHeaderSecret(t *testing.T) {
+	const token = "tok-llmtest-FAKE-OTLP-9c2e"
+	const envKey = "envkey-llmtest-FAKE-OTLP-41d7"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		http.Error(w, "echo: "+tok+" "+strings.ToUpper(tok)+" "+r.Header.Get("X-Api-Key"), http.StatusBadRequest)
+	}))
+	t.Cleanup(srv.Close)
+	res := exporttest.Run(t)
+	for _, c := range []struct {
+		name    string
+		headers map[string]string
+		env     string
+	}{
+		{"headers", map[string]string{"Authorization": "Bearer " + token}, ""},
+		{"environment", nil, "x-api-key=" + envKey + ",authorization=Bearer%20" + token},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", c.env)
+			exp := &otlp.Exporter{Endpoint: srv.URL, Headers: c.headers, Timeout: 5 * time.Second}
+			err := exp.Export(t.Context(), &res.Run)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "echo: ", "the receiver's body is in the error")
+			for _, s := range []string{token, envKey} {
+				assert.NotContains(t, strings.ToLower(err.Error()), strings.ToLower(s))
+			}
+		})
+	}
+}
+
 func TestParseEndpoint(t *testing.T) {
 	u, err := otlp.ParseEndpoint("https://collector:4318")
 	require.NoError(t, err)

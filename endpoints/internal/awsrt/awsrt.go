@@ -34,7 +34,7 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/internal/httpx"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 // NewRetryer returns the SDK's standard retryer making at most maxAttempts

@@ -20,7 +20,7 @@ import (
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
 	"github.com/llmtest/llmtest/endpoints/internal/jsonpath"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/redact"
 	"github.com/llmtest/llmtest/internal/wholebody"
 )
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 const (

@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/llmtest/llmtest/endpoints"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 // Config configures a Client.

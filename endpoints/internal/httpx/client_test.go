@@ -21,8 +21,8 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/endpoints/endpointstest"
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
 	"github.com/llmtest/llmtest/internal/keepalivetest"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 const testKey = "sk-httpx-test-0123456789"

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/llmtest/llmtest/endpoints/internal/redact"
+	"github.com/llmtest/llmtest/internal/redact"
 )
 
 // ValidHeaderName reports whether name is an HTTP field name: a token

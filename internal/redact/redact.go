@@ -1,12 +1,13 @@
-// Package redact removes an endpoint's secrets from text before the text
-// reaches an error, a record, a log line or a file.
+// Package redact removes secrets from text before the text reaches an
+// error, a record, a log line or a file.
 //
 // Every provider holds one [Redactor] that knows every secret the endpoint
 // holds: its API key, the values of headers marked secret, the user
 // information and query values of its base URL (and the Basic
 // Authorization value Go derives from them), and the AWS credentials and
-// session tokens it signs with. Matching ignores ASCII case, so a server
-// that echoes a key upper-cased does not leak it either.
+// session tokens it signs with. The OTLP exporter (package export/otlp)
+// redacts its headers' values the same way. Matching ignores ASCII case,
+// so a server that echoes a key upper-cased does not leak it either.
 package redact
 
 import (
