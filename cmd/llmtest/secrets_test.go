@@ -94,3 +94,28 @@ func TestNoSecretInAnyReportOrExport(t *testing.T) {
 		})
 	}
 }
+
+// TestReadingCommandsShowNoURLSecret gives report, compare and merge
+// folders as URLs with a password or a query: each is refused or fails,
+// and no message holds the secret.
+func TestReadingCommandsShowNoURLSecret(t *testing.T) {
+	local := t.TempDir()
+	for _, c := range [][]string{
+		{"report", "s3://AKIDLLMTEST:" + urlPassword + "@bucket/run"},
+		{"report", "http://u:" + urlPassword + "@host/run"},
+		{"report", "s3://bucket/run?secret=" + urlQueryKey},
+		{"report", local, "--md", "https://u:" + urlPassword + "@host/r.md"},
+		{"compare", "s3://AKIDLLMTEST:" + urlPassword + "@bucket/a", local},
+		{"compare", local, "gs://u:" + urlPassword + "@bucket/b"},
+		{"merge", "s3://AKIDLLMTEST:" + urlPassword + "@bucket/a", "s3://bucket/b"},
+		{"merge", "s3://bucket/a?secret=" + urlQueryKey, "s3://bucket/b?secret=" + urlQueryKey},
+		{"merge", local, local, "--out", "s3://AKIDLLMTEST:" + urlPassword + "@bucket/r"},
+	} {
+		code, stdout, stderr := runCLI(t, c...)
+		assert.NotEqual(t, exitOK, code, "%q", c)
+		assert.Contains(t, stderr, "llmtest "+c[0]+": ", "%q", c)
+		for _, s := range []string{urlPassword, urlQueryKey} {
+			assert.NotContains(t, stdout+stderr, s, "%q", c)
+		}
+	}
+}
