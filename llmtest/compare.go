@@ -17,6 +17,9 @@ const (
 	DefaultConfidence = 0.95
 	// DefaultResamples is the number of bootstrap resamples.
 	DefaultResamples = 2000
+	// MaxResamples is the most bootstrap resamples a comparison draws:
+	// each holds a value per statistic in memory.
+	MaxResamples = 1_000_000
 )
 
 // DefaultComparePercentiles are the percentiles a comparison compares.
@@ -32,8 +35,8 @@ type CompareOptions struct {
 	// Confidence is the level of the intervals, in (0, 1). Zero means
 	// DefaultConfidence.
 	Confidence float64
-	// Resamples is the number of bootstrap resamples, at least 100. Zero
-	// means DefaultResamples.
+	// Resamples is the number of bootstrap resamples, from 100 to
+	// MaxResamples. Zero means DefaultResamples.
 	Resamples int
 	// Seed seeds the resamples: the same runs and options give the same
 	// comparison. Zero is a seed like any other.
@@ -236,6 +239,9 @@ func (o *CompareOptions) resolve() error {
 	}
 	if o.Resamples < 100 {
 		return fmt.Errorf("%w: Resamples %d, want at least 100", ErrCompareOptions, o.Resamples)
+	}
+	if o.Resamples > MaxResamples {
+		return fmt.Errorf("%w: Resamples %d, want at most %d", ErrCompareOptions, o.Resamples, MaxResamples)
 	}
 	if o.Percentiles == nil {
 		o.Percentiles = DefaultComparePercentiles

@@ -155,7 +155,7 @@ func TestCompareIsSeeded(t *testing.T) {
 func TestCompareOptionsErrors(t *testing.T) {
 	a := compareRunOf(1, 50, 50, 20*time.Millisecond, time.Millisecond, 0)
 	for _, o := range []CompareOptions{
-		{Confidence: 1}, {Confidence: -0.5}, {Resamples: 10}, {Percentiles: []float64{101}},
+		{Confidence: 1}, {Confidence: -0.5}, {Resamples: 10}, {Resamples: 1e12}, {Percentiles: []float64{101}},
 		{Metrics: []Metric{"ttft"}},
 	} {
 		_, err := o.Compare(a, a)

@@ -8,6 +8,14 @@ import (
 	"strings"
 )
 
+// MaxLength is the longest prompt, and the largest output limit, in
+// tokens, that a workload generates: 4,194,304 (4Mi), beyond the context
+// window of nearly every model, and short enough that a run's prompts fit
+// in memory. ParseLengths, LoadTrace and the generators refuse a longer
+// length, rather than spend minutes and gigabytes building it; a Normal or
+// LogNormal draw above it is MaxLength.
+const MaxLength = 1 << 22
+
 // Lengths is a distribution of token lengths. Draw never returns less
 // than 1.
 type Lengths interface {
@@ -25,11 +33,13 @@ type Fixed int
 type Uniform struct{ Min, Max int }
 
 // Normal draws from a normal distribution of mean Mean and standard
-// deviation StdDev, rounded to the nearest integer; a draw below 1 is 1.
+// deviation StdDev, rounded to the nearest integer; a draw below 1 is 1,
+// and one above MaxLength is MaxLength.
 type Normal struct{ Mean, StdDev float64 }
 
 // LogNormal draws Median·exp(Sigma·Z), Z standard normal, rounded to the
-// nearest integer; a draw below 1 is 1. Median is the median of the
+// nearest integer; a draw below 1 is 1, and one above MaxLength is
+// MaxLength. Median is the median of the
 // lengths (e^μ of the underlying normal) and Sigma its shape (σ): about
 // two thirds of the draws fall between Median/e^Sigma and Median·e^Sigma.
 type LogNormal struct{ Median, Sigma float64 }
@@ -88,8 +98,8 @@ func atLeastOne(x float64) int {
 	if x < 1 || math.IsNaN(x) {
 		return 1
 	}
-	if x > math.MaxInt32 {
-		return math.MaxInt32
+	if x > MaxLength {
+		return MaxLength
 	}
 	return int(math.Round(x))
 }
@@ -104,13 +114,17 @@ func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 //	lognormal:MEDIAN,SIGMA  LogNormal: rounded, at least 1
 //	list:A,B,C          List: one of the entries, each equally likely
 //
-// Every length must be positive, MIN ≤ MAX, STDDEV and SIGMA not
-// negative. An error quotes the input and says what is wrong.
+// Every length (MEAN and MEDIAN included) must be positive and at most
+// MaxLength, MIN ≤ MAX, STDDEV and SIGMA not negative. An error quotes
+// the input and says what is wrong.
 func ParseLengths(s string) (Lengths, error) {
 	kind, args, found := strings.Cut(strings.TrimSpace(s), ":")
 	if !found {
 		n, err := positive(kind)
-		if err != nil {
+		switch {
+		case n > MaxLength:
+			return nil, fmt.Errorf("lengths %q: %v", s, err)
+		case err != nil:
 			return nil, fmt.Errorf("lengths %q: want a positive number or KIND:ARGS (uniform, normal, lognormal, list): %v", s, err)
 		}
 		return Fixed(n), nil
@@ -145,8 +159,11 @@ func ParseLengths(s string) (Lengths, error) {
 			return nil, bad("%s takes %s,%s", kind, name[0], name[1])
 		}
 		a, err := strconv.ParseFloat(fields[0], 64)
-		if err != nil || !(a > 0) || math.IsInf(a, 0) {
+		switch {
+		case err != nil || !(a > 0) || math.IsInf(a, 0):
 			return nil, bad("%s: want a positive number, got %q", name[0], fields[0])
+		case a > MaxLength:
+			return nil, bad("%s: want at most %d tokens, got %q", name[0], MaxLength, fields[0])
 		}
 		b, err := strconv.ParseFloat(fields[1], 64)
 		if err != nil || !(b >= 0) || math.IsInf(b, 0) {
@@ -170,10 +187,15 @@ func ParseLengths(s string) (Lengths, error) {
 	return nil, bad("unknown kind %q (known: uniform, normal, lognormal, list; or a plain number)", kind)
 }
 
+// positive parses a length from 1 to MaxLength. A longer one is returned
+// with its error.
 func positive(s string) (int, error) {
 	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
+	switch {
+	case err != nil || n <= 0:
 		return 0, fmt.Errorf("want a positive integer, got %q", s)
+	case n > MaxLength:
+		return n, fmt.Errorf("want at most %d tokens, got %q", MaxLength, s)
 	}
 	return n, nil
 }

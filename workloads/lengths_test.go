@@ -42,12 +42,23 @@ func TestParseLengths(t *testing.T) {
 		"lognormal:10,NaN": "SIGMA: want a number not below 0",
 		"list:1,,3":        "entry 2: want a positive integer",
 		"poisson:3":        `unknown kind "poisson"`,
+		// Above MaxLength: minutes and gigabytes of prompt, refused.
+		"4194305":              "want at most 4194304 tokens",
+		"uniform:1,2000000000": "MAX: want at most 4194304 tokens",
+		"list:5,99999999":      "entry 2: want at most 4194304 tokens",
+		"normal:1e9,1":         "MEAN: want at most 4194304 tokens",
+		"lognormal:1e300,5":    "MEDIAN: want at most 4194304 tokens",
 	} {
 		_, err := ParseLengths(in)
 		if assert.Error(t, err, in) {
 			assert.Contains(t, err.Error(), msg, in)
 			assert.Contains(t, err.Error(), `"`+in+`"`, "the error quotes the input")
 		}
+	}
+	// A draw far above the mean or median is MaxLength, not a prompt of
+	// billions of tokens.
+	for _, l := range []Lengths{Normal{MaxLength, 1e15}, LogNormal{MaxLength, 50}} {
+		assert.LessOrEqual(t, slices.Max(draws(l, 100, 1)), MaxLength, l)
 	}
 }
 

@@ -189,6 +189,9 @@ const maxAdjust = 256
 // fill returns prefix followed by corpus words from index start (wrapping
 // around) and filler words, counting exactly target tokens.
 func (f *filler) fill(start int, prefix string, target int) (string, error) {
+	if target > MaxLength {
+		return "", fmt.Errorf("%d tokens: want at most %d (MaxLength)", target, MaxLength)
+	}
 	var b strings.Builder
 	k, est := 0, f.tok.Count(prefix)
 	for est < target {

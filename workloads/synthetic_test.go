@@ -159,11 +159,13 @@ func TestSyntheticErrors(t *testing.T) {
 		mut func(*workloads.Synthetic)
 		msg string
 	}{
-		"input":   {func(s *workloads.Synthetic) { s.Input = nil }, "Synthetic.Input is required"},
-		"output":  {func(s *workloads.Synthetic) { s.Output = nil }, "Synthetic.Output is required"},
-		"payload": {func(s *workloads.Synthetic) { s.Payload = nil }, "Synthetic.Payload is required"},
-		"prefix":  {func(s *workloads.Synthetic) { s.SharedPrefix = -1 }, "Synthetic.SharedPrefix"},
-		"corpus":  {func(s *workloads.Synthetic) { s.Corpus = " \n " }, "Synthetic.Corpus has no words"},
+		"input":       {func(s *workloads.Synthetic) { s.Input = nil }, "Synthetic.Input is required"},
+		"output":      {func(s *workloads.Synthetic) { s.Output = nil }, "Synthetic.Output is required"},
+		"payload":     {func(s *workloads.Synthetic) { s.Payload = nil }, "Synthetic.Payload is required"},
+		"prefix":      {func(s *workloads.Synthetic) { s.SharedPrefix = -1 }, "Synthetic.SharedPrefix"},
+		"long prefix": {func(s *workloads.Synthetic) { s.SharedPrefix = 2_000_000_000 }, "Synthetic.SharedPrefix: 2000000000 tokens: want at most 4194304 (MaxLength)"},
+		"long input":  {func(s *workloads.Synthetic) { s.Input = workloads.Fixed(workloads.MaxLength + 1) }, "request 1: 4194305 tokens: want at most 4194304 (MaxLength)"},
+		"corpus":      {func(s *workloads.Synthetic) { s.Corpus = " \n " }, "Synthetic.Corpus has no words"},
 		"builder": {func(s *workloads.Synthetic) {
 			s.Payload = func(string, int) (endpoints.Payload, error) { return nil, errors.New("boom") }
 		}, "request 1: boom"},

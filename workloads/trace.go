@@ -37,8 +37,9 @@ type TraceEntry struct {
 // "output_length": N, "hash_ids": [ids]}, the timestamp in milliseconds
 // (it may be fractional) since the trace's start and hash_ids optional.
 // Unknown fields are ignored. A line that is not such an object, that
-// lacks a field, or whose timestamp comes before the previous line's, is
-// an error naming the file and the line. An empty file is an error.
+// lacks a field, whose length is not from 1 to MaxLength, or whose
+// timestamp comes before the previous line's, is an error naming the file
+// and the line. An empty file is an error.
 func LoadTrace(path string) ([]TraceEntry, error) {
 	var prev time.Duration
 	return readLines(path, func(where, line string) (TraceEntry, error) {
@@ -64,10 +65,14 @@ func LoadTrace(path string) ([]TraceEntry, error) {
 			return TraceEntry{}, fmt.Errorf("%s: input_length: missing", where)
 		case *rec.InputLength < 1:
 			return TraceEntry{}, fmt.Errorf("%s: input_length: want a positive number of tokens, got %d", where, *rec.InputLength)
+		case *rec.InputLength > MaxLength:
+			return TraceEntry{}, fmt.Errorf("%s: input_length: want at most %d tokens, got %d", where, MaxLength, *rec.InputLength)
 		case rec.OutputLength == nil:
 			return TraceEntry{}, fmt.Errorf("%s: output_length: missing", where)
 		case *rec.OutputLength < 1:
 			return TraceEntry{}, fmt.Errorf("%s: output_length: want a positive number of tokens, got %d", where, *rec.OutputLength)
+		case *rec.OutputLength > MaxLength:
+			return TraceEntry{}, fmt.Errorf("%s: output_length: want at most %d tokens, got %d", where, MaxLength, *rec.OutputLength)
 		}
 		at := time.Duration(*rec.Timestamp * float64(time.Millisecond))
 		if at < prev {

@@ -44,6 +44,8 @@ func TestLoadTraceMalformed(t *testing.T) {
 		{`{"timestamp": 6, "input_length": 0, "output_length": 2}`, "input_length: want a positive number of tokens, got 0"},
 		{`{"timestamp": 6, "input_length": 3}`, "output_length: missing"},
 		{`{"timestamp": 6, "input_length": 3, "output_length": -2}`, "output_length: want a positive number of tokens, got -2"},
+		{`{"timestamp": 6, "input_length": 2000000000, "output_length": 2}`, "input_length: want at most 4194304 tokens, got 2000000000"},
+		{`{"timestamp": 6, "input_length": 3, "output_length": 4194305}`, "output_length: want at most 4194304 tokens, got 4194305"},
 		{`{"timestamp": 6, "input_length": 3, "output_length": 2, "hash_ids": "x"}`, "want an object"},
 		{`{"timestamp": 6, "input_length": 3, "output_length": 2} {}`, "more than one JSON value"},
 	} {

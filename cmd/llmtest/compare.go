@@ -84,7 +84,7 @@ func newCompareCommand(stdout, stderr io.Writer) *cobra.Command {
 	gate.Var(&o.failOn, "fail-on", "a regression threshold B must not break, such as 'ttft p99 +10%' (repeatable, comma-separated)")
 	stats := g.add("Statistics")
 	stats.Float64Var(&o.confidence, "confidence", llmtest.DefaultConfidence, "level of the confidence intervals, in (0, 1)")
-	stats.IntVar(&o.resamples, "resamples", llmtest.DefaultResamples, "bootstrap resamples (at least 100)")
+	stats.IntVar(&o.resamples, "resamples", llmtest.DefaultResamples, fmt.Sprintf("bootstrap resamples (100 to %d)", llmtest.MaxResamples))
 	stats.Uint64Var(&o.seed, "seed", 0, "seed of the bootstrap resamples")
 	stats.Float64SliceVar(&o.percentiles, "percentiles", llmtest.DefaultComparePercentiles, "percentiles compared (those --fail-on names are added)")
 	reports := g.add("Reports")
@@ -118,6 +118,16 @@ func (o *compareOptions) compare(a, b string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		printError(stderr, name, err)
+		return exitUsage
+	}
+	// Zero means the default to llmtest.CompareOptions; on the command
+	// line, whose defaults are not zero, it is a mistake.
+	switch {
+	case o.confidence == 0:
+		printError(stderr, name, usageErrorf("--confidence 0, want in (0, 1)"))
+		return exitUsage
+	case o.resamples == 0:
+		printError(stderr, name, usageErrorf("--resamples 0, want at least 100"))
 		return exitUsage
 	}
 	opts := llmtest.CompareOptions{Confidence: o.confidence, Resamples: o.resamples, Seed: o.seed, Percentiles: slices.Clone(o.percentiles)}

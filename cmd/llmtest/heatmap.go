@@ -42,7 +42,7 @@ func (o *runOptions) heatmapping() bool {
 }
 
 // parseTokenList parses a flag's comma-separated list of positive token
-// counts.
+// counts, each at most workloads.MaxLength.
 func parseTokenList(flag, s string) ([]int, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, usageErrorf("--%s: empty: give token counts such as 10,50,200", flag)
@@ -50,8 +50,11 @@ func parseTokenList(flag, s string) ([]int, error) {
 	var ns []int
 	for i, tok := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(tok))
-		if err != nil || n <= 0 {
+		switch {
+		case err != nil || n <= 0:
 			return nil, usageErrorf("--%s: length %d: want a positive token count, got %q", flag, i+1, strings.TrimSpace(tok))
+		case n > workloads.MaxLength:
+			return nil, usageErrorf("--%s: length %d: want at most %d tokens, got %d", flag, i+1, workloads.MaxLength, n)
 		}
 		ns = append(ns, n)
 	}

@@ -58,6 +58,7 @@ func TestRunHeatmapBadGrids(t *testing.T) {
 		{[]string{"--heatmap-outputs", "8"}, "--heatmap-outputs needs --heatmap-inputs"},
 		{[]string{"--heatmap-inputs", "10,x", "--heatmap-outputs", "8"}, `--heatmap-inputs: length 2: want a positive token count, got "x"`},
 		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8,0"}, `--heatmap-outputs: length 2: want a positive token count, got "0"`},
+		{[]string{"--heatmap-inputs", "10,5000000", "--heatmap-outputs", "8"}, "--heatmap-inputs: length 2: want at most 4194304 tokens, got 5000000"},
 		{[]string{"--heatmap-inputs", "", "--heatmap-outputs", "8"}, "--heatmap-inputs: empty"},
 		{[]string{"--heatmap-inputs", "10,10", "--heatmap-outputs", "8"}, "--heatmap-inputs: length 2: 10 repeats"},
 		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--heatmap-requests", "0"}, "--heatmap-requests must be at least 1, got 0"},

@@ -42,7 +42,8 @@
 // (--json -, --junit - or --md -); the summary then goes to standard
 // error, so that the report reaches its reader alone. A --md file that is
 // $GITHUB_STEP_SUMMARY is appended to, not truncated. --out is a local
-// folder: a URL such as s3://bucket/runs is refused.
+// folder or a bucket URL (s3://, gs://, azblob:// or file://); any other
+// URL scheme is refused.
 //
 // `llmtest merge` merges the run folders of shards of one test (the same
 // endpoint, payload set and tokenizer; --force merges others) into one

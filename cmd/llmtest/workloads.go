@@ -104,6 +104,8 @@ func (o *runOptions) checkWorkload() error {
 		return usageErrorf("--prompts must be at least 1, got 0")
 	case w.sharedPrefix < 0:
 		return usageErrorf("--shared-prefix must not be negative, got %d", w.sharedPrefix)
+	case w.sharedPrefix > workloads.MaxLength:
+		return usageErrorf("--shared-prefix: want at most %d tokens, got %d", workloads.MaxLength, w.sharedPrefix)
 	case w.minInput < 0:
 		return usageErrorf("--dataset-min-tokens must not be negative, got %d", w.minInput)
 	case w.maxInput < 0:

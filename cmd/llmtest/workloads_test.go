@@ -85,6 +85,8 @@ func TestRunWorkloadUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.jsonl")
 	require.NoError(t, os.WriteFile(bad, []byte("{\"prompt\": \"ok\"}\n{\"prompt\": 3}\n"), 0o644))
+	hugeTrace := filepath.Join(dir, "huge.jsonl")
+	require.NoError(t, os.WriteFile(hugeTrace, []byte(`{"timestamp": 0, "input_length": 2000000000, "output_length": 3}`+"\n"), 0o644))
 	noLen := filepath.Join(dir, "nolen.jsonl")
 	require.NoError(t, os.WriteFile(noLen, []byte("{\"prompt\": \"ok\"}\n"), 0o644))
 	for _, c := range []struct {
@@ -97,6 +99,12 @@ func TestRunWorkloadUsageErrors(t *testing.T) {
 		{[]string{"--dataset", "text:x", "--input-tokens", "5"}, "--input-tokens and --dataset are mutually exclusive"},
 		{[]string{"--input-tokens", "normal:5"}, `--input-tokens: lengths "normal:5": normal takes MEAN,STDDEV`},
 		{[]string{"--input-tokens", "5", "--output-tokens", "uniform:9,3"}, "--output-tokens: lengths"},
+		// Lengths above workloads.MaxLength would take minutes and
+		// gigabytes to build before the run: refused, never clamped.
+		{[]string{"--input-tokens", "lognormal:1e300,5"}, `--input-tokens: lengths "lognormal:1e300,5": MEDIAN: want at most 4194304 tokens, got "1e300"`},
+		{[]string{"--input-tokens", "5", "--output-tokens", "5000000"}, `--output-tokens: lengths "5000000": want at most 4194304 tokens, got "5000000"`},
+		{[]string{"--input-tokens", "5", "--shared-prefix", "2000000000"}, "--shared-prefix: want at most 4194304 tokens, got 2000000000"},
+		{[]string{"--trace", hugeTrace}, "--trace: " + hugeTrace + ":1: input_length: want at most 4194304 tokens, got 2000000000"},
 		{[]string{"--input-tokens", "5", "--max-tokens", "3"}, "--max-tokens does not apply to --input-tokens"},
 		{[]string{"--output-tokens", "5"}, "--output-tokens applies to --input-tokens or --dataset"},
 		{[]string{"--cache-bust"}, "--cache-bust applies to --input-tokens"},
