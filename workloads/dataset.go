@@ -3,6 +3,7 @@ package workloads
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -214,6 +215,12 @@ type Dataset struct {
 // Items returns the workload: the prompts that pass the filters, sampled,
 // with their payloads. No prompt left is an error.
 func (d *Dataset) Items() ([]Item, error) {
+	return d.ItemsContext(context.Background())
+}
+
+// ItemsContext is Items, stopped by ctx as Synthetic.GenerateContext is:
+// counting the tokens of a large dataset takes a while.
+func (d *Dataset) ItemsContext(ctx context.Context) ([]Item, error) {
 	switch {
 	case d.Payload == nil:
 		return nil, errors.New("workloads: Dataset.Payload is required")
@@ -231,7 +238,10 @@ func (d *Dataset) Items() ([]Item, error) {
 		in int
 	}
 	var ks []kept
-	for _, p := range d.Prompts {
+	for i, p := range d.Prompts {
+		if err := stopped(ctx, "prompt", i); err != nil {
+			return nil, err
+		}
 		in := tok.Count(p.Text)
 		if in < d.MinInput || (d.MaxInput > 0 && in > d.MaxInput) {
 			continue
@@ -251,6 +261,9 @@ func (d *Dataset) Items() ([]Item, error) {
 	}
 	items := make([]Item, len(ks))
 	for i, k := range ks {
+		if err := stopped(ctx, "request", i); err != nil {
+			return nil, err
+		}
 		var out int
 		switch {
 		case d.Output != nil:

@@ -115,7 +115,7 @@ func (h *Heatmap) Run(ctx context.Context, r *llmtest.Runner) (*reporters.Heatma
 			s := h.Prompts
 			s.Input, s.Output = Fixed(in), Fixed(out)
 			s.Seed = cellSeed(h.Prompts.Seed, in, out)
-			items, err := s.Generate(requests * clients)
+			items, err := s.GenerateContext(ctx, requests*clients)
 			if err != nil {
 				return nil, fmt.Errorf("workloads: heatmap cell %d×%d: %w", in, out, err)
 			}

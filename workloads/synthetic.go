@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -80,6 +81,14 @@ type Synthetic struct {
 // if a prompt of the drawn length cannot be cut from the corpus under the
 // tokenizer; the error names the field or the request.
 func (s *Synthetic) Generate(n int) ([]Item, error) {
+	return s.GenerateContext(context.Background(), n)
+}
+
+// GenerateContext is Generate, stopped by ctx: when ctx is done before
+// the last item is built it returns no items and an error that wraps
+// ctx.Err(), so that a large workload can be given up (an interrupted
+// command exits at once rather than after building every prompt).
+func (s *Synthetic) GenerateContext(ctx context.Context, n int) ([]Item, error) {
 	switch {
 	case n < 0:
 		return nil, fmt.Errorf("workloads: Generate: n: want a count not below 0, got %d", n)
@@ -105,6 +114,9 @@ func (s *Synthetic) Generate(n int) ([]Item, error) {
 	}
 	items := make([]Item, n)
 	for i := range items {
+		if err := stopped(ctx, "request", i); err != nil {
+			return nil, err
+		}
 		prefix := shared
 		if s.CacheBust {
 			prefix = join(prefix, fmt.Sprintf("Request %d %016x:", i+1, r.Uint64()))
@@ -134,6 +146,16 @@ func buildPayload(build PayloadFunc, prompt string, maxTokens int, force bool) (
 		p["min_tokens"] = maxTokens
 	}
 	return p, nil
+}
+
+// stopped returns an error wrapping ctx.Err() when ctx is done, checked
+// before the i-th (0-based) of what a workload builds: "request" or
+// "prompt".
+func stopped(ctx context.Context, what string, i int) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("workloads: stopped before %s %d: %w", what, i+1, err)
+	}
+	return nil
 }
 
 func join(a, b string) string {

@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,6 +118,11 @@ type Trace struct {
 // the corpus like the rest of a prompt, unique to the entry; an entry of
 // a whole number of blocks is only its blocks).
 func (t *Trace) Items() ([]Item, error) {
+	return t.ItemsContext(context.Background())
+}
+
+// ItemsContext is Items, stopped by ctx as Synthetic.GenerateContext is.
+func (t *Trace) ItemsContext(ctx context.Context) ([]Item, error) {
 	switch {
 	case len(t.Entries) == 0:
 		return nil, errors.New("workloads: Trace.Entries is empty")
@@ -149,6 +155,9 @@ func (t *Trace) Items() ([]Item, error) {
 	r := rand.New(rand.NewPCG(t.Seed, 0x7472616365)) // "trace"
 	items := make([]Item, len(t.Entries))
 	for i, e := range t.Entries {
+		if err := stopped(ctx, "request", i); err != nil {
+			return nil, err
+		}
 		// An entry holds the blocks its length covers: all of them when
 		// the length is a whole number of blocks (Mooncake's hash_ids
 		// then name every block), else the full ones before the last,

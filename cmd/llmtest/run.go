@@ -201,6 +201,15 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		printError(stderr, "llmtest run", o.planError(err))
 		return exitUsage
+	case errors.Is(err, llmtest.ErrInterrupted) || (ctx.Err() != nil && errors.Is(err, context.Canceled)):
+		// A run or heatmap cut short, or a workload whose building was.
+		sig := interruptSignal(ctx, err)
+		what := keptText("partial results", kept)
+		if len(kept) == 0 && (o.out != "" || o.junit != "" || o.json != "" || o.md != "") {
+			what = "no request had completed, so no results were written"
+		}
+		fmt.Fprintf(stderr, "llmtest run: interrupted by %s; %s\n", signalName(sig), what)
+		return interruptedExit(sig)
 	case res == nil && err != nil:
 		printError(stderr, "llmtest run", o.planError(err))
 		var ce *llmtest.ConfigError
@@ -209,10 +218,6 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer) int {
 			return exitUsage // refused before any request was sent
 		}
 		return exitRunFailed
-	case errors.Is(err, llmtest.ErrInterrupted):
-		sig := interruptSignal(ctx, err)
-		fmt.Fprintf(stderr, "llmtest run: interrupted by %s; %s\n", signalName(sig), keptText("partial results", kept))
-		return interruptedExit(sig)
 	case err != nil:
 		printError(stderr, "llmtest run", err)
 		return exitRunFailed
@@ -275,8 +280,11 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	if err != nil {
 		return nil, nil, err
 	}
-	payloads, err := o.payloads()
-	if err != nil {
+	payloads, err := o.payloads(ctx)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, nil, err // interrupted while the workload was built
+	case err != nil:
 		return nil, nil, o.flagError(err)
 	}
 
@@ -552,11 +560,11 @@ func (o *runOptions) shape(cfg *llmtest.Config) error {
 // payloads returns the payloads: those of the --payload file or folder,
 // one built from --prompt, or the built-in prompts. With --stream given
 // explicitly, every payload's "stream" field is set to it.
-func (o *runOptions) payloads() ([]endpoints.Payload, error) {
+func (o *runOptions) payloads(ctx context.Context) ([]endpoints.Payload, error) {
 	var ps []endpoints.Payload
 	switch {
 	case o.workload.active():
-		loaded, err := o.workloadPayloads()
+		loaded, err := o.workloadPayloads(ctx)
 		if err != nil {
 			return nil, err
 		}

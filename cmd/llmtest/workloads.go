@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"math"
 	"strings"
 	"time"
@@ -176,7 +178,7 @@ func (w *workloadFlags) newTokenizer() (tokenizers.Tokenizer, error) {
 
 // workloadPayloads builds the payloads of --input-tokens or --dataset with
 // the API's payload helper.
-func (o *runOptions) workloadPayloads() ([]endpoints.Payload, error) {
+func (o *runOptions) workloadPayloads(ctx context.Context) ([]endpoints.Payload, error) {
 	w := &o.workload
 	tok, err := w.newTokenizer()
 	if err != nil {
@@ -198,7 +200,10 @@ func (o *runOptions) workloadPayloads() ([]endpoints.Payload, error) {
 			return nil, err
 		}
 		tr.Tokenizer, tr.Payload, tr.ForceOutput = tok, build, w.ignoreEOS
-		if items, err = tr.Items(); err != nil {
+		if items, err = tr.ItemsContext(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
 			return nil, usageErrorf("--trace: %s", strings.TrimPrefix(err.Error(), "workloads: "))
 		}
 		return workloads.Payloads(items), nil
@@ -226,7 +231,10 @@ func (o *runOptions) workloadPayloads() ([]endpoints.Payload, error) {
 			SharedPrefix: w.sharedPrefix, CacheBust: w.cacheBust,
 			Payload: build, ForceOutput: w.ignoreEOS,
 		}
-		if items, err = s.Generate(n); err != nil {
+		if items, err = s.GenerateContext(ctx, n); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
 			return nil, usageErrorf("--input-tokens: %v", err)
 		}
 		return workloads.Payloads(items), nil
@@ -242,7 +250,10 @@ func (o *runOptions) workloadPayloads() ([]endpoints.Payload, error) {
 		Prompts: prompts, Tokenizer: tok, MinInput: w.minInput, MaxInput: w.maxInput,
 		Sample: w.prompts, Seed: w.seed, Output: output, Payload: build, ForceOutput: w.ignoreEOS,
 	}
-	if items, err = d.Items(); err != nil {
+	if items, err = d.ItemsContext(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
 		msg := strings.NewReplacer("workloads: ", "", "Dataset: ", "", "(set Dataset.Output)", "(give --output-tokens)",
 			"Dataset.Sample: want", "--prompts: want").Replace(err.Error())
 		return nil, usageErrorf("--dataset: %s", msg)

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -149,4 +152,39 @@ func TestWorkloadPlanKeys(t *testing.T) {
 	o = parsedRun(t, "-f", abs, "--dataset", "jsonl:x.jsonl")
 	assert.Equal(t, "jsonl:x.jsonl", o.workload.dataset)
 	assert.Empty(t, o.workload.inputTokens, "--dataset replaces the plan's input-tokens")
+}
+
+// TestAnInterruptionWhileTheWorkloadIsBuiltExits checks that a signal
+// that arrives while the prompts are built stops the command at once with
+// the interrupted status, before any request or folder: the context is
+// cancelled with a SIGINT as its cause before the command starts, so
+// building stops at the first prompt.
+func TestAnInterruptionWhileTheWorkloadIsBuiltExits(t *testing.T) {
+	dir := t.TempDir()
+	lines := filepath.Join(dir, "prompts.txt")
+	require.NoError(t, os.WriteFile(lines, []byte("one prompt\nanother prompt\n"), 0o644))
+	trace := filepath.Join(dir, "trace.jsonl")
+	require.NoError(t, os.WriteFile(trace, []byte(`{"timestamp": 0, "input_length": 20, "output_length": 3}`+"\n"), 0o644))
+	for name, args := range map[string][]string{
+		"synthetic": {"--input-tokens", "200", "--requests", "4"},
+		"dataset":   {"--dataset", "text:" + lines, "--requests", "4"},
+		"trace":     {"--trace", trace},
+		"heatmap":   {"--heatmap-inputs", "10,20", "--heatmap-outputs", "4"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := t.TempDir()
+			ctx, cancel := context.WithCancelCause(context.Background())
+			cancel(interruption{syscall.SIGINT})
+			var stdout, stderr bytes.Buffer
+			code := run(ctx, append(append([]string{"run", "--out", out, "--run-name", "cut"}, fastSim...), args...), &stdout, &stderr)
+			assert.Equal(t, exitInterrupted, code, "stderr:\n%s", &stderr)
+			// The heatmap starts the simulator before it builds each cell's prompts.
+			assert.Regexp(t, `^(llmtest: testing the built-in simulator at \S+\n)?`+
+				`llmtest run: interrupted by SIGINT; no request had completed, so no results were written\n$`, stderr.String())
+			assert.Empty(t, stdout.String(), "no run, no summary")
+			entries, err := os.ReadDir(out)
+			require.NoError(t, err)
+			assert.Empty(t, entries, "no run folder")
+		})
+	}
 }
