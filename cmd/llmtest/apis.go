@@ -305,7 +305,7 @@ func (o *runOptions) checkAPI() error {
 		if name := o.simFlagGiven(); name != "" {
 			return usageErrorf("--%s applies to the built-in simulator, not to a server given with --url", name)
 		}
-		if o.apiKeyEnv != "" && os.Getenv(o.apiKeyEnv) == "" {
+		if o.apiKeyEnv != "" && !o.forPods && os.Getenv(o.apiKeyEnv) == "" {
 			return usageErrorf("--api-key-env: the environment variable %s is not set or empty", o.apiKeyEnv)
 		}
 	default:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/llmtest/llmtest/assertions"
 	"github.com/llmtest/llmtest/kube"
+	"github.com/llmtest/llmtest/llmtest"
 )
 
 // jobLong is the description of `llmtest job`.
@@ -317,6 +318,18 @@ func parseRunArgs(args []string) (runArgs, error) {
 	for _, s := range ro.slos {
 		if _, err := assertions.Parse(s); err != nil {
 			return runArgs{}, usageErrorf("after --: --slo: %v", err)
+		}
+	}
+	// The checks of llmtest run that need no file and no network: a
+	// flag every pod would refuse is refused here, before any manifest.
+	ro.setFlags, ro.forPods = map[string]bool{}, true
+	fs.Visit(func(f *pflag.Flag) { ro.setFlags[f.Name] = true })
+	if err := ro.validate(); err != nil {
+		return runArgs{}, usageErrorf("after --: %v", err)
+	}
+	if ro.workload.trace == "" { // a trace's schedule is read from its file, in the pods
+		if err := ro.shape(&llmtest.Config{}); err != nil {
+			return runArgs{}, usageErrorf("after --: %v", err)
 		}
 	}
 	ra := runArgs{slos: ro.slos}

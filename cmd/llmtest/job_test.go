@@ -369,6 +369,13 @@ func TestJobFlagErrors(t *testing.T) {
 		{with(nil, "--", "--url", "http://s/v1", "--heatmap-inputs", "10"), "after --: --heatmap-inputs: a heatmap is not sharded"},
 		{with(nil, "--", "--url", "http://u:"+fakeJobKey+"@s/v1"), "after --: --url holds a user or password, which a manifest must not: give the key with --secret-env"},
 		{with(nil, "--", "--url", "http://s/v1", "--slo", "ttft p99 <"), "after --: --slo: "},
+		// What every pod's llmtest run would refuse is refused here.
+		{with(nil, "--", "--url", "http://s/v1", "--clients", "0"), "after --: --clients must be at least 1, got 0"},
+		{with(nil, "--", "--url", "http://s/v1", "--input-tokens", "normal:5"), `after --: --input-tokens: lengths "normal:5": normal takes MEAN,STDDEV`},
+		{with(nil, "--", "--url", "http://s/v1", "--requests", "5", "--duration", "1m"), "after --: --requests and --duration are mutually exclusive"},
+		{with(nil, "--", "--url", "http://s/v1", "--rate", "5", "--clients", "3"), "after --: --clients is for a closed loop; an open loop (--rate) has none"},
+		{with(nil, "--", "--url", "http://s/v1", "--stage", "10s:x"), `after --: --stage: want stages DURATION:TARGET`},
+		{with(nil, "--", "--url", "http://s/v1", "--warmup", "bogus"), `after --: --warmup: want a warm-up duration`},
 	} {
 		code, stdout, stderr := runCLI(t, c.args...)
 		assert.Equal(t, exitUsage, code, "%q", c.args)
@@ -425,8 +432,15 @@ func TestJobRefusesARunArgWithASecret(t *testing.T) {
 		assert.True(t, strings.HasPrefix(stderr, "llmtest job: after --: "+c.want), "%q\n got: %s\nwant: llmtest job: after --: %s", c.args, stderr, c.want)
 		assert.NotContains(t, stderr, fakeJobKey, "%q", c.args)
 	}
-	// Without credentials, the same flags reach the manifest.
-	code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--secret-env", "OTEL_EXPORTER_OTLP_HEADERS=otlp:headers",
+	// Without credentials, the same flags reach the manifest. So do the
+	// flags whose files and environment are the pods': a key variable
+	// unset here, a trace file that is not here.
+	code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--secret-env", "LLM_KEY=llm:key",
+		"--", "--url", "http://s/v1", "--api-key-env", "LLM_KEY", "--trace", "/data/trace.jsonl")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args, "/data/trace.jsonl")
+
+	code, stdout, stderr = runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--secret-env", "OTEL_EXPORTER_OTLP_HEADERS=otlp:headers",
 		"--", "--url", "http://s/v1", "--otlp-endpoint", "http://c:4318", "--server-metrics", "/metrics")
 	require.Equal(t, exitOK, code, stderr)
 	args := decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args

@@ -57,6 +57,10 @@ type runOptions struct {
 	aws      awsFlags
 	file     string          // the plan file, --file
 	setFlags map[string]bool // the flags given on the command line or in the plan
+	// forPods is set when `llmtest job` checks the flags for its shards'
+	// pods: the environment variables they read are the pods', not this
+	// process's.
+	forPods bool
 
 	// sweepClients and sweepRates are the levels of a sweep; swept is its
 	// result once it ran.
@@ -205,7 +209,7 @@ func (o *runOptions) run(ctx context.Context, stdout, stderr io.Writer) int {
 		// A run or heatmap cut short, or a workload whose building was.
 		sig := interruptSignal(ctx, err)
 		what := keptText("partial results", kept)
-		if len(kept) == 0 && (o.out != "" || o.junit != "" || o.json != "" || o.md != "") {
+		if res == nil && len(kept) == 0 && (o.out != "" || o.junit != "" || o.json != "" || o.md != "") {
 			what = "no request had completed, so no results were written"
 		}
 		fmt.Fprintf(stderr, "llmtest run: interrupted by %s; %s\n", signalName(sig), what)
