@@ -49,6 +49,22 @@ func TestRunHeatmap(t *testing.T) {
 	assert.Contains(t, stdout, string(md), "the command prints heatmap.md")
 }
 
+// TestRunHeatmapIgnoreEOS checks that --ignore-eos applies to a heatmap's
+// prompts, as the README's heatmap example gives it: every cell's payloads
+// ask vLLM-compatible servers for the whole output limit.
+func TestRunHeatmapIgnoreEOS(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "run", "--heatmap-inputs", "10", "--heatmap-outputs", "8,16",
+		"--ignore-eos", "--sim-itl", "100us", "--progress", "off", "--out", out, "--run-name", "hm")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	for _, cell := range []string{"hm-in10-out8", "hm-in10-out16"} {
+		payloads, err := os.ReadFile(filepath.Join(out, "hm", cell, "payload.jsonl"))
+		require.NoError(t, err)
+		assert.Contains(t, string(payloads), `"ignore_eos":true`, cell)
+		assert.Contains(t, string(payloads), `"min_tokens":`+strings.TrimPrefix(cell, "hm-in10-out"), cell)
+	}
+}
+
 func TestRunHeatmapBadGrids(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

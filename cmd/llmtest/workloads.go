@@ -55,7 +55,8 @@ func (w *workloadFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&w.traceSpeed, "trace-speed", 1, "replay --trace this many times faster (0.5: at half speed)")
 }
 
-// workloadOnly are the flags that need --input-tokens or --dataset.
+// workloadOnly are the flags that need --input-tokens or --dataset (or
+// --trace); --ignore-eos applies to a heatmap too.
 var workloadOnly = []string{"output-tokens", "prompts", "ignore-eos"}
 
 // syntheticOnly are the flags that need --input-tokens.
@@ -123,6 +124,9 @@ func (o *runOptions) checkWorkload() error {
 		}
 	}
 	for _, f := range workloadOnly {
+		if f == "ignore-eos" && o.heatmapping() {
+			continue // the heatmap's synthetic prompts take it
+		}
 		if set[f] && !w.active() {
 			return usageErrorf("--%s applies to --input-tokens or --dataset", f)
 		}
