@@ -44,7 +44,7 @@ OTEL_EXPORTER_OTLP_HEADERS with --secret-env), and a --url,
 const jobFooter = `Example:
   llmtest job --shards 4 --image registry.example.com/llmtest:v1.0.0 \
       --out s3://bucket/runs/vllm --secret-env OPENAI_API_KEY=openai:api-key \
-      -- --url http://vllm:8000/v1 --clients 16 --duration 5m --slo 'ttft p99 < 800ms' \
+      -- --url http://vllm:8000/v1 --model my-model --clients 16 --duration 5m --slo 'ttft p99 < 800ms' \
     | kubectl apply -f -
 
 Exit status:
@@ -331,6 +331,13 @@ func parseRunArgs(args []string) (runArgs, error) {
 		if err := ro.shape(&llmtest.Config{}); err != nil {
 			return runArgs{}, usageErrorf("after --: %v", err)
 		}
+	}
+	// The prompts llmtest builds (built-in, --prompt, --input-tokens,
+	// --dataset, --trace) name no model, so an HTTP API's pods would
+	// refuse every one of them without --model; a --payload file may
+	// name its own, and the AWS APIs check theirs above.
+	if ro.model == "" && ro.payload == "" && !apis[api(ro.api)].aws {
+		return runArgs{}, usageErrorf("after --: --model: missing: the prompts llmtest builds name no model, so every shard would exit 2; give --model, or a --payload file whose payloads name one")
 	}
 	ra := runArgs{slos: ro.slos}
 	for _, item := range splitFlags(fs, args) {

@@ -112,7 +112,7 @@ func TestJobManifests(t *testing.T) {
 		"--name", "vllm-load", "--namespace", "perf", "--out", "s3://bucket/runs/a?region=eu-west-1",
 		"--secret-env", "OPENAI_API_KEY=openai:api-key", "--cpu", "2", "--memory", "4Gi", "--label", "team=ml",
 		"--start-delay", "90s", "--service-account", "loader", "--",
-		"--url", "http://vllm:8000/v1", "--clients", "16", "--duration", "5m",
+		"--url", "http://vllm:8000/v1", "--model", "m", "--clients", "16", "--duration", "5m",
 		"--slo", "ttft p99 < 800ms", "--prompt", "cost $(HOME) $$5", "--slo=error_rate < 1%", "--stream=false")
 	after := time.Now()
 	require.Equal(t, exitOK, code, "stderr:\n%s", stderr)
@@ -256,7 +256,7 @@ func indexOf(args []string, s string) int {
 // TestJobStructure checks the manifest's structure as a whole: two Job
 // documents, the shard Job's pod fields, and nothing else.
 func TestJobStructure(t *testing.T) {
-	code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--out", "gs://b", "--cpu", "", "--memory", "", "--", "--url", "http://s:8000/v1")
+	code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--out", "gs://b", "--cpu", "", "--memory", "", "--", "--url", "http://s:8000/v1", "--model", "m")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stderr, "no --image: the manifests name the placeholder registry.example.com/llmtest:")
 	assert.Equal(t, 2, strings.Count(stdout, "\n---\n"))
@@ -269,7 +269,7 @@ func TestJobStructure(t *testing.T) {
 	c := jobs[0].Spec.Template.Spec.Containers[0]
 	assert.Empty(t, c.Resources.Requests, "--cpu '' --memory '' set no resources")
 	assert.Equal(t, "llmtest", jobs[0].Name)
-	assert.Equal(t, []string{"run", "--url", "http://s:8000/v1", "--out", "gs://b", "--run-name", "run"}, c.Args[:7])
+	assert.Equal(t, []string{"run", "--url", "http://s:8000/v1", "--model", "m", "--out", "gs://b", "--run-name", "run"}, c.Args[:9])
 	assert.Equal(t, []string{"merge", "gs://b/run-shard-0", "gs://b/run-shard-1", "--out", "gs://b", "--run-name", "merged"},
 		jobs[1].Spec.Template.Spec.Containers[0].Args)
 	assert.Equal(t, "kubernetes.io/hostname", jobs[0].Spec.Template.Spec.TopologySpreadConstraints[0].TopologyKey)
@@ -278,7 +278,7 @@ func TestJobStructure(t *testing.T) {
 }
 
 func TestJobVolumeClaim(t *testing.T) {
-	code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "/results/run1", "--volume-claim", "shared", "--", "--url", "http://s/v1")
+	code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "/results/run1", "--volume-claim", "shared", "--", "--url", "http://s/v1", "--model", "m")
 	require.Equal(t, exitOK, code, stderr)
 	for _, job := range decodeJobs(t, stdout) {
 		pod := job.Spec.Template.Spec
@@ -290,7 +290,7 @@ func TestJobVolumeClaim(t *testing.T) {
 
 func TestJobWritesTheFile(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "job.yaml")
-	code, stdout, stderr := runCLI(t, "job", "--shards", "3", "--image", "i:1", "--out", "s3://b/r", "-o", file, "--", "--url", "http://s/v1")
+	code, stdout, stderr := runCLI(t, "job", "--shards", "3", "--image", "i:1", "--out", "s3://b/r", "-o", file, "--", "--url", "http://s/v1", "--model", "m")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Empty(t, stdout)
 	b, err := os.ReadFile(file)
@@ -302,21 +302,21 @@ func TestJobWritesTheFile(t *testing.T) {
 
 	// A name the recipe cannot show as it is.
 	odd := filepath.Join(t.TempDir(), "job\nkind: x.yaml")
-	code, _, stderr = runCLI(t, "job", "--shards", "3", "--image", "i:1", "--out", "s3://b/r", "-o", odd, "--", "--url", "http://s/v1")
+	code, _, stderr = runCLI(t, "job", "--shards", "3", "--image", "i:1", "--out", "s3://b/r", "-o", odd, "--", "--url", "http://s/v1", "--model", "m")
 	require.Equal(t, exitOK, code, stderr)
 	b, err = os.ReadFile(odd)
 	require.NoError(t, err)
 	assert.Len(t, decodeJobs(t, string(b)), 2)
 	assert.Contains(t, string(b), "#   kubectl apply -f FILE\n")
 
-	code, _, stderr = runCLI(t, "job", "--shards", "3", "--image", "i:1", "--out", "s3://b/r", "-o", filepath.Join(t.TempDir(), "no", "such", "dir.yaml"), "--", "--url", "http://s/v1")
+	code, _, stderr = runCLI(t, "job", "--shards", "3", "--image", "i:1", "--out", "s3://b/r", "-o", filepath.Join(t.TempDir(), "no", "such", "dir.yaml"), "--", "--url", "http://s/v1", "--model", "m")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "llmtest job: -o: open ")
 }
 
 func TestJobFlagErrors(t *testing.T) {
 	ok := []string{"--shards", "2", "--image", "i:1", "--out", "s3://b/r"}
-	run := []string{"--", "--url", "http://s/v1"}
+	run := []string{"--", "--url", "http://s/v1", "--model", "m"}
 	with := func(job []string, runArgs ...string) []string {
 		args := append([]string{"job"}, ok...)
 		args = append(args, job...)
@@ -329,7 +329,7 @@ func TestJobFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"job", "--out", "s3://b/r", "--", "--url", "http://s/v1"}, "--shards: give the number of shard pods, 1 to 1000"},
+		{[]string{"job", "--out", "s3://b/r", "--", "--url", "http://s/v1", "--model", "m"}, "--shards: give the number of shard pods, 1 to 1000"},
 		{with([]string{"--shards", "1001"}), "--shards: 1001: want 1 to 1000"},
 		{with([]string{"--shards", "-1"}), "--shards: -1: want 1 to 1000"},
 		{with([]string{"--name", "Big_Name"}), `--name: "Big_Name": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`},
@@ -358,24 +358,27 @@ func TestJobFlagErrors(t *testing.T) {
 		{with([]string{"--secret-env", "1X=s:k"}), `--secret-env: variable name "1X": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')`},
 		{[]string{"job", "--shards", "2", "extra"}, `unexpected argument "extra" (the arguments of llmtest run follow --)`},
 		{with(nil, "--"), "after --: give --url: without it every shard would test a built-in simulator of its own"},
-		{with(nil, "--", "--url", "http://s/v1", "--bogus"), "after --: flag provided but not defined: --bogus"},
-		{with(nil, "--", "--url", "http://s/v1", "--clients", "x"), `after --: invalid value "x" for flag --clients: parse error`},
-		{with(nil, "--", "--url", "http://s/v1", "stray"), `after --: unexpected argument "stray" (llmtest run takes flags only)`},
-		{with(nil, "--", "--url", "http://s/v1", "-h"), "after --: -h is not a flag of llmtest run here; run 'llmtest run -h' for them"},
-		{with(nil, "--", "--url", "http://s/v1", "--out", "/x"), "after --: --out: give --out to llmtest job: each shard writes <out>/run-shard-<i>"},
-		{with(nil, "--", "--url", "http://s/v1", "--run-name", "x"), "after --: --run-name: llmtest job names the shards' run \"run\" (folders run-shard-<i>) and the merge merged"},
-		{with(nil, "--", "--url", "http://s/v1", "-f", "plan.yaml"), "after --: --file: a plan file is not in the container: give its flags after --"},
-		{with(nil, "--", "--url", "http://s/v1", "--sweep-clients", "1,2"), "after --: --sweep-clients: a sweep is not sharded"},
-		{with(nil, "--", "--url", "http://s/v1", "--heatmap-inputs", "10"), "after --: --heatmap-inputs: a heatmap is not sharded"},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--bogus"), "after --: flag provided but not defined: --bogus"},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--clients", "x"), `after --: invalid value "x" for flag --clients: parse error`},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "stray"), `after --: unexpected argument "stray" (llmtest run takes flags only)`},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "-h"), "after --: -h is not a flag of llmtest run here; run 'llmtest run -h' for them"},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--out", "/x"), "after --: --out: give --out to llmtest job: each shard writes <out>/run-shard-<i>"},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--run-name", "x"), "after --: --run-name: llmtest job names the shards' run \"run\" (folders run-shard-<i>) and the merge merged"},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "-f", "plan.yaml"), "after --: --file: a plan file is not in the container: give its flags after --"},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--sweep-clients", "1,2"), "after --: --sweep-clients: a sweep is not sharded"},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--heatmap-inputs", "10"), "after --: --heatmap-inputs: a heatmap is not sharded"},
 		{with(nil, "--", "--url", "http://u:"+fakeJobKey+"@s/v1"), "after --: --url holds a user or password, which a manifest must not: give the key with --secret-env"},
-		{with(nil, "--", "--url", "http://s/v1", "--slo", "ttft p99 <"), "after --: --slo: "},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--slo", "ttft p99 <"), "after --: --slo: "},
 		// What every pod's llmtest run would refuse is refused here.
-		{with(nil, "--", "--url", "http://s/v1", "--clients", "0"), "after --: --clients must be at least 1, got 0"},
-		{with(nil, "--", "--url", "http://s/v1", "--input-tokens", "normal:5"), `after --: --input-tokens: lengths "normal:5": normal takes MEAN,STDDEV`},
-		{with(nil, "--", "--url", "http://s/v1", "--requests", "5", "--duration", "1m"), "after --: --requests and --duration are mutually exclusive"},
-		{with(nil, "--", "--url", "http://s/v1", "--rate", "5", "--clients", "3"), "after --: --clients is for a closed loop; an open loop (--rate) has none"},
-		{with(nil, "--", "--url", "http://s/v1", "--stage", "10s:x"), `after --: --stage: want stages DURATION:TARGET`},
-		{with(nil, "--", "--url", "http://s/v1", "--warmup", "bogus"), `after --: --warmup: want a warm-up duration`},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--clients", "0"), "after --: --clients must be at least 1, got 0"},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--input-tokens", "normal:5"), `after --: --input-tokens: lengths "normal:5": normal takes MEAN,STDDEV`},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--requests", "5", "--duration", "1m"), "after --: --requests and --duration are mutually exclusive"},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--rate", "5", "--clients", "3"), "after --: --clients is for a closed loop; an open loop (--rate) has none"},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--stage", "10s:x"), `after --: --stage: want stages DURATION:TARGET`},
+		{with(nil, "--", "--url", "http://s/v1", "--model", "m", "--warmup", "bogus"), `after --: --warmup: want a warm-up duration`},
+		// Without --model, the prompts llmtest builds name no model, and every pod would refuse them.
+		{with(nil, "--", "--url", "http://s/v1"), "after --: --model: missing: the prompts llmtest builds name no model, so every shard would exit 2"},
+		{with(nil, "--", "--url", "http://s/v1", "--api", "anthropic", "--input-tokens", "100"), "after --: --model: missing"},
 	} {
 		code, stdout, stderr := runCLI(t, c.args...)
 		assert.Equal(t, exitUsage, code, "%q", c.args)
@@ -397,7 +400,7 @@ func TestJobRefusesAnInlineSecret(t *testing.T) {
 		"OPENAI_API_KEY=openai:" + fakeJobKey + "/x",
 		fakeJobKey,
 	} {
-		code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--secret-env", v, "--", "--url", "http://s/v1")
+		code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--secret-env", v, "--", "--url", "http://s/v1", "--model", "m")
 		assert.Equal(t, exitUsage, code, v)
 		assert.Empty(t, stdout, v)
 		assert.Contains(t, stderr, "llmtest job: --secret-env: ", v)
@@ -425,7 +428,7 @@ func TestJobRefusesARunArgWithASecret(t *testing.T) {
 		{[]string{"--server-metrics", "http://u:" + fakeJobKey + "@s:8000/metrics"}, "--server-metrics holds a user or password, which a manifest must not: give a URL without credentials"},
 		{[]string{"--server-metrics", "/metrics?token=" + fakeJobKey}, "--server-metrics holds a query"},
 	} {
-		args := append([]string{"job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--", "--url", "http://s/v1"}, c.args...)
+		args := append([]string{"job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--", "--url", "http://s/v1", "--model", "m"}, c.args...)
 		code, stdout, stderr := runCLI(t, args...)
 		assert.Equal(t, exitUsage, code, "%q", c.args)
 		assert.Empty(t, stdout, "%q: no manifest", c.args)
@@ -436,12 +439,17 @@ func TestJobRefusesARunArgWithASecret(t *testing.T) {
 	// flags whose files and environment are the pods': a key variable
 	// unset here, a trace file that is not here.
 	code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--secret-env", "LLM_KEY=llm:key",
-		"--", "--url", "http://s/v1", "--api-key-env", "LLM_KEY", "--trace", "/data/trace.jsonl")
+		"--", "--url", "http://s/v1", "--model", "m", "--api-key-env", "LLM_KEY", "--trace", "/data/trace.jsonl")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args, "/data/trace.jsonl")
+	// A payload file, the pods', may name the model itself: no --model needed.
+	code, stdout, stderr = runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r",
+		"--", "--url", "http://s/v1", "--payload", "/data/payloads.jsonl")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args, "/data/payloads.jsonl")
 
 	code, stdout, stderr = runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--secret-env", "OTEL_EXPORTER_OTLP_HEADERS=otlp:headers",
-		"--", "--url", "http://s/v1", "--otlp-endpoint", "http://c:4318", "--server-metrics", "/metrics")
+		"--", "--url", "http://s/v1", "--model", "m", "--otlp-endpoint", "http://c:4318", "--server-metrics", "/metrics")
 	require.Equal(t, exitOK, code, stderr)
 	args := decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args
 	assert.Contains(t, args, "http://c:4318")
