@@ -69,7 +69,7 @@ func (o *runOptions) applyPlan(fs *pflag.FlagSet, stderr io.Writer) error {
 			continue
 		}
 		if o.setFlags[name] || slices.ContainsFunc(replacedBy[name], func(f string) bool { return o.setFlags[f] }) ||
-			name == "max-tokens" && (o.setFlags["payload"] || o.setFlags["input-tokens"]) {
+			o.replacesSourceOf(name) {
 			continue // the command line overrides the plan
 		}
 		if fs.Lookup(name) == nil {
@@ -100,8 +100,7 @@ func (o *runOptions) applyPlan(fs *pflag.FlagSet, stderr io.Writer) error {
 // replacedBy pairs the flags that are one setting: given on the command
 // line, either replaces both of the plan's values, so that --requests
 // overrides a plan's duration, and --prompt a plan's payload, input-tokens,
-// dataset or trace (--payload also drops the plan's max-tokens, which applies
-// only to prompts).
+// dataset or trace, with the keys of that source (sourceKeys).
 var replacedBy = map[string][]string{
 	"requests":     {"duration"},
 	"duration":     {"requests"},
@@ -110,6 +109,37 @@ var replacedBy = map[string][]string{
 	"input-tokens": {"payload", "prompt", "dataset", "trace"},
 	"dataset":      {"payload", "prompt", "input-tokens", "trace"},
 	"trace":        {"payload", "prompt", "input-tokens", "dataset"},
+}
+
+// sourceKeys are the plan keys that apply only to some payload sources: a
+// source given on the command line (replacedBy) drops those that do not
+// apply to it with the plan's source, such as a dataset's filters when
+// --prompt replaces the dataset, or max-tokens when --payload does.
+var sourceKeys = map[string][]string{
+	"max-tokens":         {"prompt", "dataset"},
+	"output-tokens":      {"input-tokens", "dataset"},
+	"prompts":            {"input-tokens", "dataset"},
+	"ignore-eos":         {"input-tokens", "dataset", "trace"},
+	"shared-prefix":      {"input-tokens"},
+	"cache-bust":         {"input-tokens"},
+	"dataset-min-tokens": {"dataset"},
+	"dataset-max-tokens": {"dataset"},
+	"trace-speed":        {"trace"},
+}
+
+// replacesSourceOf reports whether the command line gives a payload source
+// that plan key name does not apply to.
+func (o *runOptions) replacesSourceOf(name string) bool {
+	sources, ok := sourceKeys[name]
+	if !ok {
+		return false
+	}
+	for _, src := range []string{"payload", "prompt", "input-tokens", "dataset", "trace"} {
+		if o.setFlags[src] && !slices.Contains(sources, src) {
+			return true
+		}
+	}
+	return false
 }
 
 // flagRef matches a flag's name in a message.

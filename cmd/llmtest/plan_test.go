@@ -225,6 +225,45 @@ slo:
 	assert.False(t, o.setFlags["max-tokens"])
 }
 
+// TestASourceFlagDropsThePlansKeysOfItsSource checks that a payload source
+// given on the command line replaces the plan's source with the keys that
+// apply only to it, as the README says: a plan's dataset filters do not
+// refuse a --prompt, nor its synthetic prefix a --dataset.
+func TestASourceFlagDropsThePlansKeysOfItsSource(t *testing.T) {
+	path := writePlan(t, `
+payloads:
+  dataset: sharegpt:sg.json
+  dataset-max-tokens: 1024
+  prompts: 3
+  output-tokens: 16
+  ignore-eos: true
+`)
+	o := parsedRun(t, "-f", path, "--prompt", "hi")
+	assert.Equal(t, "hi", o.prompt)
+	assert.Empty(t, o.workload.dataset)
+	for _, k := range []string{"dataset-max-tokens", "prompts", "output-tokens", "ignore-eos"} {
+		assert.False(t, o.setFlags[k], "%s applies only to the plan's dataset", k)
+	}
+	require.NoError(t, o.validate())
+
+	o = parsedRun(t, "-f", path, "--input-tokens", "10")
+	assert.False(t, o.setFlags["dataset-max-tokens"], "a dataset filter")
+	assert.Equal(t, 3, o.workload.prompts, "--prompts applies to synthetic prompts too")
+	assert.Equal(t, "16", o.workload.outputTokens)
+	require.NoError(t, o.validate())
+
+	path = writePlan(t, `
+payloads:
+  input-tokens: 100
+  shared-prefix: 20
+  cache-bust: true
+`)
+	o = parsedRun(t, "-f", path, "--dataset", "text:prompts.txt")
+	assert.False(t, o.setFlags["shared-prefix"])
+	assert.False(t, o.setFlags["cache-bust"])
+	require.NoError(t, o.validate())
+}
+
 func TestRunPlanErrorsNameTheFileTheLineAndTheKey(t *testing.T) {
 	t.Setenv("LLMTEST_PLAN_UNSET", "")
 	cases := []struct{ name, text, want string }{
