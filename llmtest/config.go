@@ -335,7 +335,7 @@ func (c Config) Validate() error {
 	case c.Turns < 0:
 		return configErrorf("Turns", "must not be negative, got %d", c.Turns)
 	case c.Turns > 1 && c.openLoop():
-		return configErrorf("Turns", "needs a closed loop: conversations are not supported in an open loop (Config.Rate, Config.ArrivalTimes, or Config.Stages with OpenLoopStages)")
+		return configErrorf("Turns", "needs a closed loop: conversations are not supported in an open loop (Config.Rate, Config.ArrivalTimes, or open-loop Config.Stages)")
 	case c.ThinkTime < 0:
 		return configErrorf("ThinkTime", "must not be negative, got %v", c.ThinkTime)
 	case c.ThinkTime > 0 && c.Turns <= 1:

@@ -128,6 +128,9 @@ func RedactOutputPath(p string) string {
 	if err != nil {
 		return "(an unparsable URL)"
 	}
+	if u.Host == "" && u.Path == "" {
+		return u.Scheme + "://" // url.URL's String gives "s3:"
+	}
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 

@@ -109,6 +109,7 @@ func TestJoinAndRedactOutputPath(t *testing.T) {
 	assert.Equal(t, "s3://b/r1", JoinOutputPath("s3://b", "r1"))
 	assert.Equal(t, "s3://b/runs/r1", RedactOutputPath("s3://key:secret@b/runs/r1?role_external_id=x"))
 	assert.Equal(t, "runs/r1", RedactOutputPath("runs/r1"))
+	assert.Equal(t, "gs://", RedactOutputPath("gs://?token=x"))
 }
 
 func TestPartNamesAreInNumberOrder(t *testing.T) {

@@ -147,7 +147,7 @@ func summaryShape(c reporters.Config) string {
 		// The shards' shapes may differ: their clients (or rates)
 		// summed is all one line can say.
 		if c.Arrival != "" {
-			return strconv.FormatFloat(c.Rate, 'f', -1, 64) + " req/s in " + plural(n, "shard")
+			return rateText(c.Rate) + " req/s in " + plural(n, "shard")
 		}
 		return plural(c.Clients, "client") + " in " + plural(n, "shard")
 	}
@@ -162,12 +162,12 @@ func summaryShape(c reporters.Config) string {
 		if !open {
 			return "up to " + plural(c.Clients, "client") + ", ramp →" + strings.Join(levels, "→") + " over " + total.String()
 		}
-		from := strconv.FormatFloat(c.Rate, 'f', -1, 64)
+		from := rateText(c.Rate)
 		return c.Arrival + " ramp " + from + "→" + strings.Join(levels, "→") + " req/s over " + total.String()
 	}
 	d := secondsToDurationOrZero(c.Duration)
 	if open {
-		shape := strconv.FormatFloat(c.Rate, 'f', -1, 64) + " req/s " + c.Arrival
+		shape := rateText(c.Rate) + " req/s " + c.Arrival
 		if d > 0 {
 			return shape + " for " + d.String()
 		}
@@ -177,6 +177,17 @@ func summaryShape(c reporters.Config) string {
 		return plural(c.Clients, "client") + " for " + d.String()
 	}
 	return plural(c.Clients, "client") + " × " + plural(c.Requests, "request")
+}
+
+// rateText renders a rate for people: as given (0.5, 12.25), or to four
+// significant digits when that is longer, as a trace's rate is
+// (6.667, not 6.666666666666667).
+func rateText(r float64) string {
+	s := strconv.FormatFloat(r, 'f', -1, 64)
+	if short := strconv.FormatFloat(r, 'g', 4, 64); len(short) < len(s) && !strings.ContainsRune(short, 'e') {
+		return short
+	}
+	return s
 }
 
 // SummaryText returns what WriteSummary writes.

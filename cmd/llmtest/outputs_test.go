@@ -100,6 +100,7 @@ func TestOutputFlagsAreChecked(t *testing.T) {
 	}{
 		{"--out: nope://bucket/runs: no storage driver for this URL scheme nope:// (registered: azblob, gs, s3;", []string{"--out", "nope://bucket/runs"}},
 		{"--out: s3:///runs: the URL names no bucket", []string{"--out", "s3:///runs"}},
+		{"--out: gs://: the URL names no bucket", []string{"--out", "gs://"}},
 		{`--out: file://server/tmp/runs: a file:// URL names a local folder, not host "server"`, []string{"--out", "file://server/tmp/runs"}},
 		{`--out "` + file + `": not a folder`, []string{"--out", file}},
 		{"--json: s3:// URLs are not supported; give a local file or - for standard output", []string{"--json", "s3://bucket/r.json"}},

@@ -39,7 +39,7 @@ func TestRunTurnsUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "--turns", "-1"}, "--turns: must not be negative, got -1"},
-		{[]string{"run", "--turns", "2", "--rate", "5"}, "--turns: needs a closed loop"},
+		{[]string{"run", "--turns", "2", "--rate", "5"}, "--turns: needs a closed loop: conversations are not supported in an open loop (--rate, --trace, or open-loop --stage)"},
 		{[]string{"run", "--think-time", "1s"}, "--think-time: needs --turns of at least 2"},
 	}
 	for _, c := range cases {
