@@ -117,6 +117,42 @@ func JoinOutputPath(base, name string) string {
 	return u.String()
 }
 
+// WriteOutputFile writes data as the file name in the folder p names: a
+// local folder, created if missing, or a bucket URL's prefix, as
+// Config.OutputPath takes. It is how a report that is not a run's, such
+// as a latency heatmap's, is saved beside the runs. An error names the
+// file, never a URL's user information or query.
+func WriteOutputFile(p, name string, data []byte) error {
+	fo, err := openFolder(p)
+	if err != nil {
+		return err
+	}
+	err = fo.mkdir()
+	if err == nil {
+		err = fo.writeFile(name, data)
+	}
+	if err != nil {
+		err = fmt.Errorf("llmtest: writing %s: %w", fo.name(name), err)
+	}
+	return errors.Join(err, fo.Close())
+}
+
+// ReadOutputFile returns the contents of the file name in the folder p
+// names, a local folder or a bucket URL. A missing file is an error
+// wrapping fs.ErrNotExist. An error names the file, never a URL's user
+// information or query.
+func ReadOutputFile(p, name string) ([]byte, error) {
+	fo, err := openFolder(p)
+	if err != nil {
+		return nil, err
+	}
+	data, err := fo.readFile(name)
+	if err != nil {
+		err = fmt.Errorf("llmtest: reading %s: %w", fo.name(name), err)
+	}
+	return data, errors.Join(err, fo.Close())
+}
+
 // RedactOutputPath returns p as llmtest shows it in messages and writes it
 // in artifacts: a bucket URL without its user information and query (a
 // driver's options may hold a secret), a local path unchanged.

@@ -266,3 +266,31 @@ func sameRecords(t *testing.T, want, got []Invocation) {
 		assert.Equal(t, string(want[i].appendJSON(nil)), string(got[i].appendJSON(nil)), "record %d", i)
 	}
 }
+
+// TestWriteAndReadOutputFile checks the two forms of an output folder: a
+// local one, created when missing, and a bucket URL's prefix; a missing
+// file wraps fs.ErrNotExist, and an error shows no URL query.
+func TestWriteAndReadOutputFile(t *testing.T) {
+	local := filepath.Join(t.TempDir(), "new", "hm")
+	for _, dir := range []string{local, "mem://files/runs/hm?token=hunter2"} {
+		require.NoError(t, WriteOutputFile(dir, "heatmap.json", []byte(`{"a":1}`)), dir)
+		got, err := ReadOutputFile(dir, "heatmap.json")
+		require.NoError(t, err, dir)
+		assert.Equal(t, `{"a":1}`, string(got), dir)
+
+		_, err = ReadOutputFile(dir, "sweep.json")
+		require.ErrorIs(t, err, fs.ErrNotExist, dir)
+		assert.Contains(t, err.Error(), "sweep.json", dir)
+		assert.NotContains(t, err.Error(), "hunter2", dir)
+	}
+	memStore.Lock()
+	assert.Equal(t, `{"a":1}`, string(memStore.objects["files/runs/hm/heatmap.json"]))
+	memStore.Unlock()
+	b, err := os.ReadFile(filepath.Join(local, "heatmap.json"))
+	require.NoError(t, err)
+	assert.Equal(t, `{"a":1}`, string(b))
+
+	err = WriteOutputFile("mem://missing/x?token=hunter2", "f", nil)
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "hunter2")
+}

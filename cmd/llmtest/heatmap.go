@@ -1,12 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,9 +82,6 @@ func (o *runOptions) checkHeatmap() (*workloads.Heatmap, error) {
 	case o.heatmap.requests < 1:
 		return nil, usageErrorf("--heatmap-requests must be at least 1, got %d", o.heatmap.requests)
 	}
-	if strings.Contains(o.out, "://") {
-		return nil, usageErrorf("--out: a heatmap writes its folder to a local path; %q is a URL (bucket URLs work for single runs, sweeps and merges)", llmtest.RedactOutputPath(o.out))
-	}
 	for _, f := range heatmapConflicts {
 		if o.setFlags[f] {
 			return nil, usageErrorf("--%s and a heatmap (--heatmap-inputs) are mutually exclusive: each cell sets its own prompts and load", f)
@@ -144,9 +140,6 @@ func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg l
 	}
 	var kept []string
 	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return hm, nil, errors.Join(runErr, err)
-		}
 		type file struct {
 			name  string
 			write func(io.Writer, *reporters.Heatmap) error
@@ -158,26 +151,19 @@ func (o *runOptions) runHeatmap(ctx context.Context, h *workloads.Heatmap, cfg l
 			}
 		}
 		for _, f := range files {
-			if err := writeHeatmapFile(filepath.Join(dir, f.name), hm, f.write); err != nil {
+			var b bytes.Buffer
+			err := f.write(&b, hm)
+			if err == nil {
+				err = llmtest.WriteOutputFile(dir, f.name, b.Bytes())
+			}
+			if err != nil {
 				return hm, kept, errors.Join(runErr, err)
 			}
 		}
-		kept = append(kept, dir)
+		kept = append(kept, llmtest.RedactOutputPath(dir))
 	}
 	fmt.Fprintln(human)
 	return hm, kept, errors.Join(runErr, reporters.WriteHeatmapMarkdown(human, hm))
-}
-
-func writeHeatmapFile(path string, hm *reporters.Heatmap, write func(io.Writer, *reporters.Heatmap) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f, hm); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // heatmapExit returns the exit status of a heatmap that ran every cell:

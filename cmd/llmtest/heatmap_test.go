@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,9 +11,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	gcblob "gocloud.dev/blob"
+	"gocloud.dev/blob/fileblob"
 
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
+	blobstore "github.com/llmtest/llmtest/storage/blob"
 )
 
 func TestRunHeatmap(t *testing.T) {
@@ -83,7 +89,6 @@ func TestRunHeatmapBadGrids(t *testing.T) {
 		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--sweep-clients", "1,2"}, "--sweep-clients and a heatmap"},
 		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--trace", "t.jsonl"}, "a heatmap"},
 		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--turns", "2"}, "--turns and a heatmap (--heatmap-inputs) are mutually exclusive"},
-		{[]string{"--heatmap-inputs", "10", "--heatmap-outputs", "8", "--out", "s3://b/p?region=x"}, `--out: a heatmap writes its folder to a local path; "s3://b/p" is a URL`},
 	} {
 		code, stdout, stderr := runCLI(t, append([]string{"run"}, tc.args...)...)
 		assert.Equal(t, exitUsage, code, "%v", tc.args)
@@ -91,4 +96,60 @@ func TestRunHeatmapBadGrids(t *testing.T) {
 		assert.Contains(t, stderr, tc.want, "%v", tc.args)
 		assert.False(t, strings.Contains(stderr, "testing the built-in simulator"), "nothing starts: %v", tc.args)
 	}
+}
+
+// TestRunHeatmapToABucket runs a heatmap with --out a bucket URL, through
+// gocloud.dev's file-system driver under a test scheme: heatmap.json,
+// heatmap.md, report.html and every cell's run folder are objects in the
+// bucket, and llmtest report renders the page from the URL.
+func TestRunHeatmapToABucket(t *testing.T) {
+	root := t.TempDir()
+	blobstore.Register("hmtest", func(_ context.Context, u *url.URL) (*gcblob.Bucket, error) {
+		dir := filepath.Join(root, u.Host)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		return fileblob.OpenBucket(dir, nil)
+	})
+	code, stdout, stderr := runCLI(t, "run", "--heatmap-inputs", "10,20", "--heatmap-outputs", "4",
+		"--heatmap-requests", "2", "--sim-itl", "100us", "--progress", "off",
+		"--out", "hmtest://bkt/runs?opt=secretvalue1", "--run-name", "hm")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.NotContains(t, stdout+stderr, "secretvalue1", "the URL's query is never shown")
+
+	dir := filepath.Join(root, "bkt", "runs", "hm")
+	for _, f := range []string{"heatmap.json", "heatmap.md", "report.html", "hm-in10-out4/" + llmtest.ReportJSONFile, "hm-in20-out4/" + llmtest.ReportJSONFile} {
+		assert.FileExists(t, filepath.Join(dir, filepath.FromSlash(f)))
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "heatmap.json"))
+	require.NoError(t, err)
+	hm, err := reporters.ReadHeatmapJSON(bytes.NewReader(b))
+	require.NoError(t, err)
+	require.Len(t, hm.Cells, 2)
+	for _, c := range hm.Cells {
+		assert.Equal(t, 2, c.Succeeded, "cell %d×%d", c.Input, c.Output)
+	}
+
+	page := filepath.Join(t.TempDir(), "hm.html")
+	code, stdout, stderr = runCLI(t, "report", "hmtest://bkt/runs/hm?opt=secretvalue1", "--html", page)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	html, err := os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(html), `data-heatmap="heatmap-ttft"`, "the heatmap's page")
+	assert.NotContains(t, string(html), "secretvalue1")
+
+	code, _, stderr = runCLI(t, "report", "hmtest://bkt/runs/hm", "--md", "x.md")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "hmtest://bkt/runs/hm is a heatmap folder (heatmap.json): only --html renders it")
+
+	// A sweep's folder too.
+	code, stdout, stderr = runCLI(t, "run", "--sweep-clients", "1,2", "--requests", "2", "--sim-itl", "100us",
+		"--progress", "off", "--out", "hmtest://bkt/runs", "--run-name", "sw")
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.FileExists(t, filepath.Join(root, "bkt", "runs", "sw", llmtest.SweepFile))
+	code, stdout, stderr = runCLI(t, "report", "hmtest://bkt/runs/sw", "--html", page)
+	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	html, err = os.ReadFile(page)
+	require.NoError(t, err)
+	assert.Contains(t, string(html), "<svg", "the sweep's page draws its charts")
 }

@@ -9,7 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -134,30 +134,34 @@ func (o *outputFlags) report(ctx context.Context, dir, csvPath string, cost *llm
 // folder. A sweep or heatmap folder has no run of its own: with another
 // report flag or --slo, or without --html, it is a usage error.
 func (o *outputFlags) reportModel(name, dir string, stdout, stderr io.Writer) (done bool, status int) {
-	var kind, file string
+	var (
+		kind, file string
+		data       []byte
+	)
 	for _, f := range []struct{ kind, file string }{{"sweep", llmtest.SweepFile}, {"heatmap", heatmapFile}} {
-		if _, err := os.Stat(filepath.Join(dir, f.file)); err == nil {
-			kind, file = f.kind, f.file
+		// A local folder or a bucket URL, as --out wrote it.
+		b, err := llmtest.ReadOutputFile(dir, f.file)
+		if err == nil {
+			kind, file, data = f.kind, f.file, b
 			break
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			printError(stderr, name, usageErrorf("%s: %v", dir, err))
+			printError(stderr, name, usageErrorf("%s: %v", llmtest.RedactOutputPath(dir), strings.TrimPrefix(err.Error(), "llmtest: ")))
 			return true, exitUsage
 		}
 	}
 	if kind == "" {
 		return false, 0
 	}
+	shown := llmtest.RedactOutputPath(dir)
 	if o.html == "" || o.junit != "" || o.json != "" || o.md != "" || len(o.slos) > 0 {
-		printError(stderr, name, usageErrorf("%s is a %s folder (%s): only --html renders it; give a level's or a cell's run folder for the other reports", dir, kind, file))
+		printError(stderr, name, usageErrorf("%s is a %s folder (%s): only --html renders it; give a level's or a cell's run folder for the other reports", shown, kind, file))
 		return true, exitUsage
 	}
-	f, err := os.Open(filepath.Join(dir, file))
-	if err != nil {
-		printError(stderr, name, usageErrorf("%s: %v", dir, err))
-		return true, exitUsage
-	}
-	defer f.Close()
-	var b bytes.Buffer
+	f := bytes.NewReader(data)
+	var (
+		b   bytes.Buffer
+		err error
+	)
 	if kind == "sweep" {
 		s, rerr := reporters.ReadSweepJSON(f)
 		if err = rerr; err == nil {
@@ -170,7 +174,7 @@ func (o *outputFlags) reportModel(name, dir string, stdout, stderr io.Writer) (d
 		}
 	}
 	if err != nil {
-		printError(stderr, name, usageErrorf("%s: %v", filepath.Join(dir, file), err))
+		printError(stderr, name, usageErrorf("%s: %v", llmtest.JoinOutputPath(shown, file), err))
 		return true, exitUsage
 	}
 	if o.html == stdoutName {
