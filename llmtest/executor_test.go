@@ -416,7 +416,8 @@ func TestDurationRunStopsOnTime(t *testing.T) {
 		// A client decides to send before d and stamps RequestTime when
 		// the request goes out; a loaded machine can deschedule it between
 		// the two, so a client's last request may carry a time just past d.
-		// None sends another after that: at most one late request each.
+		// None sends another after that: at most one late request each,
+		// two in all.
 		late := 0
 		for _, inv := range records(t, res) {
 			if inv.RequestTime.Sub(res.Run.StartTime) >= d {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/llmtest/llmtest/endpoints"
 	"github.com/llmtest/llmtest/internal/leaktest"
-	"github.com/llmtest/llmtest/reporters"
 )
 
 // arrivalTimes returns the first n arrival offsets of cfg's open loop.
@@ -358,19 +357,4 @@ func TestOpenLoopInterruptedLeavesNoGoroutine(t *testing.T) {
 	assert.Equal(t, res.Run.Counts.Total, res.Run.Counts.Cancelled, "every request was cut")
 	assert.Less(t, res.Run.Counts.Total, 60000, "the arrivals stopped")
 	leaktest.Settle(t, base)
-}
-
-// TestSummaryShapeRoundsAComputedRate checks that a rate the user gave
-// reads as given and one computed (a trace's) to four significant digits.
-func TestSummaryShapeRoundsAComputedRate(t *testing.T) {
-	for rate, want := range map[float64]string{
-		500:         "500 req/s trace, 3 arrivals",
-		0.5:         "0.5 req/s trace, 3 arrivals",
-		12.25:       "12.25 req/s trace, 3 arrivals",
-		20.0 / 3:    "6.667 req/s trace, 3 arrivals",
-		1.0 / 3600:  "0.0002778 req/s trace, 3 arrivals",
-		123456.7891: "123456.7891 req/s trace, 3 arrivals",
-	} {
-		assert.Equal(t, want, summaryShape(reporters.Config{Rate: rate, Arrival: "trace", Requests: 3}), rate)
-	}
 }

@@ -179,15 +179,22 @@ func summaryShape(c reporters.Config) string {
 	return plural(c.Clients, "client") + " × " + plural(c.Requests, "request")
 }
 
-// rateText renders a rate for people: as given (0.5, 12.25), or to four
-// significant digits when that is longer, as a trace's rate is
-// (6.667, not 6.666666666666667).
+// rateText renders a rate for people: as given when it has at most three
+// decimals (500, 0.5, 12.345), else rounded, as a trace's computed rate
+// is: to whole requests from 1000/s, to three decimals from 1/s (6.667,
+// not 6.666666666666667), and to four significant digits below.
 func rateText(r float64) string {
 	s := strconv.FormatFloat(r, 'f', -1, 64)
-	if short := strconv.FormatFloat(r, 'g', 4, 64); len(short) < len(s) && !strings.ContainsRune(short, 'e') {
-		return short
+	if i := strings.IndexByte(s, '.'); i < 0 || len(s)-i-1 <= 3 {
+		return s
 	}
-	return s
+	switch {
+	case r >= 1000:
+		return strconv.FormatFloat(r, 'f', 0, 64)
+	case r >= 1:
+		return strings.TrimRight(strconv.FormatFloat(r, 'f', 3, 64), "0")
+	}
+	return strconv.FormatFloat(r, 'g', 4, 64) // 0.0002778, 3.333e-06
 }
 
 // SummaryText returns what WriteSummary writes.

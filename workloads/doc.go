@@ -33,6 +33,10 @@
 //	items, err := s.Generate(500)
 //	cfg.Payloads = workloads.Payloads(items)
 //
+// Building a large workload takes seconds; [Synthetic.GenerateContext],
+// [Trace.ItemsContext] and [Dataset.ItemsContext] give it up when their
+// context is done.
+//
 // # Datasets
 //
 // [LoadDataset] reads prompts from a ShareGPT-style JSON file, a text

@@ -8,12 +8,12 @@ import (
 	"strings"
 )
 
-// MaxLength is the longest prompt, and the largest output limit, in
-// tokens, that a workload generates: 4,194,304 (4Mi), beyond the context
-// window of nearly every model, and short enough that a run's prompts fit
-// in memory. ParseLengths, LoadTrace and the generators refuse a longer
-// length, rather than spend minutes and gigabytes building it; a Normal or
-// LogNormal draw above it is MaxLength.
+// MaxLength is the longest prompt, in tokens, that a workload generates:
+// 4,194,304 (4Mi), beyond the context window of nearly every model, and
+// short enough that a run's prompts fit in memory. The generators refuse a
+// longer prompt, rather than spend minutes and gigabytes building it;
+// ParseLengths and LoadTrace refuse longer lengths, output limits
+// included; a Normal or LogNormal draw above it is MaxLength.
 const MaxLength = 1 << 22
 
 // Lengths is a distribution of token lengths. Draw never returns less

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,12 +8,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	gcblob "gocloud.dev/blob"
-	"gocloud.dev/blob/fileblob"
 
+	"github.com/llmtest/llmtest/internal/awstest"
 	"github.com/llmtest/llmtest/llmtest"
 	"github.com/llmtest/llmtest/reporters"
-	blobstore "github.com/llmtest/llmtest/storage/blob"
 )
 
 func TestRunHeatmap(t *testing.T) {
@@ -98,32 +93,23 @@ func TestRunHeatmapBadGrids(t *testing.T) {
 	}
 }
 
-// TestRunHeatmapToABucket runs a heatmap with --out a bucket URL, through
-// gocloud.dev's file-system driver under a test scheme: heatmap.json,
-// heatmap.md, report.html and every cell's run folder are objects in the
-// bucket, and llmtest report renders the page from the URL.
+// TestRunHeatmapToABucket runs a heatmap and a sweep with --out an
+// s3:// URL, against gofakes3 on 127.0.0.1 through the AWS SDK: their
+// files and every cell's and level's run folder are objects in the
+// bucket, llmtest report renders their pages from the URL, and no object
+// or message holds the AWS secret key.
 func TestRunHeatmapToABucket(t *testing.T) {
-	root := t.TempDir()
-	blobstore.Register("hmtest", func(_ context.Context, u *url.URL) (*gcblob.Bucket, error) {
-		dir := filepath.Join(root, u.Host)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, err
-		}
-		return fileblob.OpenBucket(dir, nil)
-	})
+	base := fakeS3(t)
 	code, stdout, stderr := runCLI(t, "run", "--heatmap-inputs", "10,20", "--heatmap-outputs", "4",
-		"--heatmap-requests", "2", "--sim-itl", "100us", "--progress", "off",
-		"--out", "hmtest://bkt/runs?opt=secretvalue1", "--run-name", "hm")
+		"--heatmap-requests", "2", "--sim-itl", "100us", "--progress", "off", "--out", base, "--run-name", "hm")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	assert.NotContains(t, stdout+stderr, "secretvalue1", "the URL's query is never shown")
+	assert.NotContains(t, stdout+stderr, "use_path_style", "the URL's query is never shown")
 
-	dir := filepath.Join(root, "bkt", "runs", "hm")
+	got := objects(t, base, "runs/hm/")
 	for _, f := range []string{"heatmap.json", "heatmap.md", "report.html", "hm-in10-out4/" + llmtest.ReportJSONFile, "hm-in20-out4/" + llmtest.ReportJSONFile} {
-		assert.FileExists(t, filepath.Join(dir, filepath.FromSlash(f)))
+		assert.Contains(t, got, f)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "heatmap.json"))
-	require.NoError(t, err)
-	hm, err := reporters.ReadHeatmapJSON(bytes.NewReader(b))
+	hm, err := reporters.ReadHeatmapJSON(strings.NewReader(got["heatmap.json"]))
 	require.NoError(t, err)
 	require.Len(t, hm.Cells, 2)
 	for _, c := range hm.Cells {
@@ -131,25 +117,28 @@ func TestRunHeatmapToABucket(t *testing.T) {
 	}
 
 	page := filepath.Join(t.TempDir(), "hm.html")
-	code, stdout, stderr = runCLI(t, "report", "hmtest://bkt/runs/hm?opt=secretvalue1", "--html", page)
+	code, stdout, stderr = runCLI(t, "report", llmtest.JoinOutputPath(base, "hm"), "--html", page)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	html, err := os.ReadFile(page)
 	require.NoError(t, err)
 	assert.Contains(t, string(html), `data-heatmap="heatmap-ttft"`, "the heatmap's page")
-	assert.NotContains(t, string(html), "secretvalue1")
 
-	code, _, stderr = runCLI(t, "report", "hmtest://bkt/runs/hm", "--md", "x.md")
+	code, _, stderr = runCLI(t, "report", llmtest.JoinOutputPath(base, "hm"), "--md", filepath.Join(t.TempDir(), "x.md"))
 	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "hmtest://bkt/runs/hm is a heatmap folder (heatmap.json): only --html renders it")
+	assert.Contains(t, stderr, "s3://llmtest-runs/runs/hm is a heatmap folder (heatmap.json): only --html renders it")
 
 	// A sweep's folder too.
 	code, stdout, stderr = runCLI(t, "run", "--sweep-clients", "1,2", "--requests", "2", "--sim-itl", "100us",
-		"--progress", "off", "--out", "hmtest://bkt/runs", "--run-name", "sw")
+		"--progress", "off", "--out", base, "--run-name", "sw")
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	assert.FileExists(t, filepath.Join(root, "bkt", "runs", "sw", llmtest.SweepFile))
-	code, stdout, stderr = runCLI(t, "report", "hmtest://bkt/runs/sw", "--html", page)
+	assert.Contains(t, objects(t, base, "runs/sw/"), llmtest.SweepFile)
+	code, stdout, stderr = runCLI(t, "report", llmtest.JoinOutputPath(base, "sw"), "--html", page)
 	require.Equal(t, exitOK, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	html, err = os.ReadFile(page)
 	require.NoError(t, err)
 	assert.Contains(t, string(html), "<svg", "the sweep's page draws its charts")
+
+	for key, data := range objects(t, base, "runs/") {
+		assert.NotContains(t, data, awstest.SecretAccessKey, key)
+	}
 }

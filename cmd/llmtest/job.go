@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -359,10 +360,28 @@ func checkManifestURL(name, value, hint string) error {
 		return usageErrorf("after --: --%s is not a valid URL (not shown: it may hold credentials)", name)
 	case u.User != nil:
 		return usageErrorf("after --: --%s holds a user or password, which a manifest must not: %s", name, hint)
-	case u.RawQuery != "" || u.ForceQuery:
+	case (u.RawQuery != "" || u.ForceQuery) && !publicQuery(u.Query()):
 		return usageErrorf("after --: --%s holds a query, whose values llmtest takes for secrets, which a manifest must not: %s", name, hint)
 	}
 	return nil
+}
+
+// publicQueryKeys are the URL query keys known to hold no secret, which a
+// manifest may carry: Azure OpenAI's api-version, which a --url can only
+// give as its query.
+var publicQueryKeys = []string{"api-version"}
+
+// publicQuery reports whether q holds only publicQueryKeys.
+func publicQuery(q url.Values) bool {
+	if len(q) == 0 {
+		return false
+	}
+	for k := range q {
+		if !slices.Contains(publicQueryKeys, k) {
+			return false
+		}
+	}
+	return true
 }
 
 // helpArg returns the -h or --help of args.

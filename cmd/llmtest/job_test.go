@@ -437,11 +437,19 @@ func TestJobRefusesARunArgWithASecret(t *testing.T) {
 	}
 	// Without credentials, the same flags reach the manifest. So do the
 	// flags whose files and environment are the pods': a key variable
-	// unset here, a trace file that is not here.
+	// unset here, a trace file and report folders that are not here.
 	code, stdout, stderr := runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--secret-env", "LLM_KEY=llm:key",
-		"--", "--url", "http://s/v1", "--model", "m", "--api-key-env", "LLM_KEY", "--trace", "/data/trace.jsonl")
+		"--", "--url", "http://s/v1", "--model", "m", "--api-key-env", "LLM_KEY", "--trace", "/data/trace.jsonl",
+		"--junit", "/pods-only/junit.xml", "--md", "/pods-only/report.md")
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args, "/data/trace.jsonl")
+	args := decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args
+	assert.Contains(t, args, "/data/trace.jsonl")
+	assert.Contains(t, args, "/pods-only/junit.xml", "a report file is the pods' too")
+	// Azure OpenAI's api-version is a query that holds no secret.
+	code, stdout, stderr = runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r",
+		"--", "--url", "https://r.openai.azure.com/openai/deployments/d?api-version=2024-10-21", "--model", "m")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args, "https://r.openai.azure.com/openai/deployments/d?api-version=2024-10-21")
 	// A payload file, the pods', may name the model itself: no --model needed.
 	code, stdout, stderr = runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r",
 		"--", "--url", "http://s/v1", "--payload", "/data/payloads.jsonl")
@@ -451,7 +459,7 @@ func TestJobRefusesARunArgWithASecret(t *testing.T) {
 	code, stdout, stderr = runCLI(t, "job", "--shards", "2", "--image", "i:1", "--out", "s3://b/r", "--secret-env", "OTEL_EXPORTER_OTLP_HEADERS=otlp:headers",
 		"--", "--url", "http://s/v1", "--model", "m", "--otlp-endpoint", "http://c:4318", "--server-metrics", "/metrics")
 	require.Equal(t, exitOK, code, stderr)
-	args := decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args
+	args = decodeJobs(t, stdout)[0].Spec.Template.Spec.Containers[0].Args
 	assert.Contains(t, args, "http://c:4318")
 	assert.Contains(t, args, "/metrics")
 }

@@ -70,8 +70,9 @@
 //	1    an --slo failed (compare: a --fail-on threshold was broken)
 //	2    the command line or the configuration is wrong; nothing was sent
 //	3    the run failed: every request failed, or it could not complete
-//	130  interrupted by SIGINT (Ctrl-C), after writing the partial results
-//	143  interrupted by SIGTERM, after writing the partial results
+//	130  interrupted by SIGINT (Ctrl-C), after writing the partial results,
+//	     if any request had completed
+//	143  interrupted by SIGTERM, the same way
 package main
 
 import (

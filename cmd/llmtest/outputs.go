@@ -47,14 +47,18 @@ type report struct {
 // evaluate, the --junit, --json and --md reports, and (for run and merge)
 // --out, the base folder of the run folder.
 type outputFlags struct {
-	out    string
-	slos   stringList
-	junit  string
-	strict bool
-	json   string
-	md     string
-	export exportFlags
-	html   string // --html, a flag of llmtest report only
+	// forPods is set when `llmtest job` checks the flags for its shards'
+	// pods: the files they write and the environment variables they read
+	// are the pods', not this machine's.
+	forPods bool
+	out     string
+	slos    stringList
+	junit   string
+	strict  bool
+	json    string
+	md      string
+	export  exportFlags
+	html    string // --html, a flag of llmtest report only
 }
 
 // register defines --slo on slo and the other flags on reports; --out
@@ -114,7 +118,7 @@ func (o *outputFlags) thresholds() ([]*assertions.Threshold, error) {
 // an existing folder for each report file, at most one report on standard
 // output, and no two reports in one file.
 func (o *outputFlags) checkOutputs() error {
-	if o.out != "" {
+	if o.out != "" && !o.forPods {
 		// A bucket URL is checked, not opened; an error shows it without
 		// its user information and query, which may hold credentials.
 		if err := llmtest.CheckOutputPath(o.out); err != nil {
@@ -149,6 +153,9 @@ func (o *outputFlags) checkOutputs() error {
 			return usageErrorf("%s and %s name the same file %q", prev, r.flag, r.path)
 		}
 		seen[clean] = r.flag
+		if o.forPods {
+			continue // the file is the pods', not this machine's
+		}
 		if fi, err := os.Stat(r.path); err == nil && fi.IsDir() {
 			return usageErrorf("%s %q: is a folder; give a file", r.flag, r.path)
 		}

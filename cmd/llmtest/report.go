@@ -107,7 +107,7 @@ func (o *outputFlags) report(ctx context.Context, dir, csvPath string, cost *llm
 	}
 	if cost != nil {
 		if err := cost.Price(ctx, res); err != nil {
-			printError(stderr, name, usageErrorf("%s: %v", dir, err))
+			printError(stderr, name, usageErrorf("%s: %v", llmtest.RedactOutputPath(dir), err))
 			return exitUsage
 		}
 	}

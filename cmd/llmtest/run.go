@@ -57,10 +57,6 @@ type runOptions struct {
 	aws      awsFlags
 	file     string          // the plan file, --file
 	setFlags map[string]bool // the flags given on the command line or in the plan
-	// forPods is set when `llmtest job` checks the flags for its shards'
-	// pods: the environment variables they read are the pods', not this
-	// process's.
-	forPods bool
 
 	// sweepClients and sweepRates are the levels of a sweep; swept is its
 	// result once it ran.
@@ -194,7 +190,7 @@ const exitStatusHelp = `Exit status:
   1    an --slo failed
   2    a usage error: a flag, an input or the configuration is wrong; nothing was sent
   3    the run failed: every request failed, or it could not complete
-  130  interrupted by SIGINT, 143 by SIGTERM (partial results written)`
+  130  interrupted by SIGINT, 143 by SIGTERM (partial results written, if any)`
 
 // run runs the options of a parsed command line and returns the
 // exit status.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-
 	"math"
 	"strings"
 	"time"
@@ -128,6 +127,9 @@ func (o *runOptions) checkWorkload() error {
 			continue // the heatmap's synthetic prompts take it
 		}
 		if set[f] && !w.active() {
+			if f == "ignore-eos" {
+				return usageErrorf("--ignore-eos applies to --input-tokens, --dataset, --trace or a heatmap")
+			}
 			return usageErrorf("--%s applies to --input-tokens or --dataset", f)
 		}
 	}

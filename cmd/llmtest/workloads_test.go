@@ -111,6 +111,7 @@ func TestRunWorkloadUsageErrors(t *testing.T) {
 		{[]string{"--input-tokens", "5", "--max-tokens", "3"}, "--max-tokens does not apply to --input-tokens"},
 		{[]string{"--output-tokens", "5"}, "--output-tokens applies to --input-tokens or --dataset"},
 		{[]string{"--cache-bust"}, "--cache-bust applies to --input-tokens"},
+		{[]string{"--ignore-eos"}, "--ignore-eos applies to --input-tokens, --dataset, --trace or a heatmap"},
 		{[]string{"--dataset", "text:x", "--shared-prefix", "4"}, "--shared-prefix applies to --input-tokens"},
 		{[]string{"--input-tokens", "5", "--dataset-min-tokens", "4"}, "--dataset-min-tokens applies to --dataset"},
 		{[]string{"--input-tokens", "5", "--prompts", "0"}, "--prompts must be at least 1"},
