@@ -315,10 +315,13 @@ func (f *folder) create(file string) (io.WriteCloser, error) {
 	return f.b.NewWriter(f.ctx, f.key(file))
 }
 
-// writeFile writes data to the file.
+// writeFile writes data to the file, whole: as a bucket's object appears
+// only once uploaded, a local file is written beside its name and renamed
+// onto it, so that a process killed mid-write leaves the old file or none,
+// never a truncated one (a merge reads a killed shard's run_config.json).
 func (f *folder) writeFile(file string, data []byte) error {
 	if f.b == nil {
-		return os.WriteFile(filepath.Join(f.loc.local, file), data, 0o644)
+		return writeFileAtomic(filepath.Join(f.loc.local, file), data)
 	}
 	w, err := f.b.NewWriter(f.ctx, f.key(file))
 	if err != nil {
@@ -326,6 +329,24 @@ func (f *folder) writeFile(file string, data []byte) error {
 	}
 	_, err = w.Write(data)
 	return errors.Join(err, w.Close())
+}
+
+// writeFileAtomic writes data to a temporary file in the folder of name
+// and renames it to name, mode 0644.
+func writeFileAtomic(name string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	err = errors.Join(err, tmp.Chmod(0o644), tmp.Close())
+	if err == nil {
+		err = os.Rename(tmp.Name(), name)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }
 
 // open returns a reader of the file; a missing file is an error wrapping

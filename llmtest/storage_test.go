@@ -294,3 +294,34 @@ func TestWriteAndReadOutputFile(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "hunter2")
 }
+
+// TestLocalFilesAreWrittenWhole checks that a local folder's file is
+// replaced by a rename: a reader never sees it truncated, and no
+// temporary file is left behind.
+func TestLocalFilesAreWrittenWhole(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, RunConfigFile)
+	require.NoError(t, os.WriteFile(name, []byte("old"), 0o600))
+	before, err := os.Stat(name)
+	require.NoError(t, err)
+	require.NoError(t, WriteOutputFile(dir, RunConfigFile, []byte(`{"new":true}`)))
+	after, err := os.Stat(name)
+	require.NoError(t, err)
+	assert.False(t, os.SameFile(before, after), "a new file renamed onto the name, not the old one rewritten")
+	assert.Equal(t, os.FileMode(0o644), after.Mode().Perm())
+	b, err := os.ReadFile(name)
+	require.NoError(t, err)
+	assert.Equal(t, `{"new":true}`, string(b))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "no temporary file left")
+
+	require.NoError(t, os.Chmod(dir, 0o500))
+	defer os.Chmod(dir, 0o700)
+	if os.Geteuid() != 0 { // root writes anywhere
+		err = WriteOutputFile(dir, RunConfigFile, []byte("x"))
+		require.Error(t, err)
+		b, _ = os.ReadFile(name)
+		assert.Equal(t, `{"new":true}`, string(b), "a failed write keeps the file")
+	}
+}

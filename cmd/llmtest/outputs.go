@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -290,7 +291,7 @@ func (o *outputFlags) prepare(dirs []string) ([]*assertions.Threshold, error) {
 	for _, d := range dirs {
 		if urlScheme.MatchString(d) {
 			if err := llmtest.CheckRunFolder(d); err != nil {
-				return nil, usageErrorf("%v", err)
+				return nil, usageErrorf("%s", strings.TrimPrefix(err.Error(), "llmtest: "))
 			}
 			continue
 		}

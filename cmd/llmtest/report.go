@@ -145,7 +145,8 @@ func (o *outputFlags) reportModel(name, dir string, stdout, stderr io.Writer) (d
 			kind, file, data = f.kind, f.file, b
 			break
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			printError(stderr, name, usageErrorf("%s: %v", llmtest.RedactOutputPath(dir), strings.TrimPrefix(err.Error(), "llmtest: ")))
+			// It names the folder or the file already.
+			printError(stderr, name, usageErrorf("%s", strings.TrimPrefix(err.Error(), "llmtest: ")))
 			return true, exitUsage
 		}
 	}
