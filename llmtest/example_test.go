@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -564,4 +565,22 @@ func ExampleShard() {
 	// fleet-shard-2 1 clients
 	// llmtest: reporters: run "fleet" has 3 shards; shard 2 is missing
 	// fleet 20 requests from 5 clients
+}
+
+func ExampleWriteOutputFile() {
+	// A report of your own, saved beside the runs: a local folder (created
+	// if missing) or a bucket URL, as Config.OutputPath takes.
+	out := filepath.Join(os.TempDir(), "llmtest-example-output")
+	defer os.RemoveAll(out)
+	if err := llmtest.WriteOutputFile(out, "notes.md", []byte("# Nightly\n")); err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, err := llmtest.ReadOutputFile(out, "notes.md")
+	fmt.Printf("%q %v\n", b, err)
+	_, err = llmtest.ReadOutputFile(out, "missing.md")
+	fmt.Println(errors.Is(err, fs.ErrNotExist))
+	// Output:
+	// "# Nightly\n" <nil>
+	// true
 }

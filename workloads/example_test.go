@@ -1,6 +1,8 @@
 package workloads_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,4 +67,18 @@ func ExampleDataset() {
 	}
 	// Output:
 	// What is a haiku? 4 64
+}
+
+func ExampleSynthetic_GenerateContext() {
+	// A workload of a million long prompts takes a while to build; a
+	// context gives it up, as a test's deadline or a signal would.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // given up before it starts
+	s := workloads.Synthetic{Input: workloads.Fixed(1000), Output: workloads.Fixed(200), Payload: openai.ChatPayload}
+	items, err := s.GenerateContext(ctx, 1_000_000)
+	fmt.Println(len(items), errors.Is(err, context.Canceled))
+	fmt.Println(err)
+	// Output:
+	// 0 true
+	// workloads: stopped before request 1: context canceled
 }
