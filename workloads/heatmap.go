@@ -89,9 +89,10 @@ func (h *Heatmap) Validate() error {
 //
 // A Heatmap field that breaks a rule, or prompts that cannot be built, is
 // an error before any request is sent, and so is a ctx done while they
-// are built (nil and an error wrapping ctx.Err()). When a cell's run fails or ctx is
-// cancelled, Run stops there and returns the heatmap with the error: its
-// cells that ran, the others with no requests, and Interrupted set.
+// are built (nil and an error wrapping ctx.Err()). When a cell's run
+// fails or ctx is cancelled, Run stops there and returns the heatmap with
+// the error: its cells that ran, the others with no requests, and
+// Interrupted set.
 func (h *Heatmap) Run(ctx context.Context, r *llmtest.Runner) (*reporters.Heatmap, error) {
 	if err := h.Validate(); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -39,9 +40,9 @@ type Normal struct{ Mean, StdDev float64 }
 
 // LogNormal draws Median·exp(Sigma·Z), Z standard normal, rounded to the
 // nearest integer; a draw below 1 is 1, and one above MaxLength is
-// MaxLength. Median is the median of the
-// lengths (e^μ of the underlying normal) and Sigma its shape (σ): about
-// two thirds of the draws fall between Median/e^Sigma and Median·e^Sigma.
+// MaxLength. Median is the median of the lengths (e^μ of the underlying
+// normal) and Sigma its shape (σ): about two thirds of the draws fall
+// between Median/e^Sigma and Median·e^Sigma.
 type LogNormal struct{ Median, Sigma float64 }
 
 // List draws one of its lengths, each entry with the same probability (an
@@ -122,7 +123,7 @@ func ParseLengths(s string) (Lengths, error) {
 	if !found {
 		n, err := positive(kind)
 		switch {
-		case n > MaxLength:
+		case errors.Is(err, errTooLong):
 			return nil, fmt.Errorf("lengths %q: %v", s, err)
 		case err != nil:
 			return nil, fmt.Errorf("lengths %q: want a positive number or KIND:ARGS (uniform, normal, lognormal, list): %v", s, err)
@@ -187,15 +188,17 @@ func ParseLengths(s string) (Lengths, error) {
 	return nil, bad("unknown kind %q (known: uniform, normal, lognormal, list; or a plain number)", kind)
 }
 
-// positive parses a length from 1 to MaxLength. A longer one is returned
-// with its error.
+// errTooLong is positive's error for a length above MaxLength.
+var errTooLong = fmt.Errorf("want at most %d tokens", MaxLength)
+
+// positive parses a length from 1 to MaxLength.
 func positive(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	switch {
 	case err != nil || n <= 0:
 		return 0, fmt.Errorf("want a positive integer, got %q", s)
 	case n > MaxLength:
-		return n, fmt.Errorf("want at most %d tokens, got %q", MaxLength, s)
+		return 0, fmt.Errorf("%w, got %q", errTooLong, s)
 	}
 	return n, nil
 }

@@ -323,8 +323,10 @@ func parseRunArgs(args []string) (runArgs, error) {
 	}
 	// The checks of llmtest run that need no file and no network: a
 	// flag every pod would refuse is refused here, before any manifest.
-	ro.setFlags, ro.forPods = map[string]bool{}, true
-	fs.Visit(func(f *pflag.Flag) { ro.setFlags[f.Name] = true })
+	ro.forPods = true
+	if err := ro.complete(fs, io.Discard); err != nil { // no plan: -f is refused above
+		return runArgs{}, usageErrorf("after --: %v", err)
+	}
 	if err := ro.validate(); err != nil {
 		return runArgs{}, usageErrorf("after --: %v", err)
 	}

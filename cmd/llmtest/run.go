@@ -283,7 +283,9 @@ func (o *runOptions) execute(ctx context.Context, stdout, stderr io.Writer) (res
 	payloads, err := o.payloads(ctx)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return nil, nil, err // interrupted while the workload was built
+		// Interrupted while the workload was built: whatever the error
+		// says, the cause is the signal.
+		return nil, nil, fmt.Errorf("building the payloads: %w", ctx.Err())
 	case err != nil:
 		return nil, nil, o.flagError(err)
 	}

@@ -55,8 +55,8 @@ func (w *workloadFlags) register(fs *pflag.FlagSet) {
 }
 
 // workloadOnly are the flags that need --input-tokens or --dataset (or
-// --trace); --ignore-eos applies to a heatmap too.
-var workloadOnly = []string{"output-tokens", "prompts", "ignore-eos"}
+// --trace).
+var workloadOnly = []string{"output-tokens", "prompts"}
 
 // syntheticOnly are the flags that need --input-tokens.
 var syntheticOnly = []string{"shared-prefix", "cache-bust"}
@@ -123,15 +123,12 @@ func (o *runOptions) checkWorkload() error {
 		}
 	}
 	for _, f := range workloadOnly {
-		if f == "ignore-eos" && o.heatmapping() {
-			continue // the heatmap's synthetic prompts take it
-		}
 		if set[f] && !w.active() {
-			if f == "ignore-eos" {
-				return usageErrorf("--ignore-eos applies to --input-tokens, --dataset, --trace or a heatmap")
-			}
 			return usageErrorf("--%s applies to --input-tokens or --dataset", f)
 		}
+	}
+	if set["ignore-eos"] && !w.active() && !o.heatmapping() {
+		return usageErrorf("--ignore-eos applies to --input-tokens, --dataset, --trace or a heatmap")
 	}
 	for _, f := range syntheticOnly {
 		if set[f] && w.inputTokens == "" {
@@ -207,9 +204,6 @@ func (o *runOptions) workloadPayloads(ctx context.Context) ([]endpoints.Payload,
 		}
 		tr.Tokenizer, tr.Payload, tr.ForceOutput = tok, build, w.ignoreEOS
 		if items, err = tr.ItemsContext(ctx); err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
 			return nil, usageErrorf("--trace: %s", strings.TrimPrefix(err.Error(), "workloads: "))
 		}
 		return workloads.Payloads(items), nil
@@ -238,9 +232,6 @@ func (o *runOptions) workloadPayloads(ctx context.Context) ([]endpoints.Payload,
 			Payload: build, ForceOutput: w.ignoreEOS,
 		}
 		if items, err = s.GenerateContext(ctx, n); err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
 			return nil, usageErrorf("--input-tokens: %v", err)
 		}
 		return workloads.Payloads(items), nil
@@ -257,9 +248,6 @@ func (o *runOptions) workloadPayloads(ctx context.Context) ([]endpoints.Payload,
 		Sample: w.prompts, Seed: w.seed, Output: output, Payload: build, ForceOutput: w.ignoreEOS,
 	}
 	if items, err = d.ItemsContext(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
 		msg := strings.NewReplacer("workloads: ", "", "Dataset: ", "", "(set Dataset.Output)", "(give --output-tokens)",
 			"Dataset.Sample: want", "--prompts: want").Replace(err.Error())
 		return nil, usageErrorf("--dataset: %s", msg)
